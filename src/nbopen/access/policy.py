@@ -1,0 +1,154 @@
+"""The permission policy.
+
+A principal (anonymous, a signed-in user, or a user acting through a token) has a *level* on
+each repository and organization: none < read < write < admin. A read-scoped token caps the
+level at read. :func:`decide_repo` turns "level vs. what the action needs" into the answer
+every channel must give, so that private repositories look the same from everywhere:
+
+* anonymous and not enough  → ``UNAUTHENTICATED`` (git/LFS answer 401 so clients prompt)
+* signed in, cannot read    → ``NOT_FOUND`` (404: a private repo's existence is not revealed)
+* signed in, can read only  → ``FORBIDDEN`` (403: the repo is visible, the write is refused)
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from django.db.models import Q, QuerySet
+
+from nbopen.orgs.models import Membership, Organization
+from nbopen.repos.models import Repository
+
+if TYPE_CHECKING:
+    from nbopen.accounts.models import AccessToken, User
+
+
+class Level(enum.IntEnum):
+    NONE = 0
+    READ = 1
+    WRITE = 2
+    ADMIN = 3
+
+
+class Decision(enum.Enum):
+    ALLOW = "allow"
+    UNAUTHENTICATED = "unauthenticated"
+    NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
+
+
+ROLE_LEVEL = {
+    Membership.Role.OWNER: Level.ADMIN,
+    Membership.Role.ADMIN: Level.ADMIN,
+    Membership.Role.WRITE: Level.WRITE,
+    Membership.Role.READ: Level.READ,
+}
+
+
+@dataclass
+class Principal:
+    """Who is asking. ``scope`` is the token's scope, or None for a full (session) login."""
+
+    user: User | None = None
+    scope: str | None = None
+    token: AccessToken | None = None
+    _org_roles: dict[int, str] | None = field(default=None, repr=False)
+
+    @classmethod
+    def anonymous(cls) -> Principal:
+        return cls()
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.user is not None and self.user.is_active
+
+    @property
+    def is_site_admin(self) -> bool:
+        return self.is_authenticated and bool(self.user and self.user.is_superuser)
+
+    def org_roles(self) -> dict[int, str]:
+        """organization id → role, loaded once per principal (one query per request)."""
+        if self._org_roles is None:
+            if not self.is_authenticated:
+                self._org_roles = {}
+            else:
+                self._org_roles = dict(
+                    Membership.objects.filter(user=self.user).values_list("organization_id", "role")
+                )
+        return self._org_roles
+
+    def cap(self, level: Level) -> Level:
+        if self.scope == "read":
+            return min(level, Level.READ)
+        return level
+
+
+def repo_level(principal: Principal, repo: Repository) -> Level:
+    level = Level.NONE if repo.private else Level.READ
+    if principal.is_authenticated:
+        assert principal.user is not None
+        if principal.is_site_admin or repo.owner.user_id == principal.user.pk:
+            level = Level.ADMIN
+        elif repo.owner.organization_id is not None:
+            role = principal.org_roles().get(repo.owner.organization_id)
+            if role is not None:
+                level = max(level, ROLE_LEVEL[Membership.Role(role)])
+    return principal.cap(level)
+
+
+def decide_repo(principal: Principal, repo: Repository | None, need: Level) -> Decision:
+    """What the channel must answer when ``principal`` wants ``need`` on ``repo``.
+
+    ``repo`` may be None (it does not exist): the answer is then indistinguishable from a
+    private repository the principal cannot read.
+    """
+    have = repo_level(principal, repo) if repo is not None else Level.NONE
+    if have >= need:
+        return Decision.ALLOW
+    if not principal.is_authenticated:
+        return Decision.UNAUTHENTICATED
+    return Decision.NOT_FOUND if have == Level.NONE else Decision.FORBIDDEN
+
+
+def org_level(principal: Principal, org: Organization) -> Level:
+    """Organizations are public pages; members get their role's level."""
+    level = Level.READ
+    if principal.is_site_admin:
+        level = Level.ADMIN
+    elif principal.is_authenticated:
+        role = principal.org_roles().get(org.pk)
+        if role is not None:
+            level = ROLE_LEVEL[Membership.Role(role)]
+    return principal.cap(level)
+
+
+def may_create_repo_under(
+    principal: Principal, owner_user_id: int | None, owner_org_id: int | None
+) -> bool:
+    """Users create under their own name; org members need write (as on GitHub by default)."""
+    if not principal.is_authenticated or principal.scope == "read":
+        return False
+    assert principal.user is not None
+    if principal.is_site_admin:
+        return True
+    if owner_user_id is not None:
+        return owner_user_id == principal.user.pk
+    role = principal.org_roles().get(owner_org_id or -1)
+    return role is not None and ROLE_LEVEL[Membership.Role(role)] >= Level.WRITE
+
+
+def visible_repositories(principal: Principal) -> QuerySet[Repository]:
+    """Every repository the principal may read, as a query (so counts and pages stay right)."""
+    qs = Repository.objects.select_related("owner")
+    if principal.is_site_admin:
+        return qs
+    if not principal.is_authenticated:
+        return qs.filter(private=False)
+    assert principal.user is not None
+    return qs.filter(
+        Q(private=False)
+        | Q(owner__user_id=principal.user.pk)
+        | Q(owner__organization_id__in=list(principal.org_roles()))
+    )

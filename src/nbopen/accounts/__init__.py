@@ -1,0 +1,1 @@
+"""Users, the shared owner namespace, and personal access tokens."""

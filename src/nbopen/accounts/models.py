@@ -1,0 +1,80 @@
+"""Accounts: users, the owner namespace they share with organizations, and access tokens."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+
+
+class User(AbstractUser):
+    """A person. ``username`` is also their owner name in the namespace."""
+
+    display_name = models.CharField(max_length=128, blank=True)
+    bio = models.TextField(blank=True)
+
+    def __str__(self) -> str:
+        return self.username
+
+
+class Namespace(models.Model):
+    """An owner name: exactly one user or one organization.
+
+    Users and organizations share one namespace so ``/{owner}`` always means one account; the
+    unique ``name_lower`` makes that hold in the database, case-insensitively as on GitHub.
+    """
+
+    class Kind(models.TextChoices):
+        USER = "user"
+        ORGANIZATION = "org"
+
+    name = models.CharField(max_length=96)
+    name_lower = models.CharField(max_length=96, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    user = models.OneToOneField(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="namespace"
+    )
+    organization = models.OneToOneField(
+        "orgs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="namespace",
+    )
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="user", user__isnull=False, organization__isnull=True)
+                    | models.Q(kind="org", user__isnull=True, organization__isnull=False)
+                ),
+                name="namespace_exactly_one_owner",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AccessToken(models.Model):
+    """A personal access token. Only a sha256 digest of the secret is stored."""
+
+    class Scope(models.TextChoices):
+        READ = "read"
+        WRITE = "write"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="tokens")
+    name = models.CharField(max_length=100)
+    scope = models.CharField(max_length=8, choices=Scope.choices, default=Scope.WRITE)
+    digest = models.CharField(max_length=64, unique=True)
+    prefix = models.CharField(max_length=12)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

@@ -1,0 +1,118 @@
+"""Operator commands that act on the database through the domain services."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import timedelta
+
+
+class CommandError(Exception):
+    pass
+
+
+def setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nbopen.config.settings")
+    import django
+
+    django.setup()
+
+
+def migrate(verbosity: int = 0) -> None:
+    from django.core.management import call_command
+
+    from nbopen.config.env import CONFIG
+
+    CONFIG.data_dir.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+def run(args: argparse.Namespace) -> int:
+    setup_django()
+    from nbopen.core.errors import DomainError
+
+    try:
+        if args.command == "serve":
+            return serve(args)
+        if args.command == "migrate":
+            migrate(verbosity=1)
+            return 0
+        handler = {
+            ("user", "create"): user_create,
+            ("org", "create"): org_create,
+            ("org", "add-member"): org_add_member,
+            ("token", "create"): token_create,
+        }[(args.command, args.verb)]
+        handler(args)
+        return 0
+    except DomainError as exc:
+        raise CommandError(str(exc)) from exc
+
+
+def user_create(args: argparse.Namespace) -> None:
+    from nbopen.accounts.services import user_create as create
+
+    migrate()
+    user = create(username=args.name, email=args.email, password=args.password, is_admin=args.admin)
+    print(f"created user {user.username}", file=sys.stderr)
+
+
+def org_create(args: argparse.Namespace) -> None:
+    from nbopen.accounts.services import user_get
+    from nbopen.orgs.services import org_create as create
+
+    migrate()
+    org = create(
+        name=args.name,
+        kind=args.kind,
+        owner=user_get(args.owner),
+        display_name=args.display_name,
+        region=args.region,
+    )
+    print(f"created organization {org.name}", file=sys.stderr)
+
+
+def org_add_member(args: argparse.Namespace) -> None:
+    from nbopen.accounts.services import user_get
+    from nbopen.orgs.services import member_set, org_get
+
+    migrate()
+    member_set(organization=org_get(args.org), user=user_get(args.user), role=args.role, actor=None)
+    print(f"{args.user} is now {args.role} of {args.org}", file=sys.stderr)
+
+
+def token_create(args: argparse.Namespace) -> None:
+    from django.utils import timezone
+
+    from nbopen.accounts.services import token_create as create
+    from nbopen.accounts.services import user_get
+
+    migrate()
+    expires = None
+    if args.expires_days is not None:
+        if args.expires_days <= 0:
+            raise CommandError("--expires-days must be positive")
+        expires = timezone.now() + timedelta(days=args.expires_days)
+    issued = create(user=user_get(args.user), name=args.name, scope=args.scope, expires_at=expires)
+    print(issued.secret)
+
+
+def serve(args: argparse.Namespace) -> int:
+    from granian import Granian
+    from granian.constants import Interfaces
+
+    from nbopen.config.env import CONFIG
+
+    migrate()
+    print(f"NBopen serving {CONFIG.public_url} (data: {CONFIG.data_dir})", file=sys.stderr)
+    Granian(
+        "nbopen.config.asgi:application",
+        address=args.host,
+        port=args.port,
+        interface=Interfaces.ASGI,
+        workers=args.workers,
+        log_access=False,
+        websockets=False,
+    ).serve()
+    return 0

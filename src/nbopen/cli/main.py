@@ -1,0 +1,83 @@
+"""``nbopen <resource> <verb>``: stdout is data, stderr is talk.
+
+Options that choose the deployment (``--data-dir``) are turned into ``NBOPEN_*`` environment
+variables *before* Django is imported, because configuration is read once at import time.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="nbopen", description="NBopen platform and client")
+    parser.add_argument("--data-dir", help="data directory (default: $NBOPEN_DATA_DIR)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="migrate, then serve web, API and git")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--data-dir", dest="data_dir_sub", help=argparse.SUPPRESS)
+    serve.add_argument("--no-demo", action="store_true", help="do not load demo content")
+
+    sub.add_parser("migrate", help="apply database migrations")
+
+    user = sub.add_parser("user", help="manage users").add_subparsers(dest="verb", required=True)
+    uc = user.add_parser("create", help="create a user")
+    uc.add_argument("name")
+    uc.add_argument("--email", required=True)
+    uc.add_argument("--password", required=True)
+    uc.add_argument("--admin", action="store_true")
+
+    org = sub.add_parser("org", help="manage organizations").add_subparsers(
+        dest="verb", required=True
+    )
+    oc = org.add_parser("create", help="create an organization")
+    oc.add_argument("name")
+    oc.add_argument(
+        "--kind",
+        required=True,
+        choices=["enterprise", "university", "institute", "government", "community"],
+    )
+    oc.add_argument("--owner", required=True)
+    oc.add_argument("--display-name", default="")
+    oc.add_argument("--region", default="")
+    om = org.add_parser("add-member", help="add a member or change their role")
+    om.add_argument("org")
+    om.add_argument("user")
+    om.add_argument("--role", required=True, choices=["owner", "admin", "write", "read"])
+
+    token = sub.add_parser("token", help="manage access tokens").add_subparsers(
+        dest="verb", required=True
+    )
+    tc = token.add_parser("create", help="create a token; prints it alone on stdout")
+    tc.add_argument("user")
+    tc.add_argument("--name", default="cli")
+    tc.add_argument("--scope", default="write", choices=["read", "write"])
+    tc.add_argument("--expires-days", type=int, default=None)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    data_dir = getattr(args, "data_dir_sub", None) or args.data_dir
+    if data_dir:
+        os.environ["NBOPEN_DATA_DIR"] = os.path.abspath(data_dir)
+    if args.command == "serve" and not os.environ.get("NBOPEN_PUBLIC_URL"):
+        host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host  # noqa: S104
+        os.environ["NBOPEN_PUBLIC_URL"] = f"http://{host}:{args.port}"
+    from nbopen.cli import admin
+
+    try:
+        return admin.run(args)
+    except admin.CommandError as exc:
+        print(f"nbopen: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

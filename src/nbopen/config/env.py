@@ -1,0 +1,93 @@
+"""The one place that reads ``NBOPEN_*`` environment variables.
+
+Everything configurable about a deployment is decided here, so that settings.py, the CLI and
+the tests agree on defaults. Nothing else in the code base reads ``os.environ`` for NBopen
+configuration.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATA_DIR = Path.home() / ".local" / "share" / "nbopen"
+
+
+@dataclass(frozen=True)
+class Config:
+    """A deployment's configuration, read once from the environment."""
+
+    data_dir: Path
+    database_url: str
+    storage_url: str
+    secret_key: str
+    public_url: str
+    debug: bool
+    task_backend: str
+    s3_access_key: str | None
+    s3_secret_key: str | None
+    s3_region: str
+    max_json_body: int
+
+    @property
+    def git_root(self) -> Path:
+        return self.data_dir / "git"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.data_dir / "tmp"
+
+
+def _secret_key(data_dir: Path) -> str:
+    """Return NBOPEN_SECRET_KEY, or a key generated once and kept in the data dir.
+
+    Persisting the generated key keeps sessions and signed URLs valid across restarts
+    without asking the operator to invent one.
+    """
+    explicit = os.environ.get("NBOPEN_SECRET_KEY")
+    if explicit:
+        return explicit
+    path = data_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    data_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(50)
+    # O_EXCL: two processes starting at once must agree on one key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+def _flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def load() -> Config:
+    data_dir = Path(os.environ.get("NBOPEN_DATA_DIR") or DEFAULT_DATA_DIR).expanduser().resolve()
+    return Config(
+        data_dir=data_dir,
+        database_url=os.environ.get("NBOPEN_DATABASE_URL")
+        or f"sqlite:///{data_dir / 'nbopen.sqlite3'}",
+        storage_url=os.environ.get("NBOPEN_STORAGE_URL") or f"file://{data_dir / 'lfs'}",
+        secret_key=_secret_key(data_dir),
+        public_url=(os.environ.get("NBOPEN_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
+        debug=_flag("NBOPEN_DEBUG"),
+        task_backend=os.environ.get("NBOPEN_TASKS") or "thread",
+        s3_access_key=os.environ.get("NBOPEN_S3_ACCESS_KEY") or os.environ.get("AWS_ACCESS_KEY_ID"),
+        s3_secret_key=os.environ.get("NBOPEN_S3_SECRET_KEY")
+        or os.environ.get("AWS_SECRET_ACCESS_KEY"),
+        s3_region=os.environ.get("NBOPEN_S3_REGION") or "us-east-1",
+        max_json_body=int(os.environ.get("NBOPEN_MAX_JSON_BODY") or 10 * 1024 * 1024),
+    )
+
+
+CONFIG = load()

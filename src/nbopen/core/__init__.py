@@ -1,0 +1,1 @@
+"""Shared kernel: name rules, domain errors, the event log, and infrastructure interfaces."""

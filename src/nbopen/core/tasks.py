@@ -1,0 +1,61 @@
+"""Background work behind one small interface.
+
+``defer(fn, *args)`` schedules ``fn`` to run after the current transaction commits. The
+embedded default runs it on an in-process thread pool; ``NBOPEN_TASKS=sync`` runs it inline
+(useful in tests that need the result at once). Task functions must be idempotent: a task may
+run twice after a crash and retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+from django.db import close_old_connections, transaction
+
+from nbopen.config.env import CONFIG
+
+log = logging.getLogger(__name__)
+_executor: ThreadPoolExecutor | None = None
+_lock = threading.Lock()
+_pending: set[Future[Any]] = set()
+
+
+def _pool() -> ThreadPoolExecutor:
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nbopen-task")
+        return _executor
+
+
+def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    try:
+        fn(*args, **kwargs)
+    except Exception:
+        log.exception("background task %s failed", getattr(fn, "__qualname__", fn))
+    finally:
+        close_old_connections()
+
+
+def defer(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    """Run ``fn(*args, **kwargs)`` in the background once the current transaction commits."""
+
+    def submit() -> None:
+        if CONFIG.task_backend == "sync":
+            _run(fn, args, kwargs)
+            return
+        future = _pool().submit(_run, fn, args, kwargs)
+        _pending.add(future)
+        future.add_done_callback(_pending.discard)
+
+    transaction.on_commit(submit)
+
+
+def wait_idle(timeout: float = 30.0) -> None:
+    """Block until queued in-process tasks are done (for the CLI and tests)."""
+    for future in list(_pending):
+        future.result(timeout=timeout)

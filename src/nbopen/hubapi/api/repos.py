@@ -1,0 +1,223 @@
+"""Repository management and identity, Hub-compatible where the two overlap.
+
+``POST /api/repos/create``, ``DELETE /api/repos/delete``, ``PUT /api/{type}s/{repo}/settings``
+and ``GET /api/whoami-v2`` speak exactly what ``huggingface_hub`` sends and expects.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from nbopen.access.policy import Decision, Level, Principal, decide_repo
+from nbopen.config.env import CONFIG
+from nbopen.core.errors import AlreadyExists, DomainError, InvalidName, NotFound, PermissionDenied
+from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
+from nbopen.hubapi.errors import api_error, invalid_credentials, repo_denied
+from nbopen.orgs.models import Membership
+from nbopen.repos import services
+from nbopen.repos.models import Repository
+
+# Hub type names (singular in bodies, plural in paths) → ours.
+TYPE_FROM_BODY = {"model": "model", "dataset": "dataset", "code": "code"}
+TYPE_FROM_PATH = {"models": "model", "datasets": "dataset", "codes": "code"}
+URL_PREFIX = {"model": "", "dataset": "datasets/", "code": ""}
+
+
+def repo_url(repo: Repository) -> str:
+    return f"{CONFIG.public_url}/{URL_PREFIX[repo.type]}{repo.full_name}"
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError(f"Request body is not valid JSON: {exc}") from exc
+    if not isinstance(data, dict):
+        raise ValueError("Request body must be a JSON object")
+    return data
+
+
+def _private_flag(data: dict[str, Any]) -> bool | None:
+    """Newer clients send ``visibility``, clients ≤ 0.36 send ``private``; accept both."""
+    visibility = data.get("visibility")
+    if visibility is not None:
+        if visibility not in {"public", "private"}:
+            raise ValueError("visibility must be 'public' or 'private'")
+        return bool(visibility == "private")
+    private = data.get("private")
+    if private is None:
+        return None
+    if not isinstance(private, bool):
+        raise ValueError("private must be a boolean")
+    return private
+
+
+def _authenticated(request: HttpRequest) -> Principal | JsonResponse:
+    try:
+        principal = principal_from_request(request)
+    except InvalidCredentials:
+        return invalid_credentials()
+    return principal
+
+
+@csrf_exempt
+def create(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return api_error(405, "Use POST")
+    principal = _authenticated(request)
+    if isinstance(principal, JsonResponse):
+        return principal
+    if not principal.is_authenticated:
+        return api_error(401, "You must be authenticated to create a repository")
+    try:
+        data = _body(request)
+        private = _private_flag(data)
+    except ValueError as exc:
+        return api_error(400, str(exc))
+    repo_type = TYPE_FROM_BODY.get(data.get("type") or "model")
+    if repo_type is None:
+        return api_error(400, f"Unsupported repository type {data.get('type')!r}")
+    name, owner = data.get("name"), data.get("organization")
+    if isinstance(name, str) and "/" in name and not owner:
+        owner, name = name.split("/", 1)
+    if owner is not None and not isinstance(owner, str):
+        return api_error(400, "organization must be a string")
+    if not isinstance(name, str):
+        return api_error(400, "name is required")
+    try:
+        repo = services.repo_create(
+            actor=principal,
+            owner=owner,
+            name=name,
+            type=repo_type,
+            private=bool(private),
+        )
+    except AlreadyExists as exc:
+        existing = services.repo_find(owner or principal.user.username, str(name))  # type: ignore[union-attr]
+        url = repo_url(existing) if existing else ""
+        return api_error(409, f"You already created this {repo_type} repo: {exc}", url=url)
+    except InvalidName as exc:
+        return api_error(400, str(exc))
+    except PermissionDenied as exc:
+        return api_error(403, str(exc))
+    except NotFound as exc:
+        return api_error(404, str(exc))
+    except DomainError as exc:
+        return api_error(400, str(exc))
+    return JsonResponse({"url": repo_url(repo), "name": repo.full_name, "id": str(repo.pk)})
+
+
+def _find_visible(
+    principal: Principal, owner: str, name: str, repo_type: str | None, need: Level
+) -> Repository | JsonResponse:
+    repo = services.repo_find(owner, name)
+    if repo is not None and repo_type is not None and repo.type != repo_type:
+        repo = None
+    decision = decide_repo(principal, repo, need)
+    if decision is not Decision.ALLOW or repo is None:
+        return repo_denied(decision)
+    return repo
+
+
+@csrf_exempt
+def delete(request: HttpRequest) -> HttpResponse:
+    if request.method != "DELETE":
+        return api_error(405, "Use DELETE")
+    principal = _authenticated(request)
+    if isinstance(principal, JsonResponse):
+        return principal
+    try:
+        data = _body(request)
+    except ValueError as exc:
+        return api_error(400, str(exc))
+    name, owner = data.get("name"), data.get("organization")
+    if isinstance(name, str) and "/" in name and not owner:
+        owner, name = name.split("/", 1)
+    if not owner and principal.user is not None:
+        owner = principal.user.username
+    if not isinstance(name, str) or not isinstance(owner, str):
+        return api_error(400, "name (and organization) are required")
+    repo_type = TYPE_FROM_BODY.get(data.get("type") or "model")
+    repo = _find_visible(principal, owner, name, repo_type, Level.ADMIN)
+    if isinstance(repo, JsonResponse):
+        return repo
+    services.repo_delete(actor=principal, repo=repo)
+    return JsonResponse({})
+
+
+@csrf_exempt
+def settings(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpResponse:
+    if request.method != "PUT":
+        return api_error(405, "Use PUT")
+    repo_type = TYPE_FROM_PATH.get(type_plural)
+    if repo_type is None:
+        return api_error(404, "Unknown repository type", "RepoNotFound")
+    principal = _authenticated(request)
+    if isinstance(principal, JsonResponse):
+        return principal
+    try:
+        data = _body(request)
+        private = _private_flag(data)
+    except ValueError as exc:
+        return api_error(400, str(exc))
+    description = data.get("description")
+    if description is not None and not isinstance(description, str):
+        return api_error(400, "description must be a string")
+    repo = _find_visible(principal, owner, name, repo_type, Level.ADMIN)
+    if isinstance(repo, JsonResponse):
+        return repo
+    services.repo_update_settings(
+        actor=principal, repo=repo, private=private, description=description
+    )
+    return JsonResponse(
+        {"private": repo.private, "visibility": "private" if repo.private else "public"}
+    )
+
+
+def whoami(request: HttpRequest) -> HttpResponse:
+    principal = _authenticated(request)
+    if isinstance(principal, JsonResponse):
+        return principal
+    if not principal.is_authenticated or principal.user is None:
+        return api_error(401, "Invalid user token: you must be authenticated")
+    user = principal.user
+    memberships = Membership.objects.filter(user=user).select_related("organization")
+    token_info: dict[str, Any] = {"type": "session"}
+    token = principal.token
+    if token is not None:
+        token_info = {
+            "type": "access_token",
+            "accessToken": {
+                "displayName": token.name,
+                "role": token.scope,
+                "createdAt": token.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            },
+        }
+    return JsonResponse(
+        {
+            "type": "user",
+            "id": str(user.pk),
+            "name": user.username,
+            "fullname": user.display_name or user.username,
+            "email": user.email,
+            "emailVerified": False,
+            "avatarUrl": "",
+            "isPro": False,
+            "isAdmin": user.is_superuser,
+            "orgs": [
+                {
+                    "type": "org",
+                    "id": str(m.organization_id),
+                    "name": m.organization.name,
+                    "fullname": m.organization.display_name or m.organization.name,
+                    "roleInOrg": m.role,
+                }
+                for m in memberships
+            ],
+            "auth": token_info,
+        }
+    )

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class HubapiConfig(AppConfig):
+    name = "nbopen.hubapi"
+    label = "hubapi"

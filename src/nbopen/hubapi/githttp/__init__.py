@@ -1,0 +1,1 @@
+"""git smart HTTP and Git LFS: the raw-ASGI streaming parts and the LFS JSON views."""

@@ -1,0 +1,188 @@
+"""Git LFS batch API (JSON) as Django views: batch, verify, locks/verify.
+
+Transfers themselves go to signed URLs served by :mod:`.transfer` (or, with S3 storage,
+presigned URLs for downloads), so clients that send no credentials on PUT still work.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from nbopen.access.policy import Decision, Level, Principal, decide_repo
+from nbopen.config.env import CONFIG
+from nbopen.core import signing
+from nbopen.core.storage import get_storage
+from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
+from nbopen.hubapi.githttp.paths import match_lfs_api
+from nbopen.repos import lfs
+from nbopen.repos.models import Repository
+from nbopen.repos.services import repo_find
+
+LFS_JSON = "application/vnd.git-lfs+json"
+URL_TTL = 3600
+
+
+def lfs_error(status: int, message: str) -> HttpResponse:
+    response = HttpResponse(
+        json.dumps({"message": message, "documentation_url": CONFIG.public_url + "/docs/lfs"}),
+        status=status,
+        content_type=LFS_JSON,
+    )
+    response["X-Error-Message"] = message
+    if status == 401:
+        response["WWW-Authenticate"] = 'Basic realm="NBopen"'
+        response["LFS-Authenticate"] = 'Basic realm="NBopen"'
+    return response
+
+
+def _deny(decision: Decision) -> HttpResponse:
+    if decision is Decision.UNAUTHENTICATED:
+        return lfs_error(401, "Authentication required")
+    if decision is Decision.FORBIDDEN:
+        return lfs_error(403, "You do not have write access to this repository")
+    return lfs_error(404, "Repository not found")
+
+
+def _resolve(request: HttpRequest, need: Level) -> tuple[Principal, Repository] | HttpResponse:
+    path = match_lfs_api(request.path)
+    if path is None:
+        return lfs_error(404, "Not found")
+    try:
+        principal = principal_from_request(request)
+    except InvalidCredentials as exc:
+        return lfs_error(401, str(exc))
+    repo = repo_find(path.owner, path.name)
+    if repo is not None and path.dataset_prefix and repo.type != Repository.Type.DATASET:
+        repo = None
+    decision = decide_repo(principal, repo, need)
+    if decision is not Decision.ALLOW or repo is None:
+        return _deny(decision)
+    return principal, repo
+
+
+def _json_body(request: HttpRequest) -> Any:
+    try:
+        return json.loads(request.body or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise lfs.InvalidObject(f"request body is not valid JSON: {exc}") from exc
+
+
+def transfer_url(repo: Repository, oid: str, size: int, op: str, user_id: int | None) -> str:
+    query = signing.sign(
+        {"op": op, "repo": repo.pk, "oid": oid, "size": size, "uid": user_id or 0}, ttl=URL_TTL
+    )
+    return f"{CONFIG.public_url}/lfs-objects/{repo.pk}/{oid}?{query}"
+
+
+def verify_url(repo: Repository, user_id: int | None) -> str:
+    """Signed, because the Hub client's verify call may be the only one carrying no token."""
+    prefix = "datasets/" if repo.type == Repository.Type.DATASET else ""
+    query = signing.sign({"op": "verify", "repo": repo.pk, "uid": user_id or 0}, ttl=URL_TTL)
+    return f"{CONFIG.public_url}/{prefix}{repo.full_name}.git/info/lfs/objects/verify?{query}"
+
+
+@csrf_exempt
+def batch(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return lfs_error(405, "Use POST")
+    try:
+        body = _json_body(request)
+        if not isinstance(body, dict):
+            raise lfs.InvalidObject("request body must be a JSON object")
+        operation = body.get("operation")
+        if operation not in {"upload", "download"}:
+            raise lfs.InvalidObject("'operation' must be 'upload' or 'download'")
+        objects = lfs.parse_objects(body.get("objects"))
+    except lfs.InvalidObject as exc:
+        return lfs_error(422, str(exc))
+    transfers = body.get("transfers") or ["basic"]
+    if not isinstance(transfers, list) or "basic" not in transfers:
+        return lfs_error(422, "only the 'basic' transfer adapter is supported")
+    resolved = _resolve(request, Level.WRITE if operation == "upload" else Level.READ)
+    if isinstance(resolved, HttpResponse):
+        return resolved
+    principal, repo = resolved
+    user_id = principal.user.pk if principal.user is not None else None
+    linked = lfs.linked_sizes(repo, [o.oid for o in objects])
+    storage = get_storage()
+    results: list[dict[str, Any]] = []
+    for obj in objects:
+        entry: dict[str, Any] = {"oid": obj.oid, "size": obj.size, "authenticated": True}
+        present = obj.oid in linked and linked[obj.oid] == obj.size
+        if present and storage.size(obj.oid) is None:
+            present = False  # referenced but lost from storage: ask for it again
+        if operation == "download":
+            if not present:
+                entry["error"] = {"code": 404, "message": "Object does not exist"}
+            else:
+                href = storage.download_url(obj.oid, expires=URL_TTL) or transfer_url(
+                    repo, obj.oid, obj.size, "download", user_id
+                )
+                entry["actions"] = {"download": {"href": href, "expires_in": URL_TTL}}
+        elif not present:
+            entry["actions"] = {
+                "upload": {
+                    "href": transfer_url(repo, obj.oid, obj.size, "upload", user_id),
+                    "expires_in": URL_TTL,
+                },
+                "verify": {"href": verify_url(repo, user_id), "expires_in": URL_TTL},
+            }
+        results.append(entry)
+    return JsonResponse(
+        {"transfer": "basic", "objects": results, "hash_algo": "sha256"},
+        content_type=LFS_JSON,
+    )
+
+
+def _signed_verify_repo(request: HttpRequest) -> Repository | None:
+    """The repository a valid signed verify URL names (and the path agrees with), else None."""
+    query = {k: request.GET[k] for k in request.GET}
+    repo_id = query.get("repo", "")
+    if "sig" not in query or not repo_id.isdigit():
+        return None
+    if not signing.verify(query, {"op": "verify", "repo": repo_id, "uid": query.get("uid", "")}):
+        return None
+    path = match_lfs_api(request.path)
+    repo = Repository.objects.select_related("owner").filter(pk=int(repo_id)).first()
+    if repo is None or path is None or repo_find(path.owner, path.name) != repo:
+        return None
+    return repo
+
+
+@csrf_exempt
+def verify(request: HttpRequest) -> HttpResponse:
+    if request.method != "POST":
+        return lfs_error(405, "Use POST")
+    try:
+        body = _json_body(request)
+        if not isinstance(body, dict):
+            raise lfs.InvalidObject("request body must be a JSON object")
+        (spec,) = lfs.parse_objects([body])
+    except lfs.InvalidObject as exc:
+        return lfs_error(422, str(exc))
+    repo = _signed_verify_repo(request)
+    if repo is None:
+        resolved = _resolve(request, Level.WRITE)
+        if isinstance(resolved, HttpResponse):
+            return resolved
+        _, repo = resolved
+    if not lfs.is_linked(repo, spec.oid, spec.size):
+        return lfs_error(404, f"Object {spec.oid} was not uploaded to this repository")
+    return JsonResponse({"message": "ok"}, content_type=LFS_JSON)
+
+
+@csrf_exempt
+def locks(request: HttpRequest) -> HttpResponse:
+    """NBopen has no file locking: verify answers "no locks", the rest 501 (clients cope)."""
+    resolved = _resolve(request, Level.WRITE if request.method == "POST" else Level.READ)
+    if isinstance(resolved, HttpResponse):
+        return resolved
+    if request.method == "POST" and request.path.endswith("/locks/verify"):
+        return JsonResponse({"ours": [], "theirs": []}, content_type=LFS_JSON)
+    if request.method == "GET":
+        return JsonResponse({"locks": []}, content_type=LFS_JSON)
+    return lfs_error(501, "File locking is not supported by this server")

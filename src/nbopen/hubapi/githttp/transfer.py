@@ -1,0 +1,212 @@
+"""LFS object transfer (basic adapter) as a raw ASGI app: streamed upload and download.
+
+URLs are handed out by the batch API and carry an expiring signature binding operation,
+repository, oid, size and user, so the PUT needs no credentials (the Hub client sends none).
+Uploads are hashed while they stream to a temp file and published only when oid and size
+match; a failed or aborted upload leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl
+
+from asgiref.sync import sync_to_async
+
+from nbopen.config.env import CONFIG
+from nbopen.core import signing
+from nbopen.core.storage import get_storage
+from nbopen.hubapi.githttp.paths import LFS_TRANSFER_RE
+from nbopen.hubapi.ranges import RangeNotSatisfiable, parse_range
+from nbopen.repos import lfs
+from nbopen.repos.models import Repository
+
+log = logging.getLogger(__name__)
+CHUNK = 1024 * 1024
+
+
+async def _json(
+    send: Any, status: int, message: str, extra: list[tuple[bytes, bytes]] | None = None
+) -> None:
+    body = json.dumps({"message": message}).encode()
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/vnd.git-lfs+json"),
+                (b"content-length", str(len(body)).encode()),
+                (b"x-error-message", message.encode("ascii", "replace")),
+                *(extra or []),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _repo_exists(repo_id: int) -> bool:
+    return Repository.objects.filter(pk=repo_id).exists()
+
+
+def _linked(repo_id: int, oid: str) -> bool:
+    return lfs.RepositoryLFSObject.objects.filter(repository_id=repo_id, lfs_object_id=oid).exists()
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    m = LFS_TRANSFER_RE.match(scope["path"])
+    assert m is not None
+    repo_id, oid = int(m["repo_id"]), m["oid"]
+    query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
+    method = scope["method"]
+    op = {"PUT": "upload", "GET": "download", "HEAD": "download"}.get(method)
+    if op is None:
+        await _json(send, 405, "Method not allowed")
+        return
+    size_text = query.get("size", "")
+    if not size_text.isdigit() or not signing.verify(
+        query,
+        {"op": op, "repo": repo_id, "oid": oid, "size": size_text, "uid": query.get("uid", "")},
+    ):
+        await _json(
+            send, 403, "Invalid or expired transfer URL; request a new one from the batch API"
+        )
+        return
+    size = int(size_text)
+    if op == "upload":
+        await _upload(scope, receive, send, repo_id, oid, size)
+    else:
+        await _download(scope, send, repo_id, oid, size, head=method == "HEAD")
+
+
+async def _upload(
+    scope: dict[str, Any], receive: Any, send: Any, repo_id: int, oid: str, size: int
+) -> None:
+    declared = _header(scope, b"content-length")
+    if declared is not None and declared.strip() != str(size):
+        await _json(send, 400, f"Content-Length {declared} does not match the object size {size}")
+        return
+    if not await sync_to_async(_repo_exists, thread_sensitive=False)(repo_id):
+        await _json(send, 404, "Repository not found")
+        return
+    CONFIG.tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, tmp_name = tempfile.mkstemp(prefix=f"lfs-{oid[:12]}-", dir=CONFIG.tmp_dir)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            writer = lfs.HashingWriter(fh, size)
+            while True:
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return
+                body = message.get("body", b"")
+                if body:
+                    writer.write(body)
+                if not message.get("more_body", False):
+                    break
+        writer.check(oid)
+        storage = get_storage()
+        if storage.size(oid) != size:
+            await asyncio.to_thread(storage.put_verified, oid, Path(tmp_name))
+        await sync_to_async(lfs.link, thread_sensitive=False)(repo_id, oid, size)
+    except lfs.InvalidObject as exc:
+        await _json(send, 400, str(exc))
+        return
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp_name)
+    await send(
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"0")]}
+    )
+    await send({"type": "http.response.body", "body": b""})
+
+
+async def _download(
+    scope: dict[str, Any], send: Any, repo_id: int, oid: str, size: int, *, head: bool
+) -> None:
+    if not await sync_to_async(_linked, thread_sensitive=False)(repo_id, oid):
+        await _json(send, 404, "Object not found in this repository")
+        return
+    storage = get_storage()
+    await send_object(
+        scope,
+        send,
+        storage,
+        oid,
+        size,
+        head=head,
+        extra=[(b"content-type", b"application/octet-stream")],
+    )
+
+
+async def send_object(
+    scope: dict[str, Any],
+    send: Any,
+    storage: Any,
+    oid: str,
+    size: int,
+    *,
+    head: bool,
+    extra: list[tuple[bytes, bytes]],
+) -> None:
+    """Stream one stored object, honouring a single HTTP Range (206/416)."""
+    try:
+        byte_range = parse_range(_header(scope, b"range"), size)
+    except RangeNotSatisfiable:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 416,
+                "headers": [
+                    (b"content-range", f"bytes */{size}".encode()),
+                    (b"content-length", b"0"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
+        return
+    start, end = byte_range if byte_range else (0, size - 1)
+    length = max(0, end - start + 1)
+    headers = [*extra, (b"accept-ranges", b"bytes"), (b"content-length", str(length).encode())]
+    status = 200
+    if byte_range:
+        status = 206
+        headers.append((b"content-range", f"bytes {start}-{end}/{size}".encode()))
+    local = storage.local_path(oid)
+    extensions = scope.get("extensions") or {}
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    if head or length == 0:
+        await send({"type": "http.response.body", "body": b""})
+        return
+    if local is not None and byte_range is None and "http.response.pathsend" in extensions:
+        # The server (granian) streams the file itself, at sendfile speed.
+        await send({"type": "http.response.pathsend", "path": str(local)})
+        return
+    fh = await asyncio.to_thread(storage.open, oid)
+    try:
+        if start:
+            await asyncio.to_thread(fh.seek, start)
+        remaining = length
+        while remaining > 0:
+            chunk = await asyncio.to_thread(fh.read, min(CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": remaining > 0})
+        if remaining > 0:
+            log.error("object %s ended %d bytes early", oid, remaining)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        fh.close()

@@ -1,0 +1,1 @@
+"""The Hugging Face Hub–compatible API (see docs/hub-compat.md)."""

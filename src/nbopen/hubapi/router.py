@@ -1,0 +1,42 @@
+"""Dispatch between the raw-ASGI streaming handlers and Django.
+
+Only two kinds of request bypass Django: git smart HTTP (pack streams) and LFS object
+transfers (large bodies). Both still go through the same policy and services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from nbopen.hubapi.githttp import smart, transfer
+from nbopen.hubapi.githttp.paths import GIT_SMART_RE, LFS_TRANSFER_RE
+
+ASGIApp = Any
+
+
+def build_router(django_app: ASGIApp) -> ASGIApp:
+    async def router(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            path = scope["path"]
+            if GIT_SMART_RE.match(path):
+                await smart.app(scope, receive, send)
+                return
+            if LFS_TRANSFER_RE.match(path):
+                await transfer.app(scope, receive, send)
+                return
+        elif scope["type"] == "lifespan":
+            await _lifespan(receive, send)
+            return
+        await django_app(scope, receive, send)
+
+    return router
+
+
+async def _lifespan(receive: Any, send: Any) -> None:
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return

@@ -1,0 +1,17 @@
+from django.urls import include, path, re_path
+
+from nbopen.hubapi.api import repos
+from nbopen.hubapi.githttp import lfs_api
+
+_REPO = r"^(?:datasets/)?[^/]+/[^/]+?(?:\.git)?/info/lfs/"
+
+urlpatterns = [
+    path("api/whoami-v2", repos.whoami),
+    path("api/repos/create", repos.create),
+    path("api/repos/delete", repos.delete),
+    path("api/<str:type_plural>/<str:owner>/<str:name>/settings", repos.settings),
+    re_path(_REPO + r"objects/batch\Z", lfs_api.batch),
+    re_path(_REPO + r"objects/verify\Z", lfs_api.verify),
+    re_path(_REPO + r"locks(?:/.*)?\Z", lfs_api.locks),
+    path("", include("nbopen.hubapi.hf.urls")),
+]

@@ -1,0 +1,1 @@
+"""Organizations (enterprises, universities, institutes, government bodies, communities)."""

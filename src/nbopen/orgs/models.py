@@ -1,0 +1,52 @@
+"""Organizations and their memberships."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+
+class Organization(models.Model):
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", "企业"
+        UNIVERSITY = "university", "高校"
+        INSTITUTE = "institute", "科研院所"
+        GOVERNMENT = "government", "政府机构"
+        COMMUNITY = "community", "社区"
+
+    name = models.CharField(max_length=96, unique=True)
+    display_name = models.CharField(max_length=128, blank=True)
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    region = models.CharField(max_length=64, blank=True)
+    description = models.TextField(blank=True)
+    industry_tags = models.JSONField(default=list, blank=True)
+    verified = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner"
+        ADMIN = "admin"
+        WRITE = "write"
+        READ = "read"
+
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="memberships"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(max_length=8, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="one_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}@{self.organization_id}:{self.role}"

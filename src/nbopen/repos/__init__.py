@@ -1,0 +1,1 @@
+"""Repositories (code, models, datasets), their git storage and their LFS objects."""

@@ -1,0 +1,85 @@
+"""Creating and inspecting bare repositories with plumbing commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+
+# post-receive appends "old new ref" lines to the file named by NBOPEN_PUSH_LOG. The relay
+# that spawned receive-pack sets it per request, reads it back and records the push event;
+# git itself only runs the hook for refs it really updated.
+POST_RECEIVE = """#!/bin/sh
+if [ -n "$NBOPEN_PUSH_LOG" ]; then
+  cat >> "$NBOPEN_PUSH_LOG"
+else
+  cat > /dev/null
+fi
+"""
+
+# Server-side git settings: partial clone needs filters allowed; pushes are checked for
+# corrupt objects; fast-forward is not forced (the client decides, as on GitHub).
+SERVER_CONFIG = {
+    "uploadpack.allowFilter": "true",
+    "uploadpack.allowAnySHA1InWant": "true",
+    "receive.fsckObjects": "true",
+    "receive.advertisePushOptions": "false",
+    "core.logAllRefUpdates": "false",
+    "gc.auto": "0",
+}
+
+
+class GitError(RuntimeError):
+    pass
+
+
+def _git(*args: str, cwd: Path | None = None, input_: bytes | None = None) -> bytes:
+    proc = subprocess.run(
+        ["git", *args],
+        cwd=cwd,
+        input=input_,
+        capture_output=True,
+        check=False,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"},
+    )
+    if proc.returncode != 0:
+        raise GitError(f"git {args[0]} failed: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout
+
+
+def install_hooks(hooks_dir: Path) -> Path:
+    """Write the shared hooks directory every repository points at (idempotent)."""
+    hooks_dir.mkdir(parents=True, exist_ok=True)
+    hook = hooks_dir / "post-receive"
+    if not hook.exists() or hook.read_text() != POST_RECEIVE:
+        tmp = hook.with_suffix(".tmp")
+        tmp.write_text(POST_RECEIVE)
+        tmp.chmod(0o755)
+        os.replace(tmp, hook)
+    return hooks_dir
+
+
+def init_bare(path: Path, *, default_branch: str, hooks_dir: Path) -> None:
+    """Create an empty bare repository whose HEAD names ``default_branch``."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    _git("init", "--quiet", "--bare", f"--initial-branch={default_branch}", str(path))
+    for key, value in {**SERVER_CONFIG, "core.hooksPath": str(hooks_dir)}.items():
+        _git("config", key, value, cwd=path)
+    # git-daemon-export-ok is not written: this repository is served only through NBopen.
+
+
+def rev_parse(path: Path, rev: str) -> str | None:
+    """The commit sha ``rev`` names, or None."""
+    if rev.startswith("-"):
+        return None
+    proc = subprocess.run(
+        ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"],
+        cwd=path,
+        capture_output=True,
+        check=False,
+    )
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def ref_exists(path: Path, ref: str) -> bool:
+    return rev_parse(path, ref) is not None

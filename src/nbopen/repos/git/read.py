@@ -1,0 +1,260 @@
+"""Reading a bare repository: revisions, refs, trees, blobs and history.
+
+Shared by the web UI and the Hub API. Everything goes through git plumbing with ``-z``
+output, so paths with spaces, newlines or Chinese characters round-trip exactly.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nbopen.repos.git.bare import GitError
+
+EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+_SHA_CHARS = frozenset("0123456789abcdef")
+
+
+def _run(repo: Path, *args: str, input_: bytes | None = None, check: bool = True) -> bytes:
+    proc = subprocess.run(
+        ["git", "-c", "core.quotePath=false", *args],
+        cwd=repo,
+        input=input_,
+        capture_output=True,
+        check=False,
+    )
+    if check and proc.returncode != 0:
+        raise GitError(f"git {args[0]}: {proc.stderr.decode(errors='replace').strip()}")
+    return proc.stdout
+
+
+def is_full_sha(text: str) -> bool:
+    return len(text) == 40 and set(text) <= _SHA_CHARS
+
+
+@dataclass(frozen=True)
+class Ref:
+    name: str  # short name: "main", "feature/x", "v1.0"
+    ref: str  # full name: "refs/heads/main"
+    target: str  # commit sha
+
+
+def list_refs(repo: Path) -> tuple[list[Ref], list[Ref]]:
+    """(branches, tags), each sorted by name; tags are peeled to their commit."""
+    out = _run(
+        repo,
+        "for-each-ref",
+        "--format=%(refname)%00%(objectname)%00%(*objectname)",
+        "refs/heads",
+        "refs/tags",
+    )
+    branches, tags = [], []
+    for line in out.decode().splitlines():
+        refname, obj, peeled = line.split("\0")
+        if refname.startswith("refs/heads/"):
+            branches.append(Ref(refname.removeprefix("refs/heads/"), refname, obj))
+        else:
+            tags.append(Ref(refname.removeprefix("refs/tags/"), refname, peeled or obj))
+    return branches, tags
+
+
+def resolve(repo: Path, rev: str) -> str | None:
+    """The commit sha a branch, tag, full or abbreviated sha names; None if it names none.
+
+    Branches win over tags of the same name, as in git. Arbitrary revision syntax
+    (``HEAD~2``, ``@{u}``, ``..``) is deliberately not accepted from users.
+    """
+    if not rev or rev.startswith("-") or any(c in rev for c in "\0\n~^:@{}[]\\ ?*") or ".." in rev:
+        return None
+    candidates = [f"refs/heads/{rev}", f"refs/tags/{rev}"]
+    if rev.startswith("refs/"):
+        candidates.insert(0, rev)
+    if 4 <= len(rev) <= 40 and set(rev) <= _SHA_CHARS:
+        candidates.append(rev)
+    for candidate in candidates:
+        proc = subprocess.run(
+            [
+                "git",
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                "--end-of-options",
+                f"{candidate}^{{commit}}",
+            ],
+            cwd=repo,
+            capture_output=True,
+            check=False,
+        )
+        if proc.returncode == 0:
+            return proc.stdout.decode().strip()
+    return None
+
+
+def split_rev_path(repo: Path, rev_and_path: str) -> tuple[str, str, str] | None:
+    """Split ``feature/x/docs/a.md`` into (rev, sha, path) the way GitHub does.
+
+    Revisions may contain slashes, so the longest prefix that names a branch or tag wins;
+    otherwise the first segment is tried as a sha. Returns None when no prefix resolves.
+    """
+    parts = rev_and_path.strip("/").split("/")
+    for cut in range(len(parts), 0, -1):
+        rev = "/".join(parts[:cut])
+        sha = resolve(repo, rev)
+        if sha is not None:
+            return rev, sha, "/".join(parts[cut:])
+    return None
+
+
+@dataclass(frozen=True)
+class TreeEntry:
+    path: str  # relative to the repository root
+    type: str  # "blob", "tree" or "commit" (submodule)
+    mode: str
+    oid: str  # git object id (sha1)
+    size: int | None  # blob size in bytes; None for trees
+
+
+def ls_tree(repo: Path, sha: str, path: str = "", *, recursive: bool = False) -> list[TreeEntry]:
+    """Entries under ``path`` at commit ``sha``. Raises FileNotFoundError if ``path`` is absent.
+
+    ``recursive`` lists every blob below ``path`` (and the trees, with ``-t``).
+    """
+    path = path.strip("/")
+    treeish = f"{sha}:{path}" if path else f"{sha}^{{tree}}"
+    kind = _run(repo, "cat-file", "-t", treeish, check=False).strip()
+    if kind != b"tree":
+        raise FileNotFoundError(path)
+    args = ["ls-tree", "-z", "-l", "--full-tree"]
+    if recursive:
+        args += ["-r", "-t"]
+    out = _run(repo, *args, treeish)
+    entries = []
+    prefix = f"{path}/" if path else ""
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, otype, oid, size = meta.decode().split()
+        entries.append(
+            TreeEntry(
+                prefix + name.decode("utf-8", "surrogateescape"),
+                otype,
+                mode,
+                oid,
+                int(size) if size != "-" else None,
+            )
+        )
+    return entries
+
+
+def entry_at(repo: Path, sha: str, path: str) -> TreeEntry | None:
+    """The tree entry for ``path`` at ``sha`` (the root tree for ""), or None."""
+    path = path.strip("/")
+    if not path:
+        tree = _run(repo, "rev-parse", f"{sha}^{{tree}}").decode().strip()
+        return TreeEntry("", "tree", "040000", tree, None)
+    parent, _, _ = path.rpartition("/")
+    try:
+        siblings = ls_tree(repo, sha, parent)
+    except FileNotFoundError:
+        return None
+    return next((entry for entry in siblings if entry.path == path), None)
+
+
+def read_blob(repo: Path, oid: str, *, limit: int | None = None) -> bytes:
+    """A blob's bytes (at most ``limit`` of them when given)."""
+    if limit is None:
+        return _run(repo, "cat-file", "blob", oid)
+    with subprocess.Popen(
+        ["git", "cat-file", "blob", oid],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as proc:
+        assert proc.stdout is not None
+        data = proc.stdout.read(limit)
+        proc.kill()
+    return data
+
+
+def stream_blob(repo: Path, oid: str, chunk_size: int = 1 << 20) -> Iterator[bytes]:
+    with subprocess.Popen(
+        ["git", "cat-file", "blob", oid],
+        cwd=repo,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    ) as proc:
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read(chunk_size):
+            yield chunk
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: tuple[str, ...]
+    author_name: str
+    author_email: str
+    authored_at: datetime
+    committer_name: str
+    committed_at: datetime
+    title: str
+    message: str
+
+
+_LOG_FORMAT = "%H%x00%P%x00%an%x00%ae%x00%at%x00%cn%x00%ct%x00%B%x1e"
+
+
+def _parse_commits(out: bytes) -> list[Commit]:
+    commits = []
+    for record in out.decode("utf-8", "replace").split("\x1e"):
+        record = record.lstrip("\n")
+        if not record:
+            continue
+        sha, parents, an, ae, at, cn, ct, body = record.split("\0", 7)
+        body = body.rstrip("\n")
+        commits.append(
+            Commit(
+                sha=sha,
+                parents=tuple(parents.split()),
+                author_name=an,
+                author_email=ae,
+                authored_at=datetime.fromtimestamp(int(at), UTC),
+                committer_name=cn,
+                committed_at=datetime.fromtimestamp(int(ct), UTC),
+                title=body.split("\n", 1)[0],
+                message=body,
+            )
+        )
+    return commits
+
+
+def log(repo: Path, sha: str, *, path: str = "", skip: int = 0, limit: int = 30) -> list[Commit]:
+    """Commits reachable from ``sha`` (touching ``path`` if given), newest first."""
+    args = [
+        "log",
+        f"--format={_LOG_FORMAT}",
+        f"--skip={max(0, skip)}",
+        f"--max-count={max(0, limit)}",
+        sha,
+        "--",
+    ]
+    if path:
+        args.append(path)
+    return _parse_commits(_run(repo, *args))
+
+
+def commit(repo: Path, sha: str) -> Commit | None:
+    commits = log(repo, sha, limit=1)
+    return commits[0] if commits and commits[0].sha == sha else None
+
+
+def count_commits(repo: Path, sha: str) -> int:
+    return int(_run(repo, "rev-list", "--count", sha).strip() or 0)
+
+
+def is_empty(repo: Path) -> bool:
+    return not _run(repo, "for-each-ref", "--count=1", "refs/heads").strip()

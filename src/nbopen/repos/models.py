@@ -1,0 +1,85 @@
+"""Repositories and the LFS objects they reference."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+from django.db import models
+
+from nbopen.accounts.models import Namespace
+from nbopen.config.env import CONFIG
+
+
+class Repository(models.Model):
+    class Type(models.TextChoices):
+        CODE = "code"
+        MODEL = "model"
+        DATASET = "dataset"
+
+    owner = models.ForeignKey(Namespace, on_delete=models.CASCADE, related_name="repositories")
+    name = models.CharField(max_length=96)
+    name_lower = models.CharField(max_length=96)
+    type = models.CharField(max_length=8, choices=Type.choices)
+    private = models.BooleanField(default=False)
+    description = models.TextField(blank=True)
+    license = models.CharField(max_length=64, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    card_data = models.JSONField(default=dict, blank=True)
+    default_branch = models.CharField(max_length=255, default="main")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    pushed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            # One namespace per owner across types: /{owner}/{name} is always one repository.
+            models.UniqueConstraint(fields=["owner", "name_lower"], name="repo_unique_per_owner")
+        ]
+        indexes = [models.Index(fields=["type", "private"])]
+
+    def __str__(self) -> str:
+        return self.full_name
+
+    @property
+    def full_name(self) -> str:
+        return f"{self.owner.name}/{self.name}"
+
+    @property
+    def git_path(self) -> Path:
+        """The bare repository on disk, addressed by id so renames never move files."""
+        return git_path_for(self.pk)
+
+
+def git_path_for(repo_id: int) -> Path:
+    return CONFIG.git_root / f"{repo_id % 256:02x}" / f"{repo_id}.git"
+
+
+class LFSObject(models.Model):
+    """A content-addressed large file; the bytes live in the configured blob storage."""
+
+    oid = models.CharField(max_length=64, primary_key=True)
+    size = models.BigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.oid
+
+
+class RepositoryLFSObject(models.Model):
+    """That a repository references an LFS object: the only way to be allowed to fetch it."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="lfs_links")
+    lfs_object = models.ForeignKey(LFSObject, on_delete=models.PROTECT, related_name="links")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "lfs_object"], name="lfs_link_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}:{self.lfs_object_id}"
