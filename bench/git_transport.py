@@ -1,0 +1,354 @@
+"""git over HTTP: NBopen's relay against nginx + fcgiwrap + ``git http-backend``, same run.
+
+Run (first run generates and caches the repository under bench/out/, ~1-2 minutes):
+
+    .venv/bin/python bench/git_transport.py                 # 20k commits, 5k files, 3 reps
+    .venv/bin/python bench/git_transport.py --commits 500 --files 300 --repeat 1   # smoke
+
+Why each measurement exists:
+- push of the whole history into an empty repository: the request body streams through the
+  server into ``git receive-pack``; index-pack on the server dominates;
+- full ``clone --bare`` and ``--depth 1``: what users do, client-bound on a small machine;
+- one upload-pack POST replayed with curl: the server's pack streaming alone, where a relay's
+  overhead would show first;
+- server CPU seconds (the server's process tree from /proc, reaped children included): on two
+  shared cores wall time is noisy, CPU spent per operation is not.
+
+Both servers get the same repository-level git settings (NBopen's ``SERVER_CONFIG``, e.g.
+``receive.fsckObjects``) unless ``--plain-reference``, so the ratio measures the transport, not
+a different amount of checking. Operations alternate which server goes first. Prints medians.
+This is not a test: it always exits 0 once it has measured.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _nbopenserver import NBopenServer
+from _refserver import INSTALL_HINT, ReferenceServer, missing_tools
+from _repogen import RepoStats, ensure_repo
+
+OUT = Path(__file__).resolve().parent / "out"
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+# Server CPU accounting ------------------------------------------------------------------
+
+
+def _proc_table() -> dict[int, tuple[int, float]]:
+    """pid → (ppid, utime+stime+cutime+cstime in seconds) for every visible process."""
+    table: dict[int, tuple[int, float]] = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as fh:
+                raw = fh.read().decode()
+        except OSError:
+            continue
+        fields = raw[raw.rindex(")") + 2 :].split()
+        # fields[0] is state (stat field 3); utime..cstime are stat fields 14-17.
+        ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+        table[int(entry.name)] = (int(fields[1]), ticks / CLK_TCK)
+    return table
+
+
+def tree_cpu(roots: list[int]) -> float:
+    """CPU seconds used by ``roots`` and all descendants, living or already reaped.
+
+    A reaped child's time is in its parent's cutime/cstime; a living one's in its own
+    utime/stime, so summing both over the current tree counts every process once.
+    """
+    table = _proc_table()
+    children: dict[int, list[int]] = {}
+    for pid, (ppid, _) in table.items():
+        children.setdefault(ppid, []).append(pid)
+    total, stack = 0.0, [pid for pid in roots if pid in table]
+    while stack:
+        pid = stack.pop()
+        total += table[pid][1]
+        stack.extend(children.get(pid, []))
+    return total
+
+
+# Measurement ---------------------------------------------------------------------------
+
+
+@dataclass
+class Samples:
+    wall: list[float] = field(default_factory=list)
+    cpu: list[float] = field(default_factory=list)
+    note: str = ""
+
+
+@dataclass
+class Side:
+    """One server as the benchmark sees it."""
+
+    label: str
+    cpu: Callable[[], float]
+    new_push_repo: Callable[[str], str]
+    clone_url: Callable[[str], str]
+    results: dict[str, Samples] = field(default_factory=dict)
+
+
+def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> str:
+    proc = subprocess.run(cmd, env=env, cwd=cwd, capture_output=True, text=True, check=False)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(cmd[:4])} … failed ({proc.returncode}): {proc.stderr}")
+    return proc.stdout
+
+
+def measure(side: Side, op: str, action: Callable[[], object]) -> None:
+    """Time ``action`` and the server CPU it caused; settle first so transients are reaped."""
+    time.sleep(0.3)
+    cpu0 = side.cpu()
+    t0 = time.perf_counter()
+    note = action()
+    wall = time.perf_counter() - t0
+    time.sleep(0.5)
+    cpu = side.cpu() - cpu0
+    samples = side.results.setdefault(op, Samples())
+    samples.wall.append(wall)
+    samples.cpu.append(cpu)
+    if isinstance(note, str) and note:
+        samples.note = note
+    print(f"  {op:<22} {side.label:<10} {wall:7.2f} s  server CPU {cpu:6.2f} s", flush=True)
+
+
+def pkt(data: bytes) -> bytes:
+    return b"%04x" % (len(data) + 4) + data
+
+
+def fetch_request(source: Path, depth: int | None = None) -> bytes:
+    """The protocol v2 ``fetch`` body a fresh ``clone`` sends: want every ref, done."""
+    oids = subprocess.run(
+        ["git", "-C", str(source), "for-each-ref", "--format=%(objectname)"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.split()
+    body = [pkt(b"command=fetch\n"), pkt(b"agent=git/nbopen-bench\n"), b"0001"]
+    body += [pkt(b"thin-pack\n"), pkt(b"ofs-delta\n"), pkt(b"no-progress\n")]
+    body += [pkt(b"want %s\n" % oid.encode()) for oid in sorted(set(oids))]
+    if depth is not None:
+        body.append(pkt(b"deepen %d\n" % depth))
+    body += [pkt(b"done\n"), b"0000"]
+    return b"".join(body)
+
+
+def curl_pack(url: str, body_file: Path, env: dict[str, str]) -> str:
+    out = run(
+        [
+            "curl",
+            "-sS",
+            "-o",
+            "/dev/null",
+            "-w",
+            "%{http_code} %{size_download}",
+            "-H",
+            "Content-Type: application/x-git-upload-pack-request",
+            "-H",
+            "Accept: application/x-git-upload-pack-result",
+            "-H",
+            "Git-Protocol: version=2",
+            "-H",
+            "Expect:",
+            "--data-binary",
+            f"@{body_file}",
+            f"{url}/git-upload-pack",
+        ],
+        env,
+    )
+    status, size = out.split()
+    if status != "200" or int(size) < 1000:
+        raise RuntimeError(f"upload-pack replay answered {status} with {size} bytes")
+    return f"{int(size) / 1e6:.1f} MB response"
+
+
+def client_env(home: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("GIT_", "NBOPEN_"))}
+    env.update(HOME=str(home), GIT_CONFIG_NOSYSTEM="1", GIT_TERMINAL_PROMPT="0", LC_ALL="C")
+    home.mkdir(parents=True, exist_ok=True)
+    (home / ".gitconfig").write_text(
+        "[user]\n\tname = Bench\n\temail = bench@example.org\n"
+        "[init]\n\tdefaultBranch = main\n[protocol]\n\tversion = 2\n"
+    )
+    return env
+
+
+def ls_remote_count(url: str, env: dict[str, str]) -> int:
+    return len(run(["git", "ls-remote", "--refs", url], env).splitlines())
+
+
+def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
+    from nbopen.repos.git.bare import SERVER_CONFIG
+
+    env = client_env(work / "client-home")
+    server_home = work / "server-home"
+    server_home.mkdir()
+    ref_config = {} if args.plain_reference else dict(SERVER_CONFIG)
+    ref = ReferenceServer(work / "nginx", work / "ref-repos", free_port())
+    nb = NBopenServer(work / "nbopen-data", free_port(), server_home, workers=args.workers)
+    try:
+        ref.start()
+        nb.start()
+        print(f"reference {ref.url} · NBopen {nb.url} · work dir {work}", flush=True)
+        sides = [
+            Side(
+                "reference",
+                lambda: tree_cpu(ref.root_pids()) + ref.cgi_cpu(),
+                lambda name: ref.create_repo(name, ref_config),
+                lambda name: f"{ref.url}/{name}.git",
+            ),
+            Side("NBopen", lambda: tree_cpu(nb.root_pids()), nb.create_repo, nb.clone_url),
+        ]
+        source = str(repo.path)
+        push_refspecs = ["refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*"]
+        for rep in range(args.repeat):
+            print(f"repetition {rep + 1}/{args.repeat}", flush=True)
+            order = sides if rep % 2 == 0 else sides[::-1]
+            for side in order:
+                url = side.new_push_repo(f"push-{rep}")
+                measure(
+                    side,
+                    "push (whole history)",
+                    lambda url=url: run(
+                        ["git", "-C", source, "push", "-q", url, *push_refspecs], env
+                    ),
+                )
+                pushed = ls_remote_count(side.clone_url(f"push-{rep}"), env)
+                if pushed != repo.refs:
+                    raise RuntimeError(f"{side.label}: {pushed} refs after push, want {repo.refs}")
+        # Clones read the repository the first push created on each server.
+        body = work / "fetch-body"
+        body.write_bytes(fetch_request(repo.path))
+        shallow_body = work / "fetch-body-shallow"
+        shallow_body.write_bytes(fetch_request(repo.path, depth=1))
+        for side in sides:  # warm-up: page cache, first-request costs
+            dest = work / "warm.git"
+            run(["git", "clone", "-q", "--bare", side.clone_url("push-0"), str(dest)], env)
+            objects = run(["git", "-C", str(dest), "count-objects", "-v"], env)
+            shutil.rmtree(dest)
+            in_pack = int(objects.split("in-pack: ")[1].split()[0])
+            if in_pack != repo.objects:
+                raise RuntimeError(f"{side.label} clone has {in_pack} objects, want {repo.objects}")
+        for rep in range(args.repeat):
+            print(f"repetition {rep + 1}/{args.repeat}", flush=True)
+            order = sides if rep % 2 == 0 else sides[::-1]
+            for side in order:
+                url = side.clone_url("push-0")
+                dest = work / "clone.git"
+                measure(
+                    side,
+                    "clone --bare",
+                    lambda url=url, dest=dest: run(
+                        ["git", "clone", "-q", "--bare", url, str(dest)], env
+                    ),
+                )
+                shutil.rmtree(dest)
+                if not args.no_shallow:
+                    measure(
+                        side,
+                        "clone --bare --depth 1",
+                        lambda url=url, dest=dest: run(
+                            ["git", "clone", "-q", "--bare", "--depth", "1", url, str(dest)], env
+                        ),
+                    )
+                    shutil.rmtree(dest)
+                measure(side, "pack stream (curl)", lambda url=url: curl_pack(url, body, env))
+                if not args.no_shallow:
+                    measure(
+                        side,
+                        "pack stream depth 1",
+                        lambda url=url: curl_pack(url, shallow_body, env),
+                    )
+        return sides
+    finally:
+        nb.stop()
+        ref.stop()
+
+
+def report(sides: list[Side], repo: RepoStats, args: argparse.Namespace) -> None:
+    ref, nb = sides
+    print()
+    print(
+        f"repository: {repo.commits} commits, {repo.files} files at main, {repo.objects} objects, "
+        f"{repo.pack_bytes / 1e6:.1f} MB pack, {repo.refs} refs; median of {args.repeat}"
+    )
+    config = "git defaults" if args.plain_reference else "NBopen's repository git config"
+    print(f"reference: nginx + fcgiwrap + git http-backend ({config}); NBopen: nbopen serve")
+    head = (
+        f"{'operation':<24}{'reference s':>12}{'NBopen s':>10}{'ratio':>7}"
+        f"{'ref CPU s':>11}{'NB CPU s':>10}{'CPU ratio':>11}  note"
+    )
+    print(head)
+    print("-" * len(head))
+    for op, ref_samples in ref.results.items():
+        nb_samples = nb.results[op]
+        rw, nw = statistics.median(ref_samples.wall), statistics.median(nb_samples.wall)
+        rc, nc = statistics.median(ref_samples.cpu), statistics.median(nb_samples.cpu)
+        cpu_ratio = f"{nc / rc:.2f}" if rc > 0.02 else "n/a"
+        print(
+            f"{op:<24}{rw:>12.2f}{nw:>10.2f}{nw / rw:>7.2f}{rc:>11.2f}{nc:>10.2f}{cpu_ratio:>11}"
+            f"  {nb_samples.note or ref_samples.note}"
+        )
+    print("\nall samples (wall s):")
+    for side in sides:
+        for op, samples in side.results.items():
+            print(f"  {side.label:<10} {op:<24} {' '.join(f'{w:.2f}' for w in samples.wall)}")
+    print(f"ratio = NBopen / reference; target ≤ 1.20. Server CPU resolution 1/{CLK_TCK} s.")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0] if __doc__ else None)
+    parser.add_argument("--commits", type=int, default=20_000)
+    parser.add_argument("--files", type=int, default=5_000)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--workers", type=int, default=1, help="nbopen serve --workers")
+    parser.add_argument("--no-shallow", action="store_true", help="skip the --depth 1 rows")
+    parser.add_argument(
+        "--plain-reference",
+        action="store_true",
+        help="leave the reference repositories at git defaults (no receive.fsckObjects …)",
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary work dir")
+    parser.add_argument("--cache-dir", type=Path, default=OUT / "cache")
+    args = parser.parse_args()
+    missing = missing_tools()
+    if missing:
+        print(f"missing {', '.join(missing)}; install with: {INSTALL_HINT}", file=sys.stderr)
+        return 1
+    repo = ensure_repo(args.cache_dir, commits=args.commits, files=args.files)
+    OUT.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="git-transport-", dir=OUT))
+    try:
+        sides = bench(args, repo, work)
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+    report(sides, repo, args)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
