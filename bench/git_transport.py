@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -54,8 +55,12 @@ def free_port() -> int:
 # Server CPU accounting ------------------------------------------------------------------
 
 
-def _proc_table() -> dict[int, tuple[int, float]]:
-    """pid → (ppid, utime+stime+cutime+cstime in seconds) for every visible process."""
+def _proc_table(own: bool = False) -> dict[int, tuple[int, float]]:
+    """pid → (ppid, CPU seconds) for every visible process.
+
+    CPU is utime+stime+cutime+cstime, or with ``own`` only utime+stime (the process itself,
+    not its reaped children: for a server, its relaying cost without git's work).
+    """
     table: dict[int, tuple[int, float]] = {}
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
@@ -67,18 +72,19 @@ def _proc_table() -> dict[int, tuple[int, float]]:
             continue
         fields = raw[raw.rindex(")") + 2 :].split()
         # fields[0] is state (stat field 3); utime..cstime are stat fields 14-17.
-        ticks = sum(int(fields[i]) for i in (11, 12, 13, 14))
+        ticks = sum(int(fields[i]) for i in ((11, 12) if own else (11, 12, 13, 14)))
         table[int(entry.name)] = (int(fields[1]), ticks / CLK_TCK)
     return table
 
 
-def tree_cpu(roots: list[int]) -> float:
+def tree_cpu(roots: list[int], own: bool = False) -> float:
     """CPU seconds used by ``roots`` and all descendants, living or already reaped.
 
     A reaped child's time is in its parent's cutime/cstime; a living one's in its own
-    utime/stime, so summing both over the current tree counts every process once.
+    utime/stime, so summing both over the current tree counts every process once. With
+    ``own``, reaped children are left out (measured after they exit, that is the relay alone).
     """
-    table = _proc_table()
+    table = _proc_table(own)
     children: dict[int, list[int]] = {}
     for pid, (ppid, _) in table.items():
         children.setdefault(ppid, []).append(pid)
@@ -97,6 +103,7 @@ def tree_cpu(roots: list[int]) -> float:
 class Samples:
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
+    relay: list[float] = field(default_factory=list)
     note: str = ""
 
 
@@ -106,6 +113,7 @@ class Side:
 
     label: str
     cpu: Callable[[], float]
+    relay_cpu: Callable[[], float]
     new_push_repo: Callable[[str], str]
     clone_url: Callable[[str], str]
     results: dict[str, Samples] = field(default_factory=dict)
@@ -121,18 +129,47 @@ def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> str:
 def measure(side: Side, op: str, action: Callable[[], object]) -> None:
     """Time ``action`` and the server CPU it caused; settle first so transients are reaped."""
     time.sleep(0.3)
-    cpu0 = side.cpu()
+    cpu0, relay0 = side.cpu(), side.relay_cpu()
     t0 = time.perf_counter()
     note = action()
     wall = time.perf_counter() - t0
     time.sleep(0.5)
-    cpu = side.cpu() - cpu0
+    cpu, relay = side.cpu() - cpu0, side.relay_cpu() - relay0
     samples = side.results.setdefault(op, Samples())
     samples.wall.append(wall)
     samples.cpu.append(cpu)
+    samples.relay.append(relay)
     if isinstance(note, str) and note:
         samples.note = note
-    print(f"  {op:<22} {side.label:<10} {wall:7.2f} s  server CPU {cpu:6.2f} s", flush=True)
+    print(
+        f"  {op:<22} {side.label:<10} {wall:7.2f} s  server CPU {cpu:6.2f} s (relay {relay:.2f} s)",
+        flush=True,
+    )
+
+
+def profile(pid: int, name: str, action: Callable[[], object]) -> None:
+    """Sample ``nbopen serve`` (and its workers) with py-spy while ``action`` runs.
+
+    Writes collapsed stacks (flamegraph.pl / speedscope input) to bench/out/pyspy-NAME.txt.
+    --idle keeps waiting stacks, so time blocked in the event loop shows up as such.
+    """
+    spy = shutil.which("py-spy") or str(Path(sys.executable).with_name("py-spy"))
+    if not Path(spy).exists():
+        print("py-spy not found; install it with: .venv/bin/pip install py-spy", file=sys.stderr)
+        return
+    out = OUT / f"pyspy-{name}.txt"
+    options = ["--subprocesses", "--idle", "--rate", "200", "--format", "raw", "--nonblocking"]
+    proc = subprocess.Popen(
+        [spy, "record", "--pid", str(pid), *options, "--output", str(out)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(1.5)
+    action()
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    print(f"  py-spy profile of {name}: {out}", flush=True)
 
 
 def pkt(data: bytes) -> bytes:
@@ -140,9 +177,13 @@ def pkt(data: bytes) -> bytes:
 
 
 def fetch_request(source: Path, depth: int | None = None) -> bytes:
-    """The protocol v2 ``fetch`` body a fresh ``clone`` sends: want every ref, done."""
+    """The protocol v2 ``fetch`` body a fresh ``clone`` sends: want every ref, done.
+
+    With ``depth``, like ``clone --depth`` (which implies ``--single-branch``): want main only.
+    """
+    pattern = ["refs/heads/main"] if depth is not None else []
     oids = subprocess.run(
-        ["git", "-C", str(source), "for-each-ref", "--format=%(objectname)"],
+        ["git", "-C", str(source), "for-each-ref", "--format=%(objectname)", *pattern],
         check=True,
         capture_output=True,
         text=True,
@@ -217,10 +258,17 @@ def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
             Side(
                 "reference",
                 lambda: tree_cpu(ref.root_pids()) + ref.cgi_cpu(),
+                lambda: tree_cpu(ref.root_pids(), own=True),
                 lambda name: ref.create_repo(name, ref_config),
                 lambda name: f"{ref.url}/{name}.git",
             ),
-            Side("NBopen", lambda: tree_cpu(nb.root_pids()), nb.create_repo, nb.clone_url),
+            Side(
+                "NBopen",
+                lambda: tree_cpu(nb.root_pids()),
+                lambda: tree_cpu(nb.root_pids(), own=True),
+                nb.create_repo,
+                nb.clone_url,
+            ),
         ]
         source = str(repo.path)
         push_refspecs = ["refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*"]
@@ -282,6 +330,19 @@ def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
                         "pack stream depth 1",
                         lambda url=url: curl_pack(url, shallow_body, env),
                     )
+        if args.py_spy and nb.proc is not None:
+            dest = work / "profiled.git"
+            clone = ["git", "clone", "-q", "--bare", nb.clone_url("push-0"), str(dest)]
+            profile(nb.proc.pid, "clone", lambda: run(clone, env))
+            profile(
+                nb.proc.pid, "pack-stream", lambda: curl_pack(nb.clone_url("push-0"), body, env)
+            )
+            url = nb.create_repo("push-profiled")
+            profile(
+                nb.proc.pid,
+                "push",
+                lambda: run(["git", "-C", source, "push", "-q", url, *push_refspecs], env),
+            )
         return sides
     finally:
         nb.stop()
@@ -299,7 +360,7 @@ def report(sides: list[Side], repo: RepoStats, args: argparse.Namespace) -> None
     print(f"reference: nginx + fcgiwrap + git http-backend ({config}); NBopen: nbopen serve")
     head = (
         f"{'operation':<24}{'reference s':>12}{'NBopen s':>10}{'ratio':>7}"
-        f"{'ref CPU s':>11}{'NB CPU s':>10}{'CPU ratio':>11}  note"
+        f"{'ref CPU s':>11}{'NB CPU s':>10}{'CPU ratio':>11}{'relay CPU ref/NB':>18}  note"
     )
     print(head)
     print("-" * len(head))
@@ -308,15 +369,22 @@ def report(sides: list[Side], repo: RepoStats, args: argparse.Namespace) -> None
         rw, nw = statistics.median(ref_samples.wall), statistics.median(nb_samples.wall)
         rc, nc = statistics.median(ref_samples.cpu), statistics.median(nb_samples.cpu)
         cpu_ratio = f"{nc / rc:.2f}" if rc > 0.02 else "n/a"
+        relay = (
+            f"{statistics.median(ref_samples.relay):.2f}/{statistics.median(nb_samples.relay):.2f}"
+        )
         print(
             f"{op:<24}{rw:>12.2f}{nw:>10.2f}{nw / rw:>7.2f}{rc:>11.2f}{nc:>10.2f}{cpu_ratio:>11}"
-            f"  {nb_samples.note or ref_samples.note}"
+            f"{relay:>18}  {nb_samples.note or ref_samples.note}"
         )
     print("\nall samples (wall s):")
     for side in sides:
         for op, samples in side.results.items():
             print(f"  {side.label:<10} {op:<24} {' '.join(f'{w:.2f}' for w in samples.wall)}")
-    print(f"ratio = NBopen / reference; target ≤ 1.20. Server CPU resolution 1/{CLK_TCK} s.")
+    print(
+        "ratio = NBopen / reference; target ≤ 1.20. Server CPU = the server's whole process tree"
+        " incl. git; relay CPU = nginx+fcgiwrap vs nbopen serve processes alone (no git)."
+        f" Resolution 1/{CLK_TCK} s."
+    )
 
 
 def main() -> int:
@@ -330,6 +398,11 @@ def main() -> int:
         "--plain-reference",
         action="store_true",
         help="leave the reference repositories at git defaults (no receive.fsckObjects …)",
+    )
+    parser.add_argument(
+        "--py-spy",
+        action="store_true",
+        help="afterwards, profile one NBopen clone, pack stream and push into bench/out/pyspy-*",
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary work dir")
     parser.add_argument("--cache-dir", type=Path, default=OUT / "cache")
