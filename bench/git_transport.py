@@ -34,6 +34,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -280,9 +281,7 @@ def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
                 measure(
                     side,
                     "push (whole history)",
-                    lambda url=url: run(
-                        ["git", "-C", source, "push", "-q", url, *push_refspecs], env
-                    ),
+                    partial(run, ["git", "-C", source, "push", "-q", url, *push_refspecs], env),
                 )
                 pushed = ls_remote_count(side.clone_url(f"push-{rep}"), env)
                 if pushed != repo.refs:
@@ -300,6 +299,7 @@ def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
             in_pack = int(objects.split("in-pack: ")[1].split()[0])
             if in_pack != repo.objects:
                 raise RuntimeError(f"{side.label} clone has {in_pack} objects, want {repo.objects}")
+        shallow = ["git", "clone", "-q", "--bare", "--depth", "1"]
         for rep in range(args.repeat):
             print(f"repetition {rep + 1}/{args.repeat}", flush=True)
             order = sides if rep % 2 == 0 else sides[::-1]
@@ -309,26 +309,22 @@ def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
                 measure(
                     side,
                     "clone --bare",
-                    lambda url=url, dest=dest: run(
-                        ["git", "clone", "-q", "--bare", url, str(dest)], env
-                    ),
+                    partial(run, ["git", "clone", "-q", "--bare", url, str(dest)], env),
                 )
                 shutil.rmtree(dest)
                 if not args.no_shallow:
                     measure(
                         side,
                         "clone --bare --depth 1",
-                        lambda url=url, dest=dest: run(
-                            ["git", "clone", "-q", "--bare", "--depth", "1", url, str(dest)], env
-                        ),
+                        partial(run, [*shallow, url, str(dest)], env),
                     )
                     shutil.rmtree(dest)
-                measure(side, "pack stream (curl)", lambda url=url: curl_pack(url, body, env))
+                measure(side, "pack stream (curl)", partial(curl_pack, url, body, env))
                 if not args.no_shallow:
                     measure(
                         side,
                         "pack stream depth 1",
-                        lambda url=url: curl_pack(url, shallow_body, env),
+                        partial(curl_pack, url, shallow_body, env),
                     )
         if args.py_spy and nb.proc is not None:
             dest = work / "profiled.git"
