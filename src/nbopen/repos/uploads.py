@@ -12,6 +12,7 @@ import json
 import shutil
 import tempfile
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -113,10 +114,12 @@ def upload_files(
     uploads: list[Upload],
     message: str,
     expected_head: str | bool | None = True,
+    when: datetime | None = None,
 ) -> str:
     """Commit ``uploads`` to ``branch`` as ``actor`` and return the new commit sha.
 
-    Needs write access. Records a ``repo.push`` event like a git push would.
+    Needs write access. Records a ``repo.push`` event like a git push would. ``when`` back-dates
+    the commit (imports and the demo loader); it defaults to now.
     """
     require(actor, repo, Level.WRITE)
     assert actor.user is not None
@@ -146,7 +149,9 @@ def upload_files(
             files=files,
             message=message.strip() or "Upload files",
             author=Identity(
-                user.display_name or user.username, user.email or f"{user.username}@nbopen"
+                user.display_name or user.username,
+                user.email or f"{user.username}@nbopen",
+                f"@{int(when.timestamp())} +0800" if when is not None else None,
             ),
             expected_head=expected_head,
         )

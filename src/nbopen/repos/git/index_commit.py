@@ -43,6 +43,7 @@ class NewFile:
 class Identity:
     name: str
     email: str
+    date: str | None = None  # git date ("@<unix> +0800"); None means now
 
 
 def clean_path(path: str) -> str:
@@ -142,6 +143,8 @@ def commit_files(
         "GIT_COMMITTER_NAME": author.name,
         "GIT_COMMITTER_EMAIL": author.email,
     }
+    if author.date:
+        who["GIT_AUTHOR_DATE"] = who["GIT_COMMITTER_DATE"] = author.date
     parents = ["-p", old] if old else []
     new = _git(git_dir, "commit-tree", tree, *parents, env=who, input_=message.encode())
     try:
