@@ -11,8 +11,11 @@ from django.shortcuts import render
 from nbopen.access.policy import Decision, Level, Principal, decide_repo, repo_level
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
+from nbopen.repos.git import read
+from nbopen.repos.git.read import Ref
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
+from nbopen.web.revs import split
 
 
 class LoginRequired(Exception):
@@ -41,6 +44,18 @@ class RepoAccess:
     repo: Repository
     who: Principal
     level: Level
+    _refs: tuple[list[Ref], list[Ref]] | None = None
+
+    def refs(self) -> tuple[list[Ref], list[Ref]]:
+        """(branches, tags), read once per request: several parts of a page need them."""
+        if self._refs is None:
+            self._refs = read.list_refs(self.repo.git_path)
+        return self._refs
+
+    def split(self, rest: str) -> tuple[str, str, str] | None:
+        """``{rev}/{path}`` → (rev, sha, path), resolving revisions the way GitHub does."""
+        branches, tags = self.refs()
+        return split(self.repo.git_path, rest, branches, tags)
 
     @property
     def can_write(self) -> bool:

@@ -60,7 +60,7 @@ def hf_snippet(access: RepoAccess) -> str:
 
 def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> dict[str, Any]:
     repo = access.repo
-    branches, tags = read.list_refs(repo.git_path)
+    branches, tags = access.refs()
     return {
         "repo": repo,
         "access": access,
@@ -140,11 +140,10 @@ def repo_home(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     if name != repo.name or owner != repo.owner.name:
         return redirect(f"/{repo.full_name}")
     rev = repo.default_branch
-    sha = read.resolve(repo.git_path, rev)
-    if sha is None:
-        branches, _ = read.list_refs(repo.git_path)
-        if branches:
-            rev, sha = branches[0].name, branches[0].target
+    branches, _ = access.refs()
+    sha = next((b.target for b in branches if b.name == rev), None)
+    if sha is None and branches:
+        rev, sha = branches[0].name, branches[0].target
     if sha is None:
         return page(
             request, "web/repo_empty.html", repo_context(access, rev=rev, sha=None, tab="files")
@@ -153,7 +152,7 @@ def repo_home(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 
 
 def _split(access: RepoAccess, rest: str) -> tuple[str, str, str]:
-    split = read.split_rev_path(access.repo.git_path, rest)
+    split = access.split(rest)
     if split is None:
         raise Http404("no such revision")
     return split

@@ -23,7 +23,7 @@ def commits(request: HttpRequest, owner: str, name: str, rest: str = "") -> Http
     access = repo_access(request, owner, name)
     repo = access.repo
     rest = rest or repo.default_branch
-    split = read.split_rev_path(repo.git_path, rest)
+    split = access.split(rest)
     if split is None:
         if not rest or read.is_empty(repo.git_path):
             ctx = repo_context(access, rev=repo.default_branch, sha=None, tab="commits")

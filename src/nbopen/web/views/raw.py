@@ -84,7 +84,7 @@ def raw(
 ) -> HttpResponse | StreamingHttpResponse:
     access = repo_access(request, owner, name)
     repo = access.repo
-    split = read.split_rev_path(repo.git_path, rest)
+    split = access.split(rest)
     if split is None:
         raise Http404("no such revision")
     _, sha, path = split

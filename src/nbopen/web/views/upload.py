@@ -13,7 +13,6 @@ from django.views.decorators.http import require_http_methods
 
 from nbopen.access.policy import Level
 from nbopen.core.errors import DomainError
-from nbopen.repos.git import read
 from nbopen.repos.uploads import Upload, upload_files
 from nbopen.web.forms import UploadForm
 from nbopen.web.views.base import page, repo_access
@@ -27,7 +26,7 @@ def upload(request: HttpRequest, owner: str, name: str, branch: str = "") -> Htt
     access = repo_access(request, owner, name, Level.WRITE)
     repo = access.repo
     branch = branch or repo.default_branch
-    branches, _tags = read.list_refs(repo.git_path)
+    branches, _tags = access.refs()
     if branches and branch not in {b.name for b in branches}:
         branch = repo.default_branch
     form = UploadForm(request.POST or None, initial={"directory": request.GET.get("dir", "")})
