@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from nbopen.accounts.services import user_create
 from nbopen.core.errors import DomainError
 from nbopen.web.forms import LoginForm, SignupForm
+from nbopen.web.messages import explain
 from nbopen.web.views.base import page, safe_next
 
 
@@ -47,7 +48,7 @@ def signup(request: HttpRequest) -> HttpResponse:
                 password=form.cleaned_data["password"],
             )
         except DomainError as exc:
-            error = str(exc)
+            error = explain(exc)
         else:
             auth.login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, _("Welcome to NBopen!"))

@@ -16,6 +16,7 @@ from nbopen.orgs.models import Membership, Organization
 from nbopen.orgs.services import org_create
 from nbopen.repos.services import namespace_get
 from nbopen.web.forms import OrgForm
+from nbopen.web.messages import explain
 from nbopen.web.views.base import page, principal
 
 # Activity shown to others: never token or settings events, only things visible on the page.
@@ -108,7 +109,7 @@ def org_new(request: HttpRequest) -> HttpResponse:
                 description=data["description"],
             )
         except DomainError as exc:
-            error = str(exc)
+            error = explain(exc)
         else:
             return redirect(f"/{org.name}")
     return page(request, "web/org_new.html", {"form": form, "error": error})

@@ -14,6 +14,7 @@ from nbopen.orgs.models import Membership
 from nbopen.repos.services import repo_create
 from nbopen.repos.uploads import Upload, upload_files
 from nbopen.web.forms import RepoForm
+from nbopen.web.messages import explain
 from nbopen.web.views.base import page, principal
 
 
@@ -68,7 +69,7 @@ def repo_new(request: HttpRequest) -> HttpResponse:
                     message="Initial commit",
                 )
         except DomainError as exc:
-            error = str(exc)
+            error = explain(exc)
         else:
             return redirect(f"/{repo.full_name}")
     return page(request, "web/repo_new.html", {"form": form, "error": error, "Level": Level})

@@ -12,6 +12,7 @@ from nbopen.access.policy import Level
 from nbopen.core.errors import DomainError
 from nbopen.repos.services import repo_delete, repo_update_settings
 from nbopen.web.forms import DeleteForm, RepoSettingsForm
+from nbopen.web.messages import explain
 from nbopen.web.views.base import page, repo_access
 from nbopen.web.views.browse import repo_context
 
@@ -50,7 +51,7 @@ def delete(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     try:
         repo_delete(actor=access.who, repo=repo)
     except DomainError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, explain(exc))
         return redirect(f"/{full_name}/settings")
     messages.success(request, _("Repository %(name)s was deleted.") % {"name": full_name})
     return redirect(f"/{repo.owner.name}")

@@ -15,6 +15,7 @@ from nbopen.access.policy import Level
 from nbopen.core.errors import DomainError
 from nbopen.repos.uploads import Upload, upload_files
 from nbopen.web.forms import UploadForm
+from nbopen.web.messages import explain
 from nbopen.web.views.base import page, repo_access
 from nbopen.web.views.browse import repo_context
 
@@ -55,7 +56,7 @@ def upload(request: HttpRequest, owner: str, name: str, branch: str = "") -> Htt
                     actor=access.who, repo=repo, branch=branch, uploads=uploads, message=message
                 )
             except DomainError as exc:
-                error = str(exc)
+                error = explain(exc)
             else:
                 messages.success(request, _("%(n)d file(s) committed.") % {"n": len(files)})
                 suffix = f"/{directory}" if directory else ""
