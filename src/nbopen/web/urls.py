@@ -14,6 +14,7 @@ from nbopen.web.views import (
     browse,
     history,
     home,
+    members,
     owners,
     raw,
     repo_new,
@@ -57,6 +58,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("datasets/<str:owner>/<str:name>/", include(repo_patterns)),
     path("datasets/<str:owner>/<str:name>", browse.repo_home),
     path("<str:owner>", owners.owner),
+    # "members" is a reserved repository name, so these never shadow a repository.
+    path("<str:owner>/members", members.member_add),
+    path("<str:owner>/members/remove", members.member_delete),
     path("<str:owner>/<str:name>", browse.repo_home),
     path("<str:owner>/<str:name>/", include(repo_patterns)),
 ]

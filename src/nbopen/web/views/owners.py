@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
-from nbopen.access.policy import Principal, visible_repositories
+from nbopen.access.policy import Level, Principal, org_level, visible_repositories
 from nbopen.accounts.models import Namespace, User
 from nbopen.core.errors import DomainError, NotFound
 from nbopen.core.models import Event
@@ -17,6 +17,7 @@ from nbopen.orgs.services import org_create
 from nbopen.repos.services import namespace_get
 from nbopen.web.forms import OrgForm
 from nbopen.web.messages import explain
+from nbopen.web.templatetags.nbopen_web import ROLE_LABELS
 from nbopen.web.views.base import page, principal
 
 # Activity shown to others: never token or settings events, only things visible on the page.
@@ -86,6 +87,8 @@ def _organization(request: HttpRequest, ns: Namespace) -> HttpResponse:
             "repos": _repos_of(who, ns, request),
             "members": members,
             "my_role": my_role,
+            "is_admin": org_level(who, org) >= Level.ADMIN,
+            "roles": list(ROLE_LABELS.items()),
             "events": visible_events(who, organization_id=org.pk),
         },
     )
