@@ -33,7 +33,9 @@ def member_add(request: HttpRequest, owner: str) -> HttpResponse:
     username = request.POST.get("username", "").strip()
     role = request.POST.get("role", "read")
     try:
-        member_set(organization=org, user=user_get(username), role=role, actor=principal(request).user)
+        member_set(
+            organization=org, user=user_get(username), role=role, actor=principal(request).user
+        )
     except DomainError as exc:
         messages.error(request, explain(exc))
     else:
