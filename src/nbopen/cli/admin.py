@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "migrate":
             migrate(verbosity=1)
             return 0
+        if args.command == "demo":
+            return demo()
         handler = {
             ("user", "create"): user_create,
             ("org", "create"): org_create,
@@ -98,13 +100,29 @@ def token_create(args: argparse.Namespace) -> None:
     print(issued.secret)
 
 
+def demo() -> int:
+    from nbopen.demo.loader import load_demo
+
+    migrate()
+    loaded = load_demo()
+    print("demo content loaded" if loaded else "demo content already present", file=sys.stderr)
+    return 0
+
+
 def serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces
 
+    from nbopen.accounts.models import User
     from nbopen.config.env import CONFIG
 
     migrate()
+    if not args.no_demo and not User.objects.exists():
+        # A brand-new data dir: show a living platform instead of an empty page.
+        from nbopen.demo.loader import load_demo
+
+        load_demo()
+        print("loaded demo content (empty data dir; --no-demo to skip)", file=sys.stderr)
     print(f"NBopen serving {CONFIG.public_url} (data: {CONFIG.data_dir})", file=sys.stderr)
     Granian(
         "nbopen.config.asgi:application",

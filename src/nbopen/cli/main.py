@@ -25,6 +25,7 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--no-demo", action="store_true", help="do not load demo content")
 
     sub.add_parser("migrate", help="apply database migrations")
+    sub.add_parser("demo", help="load clearly-labelled demo organizations, users and repositories")
 
     user = sub.add_parser("user", help="manage users").add_subparsers(dest="verb", required=True)
     uc = user.add_parser("create", help="create a user")

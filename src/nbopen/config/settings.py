@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
@@ -21,6 +22,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    "django.contrib.humanize",
     "nbopen.core",
     "nbopen.accounts",
     "nbopen.orgs",
@@ -38,6 +40,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "nbopen.web.security.SecurityHeadersMiddleware",
+    "nbopen.web.middleware.WebErrorsMiddleware",
 ]
 
 ROOT_URLCONF = "nbopen.config.urls"
@@ -99,8 +103,18 @@ TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True
 
+LOCALE_PATHS = [str(Path(__file__).resolve().parent.parent / "locale")]
+LANGUAGE_COOKIE_NAME = "nbopen_lang"
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_HTTPONLY = True
+
+# Static files are served by the web app itself from the installed package (no CDN, no
+# collectstatic step): see nbopen.web.views.static.
 STATIC_URL = "/static/"
 STATIC_ROOT = str(CONFIG.data_dir / "static")
+
+LOGIN_URL = "/login"
+LOGIN_REDIRECT_URL = "/"
 
 # Request bodies that are parsed in memory stay small; git and LFS bodies stream elsewhere.
 DATA_UPLOAD_MAX_MEMORY_SIZE = CONFIG.max_json_body
@@ -110,7 +124,13 @@ FILE_UPLOAD_TEMP_DIR = str(CONFIG.tmp_dir)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_NAME = "nbopen_session"
+SESSION_COOKIE_SECURE = CONFIG.public_url.startswith("https://")
 CSRF_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_HTTPONLY = True
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+CSRF_TRUSTED_ORIGINS = [CONFIG.public_url]
+CSRF_FAILURE_VIEW = "nbopen.web.views.errors.csrf_failure"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 

@@ -1,3 +1,66 @@
-from django.urls import URLPattern, URLResolver
+"""Page URLs, in the conventions users know from GitHub, Gitee and the Hugging Face Hub.
 
-urlpatterns: list[URLPattern | URLResolver] = []
+Included last by the root URLconf, so ``/{owner}/{name}`` never shadows the API or git.
+``rest`` is ``{rev}/{path}``; revisions may contain slashes and are split the way GitHub does
+(longest prefix that names a branch or tag).
+"""
+
+from django.urls import URLPattern, URLResolver, include, path
+from django.views.generic import RedirectView
+
+from nbopen.web.views import (
+    account,
+    auth,
+    browse,
+    history,
+    home,
+    members,
+    owners,
+    raw,
+    repo_new,
+    repo_settings,
+    static,
+    upload,
+)
+
+repo_patterns: list[URLPattern | URLResolver] = [
+    path("", browse.repo_home),
+    path("tree/<path:rest>", browse.tree),
+    path("blob/<path:rest>", browse.blob),
+    path("raw/<path:rest>", raw.raw),
+    path("commits", history.commits),
+    path("commits/<path:rest>", history.commits),
+    path("commit/<str:sha>", history.commit),
+    path("branches", history.refs, {"kind": "branches"}),
+    path("tags", history.refs, {"kind": "tags"}),
+    path("settings", repo_settings.settings),
+    path("settings/delete", repo_settings.delete),
+    path("upload", upload.upload),
+    path("upload/<path:branch>", upload.upload),
+]
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", home.home),
+    path("static/<path:path>", static.static),
+    path("favicon.ico", RedirectView.as_view(url="/static/web/img/logo.svg")),
+    path("login", auth.login),
+    path("signup", auth.signup),
+    path("logout", auth.logout),
+    path("new", repo_new.repo_new),
+    path("organizations/new", owners.org_new),
+    path("search", home.search),
+    path("models", RedirectView.as_view(url="/search?type=model")),
+    path("datasets", RedirectView.as_view(url="/search?type=dataset")),
+    path("settings/tokens", account.tokens),
+    path("settings/tokens/<int:token_id>/revoke", account.token_revoke_view),
+    path("settings/password", auth.password_change),
+    path("settings/language", account.set_language),
+    path("datasets/<str:owner>/<str:name>/", include(repo_patterns)),
+    path("datasets/<str:owner>/<str:name>", browse.repo_home),
+    path("<str:owner>", owners.owner),
+    # "members" is a reserved repository name, so these never shadow a repository.
+    path("<str:owner>/members", members.member_add),
+    path("<str:owner>/members/remove", members.member_delete),
+    path("<str:owner>/<str:name>", browse.repo_home),
+    path("<str:owner>/<str:name>/", include(repo_patterns)),
+]

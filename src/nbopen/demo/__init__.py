@@ -1,0 +1,1 @@
+"""Demo content: clearly-labelled organizations, users and repositories for a first look."""

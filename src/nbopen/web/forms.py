@@ -1,0 +1,89 @@
+"""Form definitions. Validation that is a business rule lives in the services; forms only
+shape input (the service's DomainError message is shown next to the form)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from nbopen.web.templatetags.nbopen_web import KIND_LABELS, TYPE_LABELS
+
+
+class LoginForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=96)
+    password = forms.CharField(label=_("Password"), widget=forms.PasswordInput)
+
+
+class SignupForm(forms.Form):
+    username = forms.CharField(label=_("Username"), max_length=96)
+    email = forms.EmailField(label=_("Email"))
+    password = forms.CharField(
+        label=_("Password"), widget=forms.PasswordInput, help_text=_("At least 8 characters.")
+    )
+
+
+class OrgForm(forms.Form):
+    name = forms.CharField(label=_("Organization name"), max_length=96)
+    display_name = forms.CharField(label=_("Display name"), max_length=128, required=False)
+    kind = forms.ChoiceField(label=_("Kind"), choices=list(KIND_LABELS.items()))
+    region = forms.CharField(label=_("Region"), max_length=64, required=False)
+    description = forms.CharField(label=_("Description"), widget=forms.Textarea, required=False)
+
+
+LICENSES = [
+    ("", _("None")),
+    ("apache-2.0", "Apache-2.0"),
+    ("mit", "MIT"),
+    ("bsd-3-clause", "BSD-3-Clause"),
+    ("gpl-3.0", "GPL-3.0"),
+    ("mulanpsl-2.0", "MulanPSL-2.0"),
+    ("cc-by-4.0", "CC-BY-4.0"),
+    ("cc-by-sa-4.0", "CC-BY-SA-4.0"),
+    ("cc0-1.0", "CC0-1.0"),
+    ("other", _("Other")),
+]
+
+
+class RepoForm(forms.Form):
+    owner = forms.ChoiceField(label=_("Owner"))
+    name = forms.CharField(label=_("Repository name"), max_length=96)
+    type = forms.ChoiceField(
+        label=_("Type"),
+        choices=list(TYPE_LABELS.items()),
+        widget=forms.RadioSelect,
+        initial="model",
+    )
+    description = forms.CharField(label=_("Description"), max_length=500, required=False)
+    private = forms.BooleanField(label=_("Private"), required=False)
+    license = forms.ChoiceField(label=_("Licence"), choices=LICENSES, required=False)
+    readme = forms.BooleanField(label=_("Initialize with a README"), required=False, initial=True)
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(label=_("Token name"), max_length=100)
+    scope = forms.ChoiceField(
+        label=_("Scope"),
+        choices=[("read", _("read: clone and download")), ("write", _("write: also push"))],
+        initial="read",
+    )
+    expires_days = forms.IntegerField(
+        label=_("Expires after (days)"), min_value=1, max_value=3650, required=False
+    )
+
+
+class RepoSettingsForm(forms.Form):
+    description = forms.CharField(label=_("Description"), max_length=500, required=False)
+    private = forms.BooleanField(label=_("Private"), required=False)
+
+
+class DeleteForm(forms.Form):
+    confirm = forms.CharField(label=_("Type the full repository name to confirm"), max_length=200)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class UploadForm(forms.Form):
+    directory = forms.CharField(label=_("Into folder"), max_length=1000, required=False)
+    message = forms.CharField(label=_("Commit message"), max_length=1000, required=False)

@@ -1,0 +1,115 @@
+"""What every page view needs: who is asking, and the repository they may see (or a 404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from nbopen.access.policy import Decision, Level, Principal, decide_repo, repo_level
+from nbopen.config.env import CONFIG
+from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
+from nbopen.repos.git import read
+from nbopen.repos.git.read import Ref
+from nbopen.repos.models import Repository
+from nbopen.repos.services import repo_find
+from nbopen.web.revs import split
+
+
+class LoginRequired(Exception):
+    """Raised by helpers when an anonymous visitor needs to sign in first.
+
+    :class:`nbopen.web.middleware.WebErrorsMiddleware` turns it into a redirect to /login.
+    """
+
+
+def principal(request: HttpRequest) -> Principal:
+    """The caller. A browser carries a session; a bad token header counts as anonymous here
+    (pages never act on a token's behalf beyond reading)."""
+    cached = getattr(request, "_nbopen_principal", None)
+    if cached is not None:
+        return cached
+    try:
+        who = principal_from_request(request)
+    except InvalidCredentials:
+        who = Principal.anonymous()
+    request._nbopen_principal = who  # type: ignore[attr-defined]
+    return who
+
+
+@dataclass
+class RepoAccess:
+    repo: Repository
+    who: Principal
+    level: Level
+    _refs: tuple[list[Ref], list[Ref]] | None = None
+
+    def refs(self) -> tuple[list[Ref], list[Ref]]:
+        """(branches, tags), read once per request: several parts of a page need them."""
+        if self._refs is None:
+            self._refs = read.list_refs(self.repo.git_path)
+        return self._refs
+
+    def split(self, rest: str) -> tuple[str, str, str] | None:
+        """``{rev}/{path}`` → (rev, sha, path), resolving revisions the way GitHub does."""
+        branches, tags = self.refs()
+        return split(self.repo.git_path, rest, branches, tags)
+
+    @property
+    def can_write(self) -> bool:
+        return self.level >= Level.WRITE
+
+    @property
+    def can_admin(self) -> bool:
+        return self.level >= Level.ADMIN
+
+
+def repo_access(
+    request: HttpRequest, owner: str, name: str, need: Level = Level.READ
+) -> RepoAccess:
+    """The repository if the caller has ``need`` on it; otherwise 404 (existence is not
+    revealed), or a sign-in redirect when an anonymous visitor asks to change a public one."""
+    who = principal(request)
+    if name.lower().endswith(".git"):
+        name = name[:-4]
+    repo = repo_find(owner, name)
+    decision = decide_repo(who, repo, need)
+    if decision is Decision.ALLOW and repo is not None:
+        return RepoAccess(repo, who, repo_level(who, repo))
+    if (
+        decision is Decision.UNAUTHENTICATED
+        and repo is not None
+        and decide_repo(who, repo, Level.READ) is Decision.ALLOW
+    ):
+        raise LoginRequired
+    raise Http404("repository not found")
+
+
+def clone_url(repo: Repository) -> str:
+    return f"{CONFIG.public_url}/{repo.full_name}.git"
+
+
+def page(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
+    return render(request, template, context, status=status)
+
+
+def login_redirect(request: HttpRequest) -> HttpResponse:
+    from django.contrib.auth.views import redirect_to_login
+
+    return redirect_to_login(request.get_full_path())
+
+
+def safe_next(request: HttpRequest, fallback: str = "/") -> str:
+    """The ``next`` target if it stays on this site, else ``fallback`` (no open redirects)."""
+    from django.utils.http import url_has_allowed_host_and_scheme
+
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return fallback

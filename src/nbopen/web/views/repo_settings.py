@@ -1,0 +1,57 @@
+"""``/{owner}/{name}/settings``: description, visibility and deletion, for admins only."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from nbopen.access.policy import Level
+from nbopen.core.errors import DomainError
+from nbopen.repos.services import repo_delete, repo_update_settings
+from nbopen.web.forms import DeleteForm, RepoSettingsForm
+from nbopen.web.messages import explain
+from nbopen.web.views.base import page, repo_access
+from nbopen.web.views.browse import repo_context
+
+
+@require_http_methods(["GET", "POST"])
+def settings(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    access = repo_access(request, owner, name, Level.ADMIN)
+    repo = access.repo
+    form = RepoSettingsForm(
+        request.POST or None,
+        initial={"description": repo.description, "private": repo.private},
+    )
+    if request.method == "POST" and form.is_valid():
+        repo_update_settings(
+            actor=access.who,
+            repo=repo,
+            private=form.cleaned_data["private"],
+            description=form.cleaned_data["description"],
+        )
+        messages.success(request, _("Settings saved."))
+        return redirect(f"/{repo.full_name}/settings")
+    ctx = repo_context(access, rev=repo.default_branch, sha=None, tab="settings")
+    ctx.update({"form": form, "delete_form": DeleteForm()})
+    return page(request, "web/repo_settings.html", ctx)
+
+
+@require_POST
+def delete(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    access = repo_access(request, owner, name, Level.ADMIN)
+    repo = access.repo
+    form = DeleteForm(request.POST)
+    if not form.is_valid() or form.cleaned_data["confirm"].strip() != repo.full_name:
+        messages.error(request, _("The name you typed does not match; nothing was deleted."))
+        return redirect(f"/{repo.full_name}/settings")
+    full_name = repo.full_name
+    try:
+        repo_delete(actor=access.who, repo=repo)
+    except DomainError as exc:
+        messages.error(request, explain(exc))
+        return redirect(f"/{full_name}/settings")
+    messages.success(request, _("Repository %(name)s was deleted.") % {"name": full_name})
+    return redirect(f"/{repo.owner.name}")
