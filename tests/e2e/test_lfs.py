@@ -270,6 +270,14 @@ def test_object_only_through_repositories_that_received_it(server: LiveServer) -
     download = got["actions"]["download"]["href"]
     fetched = request(download)
     assert fetched.status == 200 and fetched.body == content
+    if download.startswith(server.url + "/lfs-objects/"):  # our own transfer endpoint
+        part = request(download, headers={"Range": "bytes=100-199"})
+        assert part.status == 206 and part.body == content[100:200]
+        assert part.headers["Content-Range"] == f"bytes 100-199/{len(content)}"
+        tail = request(download, headers={"Range": "bytes=-10"})
+        assert tail.status == 206 and tail.body == content[-10:]
+        past = request(download, headers={"Range": f"bytes={len(content)}-"})
+        assert past.status == 416 and past.headers["Content-Range"] == f"bytes */{len(content)}"
 
     # The reader may read lacks-it, but it never received the object: not there.
     (other,) = batch(server, f"{user}/lacks-it", reader, "download", spec).json()["objects"]
