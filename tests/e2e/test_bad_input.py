@@ -99,6 +99,9 @@ def test_hostile_owner_names_refused(live: LiveServer, token: str, owner: str) -
         "/bi-user/good.git/info/refs?service=git-upload-archive",
         "/bi-user/good.git/info/refs",
         "/bi-user/../bi-user/good.git/info/lfs/objects/batch",
+        "/bi-user/good%00.git/info/lfs/objects/batch",
+        "/api/codes/bi-user/good%00/settings",
+        "/api/codes/%00/good/settings",
     ],
 )
 def test_hostile_git_paths(live: LiveServer, token: str, path: str) -> None:
@@ -147,7 +150,12 @@ def test_wrong_field_types_are_400(live: LiveServer, token: str) -> None:
         response = request(create, "POST", json_body=body, token=token)
         assert response.status == 400, (body, response.status, response.body)
     settings = live.url + "/api/codes/bi-user/good/settings"
-    for body in ({"private": 1}, {"visibility": 2}, {"description": ["x"]}):
+    for body in (
+        {"private": 1},
+        {"visibility": 2},
+        {"description": ["x"]},
+        {"description": "a\x00"},
+    ):
         response = request(settings, "PUT", json_body=body, token=token)
         assert response.status == 400, (body, response.status, response.body)
 

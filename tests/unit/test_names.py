@@ -5,7 +5,12 @@ from __future__ import annotations
 import pytest
 
 from nbopen.core.errors import InvalidName
-from nbopen.core.names import MAX_LENGTH, validate_owner_name, validate_repo_name
+from nbopen.core.names import (
+    MAX_LENGTH,
+    is_well_formed,
+    validate_owner_name,
+    validate_repo_name,
+)
 
 VALID = ["a", "A1", "my-model", "my_model", "v1.2", "Qwen2.5-7B", "x" * MAX_LENGTH, "9lives"]
 INVALID_EVERYWHERE = [
@@ -69,3 +74,25 @@ def test_reserved_repo_names(name: str) -> None:
 
 def test_reserved_owner_name_is_a_fine_repo_name() -> None:
     assert validate_repo_name("api") == "api"
+
+
+@pytest.mark.parametrize("name", ["a\x00", "\x00", "x" * 97, "ｍｏｄｅｌ", "a/b", "", "..x/"])
+def test_lookups_short_circuit_impossible_names(name: str) -> None:
+    assert not is_well_formed(name)
+
+
+@pytest.mark.django_db
+def test_lookups_of_impossible_names_do_not_query(
+    django_assert_num_queries: object,
+) -> None:
+    from nbopen.accounts.services import user_get
+    from nbopen.core.errors import NotFound
+    from nbopen.orgs.services import org_get
+    from nbopen.repos.services import namespace_get, repo_find
+
+    with django_assert_num_queries(0):  # type: ignore[operator]
+        assert repo_find("a\x00", "b") is None
+        assert repo_find("a", "b\x00") is None
+        for lookup in (user_get, org_get, namespace_get):
+            with pytest.raises(NotFound):
+                lookup("x\x00")

@@ -195,9 +195,12 @@ def settings(request: HttpRequest, type_plural: str, owner: str, name: str) -> H
     repo = _find_visible(principal, owner, name, repo_type, Level.ADMIN)
     if isinstance(repo, JsonResponse):
         return repo
-    services.repo_update_settings(
-        actor=principal, repo=repo, private=private, description=description
-    )
+    try:
+        services.repo_update_settings(
+            actor=principal, repo=repo, private=private, description=description
+        )
+    except DomainError as exc:
+        return api_error(400, str(exc))
     return JsonResponse(
         {"private": repo.private, "visibility": "private" if repo.private else "public"}
     )
