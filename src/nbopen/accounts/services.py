@@ -16,7 +16,7 @@ from django.utils import timezone
 from nbopen.accounts.models import AccessToken, Namespace, User
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound
-from nbopen.core.names import validate_owner_name
+from nbopen.core.names import is_well_formed, validate_owner_name
 
 TOKEN_PREFIX = "nbo_"  # noqa: S105 - a public marker, not a secret
 # last_used_at is informative; writing it on every git request would serialize SQLite writers.
@@ -68,6 +68,8 @@ def user_create(
 
 
 def user_get(username: str) -> User:
+    if not is_well_formed(username):
+        raise NotFound(f"No user named {username!r}")
     try:
         return User.objects.get(username__iexact=username, is_active=True)
     except User.DoesNotExist:

@@ -7,6 +7,16 @@ from typing import Any
 from django.db import models
 
 
+class EventQuerySet(models.QuerySet["Event"]):
+    """Bulk writes would bypass :meth:`Event.save` / :meth:`Event.delete`; refuse them too."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise RuntimeError("events are append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise RuntimeError("events are append-only")
+
+
 class Event(models.Model):
     """One thing that happened. Feeds activity pages, search indexing and analytics.
 
@@ -22,6 +32,8 @@ class Event(models.Model):
     organization_id = models.BigIntegerField(null=True, db_index=True)
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]

@@ -83,6 +83,15 @@ def _check(name: object, kind: str) -> str:
     return name
 
 
+def is_well_formed(name: str) -> bool:
+    """Could ``name`` be an existing owner or repository name at all (syntax and length)?
+
+    Lookups call this before querying: a name that can never exist is simply not found, and
+    strings a database refuses (PostgreSQL rejects NUL) never reach it.
+    """
+    return len(name) <= MAX_LENGTH and _NAME.match(name) is not None
+
+
 def validate_owner_name(name: object) -> str:
     checked = _check(name, "Owner")
     if checked.lower() in RESERVED_OWNER_NAMES:

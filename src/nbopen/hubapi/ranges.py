@@ -31,9 +31,10 @@ def parse_range(header: str | None, size: int) -> tuple[int, int] | None:
             raise RangeNotSatisfiable(header)
         return max(0, size - suffix), size - 1
     start = int(first)
+    if start >= size:
+        # Checked first: "bytes=N-" with N ≥ size is unsatisfiable, not "whole body".
+        raise RangeNotSatisfiable(header)
     end = int(last) if last else size - 1
     if end < start:
         return None
-    if start >= size:
-        raise RangeNotSatisfiable(header)
     return start, min(end, size - 1)

@@ -8,6 +8,7 @@ from nbopen.accounts.models import Namespace, User
 from nbopen.accounts.services import claim_namespace_name
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound
+from nbopen.core.names import is_well_formed
 from nbopen.orgs.models import Membership, Organization
 
 
@@ -50,6 +51,8 @@ def org_create(
 
 
 def org_get(name: str) -> Organization:
+    if not is_well_formed(name):
+        raise NotFound(f"No organization named {name!r}")
     try:
         return Organization.objects.get(name__iexact=name)
     except Organization.DoesNotExist:

@@ -16,7 +16,7 @@ from nbopen.accounts.models import Namespace, User
 from nbopen.config.env import CONFIG
 from nbopen.core import events, tasks
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
-from nbopen.core.names import validate_repo_name
+from nbopen.core.names import is_well_formed, validate_repo_name
 from nbopen.repos.git import init_bare, install_hooks
 from nbopen.repos.models import Repository, git_path_for
 
@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 
 def namespace_get(name: str) -> Namespace:
+    if not is_well_formed(name):
+        raise NotFound(f"No user or organization named {name!r}")
     try:
         return Namespace.objects.select_related("user", "organization").get(name_lower=name.lower())
     except Namespace.DoesNotExist:
@@ -32,6 +34,8 @@ def namespace_get(name: str) -> Namespace:
 
 def repo_find(owner: str, name: str) -> Repository | None:
     """The repository ``owner/name`` (case-insensitive), or None. No permission check."""
+    if not (is_well_formed(owner) and is_well_formed(name)):
+        return None
     return (
         Repository.objects.select_related("owner")
         .filter(owner__name_lower=owner.lower(), name_lower=name.lower())
@@ -120,6 +124,8 @@ def repo_update_settings(
     description: str | None = None,
 ) -> Repository:
     require(actor, repo, Level.ADMIN)
+    if description is not None and "\x00" in description:
+        raise InvalidInput("The description may not contain NUL characters")
     changes: dict[str, object] = {}
     if private is not None and bool(private) != repo.private:
         repo.private = bool(private)

@@ -56,6 +56,30 @@ def _private_flag(data: dict[str, Any]) -> bool | None:
     return private
 
 
+def _body_type(data: dict[str, Any]) -> str | None:
+    """Our type for the body's ``type`` (default model), None when it is not one we know."""
+    value = data.get("type") or "model"
+    return TYPE_FROM_BODY.get(value) if isinstance(value, str) else None
+
+
+def _owner_and_name(data: dict[str, Any]) -> tuple[str | None, str]:
+    """``organization`` + ``name``, or ``name`` as "owner/name" (what older clients send).
+
+    An empty owner ("/name", ``"organization": ""``) is an error, not "the caller": a
+    client that meant someone else must not silently create or delete under its own name.
+    """
+    name, owner = data.get("name"), data.get("organization")
+    if not isinstance(name, str) or not name:
+        raise ValueError("name is required")
+    if owner is not None and (not isinstance(owner, str) or not owner):
+        raise ValueError("organization must be a non-empty string")
+    if owner is None and "/" in name:
+        owner, name = name.split("/", 1)
+        if not owner:
+            raise ValueError("name must be 'name' or 'owner/name'")
+    return owner, name
+
+
 def _authenticated(request: HttpRequest) -> Principal | JsonResponse:
     try:
         principal = principal_from_request(request)
@@ -78,16 +102,13 @@ def create(request: HttpRequest) -> HttpResponse:
         private = _private_flag(data)
     except ValueError as exc:
         return api_error(400, str(exc))
-    repo_type = TYPE_FROM_BODY.get(data.get("type") or "model")
+    repo_type = _body_type(data)
     if repo_type is None:
         return api_error(400, f"Unsupported repository type {data.get('type')!r}")
-    name, owner = data.get("name"), data.get("organization")
-    if isinstance(name, str) and "/" in name and not owner:
-        owner, name = name.split("/", 1)
-    if owner is not None and not isinstance(owner, str):
-        return api_error(400, "organization must be a string")
-    if not isinstance(name, str):
-        return api_error(400, "name is required")
+    try:
+        owner, name = _owner_and_name(data)
+    except ValueError as exc:
+        return api_error(400, str(exc))
     try:
         repo = services.repo_create(
             actor=principal,
@@ -134,14 +155,18 @@ def delete(request: HttpRequest) -> HttpResponse:
         data = _body(request)
     except ValueError as exc:
         return api_error(400, str(exc))
-    name, owner = data.get("name"), data.get("organization")
-    if isinstance(name, str) and "/" in name and not owner:
-        owner, name = name.split("/", 1)
-    if not owner and principal.user is not None:
+    try:
+        owner, name = _owner_and_name(data)
+    except ValueError as exc:
+        return api_error(400, str(exc))
+    if owner is None and principal.user is not None:
         owner = principal.user.username
-    if not isinstance(name, str) or not isinstance(owner, str):
+    if owner is None:
         return api_error(400, "name (and organization) are required")
-    repo_type = TYPE_FROM_BODY.get(data.get("type") or "model")
+    repo_type = _body_type(data)
+    if repo_type is None:
+        # Unknown type must not fall through to "any type" and delete something else.
+        return api_error(400, f"Unsupported repository type {data.get('type')!r}")
     repo = _find_visible(principal, owner, name, repo_type, Level.ADMIN)
     if isinstance(repo, JsonResponse):
         return repo
@@ -170,9 +195,12 @@ def settings(request: HttpRequest, type_plural: str, owner: str, name: str) -> H
     repo = _find_visible(principal, owner, name, repo_type, Level.ADMIN)
     if isinstance(repo, JsonResponse):
         return repo
-    services.repo_update_settings(
-        actor=principal, repo=repo, private=private, description=description
-    )
+    try:
+        services.repo_update_settings(
+            actor=principal, repo=repo, private=private, description=description
+        )
+    except DomainError as exc:
+        return api_error(400, str(exc))
     return JsonResponse(
         {"private": repo.private, "visibility": "private" if repo.private else "public"}
     )

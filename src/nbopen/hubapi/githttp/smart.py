@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import zlib
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from asgiref.sync import sync_to_async
@@ -202,13 +203,19 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
             env=env,
             limit=CHUNK,
         )
-        ok = await _pump(proc, receive, send, service, gzip=encoding in {"gzip", "x-gzip"})
-        if ok and push_log is not None:
-            with open(push_log) as fh:
-                updates = parse_ref_updates(fh)
-            await sync_to_async(record_push, thread_sensitive=False)(
-                repo_id=repo.pk, actor=principal.user, updates=updates
-            )
+
+        async def record(ok: bool) -> None:
+            # Before the response ends: once git's client returns, the event is in the log.
+            if ok and push_log is not None:
+                with open(push_log) as fh:
+                    updates = parse_ref_updates(fh)
+                await sync_to_async(record_push, thread_sensitive=False)(
+                    repo_id=repo.pk, actor=principal.user, updates=updates
+                )
+
+        await _pump(
+            proc, receive, send, service, gzip=encoding in {"gzip", "x-gzip"}, before_end=record
+        )
     finally:
         if push_log is not None:
             with contextlib.suppress(FileNotFoundError):
@@ -249,9 +256,18 @@ async def _feed_stdin(proc: asyncio.subprocess.Process, receive: Any, gzip: bool
 
 
 async def _pump(
-    proc: asyncio.subprocess.Process, receive: Any, send: Any, service: str, *, gzip: bool
+    proc: asyncio.subprocess.Process,
+    receive: Any,
+    send: Any,
+    service: str,
+    *,
+    gzip: bool,
+    before_end: Callable[[bool], Awaitable[None]] | None = None,
 ) -> bool:
-    """Stream request → git → response. True when git exited cleanly."""
+    """Stream request → git → response. True when git exited cleanly.
+
+    ``before_end(ok)`` runs after git exited and before the response is completed.
+    """
     assert proc.stdout is not None and proc.stderr is not None
     feeder = asyncio.create_task(_feed_stdin(proc, receive, gzip))
     stderr_task = asyncio.create_task(proc.stderr.read())
@@ -296,8 +312,11 @@ async def _pump(
                     "headers": [(b"content-type", f"application/x-{service}-result".encode())],
                 }
             )
+        ok = returncode == 0 and fed
+        if before_end is not None:
+            await before_end(ok)
         await send({"type": "http.response.body", "body": b"", "more_body": False})
-        return returncode == 0 and fed
+        return ok
     except BaseException:
         if proc.returncode is None:
             proc.kill()

@@ -1,0 +1,34 @@
+"""The event log is append-only."""
+
+from __future__ import annotations
+
+import pytest
+
+from nbopen.core import events
+from nbopen.core.models import Event
+
+pytestmark = pytest.mark.django_db
+
+
+def test_events_append() -> None:
+    first = events.record("test.one", payload={"a": 1})
+    second = events.record("test.two")
+    assert list(Event.objects.values_list("kind", flat=True)) == ["test.two", "test.one"]
+    assert second.pk > first.pk
+    assert Event.objects.get(pk=first.pk).payload == {"a": 1}
+
+
+def test_events_cannot_be_changed_or_deleted() -> None:
+    event = events.record("test.immutable", payload={"v": 1})
+    event.payload = {"v": 2}
+    with pytest.raises(RuntimeError, match="append-only"):
+        event.save()
+    with pytest.raises(RuntimeError, match="append-only"):
+        event.delete()
+    with pytest.raises(RuntimeError, match="append-only"):
+        Event.objects.filter(pk=event.pk).update(payload={"v": 3})
+    with pytest.raises(RuntimeError, match="append-only"):
+        Event.objects.filter(pk=event.pk).delete()
+    with pytest.raises(RuntimeError, match="append-only"):
+        Event.objects.all().delete()
+    assert Event.objects.get(pk=event.pk).payload == {"v": 1}
