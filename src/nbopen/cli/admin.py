@@ -38,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "migrate":
             migrate(verbosity=1)
             return 0
+        if args.command == "xet":
+            from nbopen.xet import cli as xet_cli
+
+            return xet_cli.run(args)
         handler = {
             ("user", "create"): user_create,
             ("org", "create"): org_create,
