@@ -70,6 +70,7 @@ class CasInfo:
 class Shard:
     files: list[FileInfo]
     xorbs: list[CasInfo]
+    hmac_key: bytes | None = None  # from the footer, when there is one
 
 
 class _Reader:
@@ -131,7 +132,13 @@ def parse(data: bytes) -> Shard:
         xorbs.append(CasInfo(xhash, in_xorb, on_disk, chunks))
     if len(data) - r.pos != footer_size:
         raise InvalidShard("trailing bytes after the shard sections")
-    return Shard(files, xorbs)
+    key = None
+    if footer_size:
+        fields = struct.unpack("<QQQ48s32sQQ72sQ", r.take(FOOTER_LEN))
+        if fields[0] != FOOTER_VERSION:
+            raise InvalidShard("unsupported shard footer version")
+        key = fields[4] if any(fields[4]) else None
+    return Shard(files, xorbs, key)
 
 
 def write_dedup_shard(xorbs: list[CasInfo], *, hmac_key: bytes, ttl: int) -> bytes:
