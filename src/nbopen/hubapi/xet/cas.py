@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import re
 from typing import Any
 from urllib.parse import parse_qsl
@@ -28,6 +29,7 @@ from nbopen.hubapi.ranges import RangeNotSatisfiable, parse_range
 from nbopen.xet import services, shardfmt, xorbfmt
 from nbopen.xet.services import CasError
 
+log = logging.getLogger(__name__)
 PREFIX = services.CAS_PATH
 _H = r"(?P<hash>[0-9a-f]{64})"
 XORB_RE = re.compile(rf"/v1/xorbs/default/{_H}\Z")
@@ -140,6 +142,8 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         else:
             await _error(send, 404, "Not found")
     except CasError as exc:
+        if exc.status == 400:
+            log.warning("xet CAS %s %s refused: %s", method, path, exc)
         await _error(send, exc.status, str(exc))
 
 
