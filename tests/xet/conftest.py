@@ -49,7 +49,9 @@ class Cas:
         with session.new_upload_commit(
             endpoint=info["casUrl"], token=info["accessToken"], token_expiry_unix_secs=info["exp"]
         ) as commit:
-            handles = [commit.start_upload_file(str(p), sha256=hf_xet.COMPUTE_SHA256) for p in paths]
+            handles = [
+                commit.start_upload_file(str(p), sha256=hf_xet.COMPUTE_SHA256) for p in paths
+            ]
         return [h.result().xet_info for h in handles]
 
     def download(self, repo: str, user: str | None, file_hash: str, size: int, dest: Path) -> None:

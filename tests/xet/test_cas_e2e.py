@@ -101,7 +101,9 @@ def test_shard_with_wrong_verification_is_rejected(alice: str, cas: Cas) -> None
     bad_proof = shardfmt.FileInfo(good.file_hash, [term], [hashing.verification_hash(hashes[:1])])
     bad_hash = shardfmt.FileInfo(os.urandom(32), [term], good.verification)
     for wrong in (bad_proof, bad_hash):
-        status, _ = cas.request("POST", "/v1/shards", token, shardfmt.write_upload_shard([wrong], []))
+        status, _ = cas.request(
+            "POST", "/v1/shards", token, shardfmt.write_upload_shard([wrong], [])
+        )
         assert status == 400
     status, _ = cas.request("POST", "/v1/shards", token, shardfmt.write_upload_shard([good], []))
     assert status == 200

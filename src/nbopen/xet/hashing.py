@@ -68,7 +68,7 @@ def is_global_dedup_eligible(raw: bytes) -> bool:
 
 
 def _next_cut(nodes: Sequence[tuple[bytes, int]], start: int) -> int:
-    """End (exclusive) of the group beginning at ``start``: 2..9 nodes, cut after a hash ≡ 0 mod 4."""
+    """End (exclusive) of the group starting at ``start``: 2..9 nodes, cut after hash ≡ 0 mod 4."""
     remaining = len(nodes) - start
     if remaining <= 2:
         return len(nodes)

@@ -48,6 +48,9 @@ class XorbRef(models.Model):
             models.UniqueConstraint(fields=["xorb", "repository"], name="xet_xorbref_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.repository_id}:{self.xorb_id}"
+
 
 class DedupChunk(models.Model):
     """A chunk the global-dedup API can be asked about (eligible hash or a file's first chunk)."""
@@ -60,6 +63,9 @@ class DedupChunk(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["chunk_hash", "xorb"], name="xet_dedupchunk_unique")
         ]
+
+    def __str__(self) -> str:
+        return self.chunk_hash
 
 
 class XetFile(models.Model):
@@ -85,6 +91,9 @@ class XetFileRef(models.Model):
             models.UniqueConstraint(fields=["file", "repository"], name="xet_fileref_unique")
         ]
 
+    def __str__(self) -> str:
+        return f"{self.repository_id}:{self.file_id}"
+
 
 class XetUpload(models.Model):
     """One CAS upload request as received: the server-side transfer ledger (bytes on the wire)."""
@@ -102,3 +111,6 @@ class XetUpload(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["repository", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.object_hash} ({self.received_bytes} bytes)"

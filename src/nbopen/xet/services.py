@@ -19,6 +19,7 @@ import os
 import secrets
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -253,7 +254,9 @@ def upload_shard(*, grant: Grant, body: bytes) -> bool:
     xorbs = {x.hash: x for x in Xorb.objects.filter(pk__in=referenced)}
     missing = referenced - set(xorbs)
     if missing:
-        raise CasError(400, f"Shard references xorbs that were never uploaded: {sorted(missing)[:3]}")
+        raise CasError(
+            400, f"Shard references xorbs that were never uploaded: {sorted(missing)[:3]}"
+        )
     usable = _usable_xorbs(grant, referenced)
     if referenced - usable:
         # Same answer as "never uploaded": do not reveal that someone else holds it.
@@ -346,9 +349,7 @@ def dedup_query(*, grant: Grant, chunk_hash: str) -> bytes | None:
 def file_for(*, grant: Grant, file_hash: str) -> XetFile:
     if not hashing.HEX_RE.match(file_hash):
         raise CasError(400, "Malformed file hash")
-    xet_file = XetFile.objects.filter(
-        pk=file_hash, refs__repository=grant.repo
-    ).first()
+    xet_file = XetFile.objects.filter(pk=file_hash, refs__repository=grant.repo).first()
     if xet_file is None:
         raise CasError(404, "File not found")
     return xet_file
@@ -380,7 +381,9 @@ def _slice_terms(
 
 def fetch_url(*, storage_key: str, start: int, end: int) -> str:
     """A signed URL serving exactly stored bytes ``[start, end]`` of one xorb."""
-    query = signing.sign({"op": "xet-xorb", "k": storage_key, "r": f"{start}-{end}"}, ttl=FETCH_URL_TTL)
+    query = signing.sign(
+        {"op": "xet-xorb", "k": storage_key, "r": f"{start}-{end}"}, ttl=FETCH_URL_TTL
+    )
     return f"{cas_url()}/fetch/{storage_key}?{query}"
 
 
@@ -413,7 +416,9 @@ def reconstruction(
     return {"offset_into_first_range": offset, "terms": out_terms, "fetch_info": fetch_info}
 
 
-def verify_fetch(*, storage_key: str, query: dict[str, str], range_header: str | None) -> tuple[int, int]:
+def verify_fetch(
+    *, storage_key: str, query: dict[str, str], range_header: str | None
+) -> tuple[int, int]:
     """The inclusive byte range a signed fetch URL grants; the Range header must match it."""
     signed = query.get("r", "")
     if not signing.verify(query, {"op": "xet-xorb", "k": storage_key, "r": signed}):
@@ -424,7 +429,7 @@ def verify_fetch(*, storage_key: str, query: dict[str, str], range_header: str |
     return int(first), int(last)
 
 
-def iter_file_bytes(*, xet_file: XetFile, byte_range: tuple[int, int] | None):  # type: ignore[no-untyped-def]
+def iter_file_bytes(*, xet_file: XetFile, byte_range: tuple[int, int] | None) -> Iterator[bytes]:
     """Yield the file's bytes (or the inclusive ``byte_range``), reconstructed from xorbs.
 
     For clients without hf_xet: the server decodes chunks itself and streams plain bytes.

@@ -148,9 +148,7 @@ def write_dedup_shard(xorbs: list[CasInfo], *, hmac_key: bytes, ttl: int) -> byt
     out += BOOKEND
     cas_info_offset = len(out)
     for x in xorbs:
-        out += struct.pack(
-            "<32sIIII", x.xorb, 0, len(x.chunks), x.bytes_in_xorb, x.bytes_on_disk
-        )
+        out += struct.pack("<32sIIII", x.xorb, 0, len(x.chunks), x.bytes_in_xorb, x.bytes_on_disk)
         for c in x.chunks:
             out += struct.pack("<32sII8s", c.hash, c.offset, c.length, bytes(8))
     out += BOOKEND
@@ -180,18 +178,14 @@ def write_upload_shard(files: list[FileInfo], xorbs: list[CasInfo]) -> bytes:
         )
         out += struct.pack("<32sII8s", f.file_hash, flags, len(f.terms), bytes(8))
         for t in f.terms:
-            out += struct.pack(
-                "<32sIIII", t.xorb, 0, t.unpacked_length, t.chunk_start, t.chunk_end
-            )
+            out += struct.pack("<32sIIII", t.xorb, 0, t.unpacked_length, t.chunk_start, t.chunk_end)
         for v in f.verification:
             out += v + bytes(16)
         if f.sha256:
             out += f.sha256 + bytes(16)
     out += BOOKEND
     for x in xorbs:
-        out += struct.pack(
-            "<32sIIII", x.xorb, 0, len(x.chunks), x.bytes_in_xorb, x.bytes_on_disk
-        )
+        out += struct.pack("<32sIIII", x.xorb, 0, len(x.chunks), x.bytes_in_xorb, x.bytes_on_disk)
         for c in x.chunks:
             out += struct.pack("<32sII8s", c.hash, c.offset, c.length, bytes(8))
     out += BOOKEND

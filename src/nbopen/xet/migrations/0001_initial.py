@@ -5,85 +5,163 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('repos', '0001_initial'),
+        ("repos", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='XetFile',
+            name="XetFile",
             fields=[
-                ('file_hash', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('size', models.BigIntegerField()),
-                ('sha256', models.CharField(blank=True, db_index=True, max_length=64)),
-                ('terms', models.JSONField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("file_hash", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("size", models.BigIntegerField()),
+                ("sha256", models.CharField(blank=True, db_index=True, max_length=64)),
+                ("terms", models.JSONField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='Xorb',
+            name="Xorb",
             fields=[
-                ('hash', models.CharField(max_length=64, primary_key=True, serialize=False)),
-                ('storage_key', models.CharField(max_length=64)),
-                ('stored_bytes', models.BigIntegerField()),
-                ('unpacked_bytes', models.BigIntegerField()),
-                ('num_chunks', models.IntegerField()),
-                ('chunk_table', models.BinaryField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ("hash", models.CharField(max_length=64, primary_key=True, serialize=False)),
+                ("storage_key", models.CharField(max_length=64)),
+                ("stored_bytes", models.BigIntegerField()),
+                ("unpacked_bytes", models.BigIntegerField()),
+                ("num_chunks", models.IntegerField()),
+                ("chunk_table", models.BinaryField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
             ],
         ),
         migrations.CreateModel(
-            name='XetFileRef',
+            name="XetFileRef",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('file', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refs', to='xet.xetfile')),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='repos.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "file",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refs",
+                        to="xet.xetfile",
+                    ),
+                ),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="repos.repository",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('file', 'repository'), name='xet_fileref_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("file", "repository"), name="xet_fileref_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='XetUpload',
+            name="XetUpload",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('xorb', 'Xorb'), ('shard', 'Shard')], max_length=8)),
-                ('object_hash', models.CharField(blank=True, max_length=64)),
-                ('received_bytes', models.BigIntegerField()),
-                ('inserted', models.BooleanField()),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='repos.repository')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(choices=[("xorb", "Xorb"), ("shard", "Shard")], max_length=8),
+                ),
+                ("object_hash", models.CharField(blank=True, max_length=64)),
+                ("received_bytes", models.BigIntegerField()),
+                ("inserted", models.BooleanField()),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="repos.repository",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['repository', 'created_at'], name='xet_xetuplo_reposit_32f571_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["repository", "created_at"], name="xet_xetuplo_reposit_32f571_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='DedupChunk',
+            name="DedupChunk",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('chunk_hash', models.CharField(db_index=True, max_length=64)),
-                ('index', models.IntegerField()),
-                ('xorb', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='xet.xorb')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("chunk_hash", models.CharField(db_index=True, max_length=64)),
+                ("index", models.IntegerField()),
+                (
+                    "xorb",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="xet.xorb"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('chunk_hash', 'xorb'), name='xet_dedupchunk_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("chunk_hash", "xorb"), name="xet_dedupchunk_unique"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='XorbRef',
+            name="XorbRef",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('repository', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='repos.repository')),
-                ('xorb', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='refs', to='xet.xorb')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "repository",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="repos.repository",
+                    ),
+                ),
+                (
+                    "xorb",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="refs",
+                        to="xet.xorb",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('xorb', 'repository'), name='xet_xorbref_unique')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("xorb", "repository"), name="xet_xorbref_unique"
+                    )
+                ],
             },
         ),
     ]
