@@ -22,6 +22,8 @@ def register(sub: Any) -> None:
     tok.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
     usage = xet.add_parser("usage", help="a repository's Xet storage accounting (prints JSON)")
     usage.add_argument("repo", help="OWNER/NAME")
+    gc = xet.add_parser("gc", help="delete unreferenced Xet files and xorbs (prints JSON)")
+    gc.add_argument("--grace-seconds", type=int, default=24 * 3600)
 
 
 def _repo(text: str) -> Any:
@@ -41,6 +43,9 @@ def run(args: argparse.Namespace) -> int:
     from nbopen.core.errors import PermissionDenied
     from nbopen.xet import services
 
+    if args.verb == "gc":
+        print(json.dumps(services.collect_garbage(grace_seconds=args.grace_seconds)))
+        return 0
     repo = _repo(args.repo)
     if args.verb == "token":
         principal = Principal(user=user_get(args.user)) if args.user else Principal.anonymous()

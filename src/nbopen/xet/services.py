@@ -479,3 +479,40 @@ def repo_usage(*, repo: Repository) -> dict[str, int]:
         or 0,
         "xorb_uploads": ledger.filter(kind=XetUpload.Kind.XORB).count(),
     }
+
+
+# --- garbage collection -----------------------------------------------------------------
+
+
+def collect_garbage(*, grace_seconds: int = 24 * 3600) -> dict[str, int]:
+    """Delete files and xorbs no repository references any more, once older than the grace.
+
+    References disappear with their repository (cascade). The grace period protects uploads in
+    flight: a xorb is stored and its row created a moment before the uploading repository's
+    reference, and a shard may follow its xorbs by minutes. Each xorb row is re-checked under a
+    row lock inside its own transaction, so a concurrent re-upload that links it wins.
+    """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    files, _ = XetFile.objects.filter(refs__isnull=True, created_at__lt=cutoff).delete()
+    doomed = list(
+        Xorb.objects.filter(refs__isnull=True, created_at__lt=cutoff).values_list("hash", flat=True)
+    )
+    xorbs = 0
+    freed = 0
+    for xhex in doomed:
+        with transaction.atomic():
+            x = Xorb.objects.select_for_update().filter(pk=xhex, refs__isnull=True).first()
+            if x is None:
+                continue
+            key, size = x.storage_key, x.stored_bytes
+            DedupChunk.objects.filter(xorb=x).delete()
+            x.delete()
+        if not Xorb.objects.filter(storage_key=key).exists():
+            storage.delete(key)
+        xorbs += 1
+        freed += size
+    return {"files": files, "xorbs": xorbs, "freed_bytes": freed}
