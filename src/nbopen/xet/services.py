@@ -505,8 +505,10 @@ def collect_garbage(*, grace_seconds: int = 24 * 3600) -> dict[str, int]:
     freed = 0
     for xhex in doomed:
         with transaction.atomic():
-            x = Xorb.objects.select_for_update().filter(pk=xhex, refs__isnull=True).first()
-            if x is None:
+            # Lock the row alone (PostgreSQL refuses FOR UPDATE across an outer join), then
+            # re-check references: a reference inserted meanwhile waits on this lock.
+            x = Xorb.objects.select_for_update().filter(pk=xhex).first()
+            if x is None or XorbRef.objects.filter(xorb_id=xhex).exists():
                 continue
             key, size = x.storage_key, x.stored_bytes
             DedupChunk.objects.filter(xorb=x).delete()
