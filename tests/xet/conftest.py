@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -41,10 +42,15 @@ class Cas:
     def usage(self, repo: str) -> dict[str, int]:
         return dict(json.loads(self.live.cli("xet", "usage", repo).stdout))
 
-    def upload(self, repo: str, user: str, paths: list[Path]) -> list[Any]:
+    def upload(
+        self, repo: str, user: str, paths: list[Path], *, cache: Path | None = None
+    ) -> list[Any]:
+        """Upload with hf_xet; ``cache`` gives the client a fresh local cache (no local dedup)."""
         import hf_xet
 
         info = self.token(repo, user, write=True)
+        if cache is not None:
+            os.environ["HF_XET_CACHE"] = str(cache)
         session = hf_xet.XetSession()
         with session.new_upload_commit(
             endpoint=info["casUrl"], token=info["accessToken"], token_expiry_unix_secs=info["exp"]

@@ -64,3 +64,32 @@ def test_one_percent_change_moves_a_small_fraction(
     dest = tmp_path / "back.bin"
     cas.download("xerin/ckpt", "xerin", second.hash, second.file_size, dest)
     assert _sha256(dest) == _sha256(path)
+
+
+@pytest.mark.parametrize("private", [False, True])
+def test_global_dedup_across_repos_respects_privacy(
+    live: LiveServer, cas: Cas, tmp_path: Path, private: bool
+) -> None:
+    """Another user's upload of the same bytes dedups against public content only.
+
+    Each upload uses a fresh client cache, so any saving must come from the server's
+    global-dedup answers, not from the client remembering its earlier upload.
+    """
+    owner, other = ("xpriv", "xpeek") if private else ("xpub", "xcopy")
+    token = live.create_user(owner)
+    cas.create_repo(token, "base", private=private)
+    cas.create_repo(live.create_user(other), "copy")
+    path = tmp_path / "weights.bin"
+    path.write_bytes(os.urandom(24 * 1024 * 1024))
+    cas.upload(f"{owner}/base", owner, [path], cache=tmp_path / "cache-1")
+    (info,) = cas.upload(f"{other}/copy", other, [path], cache=tmp_path / "cache-2")
+    sent = cas.usage(f"{other}/copy")["received_xorb_bytes"]
+    size = path.stat().st_size
+    print(f"\nprivate={private}: copy upload received {sent} xorb bytes for {size}")
+    if private:
+        assert sent >= size  # nothing learned about the private repository
+    else:
+        assert sent < size // 10
+    dest = tmp_path / "back.bin"
+    cas.download(f"{other}/copy", other, info.hash, info.file_size, dest)
+    assert dest.read_bytes() == path.read_bytes()

@@ -130,40 +130,75 @@ def parse(data: bytes) -> Shard:
             chash, offset, length, _ = struct.unpack("<32sII8s", r.take(ENTRY))
             chunks.append(CasChunk(chash, offset, length))
         xorbs.append(CasInfo(xhash, in_xorb, on_disk, chunks))
-    if len(data) - r.pos != footer_size:
-        raise InvalidShard("trailing bytes after the shard sections")
     key = None
     if footer_size:
-        fields = struct.unpack("<QQQ48s32sQQ72sQ", r.take(FOOTER_LEN))
-        if fields[0] != FOOTER_VERSION:
-            raise InvalidShard("unsupported shard footer version")
+        if len(data) - r.pos < FOOTER_LEN:
+            raise InvalidShard("shard footer is truncated")
+        # Lookup tables may sit between the sections and the footer; we do not need them.
+        fields = struct.unpack("<QQQ48s32sQQ72sQ", data[-FOOTER_LEN:])
+        if fields[0] != FOOTER_VERSION or fields[8] != len(data) - FOOTER_LEN:
+            raise InvalidShard("bad shard footer")
         key = fields[4] if any(fields[4]) else None
+    elif r.pos != len(data):
+        raise InvalidShard("trailing bytes after the shard sections")
     return Shard(files, xorbs, key)
 
 
+def _truncated(raw: bytes) -> int:
+    """The lookup-table key of a hash: its first 64-bit word, little-endian."""
+    return int.from_bytes(raw[:8], "little")
+
+
 def write_dedup_shard(xorbs: list[CasInfo], *, hmac_key: bytes, ttl: int) -> bytes:
-    """A footer-carrying shard with no files, listing xorbs whose chunk hashes are HMAC'ed."""
+    """A footer-carrying shard with no files, listing xorbs whose chunk hashes are HMAC'ed.
+
+    Besides the sections, a full shard carries three sorted lookup tables (file, xorb, chunk:
+    truncated hash → entry index) between the CAS section and the footer; the client binary
+    searches them, so they must be present and sorted.
+    """
+    xorbs = sorted(xorbs, key=lambda x: (_truncated(x.xorb), x.xorb))
     out = bytearray(struct.pack("<32sQQ", HEADER_TAG, HEADER_VERSION, FOOTER_LEN))
     file_info_offset = len(out)
     out += BOOKEND
     cas_info_offset = len(out)
+    xorb_lookup: list[tuple[int, int]] = []
+    chunk_lookup: list[tuple[int, int, int]] = []
+    index = 0
     for x in xorbs:
+        xorb_lookup.append((_truncated(x.xorb), index))
         out += struct.pack("<32sIIII", x.xorb, 0, len(x.chunks), x.bytes_in_xorb, x.bytes_on_disk)
-        for c in x.chunks:
+        for i, c in enumerate(x.chunks):
             out += struct.pack("<32sII8s", c.hash, c.offset, c.length, bytes(8))
+            chunk_lookup.append((_truncated(c.hash), index, i))
+        index += 1 + len(x.chunks)
     out += BOOKEND
+    file_lookup_offset = len(out)
+    xorb_lookup_offset = len(out)
+    for key, idx in xorb_lookup:
+        out += struct.pack("<QI", key, idx)
+    chunk_lookup_offset = len(out)
+    for key, idx, i in sorted(chunk_lookup):
+        out += struct.pack("<QII", key, idx, i)
     footer_offset = len(out)
     now = int(time.time())
     out += struct.pack(
-        "<QQQ48s32sQQ72sQ",
+        "<9Q32sQQ48sQQQQ",
         FOOTER_VERSION,
         file_info_offset,
         cas_info_offset,
-        bytes(48),
+        file_lookup_offset,
+        0,
+        xorb_lookup_offset,
+        len(xorb_lookup),
+        chunk_lookup_offset,
+        len(chunk_lookup),
         hmac_key,
         now,
         now + ttl,
-        bytes(72),
+        bytes(48),
+        sum(x.bytes_on_disk for x in xorbs),
+        0,
+        sum(x.bytes_in_xorb for x in xorbs),
         footer_offset,
     )
     return bytes(out)

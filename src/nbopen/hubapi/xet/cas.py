@@ -33,7 +33,8 @@ log = logging.getLogger(__name__)
 PREFIX = services.CAS_PATH
 _H = r"(?P<hash>[0-9a-f]{64})"
 XORB_RE = re.compile(rf"/v1/xorbs/default/{_H}\Z")
-CHUNK_RE = re.compile(rf"/v1/chunks/default-merkledb/{_H}\Z")
+# The spec names the prefix default-merkledb; hf_xet 1.8 sends "default".
+CHUNK_RE = re.compile(rf"/v1/chunks/(?:default-merkledb|default)/{_H}\Z")
 RECON_RE = re.compile(rf"/v1/reconstructions/{_H}\Z")
 FILE_RE = re.compile(rf"/v1/files/{_H}\Z")
 FETCH_RE = re.compile(rf"/fetch/{_H}\Z")
