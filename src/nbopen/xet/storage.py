@@ -34,24 +34,26 @@ def exists(xorb_hex: str) -> bool:
     return xorb_storage().size(xorb_hex) is not None
 
 
-def read_range(xorb_hex: str, start: int, end: int) -> bytes:
+def read_range(key: str, start: int, end: int) -> bytes:
     """Bytes ``[start, end)`` of a stored xorb."""
-    storage = xorb_storage()
-    local = storage.local_path(xorb_hex)
+    return range_of(xorb_storage(), key, start, end)
+
+
+def range_of(backend: BlobStorage, key: str, start: int, end: int) -> bytes:
+    local = backend.local_path(key)
     if local is not None:
         with open(local, "rb") as fh:
             fh.seek(start)
             return fh.read(end - start)
-    client = getattr(storage, "client", None)
+    client = getattr(backend, "client", None)
     if client is not None:  # S3: a ranged GET instead of reading the whole object
-        key = storage._key(xorb_hex)  # type: ignore[attr-defined]
-        body = client.get_object(
-            Bucket=storage.bucket,  # type: ignore[attr-defined]
-            Key=key,
+        response = client.get_object(
+            Bucket=backend.bucket,  # type: ignore[attr-defined]
+            Key=backend._key(key),  # type: ignore[attr-defined]
             Range=f"bytes={start}-{end - 1}",
-        )["Body"]
-        return bytes(body.read())
-    with storage.open(xorb_hex) as fh:
+        )
+        return bytes(response["Body"].read())
+    with backend.open(key) as fh:
         fh.seek(start)
         return fh.read(end - start)
 
