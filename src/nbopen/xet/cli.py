@@ -55,11 +55,7 @@ def run(args: argparse.Namespace) -> int:
             )
         except services.CasError as exc:
             raise PermissionDenied(f"{exc} (HTTP {exc.status})") from exc
-        print(
-            json.dumps(
-                {"accessToken": issued.token, "exp": issued.expires, "casUrl": issued.cas_url}
-            )
-        )
+        print(json.dumps(issued.as_json()))
     elif args.verb == "usage":
         print(json.dumps(services.repo_usage(repo=repo)))
     return 0

@@ -64,6 +64,18 @@ class CasToken:
     expires: int
     cas_url: str
 
+    def as_json(self) -> dict[str, Any]:
+        """The body of the Hub's xet-read-token / xet-write-token routes (what hf_xet parses)."""
+        return {"accessToken": self.token, "exp": self.expires, "casUrl": self.cas_url}
+
+    def as_headers(self) -> dict[str, str]:
+        """The same as response headers (what huggingface_hub reads on the token routes)."""
+        return {
+            "X-Xet-Access-Token": self.token,
+            "X-Xet-Token-Expiration": str(self.expires),
+            "X-Xet-Cas-Url": self.cas_url,
+        }
+
 
 @dataclass(frozen=True)
 class Grant:
