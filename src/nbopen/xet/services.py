@@ -117,6 +117,7 @@ def issue_cas_token(
         scope=principal.scope,
         write=write,
         expires=expires,
+        access_token_id=principal.token.pk if principal.token is not None else None,
     )
     return CasToken(token=tokens.encode(claims), expires=expires, cas_url=cas_url())
 
@@ -135,6 +136,8 @@ def authorize(*, authorization: str | None, write: bool) -> Grant:
         user = User.objects.filter(pk=claims.user_id, is_active=True).first()
         if user is None:
             raise CasError(401, "Invalid CAS token: user is gone")
+    if claims.access_token_id is not None and not _hub_token_live(claims.access_token_id):
+        raise CasError(401, "Invalid CAS token: the Hub token it was issued for is revoked")
     principal = Principal(user=user, scope=claims.scope)
     if repo is None or decide_repo(principal, repo, Level.READ) is not Decision.ALLOW:
         raise CasError(401, "The CAS token no longer grants access to its repository")
@@ -144,6 +147,18 @@ def authorize(*, authorization: str | None, write: bool) -> Grant:
         if decide_repo(principal, repo, Level.WRITE) is not Decision.ALLOW:
             raise CasError(403, "Write access to the repository was revoked")
     return Grant(repo=repo, principal=principal, write=claims.write)
+
+
+def _hub_token_live(token_id: int) -> bool:
+    from django.utils import timezone
+
+    from nbopen.accounts.models import AccessToken
+
+    return (
+        AccessToken.objects.filter(pk=token_id, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=timezone.now()))
+        .exists()
+    )
 
 
 # --- uploads ----------------------------------------------------------------------------

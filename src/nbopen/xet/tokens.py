@@ -32,6 +32,7 @@ class CasClaims:
     scope: str | None  # the Hub token's scope ("read"/"write"), None for a session login
     write: bool
     expires: int
+    access_token_id: int | None = None  # the Hub token it was issued for; revoking it ends this
 
 
 def _key() -> bytes:
@@ -50,6 +51,7 @@ def encode(claims: CasClaims) -> str:
             "s": claims.scope,
             "w": claims.write,
             "e": claims.expires,
+            "t": claims.access_token_id,
         },
         separators=(",", ":"),
     ).encode()
@@ -73,6 +75,7 @@ def decode(token: str) -> CasClaims:
             scope=data["s"],
             write=bool(data["w"]),
             expires=int(data["e"]),
+            access_token_id=None if data.get("t") is None else int(data["t"]),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidToken("malformed token") from exc
