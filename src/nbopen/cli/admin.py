@@ -40,6 +40,10 @@ def run(args: argparse.Namespace) -> int:
             return 0
         if args.command == "demo":
             return demo()
+        if args.command == "xet":
+            from nbopen.xet import cli as xet_cli
+
+            return xet_cli.run(args)
         handler = {
             ("user", "create"): user_create,
             ("org", "create"): org_create,

@@ -60,6 +60,10 @@ def _parser() -> argparse.ArgumentParser:
     tc.add_argument("--name", default="cli")
     tc.add_argument("--scope", default="write", choices=["read", "write"])
     tc.add_argument("--expires-days", type=int, default=None)
+
+    from nbopen.xet import cli as xet_cli
+
+    xet_cli.register(sub)
     return parser
 
 

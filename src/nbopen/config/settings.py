@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "nbopen.orgs",
     "nbopen.repos",
     "nbopen.hubapi",
+    "nbopen.xet",
     "nbopen.web",
 ]
 

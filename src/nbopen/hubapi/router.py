@@ -10,6 +10,7 @@ from typing import Any
 
 from nbopen.hubapi.githttp import smart, transfer
 from nbopen.hubapi.githttp.paths import GIT_SMART_RE, LFS_TRANSFER_RE
+from nbopen.hubapi.xet import cas as xet_cas
 
 ASGIApp = Any
 
@@ -23,6 +24,9 @@ def build_router(django_app: ASGIApp) -> ASGIApp:
                 return
             if LFS_TRANSFER_RE.match(path):
                 await transfer.app(scope, receive, send)
+                return
+            if xet_cas.matches(path):
+                await xet_cas.app(scope, receive, send)
                 return
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
