@@ -1,7 +1,8 @@
 """Dispatch between the raw-ASGI streaming handlers and Django.
 
-Only two kinds of request bypass Django: git smart HTTP (pack streams) and LFS object
-transfers (large bodies). Both still go through the same policy and services.
+Three kinds of request bypass Django: git smart HTTP (pack streams), LFS object
+transfers (large bodies) and Hub file downloads (``/resolve/``, sendfile speed). All still
+go through the same policy and services.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from typing import Any
 
 from nbopen.hubapi.githttp import smart, transfer
 from nbopen.hubapi.githttp.paths import GIT_SMART_RE, LFS_TRANSFER_RE
+from nbopen.hubapi.hf import resolve
 
 ASGIApp = Any
 
@@ -23,6 +25,9 @@ def build_router(django_app: ASGIApp) -> ASGIApp:
                 return
             if LFS_TRANSFER_RE.match(path):
                 await transfer.app(scope, receive, send)
+                return
+            if scope["method"] in {"GET", "HEAD"} and resolve.RESOLVE_RE.match(path):
+                await resolve.app(scope, receive, send)  # Hub downloads (hf/resolve.py)
                 return
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)

@@ -1,3 +1,30 @@
-from django.urls import URLPattern, URLResolver
+"""The Hugging Face Hub–compatible API (see docs/hub-compat.md).
 
-urlpatterns: list[URLPattern | URLResolver] = []
+Revisions arrive percent-encoded (``feature%2Fx``) but Django sees decoded paths, so routes
+whose revision is the last segment take the whole remainder (``<rev>`` may hold ``/``).
+File downloads (``/resolve/``) are served by the raw-ASGI :mod:`.resolve`, not from here.
+"""
+
+from django.urls import URLPattern, URLResolver, re_path
+
+from . import info, misc, refs, tree, write
+
+_REPO = r"^api/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)"
+
+urlpatterns: list[URLPattern | URLResolver] = [
+    re_path(r"^api/agent-harnesses\Z", misc.agent_harnesses),
+    re_path(r"^api/validate-yaml\Z", misc.validate_yaml),
+    re_path(r"^api/(?P<type_plural>models|datasets)\Z", info.list_repos),
+    re_path(_REPO + r"\Z", info.repo_info),
+    re_path(_REPO + r"/revision/(?P<rev>.+)\Z", info.repo_info),
+    re_path(_REPO + r"/tree/(?P<rest>.+)\Z", tree.tree),
+    re_path(_REPO + r"/paths-info/(?P<rev>.+)\Z", tree.paths_info),
+    re_path(_REPO + r"/refs\Z", refs.refs),
+    re_path(_REPO + r"/commits/(?P<rev>.+)\Z", refs.commits),
+    re_path(_REPO + r"/branch/(?P<branch>.+)\Z", refs.branch),
+    re_path(_REPO + r"/tag/(?P<rev>.+)\Z", refs.tag),
+    re_path(_REPO + r"/preupload/(?P<rev>.+)\Z", write.preupload),
+    re_path(_REPO + r"/commit/(?P<rev>.+)\Z", write.commit),
+    re_path(_REPO + r"/auth-check(?P<write>/write)?\Z", misc.auth_check),
+    re_path(_REPO + r"/like\Z", misc.like),
+]
