@@ -46,9 +46,8 @@ def _entries_json(
     for entry in entries:
         data = content.tree_entry_json(entry, pointers.get(entry.oid))
         if expand:
+            # No securityFileStatus: NBopen does not scan files, and claiming "safe" would lie.
             data["lastCommit"] = _last_commit(repo, sha, entry.path)
-            if entry.type == "blob":
-                data["securityFileStatus"] = {"status": "safe"}
         result.append(data)
     return result
 
