@@ -1,8 +1,8 @@
 """Dispatch between the raw-ASGI streaming handlers and Django.
 
-Three kinds of request bypass Django: git smart HTTP (pack streams), LFS object
-transfers (large bodies) and Hub file downloads (``/resolve/``, sendfile speed). All still
-go through the same policy and services.
+These bypass Django: git smart HTTP (pack streams), LFS object transfers (large
+bodies), Hub file downloads (``/resolve/``, sendfile speed) and Hub commits (large
+bodies). All still go through the same policy and services.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import Any
 
 from nbopen.hubapi.githttp import smart, transfer
 from nbopen.hubapi.githttp.paths import GIT_SMART_RE, LFS_TRANSFER_RE
-from nbopen.hubapi.hf import resolve
+from nbopen.hubapi.hf import commit_asgi, resolve
 
 ASGIApp = Any
 
@@ -28,6 +28,9 @@ def build_router(django_app: ASGIApp) -> ASGIApp:
                 return
             if scope["method"] in {"GET", "HEAD"} and resolve.RESOLVE_RE.match(path):
                 await resolve.app(scope, receive, send)  # Hub downloads (hf/resolve.py)
+                return
+            if scope["method"] == "POST" and commit_asgi.COMMIT_RE.match(path):
+                await commit_asgi.app(scope, receive, send)  # Hub commits (streamed NDJSON)
                 return
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)

@@ -2,7 +2,8 @@
 
 Revisions arrive percent-encoded (``feature%2Fx``) but Django sees decoded paths, so routes
 whose revision is the last segment take the whole remainder (``<rev>`` may hold ``/``).
-File downloads (``/resolve/``) are served by the raw-ASGI :mod:`.resolve`, not from here.
+File downloads (``/resolve/``) and commits (``/commit/{rev}``) are raw ASGI
+(:mod:`.resolve`, :mod:`.commit_asgi`), dispatched by hubapi/router.py before Django.
 """
 
 from django.urls import URLPattern, URLResolver, re_path
@@ -24,7 +25,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(_REPO + r"/branch/(?P<branch>.+)\Z", refs.branch),
     re_path(_REPO + r"/tag/(?P<rev>.+)\Z", refs.tag),
     re_path(_REPO + r"/preupload/(?P<rev>.+)\Z", write.preupload),
-    re_path(_REPO + r"/commit/(?P<rev>.+)\Z", write.commit),
     re_path(_REPO + r"/auth-check(?P<write>/write)?\Z", misc.auth_check),
     re_path(_REPO + r"/like\Z", misc.like),
 ]

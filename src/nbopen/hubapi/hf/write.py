@@ -1,4 +1,4 @@
-"""The upload flow: ``/preupload/{rev}`` and ``/commit/{rev}`` (NDJSON, streamed)."""
+"""The upload flow: ``/preupload/{rev}`` (the commit itself is in :mod:`.commit_asgi`)."""
 
 from __future__ import annotations
 
@@ -11,14 +11,11 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.policy import Level
-from nbopen.config.env import CONFIG
 from nbopen.hubapi.errors import api_error
-from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import read
 
 from . import committing, content
-from .common import load_repo, repo_web_url, resolve_rev, revision_not_found
-from .ndjson import BadPayload, read_lines
+from .common import load_repo, resolve_rev, revision_not_found
 from .upload_mode import OPT_IN_HEADER, client_takes_lfs, stored_as_lfs
 
 MAX_PREUPLOAD_FILES = 1000
@@ -78,46 +75,3 @@ def preupload(
                 oid = remote["oid"]
         answers.append({"path": path, "uploadMode": mode, "shouldIgnore": False, "oid": oid})
     return JsonResponse({"files": answers, "commitOid": sha})
-
-
-@csrf_exempt
-def commit(request: HttpRequest, type_plural: str, owner: str, name: str, rev: str) -> HttpResponse:
-    if request.method != "POST":
-        return api_error(405, "Use POST")
-    ctx = load_repo(request, type_plural, owner, name, Level.WRITE)
-    if isinstance(ctx, JsonResponse):
-        return ctx
-    repo, user = ctx.repo, ctx.principal.user
-    assert user is not None
-    if request.GET.get("create_pr", "").lower() in {"1", "true"}:
-        return api_error(400, "Pull requests are not supported on this server yet")
-    if gitcommit.branch_head(repo.git_path, rev) is None and not (
-        rev == repo.default_branch and read.is_empty(repo.git_path)
-    ):
-        if resolve_rev(repo, rev) is not None:
-            return api_error(400, f"Commits can only be pushed to a branch; {rev!r} is not one")
-        return revision_not_found(rev)
-    pending = committing.PendingCommit()
-    leftover = None
-    try:
-        for line in read_lines(request, CONFIG.tmp_dir):
-            leftover = line.content_path
-            committing.add_line(repo, pending, line)
-            leftover = None
-        sha, _old = committing.apply(repo=repo, user=user, branch=rev, pending=pending)
-    except BadPayload as exc:
-        return api_error(400, f"Invalid commit payload: {exc}")
-    except committing.CommitRejected as exc:
-        return api_error(exc.status, str(exc), exc.code)
-    finally:
-        if leftover is not None:
-            leftover.unlink(missing_ok=True)
-    return JsonResponse(
-        {
-            "success": True,
-            "commitOid": sha,
-            "commitUrl": f"{repo_web_url(repo)}/commit/{sha}",
-            "pullRequestUrl": None,
-            "hookOutput": "",
-        }
-    )
