@@ -7,12 +7,13 @@ import json
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from nbopen.access.policy import Level
+from nbopen.access.policy import Level, visible_repositories
 from nbopen.hubapi.errors import api_error
 from nbopen.repos import cards
+from nbopen.repos.models import RepositoryLike
 
 from . import stats
-from .common import load_repo, principal_or_error
+from .common import iso, load_repo, principal_or_error
 
 
 @csrf_exempt
@@ -69,3 +70,26 @@ def like(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpR
     else:
         stats.unlike(user=principal.user, repo=ctx.repo)
     return JsonResponse({})
+
+
+def user_likes(request: HttpRequest, username: str) -> HttpResponse:
+    """``GET /api/users/{user}/likes``: the repositories they like that the caller may see."""
+    principal = principal_or_error(request)
+    if isinstance(principal, JsonResponse):
+        return principal
+    visible = visible_repositories(principal)
+    liked = (
+        RepositoryLike.objects.filter(user__username__iexact=username, repository__in=visible)
+        .select_related("repository__owner")
+        .order_by("-created_at")[:1000]
+    )
+    return JsonResponse(
+        [
+            {
+                "createdAt": iso(like.created_at),
+                "repo": {"name": like.repository.full_name, "type": like.repository.type},
+            }
+            for like in liked
+        ],
+        safe=False,
+    )

@@ -27,4 +27,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(_REPO + r"/preupload/(?P<rev>.+)\Z", write.preupload),
     re_path(_REPO + r"/auth-check(?P<write>/write)?\Z", misc.auth_check),
     re_path(_REPO + r"/like\Z", misc.like),
+    re_path(r"^api/users/(?P<username>[^/]+)/likes\Z", misc.user_likes),
 ]
