@@ -8,9 +8,10 @@ File downloads (``/resolve/``) and commits (``/commit/{rev}``) are raw ASGI
 
 from django.urls import URLPattern, URLResolver, re_path
 
-from . import info, misc, refs, tree, write
+from . import info, misc, modelscope, refs, tree, write
 
 _REPO = r"^api/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)"
+_MS = r"^api/v1/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)/repo"
 
 urlpatterns: list[URLPattern | URLResolver] = [
     re_path(r"^api/agent-harnesses\Z", misc.agent_harnesses),
@@ -28,4 +29,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(_REPO + r"/auth-check(?P<write>/write)?\Z", misc.auth_check),
     re_path(_REPO + r"/like\Z", misc.like),
     re_path(r"^api/users/(?P<username>[^/]+)/likes\Z", misc.user_likes),
+    # ModelScope SDK downloads (HF_COMPAT.md §12)
+    re_path(_MS + r"/files\Z", modelscope.repo_files),
+    re_path(_MS + r"/tree\Z", modelscope.repo_tree),
+    re_path(_MS + r"\Z", modelscope.repo_file),
 ]
