@@ -51,15 +51,19 @@ def main() -> int:
         block = os.urandom(1 << 20)
         for i in range(15):
             fh.write(block[i:] + block[:i])
+    # 15 MB goes as one basic PUT, 25 MB as multipart (8 MiB parts) on the LFS paths.
+    with open(src / "shard-2.bin", "wb") as fh:
+        for i in range(25):
+            fh.write(block[i:] + block[:i])
     first = api.upload_folder(repo_id=repo_id, folder_path=str(src))
     info = api.model_info(repo_id, files_metadata=True)
     assert info.sha == first.oid, (info.sha, first.oid)
     lfs_files = {s.rfilename for s in info.siblings if s.lfs}
-    assert lfs_files == {"weights.bin"}, lfs_files
+    assert lfs_files == {"weights.bin", "shard-2.bin"}, lfs_files
     snap = Path(
         snapshot_download(repo_id, cache_dir=str(work / "c1"), endpoint=endpoint, token=token)
     )
-    for name in ["config.json", "README.md", "目录/子/说明.txt", "weights.bin"]:
+    for name in ["config.json", "README.md", "目录/子/说明.txt", "weights.bin", "shard-2.bin"]:
         assert sha256(snap / name) == sha256(src / name), name
     second = api.upload_folder(repo_id=repo_id, folder_path=str(src))
     assert api.model_info(repo_id).sha == first.oid, "identical upload made a commit"
@@ -86,7 +90,7 @@ def main() -> int:
     api.delete_folder("目录", repo_id=repo_id)
     api.delete_file("config.json", repo_id=repo_id)
     files = set(api.list_repo_files(repo_id))
-    assert files == {".gitattributes", "README.md", "weights.bin"}, files
+    assert files == {".gitattributes", "README.md", "weights.bin", "shard-2.bin"}, files
     try:
         hf_hub_download(
             repo_id, "nope.txt", cache_dir=str(work / "c3"), endpoint=endpoint, token=token

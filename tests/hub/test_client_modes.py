@@ -113,3 +113,35 @@ def test_core_scenario_with_huggingface_hub_0_36_2(
 ) -> None:
     result = run_scenario(old_client_python, hub, tmp_path)
     assert result["client"] == "0.36.2"
+
+
+def test_lfs_batch_offers_multipart_only_when_asked_and_large(hub: Hub) -> None:
+    repo_id = hub.repo_id("multipart")
+    hub.api.create_repo(repo_id)
+
+    def upload_action(transfers: list[str], size: int) -> dict[str, object]:
+        body = {
+            "operation": "upload",
+            "transfers": transfers,
+            "objects": [{"oid": "b" * 64, "size": size}],
+            "hash_algo": "sha256",
+        }
+        request = urllib.request.Request(
+            f"{hub.url}/{repo_id}.git/info/lfs/objects/batch",
+            data=json.dumps(body).encode(),
+            method="POST",
+            headers={
+                "Authorization": f"Bearer {hub.token}",
+                "Content-Type": "application/vnd.git-lfs+json",
+                "Accept": "application/vnd.git-lfs+json",
+            },
+        )
+        with urllib.request.urlopen(request) as response:
+            return dict(json.load(response)["objects"][0]["actions"]["upload"])
+
+    big = 25 * 1000 * 1000
+    header = upload_action(["basic", "multipart"], big)["header"]
+    assert isinstance(header, dict) and header["chunk_size"] == str(8 * 1024 * 1024)
+    assert sorted(k for k in header if k.isdigit()) == ["00001", "00002", "00003"]
+    assert "header" not in upload_action(["basic"], big)  # git-lfs: basic only
+    assert "header" not in upload_action(["basic", "multipart"], 1000)

@@ -11,7 +11,7 @@ from typing import Any
 
 from nbopen.hubapi.githttp import smart, transfer
 from nbopen.hubapi.githttp.paths import GIT_SMART_RE, LFS_TRANSFER_RE
-from nbopen.hubapi.hf import commit_asgi, resolve
+from nbopen.hubapi.hf import commit_asgi, multipart, resolve
 
 ASGIApp = Any
 
@@ -31,6 +31,9 @@ def build_router(django_app: ASGIApp) -> ASGIApp:
                 return
             if scope["method"] == "POST" and commit_asgi.COMMIT_RE.match(path):
                 await commit_asgi.app(scope, receive, send)  # Hub commits (streamed NDJSON)
+                return
+            if multipart.MULTIPART_RE.match(path):
+                await multipart.app(scope, receive, send)  # Hub multipart LFS uploads
                 return
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
