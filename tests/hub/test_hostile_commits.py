@@ -73,4 +73,4 @@ def test_bad_commits_are_refused_and_leave_the_branch_alone(hub: Hub) -> None:
     status, headers, _ = post_commit(hub, repo_id, [HEADER, file_line("y.txt")], rev="nope")
     assert status == 404 and headers.get("X-Error-Code") == "RevisionNotFound"
     assert hub.api.model_info(repo_id).sha == head
-    assert hub.api.list_repo_files(repo_id) == ["ok.txt"]
+    assert hub.api.list_repo_files(repo_id) == [".gitattributes", "ok.txt"]

@@ -89,6 +89,11 @@ def test_create_repo_exist_ok_conflict_and_delete(hub: Hub) -> None:
             hub.api.create_repo(repo_id, repo_type=repo_type)
         assert info.value.response.status_code == 409
         assert hub.api.repo_exists(repo_id, repo_type=repo_type)
+        # Like the Hub, a new repository starts with an initial commit and .gitattributes.
+        assert hub.api.list_repo_files(repo_id, repo_type=repo_type) == [".gitattributes"]
+        assert hub.api.list_repo_commits(repo_id, repo_type=repo_type)[0].title == (
+            "initial commit"
+        )
         hub.api.delete_repo(repo_id, repo_type=repo_type)
         assert not hub.api.repo_exists(repo_id, repo_type=repo_type)
         hub.api.delete_repo(repo_id, repo_type=repo_type, missing_ok=True)
@@ -259,7 +264,7 @@ def test_branches_tags_refs_and_commits(hub: Hub, cache: Path) -> None:
     assert [t.name for t in refs.tags] == ["v1.0"]
     assert refs.converts == []
     commits = hub.api.list_repo_commits(repo_id)
-    assert len(commits) == 2
+    assert [c.title for c in commits][-1] == "initial commit" and len(commits) == 3
     assert commits[0].created_at >= commits[1].created_at
     snap = Path(
         snapshot_download(
@@ -431,7 +436,7 @@ def test_concurrent_commits_on_one_parent(hub: Hub) -> None:
     for t in threads:
         t.join()
     assert sorted(outcomes, key=str) == [412, "ok"]
-    assert len(hub.api.list_repo_commits(repo_id)) == 2
+    assert len(hub.api.list_repo_commits(repo_id)) == 3  # initial commit + base + the winner
 
 
 def test_misc_endpoints(hub: Hub) -> None:
