@@ -47,3 +47,18 @@ def test_like_unlike_and_list(hub: Hub) -> None:
     hub.api.unlike(repo_id)
     assert hub.api.model_info(repo_id).likes == 0
     assert http(hub, "POST", f"/api/models/{repo_id}/like")[0] == 401
+
+
+def test_dataset_downloads_count_data_files_not_the_card(hub: Hub) -> None:
+    repo_id = hub.repo_id("counted-ds")
+    hub.api.create_repo(repo_id, repo_type="dataset")
+    hub.api.upload_file(
+        path_or_fileobj=b"# card", path_in_repo="README.md", repo_id=repo_id, repo_type="dataset"
+    )
+    hub.api.upload_file(
+        path_or_fileobj=b"a\n1\n", path_in_repo="data.csv", repo_id=repo_id, repo_type="dataset"
+    )
+    http(hub, "GET", f"/datasets/{repo_id}/resolve/main/README.md", hub.token)
+    assert hub.api.dataset_info(repo_id).downloads == 0
+    http(hub, "GET", f"/datasets/{repo_id}/resolve/main/data.csv", hub.token)
+    assert hub.api.dataset_info(repo_id).downloads == 1

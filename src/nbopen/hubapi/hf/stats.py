@@ -33,7 +33,7 @@ def counts_as_download(repo_type: str, path: str, has_config: bool | None) -> bo
     if name in {".gitattributes", ".gitignore"}:
         return False
     if repo_type == Repository.Type.DATASET:
-        return name != "README.md" or has_config is None
+        return name != "README.md"  # the card is read before every load; data files count
     if name == "config.json" and "/" not in path:
         return True
     return name.endswith(WEIGHT_SUFFIXES) and has_config is False
