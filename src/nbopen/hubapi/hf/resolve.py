@@ -142,8 +142,9 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
                 [commit_header],
             )
         if scope["method"] == "GET":
+            name = path.rsplit("/", 1)[-1]
             result.redirect = storage.download_url(
-                pointer.oid, expires=3600, filename=path.rsplit("/", 1)[-1]
+                pointer.oid, expires=3600, filename=name if name.isascii() else None
             )
     if scope["method"] == "GET" and _counts(scope, repo, sha, path):
         user_id = principal.user.pk if principal.user is not None else None
