@@ -36,6 +36,7 @@ from nbopen.repos.models import Repository
 CHUNK_SIZE = 8 * 1024 * 1024
 THRESHOLD = 20 * 1000 * 1000  # objects at least this large are offered multipart
 URL_TTL = 3600
+WRITE_BLOCK = 1 << 20
 MULTIPART_RE = re.compile(
     r"^/lfs-multipart/(?P<repo_id>\d{1,18})/(?P<oid>[0-9a-f]{64})/(?P<part>\d{1,5}|complete)\Z"
 )
@@ -60,6 +61,11 @@ def upload_actions(repo: Repository, oid: str, size: int, user_id: int | None) -
         {"op": "complete", "repo": repo.pk, "oid": oid, "size": size, "uid": uid}, ttl=URL_TTL
     )
     return {"href": f"{base}/complete?{query}", "header": header, "expires_in": URL_TTL}
+
+
+def _hash_and_write(digest: Any, fh: Any, block: bytes) -> None:
+    digest.update(block)
+    fh.write(block)
 
 
 def _staging(repo_id: int, oid: str) -> Path:
@@ -125,6 +131,7 @@ async def _put_part(receive: Any, send: Any, repo_id: int, oid: str, size: int, 
     fd, tmp = tempfile.mkstemp(prefix=f"{part:05d}-", suffix=".partial", dir=staging)
     digest = hashlib.sha256()
     written = 0
+    pending: list[bytes] = []
     try:
         with os.fdopen(fd, "wb") as fh:
             while True:
@@ -136,18 +143,24 @@ async def _put_part(receive: Any, send: Any, repo_id: int, oid: str, size: int, 
                 if written > expected:
                     await _reply(send, 400, {"message": "part larger than announced"})
                     return
-                digest.update(body)
-                await asyncio.to_thread(fh.write, body)
-                if not message.get("more_body", False):
+                pending.append(body)
+                more = message.get("more_body", False)
+                if sum(map(len, pending)) >= WRITE_BLOCK or not more:
+                    # One thread hop per block, not per (small) ASGI message.
+                    block = b"".join(pending)
+                    pending = []
+                    await asyncio.to_thread(_hash_and_write, digest, fh, block)
+                if not more:
                     break
         if written != expected:
             await _reply(send, 400, {"message": f"part {part} has {written} bytes, not {expected}"})
             return
+        etag = digest.hexdigest()
+        (staging / f"{part:05d}.etag").write_text(etag)
         os.replace(tmp, staging / f"{part:05d}")
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
-    etag = digest.hexdigest()
     await _reply(send, 200, {}, [(b"etag", f'"{etag}"'.encode())])
 
 
@@ -171,15 +184,14 @@ def _assemble(repo_id: int, oid: str, size: int, etags: list[str]) -> tuple[int,
                 writer = lfs.HashingWriter(out, size)
                 for number, etag in enumerate(etags, start=1):
                     path = staging / f"{number:05d}"
-                    if not path.exists():
+                    stored = staging / f"{number:05d}.etag"
+                    if not path.exists() or not stored.exists():
                         return 400, f"part {number} was not uploaded"
-                    part_digest = hashlib.sha256()
+                    if stored.read_text() != etag.strip('"'):
+                        return 400, f"part {number} does not match its etag"
                     with open(path, "rb") as fh:
                         while chunk := fh.read(1 << 20):
-                            part_digest.update(chunk)
                             writer.write(chunk)
-                    if part_digest.hexdigest() != etag.strip('"'):
-                        return 400, f"part {number} does not match its etag"
             writer.check(oid)
             storage.put_verified(oid, Path(tmp))
         except lfs.InvalidObject as exc:
