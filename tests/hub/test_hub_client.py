@@ -178,6 +178,7 @@ def test_upload_folder_large_and_chinese_then_download_everywhere(
     assert headers["X-Linked-Etag"] == f'"{weights.lfs.sha256}"'
     assert headers["X-Linked-Size"] == str(weights.size)
     assert headers["X-Repo-Commit"] == first.oid
+    assert headers.get_all("Accept-Ranges") == ["bytes"]
     assert not any(k.lower().startswith("x-xet") for k in headers)
 
 

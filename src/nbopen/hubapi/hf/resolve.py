@@ -117,7 +117,7 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
     if entry is None or entry.type != "blob":
         return _error(404, f"Entry not found: {path}", "EntryNotFound", [commit_header])
     pointer = pointer_of(repo.git_path, entry.oid, entry.size)
-    headers: Headers = [commit_header, (b"accept-ranges", b"bytes")]
+    headers: Headers = [commit_header]  # Accept-Ranges is added by the senders
     if pointer is not None:
         headers += [
             (b"etag", f'"{pointer.oid}"'.encode()),
@@ -221,7 +221,7 @@ async def _send_blob(
     start, end = byte_range if byte_range else (0, size - 1)
     length = max(0, end - start + 1)
     status = 206 if byte_range else 200
-    headers = [*headers, (b"content-length", str(length).encode())]
+    headers = [*headers, (b"accept-ranges", b"bytes"), (b"content-length", str(length).encode())]
     if byte_range:
         headers.append((b"content-range", f"bytes {start}-{end}/{size}".encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
