@@ -74,6 +74,8 @@ def test_preupload_answers_regular_to_xet_clients_and_lfs_to_others(hub: Hub) ->
     assert preupload_mode(hub, repo_id, "hf_hub/2.4.0", **{"X-NBopen-Lfs": "1"}) == "lfs"
     assert preupload_mode(hub, repo_id, "unknown/None; hf_hub/0.36.2; python/3.11") == "lfs"
     assert preupload_mode(hub, repo_id, "hf_hub/1.19.0") == "lfs"
+    ua = "datasets/5.2.0; hf_hub/2.4.0; python/3.11; origin/nbopen-lfs"
+    assert preupload_mode(hub, repo_id, ua) == "lfs"
 
 
 @pytest.mark.slow

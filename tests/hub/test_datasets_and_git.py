@@ -133,3 +133,40 @@ def test_git_clone_with_lfs_is_byte_identical_and_push_is_visible(hub: Hub, tmp_
     assert extra.lfs is not None and extra.size == 300_000
     path = hub.api.hf_hub_download(repo_id, "extra.gguf", cache_dir=str(tmp_path / "c"))
     assert Path(path).read_bytes() == (clone / "extra.gguf").read_bytes()
+
+
+def test_push_to_hub_then_load(hub: Hub, tmp_path: Path) -> None:
+    """``Dataset.push_to_hub`` (preupload + commit with parquet shards and a card) round-trips."""
+    pytest.importorskip("datasets")
+    repo_id = hub.repo_id("pushed")
+    script = (
+        "import sys, datasets\n"
+        "ds = datasets.Dataset.from_dict({'城市': ['宁波', '舟山'], 'n': [1, 2]})\n"
+        "ds.push_to_hub(sys.argv[1], private=True)\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
+    env.update(
+        {
+            "HF_ENDPOINT": hub.url,
+            "HF_TOKEN": hub.token,
+            "HF_HOME": str(tmp_path / "hf-home"),
+            "HF_HUB_DISABLE_TELEMETRY": "1",
+            # push_to_hub deletes each shard right after preupload, so it needs the LFS path
+            # (default installs would send it to Xet): the documented opt-in pair.
+            "HF_HUB_DISABLE_XET": "1",
+            "HF_HUB_USER_AGENT_ORIGIN": "nbopen-lfs",
+        }
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", script, repo_id],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr[-5000:]
+    info = hub.api.dataset_info(repo_id)
+    assert info.private
+    assert any(s.rfilename.endswith(".parquet") for s in info.siblings or [])
+    rows = load(hub, tmp_path / "load", repo_id)
+    assert rows == [{"城市": "宁波", "n": 1}, {"城市": "舟山", "n": 2}]

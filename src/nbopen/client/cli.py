@@ -51,6 +51,7 @@ def _prepare_env(endpoint: str) -> None:
     """huggingface_hub reads these once, at import time: set them before importing it."""
     os.environ["HF_ENDPOINT"] = endpoint
     os.environ["HF_HUB_DISABLE_XET"] = "1"
+    os.environ["HF_HUB_USER_AGENT_ORIGIN"] = "nbopen-lfs"  # LFS opt-in (hubapi/hf/upload_mode)
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
