@@ -45,6 +45,29 @@ def make_file(path: Path, size: int) -> None:
             i += 1
 
 
+def cpu_seconds(root_pid: int) -> float:
+    """User+system CPU seconds of a process and its live descendants (from /proc)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid = int(entry.name)
+        parents[pid] = int(fields[1])
+        times[pid] = (int(fields[11]) + int(fields[12])) / tick
+    total, todo = 0.0, [root_pid]
+    while todo:
+        pid = todo.pop()
+        total += times.get(pid, 0.0)
+        todo += [child for child, parent in parents.items() if parent == pid]
+    return total
+
+
 def curl_mbps(url: str, token: str | None = None) -> float:
     args = ["curl", "-s", "-f", "-o", "/dev/null", "-w", "%{speed_download}", url]
     if token:
@@ -94,7 +117,7 @@ http {{
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--size-mib", type=int, default=1024)
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     size = args.size_mib << 20
     work = Path(tempfile.mkdtemp(prefix="nbopen-bench-hub-"))
@@ -137,13 +160,24 @@ def main() -> int:
         curl_mbps(nb_url, token)  # warm the page cache for both (same bytes on one disk)
         curl_mbps(ng_url)
         nb, ng = [], []
+        nb_cpu = ng_cpu = 0.0
+        assert server.proc is not None
         for _ in range(args.runs):
-            nb.append(curl_mbps(nb_url, token))
-            ng.append(curl_mbps(ng_url))
+            before = cpu_seconds(server.proc.pid)
+            nb.append(round(curl_mbps(nb_url, token), 1))
+            nb_cpu += cpu_seconds(server.proc.pid) - before
+            before = cpu_seconds(nginx.pid)
+            ng.append(round(curl_mbps(ng_url), 1))
+            ng_cpu += cpu_seconds(nginx.pid) - before
         nb_med, ng_med = statistics.median(nb), statistics.median(ng)
+        gib = args.runs * size / (1 << 30)
         print(f"download NBopen /resolve (curl):          {nb_med:8.1f} MB/s  runs={nb}")
         print(f"download nginx static (curl):             {ng_med:8.1f} MB/s  runs={ng}")
         print(f"ratio NBopen/nginx:                        {nb_med / ng_med:8.2f}  (target ≥ 0.8)")
+        print(
+            f"server CPU per GiB: NBopen {nb_cpu / gib:.2f} s, nginx {ng_cpu / gib:.2f} s "
+            "(load-independent; on a busy machine MB/s is noisy)"
+        )
 
         cache = work / "hf-cache"
         started = time.perf_counter()
