@@ -64,11 +64,17 @@ def _parser() -> argparse.ArgumentParser:
     from nbopen.xet import cli as xet_cli
 
     xet_cli.register(sub)
+    from nbopen.client.cli import register as register_client
+
+    register_client(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    client_handler = getattr(args, "client_handler", None)
+    if client_handler is not None:
+        return int(client_handler(args))  # client verbs: no Django, no data dir
     data_dir = getattr(args, "data_dir_sub", None) or args.data_dir
     if data_dir:
         os.environ["NBOPEN_DATA_DIR"] = os.path.abspath(data_dir)

@@ -1,7 +1,8 @@
 """Dispatch between the raw-ASGI streaming handlers and Django.
 
-Only two kinds of request bypass Django: git smart HTTP (pack streams) and LFS object
-transfers (large bodies). Both still go through the same policy and services.
+These bypass Django: git smart HTTP (pack streams), LFS object transfers (large
+bodies), Hub file downloads (``/resolve/``, sendfile speed) and Hub commits (large
+bodies). All still go through the same policy and services.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from typing import Any
 from nbopen.hubapi.githttp import smart, transfer
 from nbopen.hubapi.githttp.paths import GIT_SMART_RE, LFS_TRANSFER_RE
 from nbopen.hubapi.xet import cas as xet_cas
+from nbopen.hubapi.hf import commit_asgi, multipart, resolve
 
 ASGIApp = Any
 
@@ -27,6 +29,15 @@ def build_router(django_app: ASGIApp) -> ASGIApp:
                 return
             if xet_cas.matches(path):
                 await xet_cas.app(scope, receive, send)
+                return
+            if scope["method"] in {"GET", "HEAD"} and resolve.RESOLVE_RE.match(path):
+                await resolve.app(scope, receive, send)  # Hub downloads (hf/resolve.py)
+                return
+            if scope["method"] == "POST" and commit_asgi.COMMIT_RE.match(path):
+                await commit_asgi.app(scope, receive, send)  # Hub commits (streamed NDJSON)
+                return
+            if multipart.MULTIPART_RE.match(path):
+                await multipart.app(scope, receive, send)  # Hub multipart LFS uploads
                 return
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)

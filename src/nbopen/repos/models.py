@@ -83,3 +83,38 @@ class RepositoryLFSObject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository_id}:{self.lfs_object_id}"
+
+
+class RepositoryDownloadDay(models.Model):
+    """Downloads of a repository on one UTC day, counted the way the Hub counts them.
+
+    One row per (repository, day) keeps "downloads in the last 30 days" a cheap sum.
+    """
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "day"], name="repo_download_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}@{self.day}: {self.count}"
+
+
+class RepositoryLike(models.Model):
+    """A user's like of a repository (at most one per user)."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="likes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "user"], name="repo_like_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.repository_id}"

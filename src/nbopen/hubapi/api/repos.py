@@ -17,6 +17,7 @@ from nbopen.config.env import CONFIG
 from nbopen.core.errors import AlreadyExists, DomainError, InvalidName, NotFound, PermissionDenied
 from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
 from nbopen.hubapi.errors import api_error, invalid_credentials, repo_denied
+from nbopen.hubapi.hf.initial import initial_commit
 from nbopen.orgs.models import Membership
 from nbopen.repos import services
 from nbopen.repos.models import Repository
@@ -129,6 +130,7 @@ def create(request: HttpRequest) -> HttpResponse:
         return api_error(404, str(exc))
     except DomainError as exc:
         return api_error(400, str(exc))
+    initial_commit(repo=repo, user=principal.user)  # like the Hub: main + .gitattributes
     return JsonResponse({"url": repo_url(repo), "name": repo.full_name, "id": str(repo.pk)})
 
 

@@ -18,6 +18,7 @@ from nbopen.core import signing
 from nbopen.core.storage import get_storage
 from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
 from nbopen.hubapi.githttp.paths import match_lfs_api
+from nbopen.hubapi.hf import multipart
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -131,6 +132,10 @@ def batch(request: HttpRequest) -> HttpResponse:
                 },
                 "verify": {"href": verify_url(repo, user_id), "expires_in": URL_TTL},
             }
+            if multipart.wants_multipart(transfers, obj.size):  # Hub client, large object
+                entry["actions"]["upload"] = multipart.upload_actions(
+                    repo, obj.oid, obj.size, user_id
+                )
         results.append(entry)
     return JsonResponse(
         {"transfer": "basic", "objects": results, "hash_algo": "sha256"},

@@ -1,0 +1,1 @@
+"""Client verbs (``nbopen login/download/upload``) built on ``huggingface_hub``."""

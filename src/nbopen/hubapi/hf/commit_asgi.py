@@ -1,0 +1,168 @@
+"""``POST /api/{models,datasets}/{repo}/commit/{rev}`` (NDJSON) as a raw ASGI app.
+
+Why not a Django view: Django's ASGI handler copies the whole body into a spooled temp file
+one small chunk (and one thread hop) at a time before a view runs, which made inline uploads
+of large files several times slower than the upload itself. Here the body is spooled with big
+buffered writes, then parsed line by line (:mod:`.ndjson`, large inline files decoded
+straight to disk, never held in memory) and committed by :mod:`.committing`. Credentials,
+policy and errors are the same as in the Django views.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+
+from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.config.env import CONFIG
+from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
+from nbopen.repos.git import commit as gitcommit
+from nbopen.repos.git import read
+from nbopen.repos.services import repo_find
+
+from . import committing
+from .common import TYPE_FROM_PLURAL, repo_web_url, resolve_rev
+from .ndjson import BadPayload, read_lines
+
+COMMIT_RE = re.compile(
+    r"^/api/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)/commit/(?P<rev>.+)\Z"
+)
+SPOOL_BLOCK = 8 << 20
+Result = tuple[int, dict[str, Any], list[tuple[bytes, bytes]]]
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _error(status: int, message: str, code: str | None = None) -> Result:
+    headers = [(b"x-error-message", message.encode("ascii", "replace"))]
+    if code:
+        headers.append((b"x-error-code", code.encode()))
+    return status, {"error": message}, headers
+
+
+def process(scope: dict[str, Any], match: re.Match[str], body_path: Path) -> Result:
+    try:
+        return _process(scope, match, body_path)
+    finally:
+        close_old_connections()
+
+
+def _process(scope: dict[str, Any], match: re.Match[str], body_path: Path) -> Result:
+    try:
+        principal = principal_from_authorization(_header(scope, b"authorization"))
+    except InvalidCredentials:
+        return _error(401, "Invalid credentials in Authorization header")
+    repo = repo_find(match["owner"], match["name"])
+    if repo is not None and repo.type != TYPE_FROM_PLURAL[match["type_plural"]]:
+        repo = None
+    decision = decide_repo(principal, repo, Level.WRITE)
+    if decision is not Decision.ALLOW or repo is None or principal.user is None:
+        if decision is Decision.FORBIDDEN:
+            return _error(403, "You do not have write access to this repository")
+        status = 401 if decision is Decision.UNAUTHENTICATED else 404
+        return _error(status, "Repository Not Found", "RepoNotFound")
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    if query.get("create_pr", [""])[0].lower() in {"1", "true"}:
+        return _error(400, "Pull requests are not supported on this server yet")
+    rev = match["rev"]
+    if gitcommit.branch_head(repo.git_path, rev) is None and not (
+        rev == repo.default_branch and read.is_empty(repo.git_path)
+    ):
+        if resolve_rev(repo, rev) is not None:
+            return _error(400, f"Commits can only be pushed to a branch; {rev!r} is not one")
+        return _error(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+    pending = committing.PendingCommit()
+    leftover = None
+    try:
+        with open(body_path, "rb") as body:
+            for line in read_lines(body, CONFIG.tmp_dir):
+                leftover = line.content_path
+                committing.add_line(repo, pending, line)
+                leftover = None
+        sha, _old = committing.apply(repo=repo, user=principal.user, branch=rev, pending=pending)
+    except BadPayload as exc:
+        return _error(400, f"Invalid commit payload: {exc}")
+    except committing.CommitRejected as exc:
+        return _error(exc.status, str(exc), exc.code)
+    finally:
+        if leftover is not None:
+            leftover.unlink(missing_ok=True)
+    data = {
+        "success": True,
+        "commitOid": sha,
+        "commitUrl": f"{repo_web_url(repo)}/commit/{sha}",
+        "pullRequestUrl": None,
+        "hookOutput": "",
+    }
+    return 200, data, []
+
+
+process_async = sync_to_async(process, thread_sensitive=False)
+
+
+async def _spool(receive: Any, fh: Any) -> bool:
+    """Copy the request body into ``fh`` in large blocks; False if the client went away."""
+    pending: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return False
+        chunk = message.get("body", b"")
+        if chunk:
+            pending.append(chunk)
+            size += len(chunk)
+        more = message.get("more_body", False)
+        if size >= SPOOL_BLOCK or (not more and pending):
+            await asyncio.to_thread(fh.write, b"".join(pending))
+            pending, size = [], 0
+        if not more:
+            return True
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    match = COMMIT_RE.match(scope["path"])
+    assert match is not None
+    CONFIG.tmp_dir.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(prefix="commit-body-", dir=CONFIG.tmp_dir)
+    body_path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            complete = await _spool(receive, fh)
+        if not complete:
+            return
+        status, data, headers = await process_async(scope, match, body_path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            body_path.unlink()
+    payload = json.dumps(data).encode()
+    trace = _header(scope, b"x-amzn-trace-id")
+    if trace:
+        headers.append((b"x-request-id", trace.encode("latin-1")))
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(payload)).encode()),
+                *headers,
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": payload})

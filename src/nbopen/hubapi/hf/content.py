@@ -1,0 +1,105 @@
+"""Repository content as the Hub describes it: tree entries, siblings and cards at a commit.
+
+Everything here is a pure function of (repository, commit sha), which is what lets the
+client cache ``trees/<sha>.json`` forever.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from nbopen.repos import cards
+from nbopen.repos.git import read
+from nbopen.repos.git.read import TreeEntry
+from nbopen.repos.models import Repository
+
+from .pointers import Pointer, pointers_for
+
+_card_cache: OrderedDict[tuple[str, str], cards.Card] = OrderedDict()
+_card_lock = threading.Lock()
+
+
+def list_entries(
+    repo: Repository, sha: str, path: str = "", *, recursive: bool = False
+) -> tuple[list[TreeEntry], dict[str, Pointer]]:
+    """Entries below ``path`` (FileNotFoundError if absent) and the LFS pointers among them."""
+    entries = [
+        e for e in read.ls_tree(repo.git_path, sha, path, recursive=recursive) if e.type != "commit"
+    ]
+    pointers = pointers_for(repo.git_path, [(e.oid, e.size) for e in entries if e.type == "blob"])
+    return entries, pointers
+
+
+def tree_entry_json(entry: TreeEntry, pointer: Pointer | None) -> dict[str, Any]:
+    """A ``/tree`` or ``paths-info`` entry. LFS info is keyed ``oid`` here (``sha256`` in
+    siblings), and there is never an ``xetHash``: that would switch clients to Xet."""
+    if entry.type == "tree":
+        return {"type": "directory", "oid": entry.oid, "size": 0, "path": entry.path}
+    data: dict[str, Any] = {
+        "type": "file",
+        "oid": entry.oid,
+        "size": pointer.size if pointer else (entry.size or 0),
+        "path": entry.path,
+    }
+    if pointer is not None:
+        data["lfs"] = {
+            "oid": pointer.oid,
+            "size": pointer.size,
+            "pointerSize": pointer.pointer_size,
+        }
+    return data
+
+
+def siblings(repo: Repository, sha: str, *, blobs: bool) -> list[dict[str, Any]]:
+    """Every file at ``sha`` (always the complete list: old clients download from it)."""
+    entries, pointers = list_entries(repo, sha, recursive=True)
+    result = []
+    for entry in entries:
+        if entry.type != "blob":
+            continue
+        item: dict[str, Any] = {"rfilename": entry.path}
+        if blobs:
+            pointer = pointers.get(entry.oid)
+            item["blobId"] = entry.oid
+            item["size"] = pointer.size if pointer else (entry.size or 0)
+            if pointer is not None:
+                item["lfs"] = {
+                    "sha256": pointer.oid,
+                    "size": pointer.size,
+                    "pointerSize": pointer.pointer_size,
+                }
+        result.append(item)
+    return result
+
+
+def card_at(repo: Repository, sha: str | None) -> cards.Card:
+    """The card README.md at ``sha`` declares (cached by README blob id)."""
+    if sha is None:
+        return cards.Card()
+    entry = read.entry_at(repo.git_path, sha, "README.md")
+    if entry is None or entry.type != "blob":
+        return cards.Card()
+    key = (entry.oid, repo.type)
+    with _card_lock:
+        if key in _card_cache:
+            _card_cache.move_to_end(key)
+            return _card_cache[key]
+    data = read.read_blob(repo.git_path, entry.oid, limit=cards.MAX_CARD_BYTES + 4096)
+    card = cards.parse_readme(data.decode("utf-8", "replace"), repo.type)
+    with _card_lock:
+        _card_cache[key] = card
+        if len(_card_cache) > 4096:
+            _card_cache.popitem(last=False)
+    return card
+
+
+def sync_card(repo: Repository, card: cards.Card) -> None:
+    """Keep the database copy of the default branch's card (used by listing filters) current."""
+    tags = card.tags
+    if repo.card_data != card.data or repo.tags != tags or repo.license != card.license:
+        Repository.objects.filter(pk=repo.pk).update(
+            card_data=card.data, tags=tags, license=card.license
+        )
+        repo.card_data, repo.tags, repo.license = card.data, tags, card.license

@@ -1,0 +1,95 @@
+"""Small endpoints: ``validate-yaml``, ``agent-harnesses``, ``auth-check``, likes."""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from nbopen.access.policy import Level, visible_repositories
+from nbopen.hubapi.errors import api_error
+from nbopen.repos import cards
+from nbopen.repos.models import RepositoryLike
+
+from . import stats
+from .common import iso, load_repo, principal_or_error
+
+
+@csrf_exempt
+def validate_yaml(request: HttpRequest) -> HttpResponse:
+    """Always JSON: the client reads ``.json()`` before it looks at the status."""
+    if request.method != "POST":
+        return api_error(405, "Use POST")
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return JsonResponse({"errors": [{"message": "Request body is not JSON"}]}, status=400)
+    if not isinstance(body, dict) or not isinstance(body.get("content", ""), str):
+        return JsonResponse({"errors": [{"message": "'content' must be a string"}]}, status=400)
+    repo_type = body.get("repoType") or "model"
+    card = cards.parse_readme(body.get("content", ""), str(repo_type))
+    status = 400 if card.errors else 200
+    return JsonResponse(
+        {
+            "errors": [{"message": m} for m in card.errors],
+            "warnings": [{"message": m} for m in card.warnings],
+        },
+        status=status,
+    )
+
+
+def agent_harnesses(request: HttpRequest) -> HttpResponse:
+    return JsonResponse({"standardEnvVars": [], "harnesses": {}})
+
+
+def auth_check(
+    request: HttpRequest, type_plural: str, owner: str, name: str, write: str = ""
+) -> HttpResponse:
+    need = Level.WRITE if write else Level.READ
+    ctx = load_repo(request, type_plural, owner, name, need)
+    if isinstance(ctx, JsonResponse):
+        return ctx
+    return JsonResponse({"ok": True})
+
+
+@csrf_exempt
+def like(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpResponse:
+    if request.method not in {"POST", "DELETE"}:
+        return api_error(405, "Use POST or DELETE")
+    principal = principal_or_error(request)
+    if isinstance(principal, JsonResponse):
+        return principal
+    if principal.user is None or principal.scope == "read":
+        return api_error(401, "You must be authenticated with a write token to like")
+    ctx = load_repo(request, type_plural, owner, name)
+    if isinstance(ctx, JsonResponse):
+        return ctx
+    if request.method == "POST":
+        stats.like(user=principal.user, repo=ctx.repo)
+    else:
+        stats.unlike(user=principal.user, repo=ctx.repo)
+    return JsonResponse({})
+
+
+def user_likes(request: HttpRequest, username: str) -> HttpResponse:
+    """``GET /api/users/{user}/likes``: the repositories they like that the caller may see."""
+    principal = principal_or_error(request)
+    if isinstance(principal, JsonResponse):
+        return principal
+    visible = visible_repositories(principal)
+    liked = (
+        RepositoryLike.objects.filter(user__username__iexact=username, repository__in=visible)
+        .select_related("repository__owner")
+        .order_by("-created_at")[:1000]
+    )
+    return JsonResponse(
+        [
+            {
+                "createdAt": iso(like.created_at),
+                "repo": {"name": like.repository.full_name, "type": like.repository.type},
+            }
+            for like in liked
+        ],
+        safe=False,
+    )

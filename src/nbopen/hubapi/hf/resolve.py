@@ -1,0 +1,263 @@
+"""``HEAD``/``GET /[datasets/]{owner}/{name}/resolve/{rev}/{path}`` as a raw ASGI app.
+
+Why raw ASGI: downloads are the hot path. Django's ASGI ``FileResponse`` pushes every chunk
+through Python (about a third of nginx's speed); here an LFS object stored on disk is handed
+to the server with ``http.response.pathsend`` (granian then streams it natively), and ranges
+and git blobs stream without Django. All decisions (credentials, policy, revision, entry)
+run in one worker-thread call against the same services the Django views use.
+
+Headers follow the Hub: ``X-Repo-Commit`` always (also on an ``EntryNotFound`` 404),
+``ETag`` = git blob id for regular files and content sha256 for LFS files, plus
+``X-Linked-Etag``/``X-Linked-Size`` for LFS. No Xet headers, ever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+
+from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.core.storage import get_storage
+from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
+from nbopen.hubapi.githttp.transfer import send_object
+from nbopen.hubapi.ranges import RangeNotSatisfiable, parse_range
+from nbopen.repos.git import read
+from nbopen.repos.models import Repository
+from nbopen.repos.services import repo_find
+
+from . import stats
+from .common import split_rev_path
+from .pointers import Pointer, pointer_of
+
+log = logging.getLogger(__name__)
+
+RESOLVE_RE = re.compile(
+    r"^/(?:(?P<prefix>datasets)/)?(?P<owner>[^/]+)/(?P<name>[^/]+)/resolve/(?P<rest>.+)\Z"
+)
+CHUNK = 1 << 20
+Headers = list[tuple[bytes, bytes]]
+
+
+@dataclass
+class Plan:
+    status: int = 200
+    headers: Headers = field(default_factory=list)
+    body: bytes = b""
+    # set when the answer is a file
+    repo_path: str = ""
+    blob: str = ""
+    size: int = 0
+    pointer: Pointer | None = None
+    redirect: str | None = None
+
+
+def _header(scope: dict[str, Any], name: bytes) -> str | None:
+    for key, value in scope["headers"]:
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
+
+
+def _error(status: int, message: str, code: str | None, extra: Headers | None = None) -> Plan:
+    headers: Headers = [
+        (b"content-type", b"application/json"),
+        (b"x-error-message", message.encode("ascii", "replace")),
+    ]
+    if code:
+        headers.append((b"x-error-code", code.encode()))
+    return Plan(status, headers + (extra or []), json.dumps({"error": message}).encode())
+
+
+def _client_key(scope: dict[str, Any], user_id: int | None) -> str:
+    if user_id is not None:
+        return f"u{user_id}"
+    client = scope.get("client") or ("?", 0)
+    return f"ip{client[0]}"
+
+
+def plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
+    """Everything that needs the database or git, run in a worker thread."""
+    try:
+        return _plan(scope, match)
+    finally:
+        close_old_connections()
+
+
+def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
+    try:
+        principal = principal_from_authorization(_header(scope, b"authorization"))
+    except InvalidCredentials:
+        return _error(401, "Invalid credentials in Authorization header", None)
+    repo = repo_find(match["owner"], match["name"])
+    want = Repository.Type.DATASET if match["prefix"] else Repository.Type.MODEL
+    if repo is not None and repo.type != want:
+        repo = None
+    decision = decide_repo(principal, repo, Level.READ)
+    if decision is not Decision.ALLOW or repo is None:
+        return _error(
+            401 if decision is Decision.UNAUTHENTICATED else 404,
+            "Repository Not Found",
+            "RepoNotFound",
+        )
+    split = split_rev_path(repo.git_path, match["rest"])
+    if split is None:
+        rev = match["rest"].split("/", 1)[0]
+        return _error(404, f"Invalid rev id: {rev}", "RevisionNotFound")
+    _rev, sha, path = split
+    commit_header = (b"x-repo-commit", sha.encode())
+    entry = read.entry_at(repo.git_path, sha, path) if path else None
+    if entry is None or entry.type != "blob":
+        return _error(404, f"Entry not found: {path}", "EntryNotFound", [commit_header])
+    pointer = pointer_of(repo.git_path, entry.oid, entry.size)
+    headers: Headers = [commit_header]  # Accept-Ranges is added by the senders
+    if pointer is not None:
+        headers += [
+            (b"etag", f'"{pointer.oid}"'.encode()),
+            (b"x-linked-etag", f'"{pointer.oid}"'.encode()),
+            (b"x-linked-size", str(pointer.size).encode()),
+        ]
+        size = pointer.size
+    else:
+        headers.append((b"etag", f'"{entry.oid}"'.encode()))
+        size = entry.size or 0
+    headers.append((b"content-type", b"application/octet-stream"))
+    result = Plan(
+        200, headers, repo_path=str(repo.git_path), blob=entry.oid, size=size, pointer=pointer
+    )
+    if pointer is not None:
+        storage = get_storage()
+        if storage.size(pointer.oid) != pointer.size:
+            return _error(
+                404,
+                f"The LFS object of {path} is not stored on this server",
+                "EntryNotFound",
+                [commit_header],
+            )
+        if scope["method"] == "GET":
+            name = path.rsplit("/", 1)[-1]
+            result.redirect = storage.download_url(
+                pointer.oid, expires=3600, filename=name if name.isascii() else None
+            )
+    if scope["method"] == "GET" and _counts(scope, repo, sha, path):
+        user_id = principal.user.pk if principal.user is not None else None
+        stats.record_download(repo_id=repo.pk, client=_client_key(scope, user_id))
+    return result
+
+
+def _counts(scope: dict[str, Any], repo: Repository, sha: str, path: str) -> bool:
+    rng = _header(scope, b"range")
+    if rng and not rng.strip().startswith(("bytes=0-", "bytes=-")):
+        return False  # a resumed or partial read of something already counted
+    has_config: bool | None = None
+    name = path.rsplit("/", 1)[-1]
+    if repo.type == Repository.Type.MODEL and name.endswith(stats.WEIGHT_SUFFIXES):
+        has_config = read.entry_at(repo.git_path, sha, "config.json") is not None
+    return stats.counts_as_download(repo.type, path, has_config)
+
+
+plan_async = sync_to_async(plan, thread_sensitive=False)
+
+
+async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    method = scope["method"]
+    match = RESOLVE_RE.match(scope["path"])
+    assert match is not None
+    trace = _header(scope, b"x-amzn-trace-id")
+    extra: Headers = [(b"x-request-id", trace.encode("latin-1"))] if trace else []
+    if method not in {"GET", "HEAD"}:
+        result = _error(405, "Use GET or HEAD", None)
+    else:
+        result = await plan_async(scope, match)
+    headers = result.headers + extra
+    head = method == "HEAD"
+    if not result.blob:
+        headers.append((b"content-length", str(len(result.body)).encode()))
+        await send({"type": "http.response.start", "status": result.status, "headers": headers})
+        await send({"type": "http.response.body", "body": b"" if head else result.body})
+        return
+    if result.pointer is not None:
+        if result.redirect is not None:
+            headers = [h for h in headers if h[0] != b"content-type"]
+            headers += [(b"location", result.redirect.encode()), (b"content-length", b"0")]
+            await send({"type": "http.response.start", "status": 302, "headers": headers})
+            await send({"type": "http.response.body", "body": b""})
+            return
+        await send_object(
+            scope, send, get_storage(), result.pointer.oid, result.size, head=head, extra=headers
+        )
+        return
+    await _send_blob(scope, send, result, headers, head=head)
+
+
+async def _send_blob(
+    scope: dict[str, Any], send: Any, result: Plan, headers: Headers, *, head: bool
+) -> None:
+    """Stream a regular (non-LFS) file from git, honouring one Range."""
+    size = result.size
+    try:
+        byte_range = parse_range(_header(scope, b"range"), size)
+    except RangeNotSatisfiable:
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 416,
+                "headers": [
+                    *headers,
+                    (b"content-range", f"bytes */{size}".encode()),
+                    (b"content-length", b"0"),
+                ],
+            }
+        )
+        await send({"type": "http.response.body", "body": b""})
+        return
+    start, end = byte_range if byte_range else (0, size - 1)
+    length = max(0, end - start + 1)
+    status = 206 if byte_range else 200
+    headers = [*headers, (b"accept-ranges", b"bytes"), (b"content-length", str(length).encode())]
+    if byte_range:
+        headers.append((b"content-range", f"bytes {start}-{end}/{size}".encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    if head or length == 0:
+        await send({"type": "http.response.body", "body": b""})
+        return
+    proc = await asyncio.create_subprocess_exec(
+        "git",
+        "cat-file",
+        "blob",
+        result.blob,
+        cwd=result.repo_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        limit=CHUNK,
+    )
+    assert proc.stdout is not None
+    try:
+        skip = start
+        while skip > 0:
+            chunk = await proc.stdout.read(min(CHUNK, skip))
+            if not chunk:
+                break
+            skip -= len(chunk)
+        remaining = length
+        while remaining > 0:
+            chunk = await proc.stdout.read(min(CHUNK, remaining))
+            if not chunk:
+                break
+            remaining -= len(chunk)
+            await send({"type": "http.response.body", "body": chunk, "more_body": remaining > 0})
+        if remaining > 0:
+            log.error("blob %s ended %d bytes early", result.blob, remaining)
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+    finally:
+        if proc.returncode is None:
+            with contextlib.suppress(ProcessLookupError):
+                proc.kill()
+        await proc.wait()

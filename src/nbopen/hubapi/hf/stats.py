@@ -1,0 +1,98 @@
+"""Download counts and likes (service functions; views stay thin).
+
+Counting follows the Hub: a download is a GET (never a HEAD) of the file that marks "this
+repository was fetched" (``config.json`` for models, or a weights file when there is no
+config; any data file for datasets), and the same client counts at most once per repository
+every five minutes, so a ``snapshot_download`` of a sharded model counts once.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Sum
+from django.utils import timezone
+
+from nbopen.accounts.models import User
+from nbopen.repos.models import Repository, RepositoryDownloadDay, RepositoryLike
+
+WINDOW_DAYS = 30
+DEDUP_SECONDS = 300
+WEIGHT_SUFFIXES = (".safetensors", ".bin", ".gguf", ".onnx", ".pt", ".pth", ".h5", ".ckpt")
+_recent: dict[tuple[int, str], float] = {}
+_recent_lock = threading.Lock()
+
+
+def counts_as_download(repo_type: str, path: str, has_config: bool | None) -> bool:
+    """Whether a GET of ``path`` is a "download" of the repository."""
+    name = path.rsplit("/", 1)[-1]
+    if name in {".gitattributes", ".gitignore"}:
+        return False
+    if repo_type == Repository.Type.DATASET:
+        return name != "README.md"  # the card is read before every load; data files count
+    if name == "config.json" and "/" not in path:
+        return True
+    return name.endswith(WEIGHT_SUFFIXES) and has_config is False
+
+
+def record_download(*, repo_id: int, client: str) -> bool:
+    """Count one download unless ``client`` already counted for this repository recently."""
+    now = time.monotonic()
+    key = (repo_id, client)
+    with _recent_lock:
+        last = _recent.get(key)
+        if last is not None and now - last < DEDUP_SECONDS:
+            return False
+        _recent[key] = now
+        if len(_recent) > 100_000:
+            for stale in [k for k, t in _recent.items() if now - t >= DEDUP_SECONDS]:
+                del _recent[stale]
+    day = timezone.now().date()
+    updated = RepositoryDownloadDay.objects.filter(repository_id=repo_id, day=day).update(
+        count=F("count") + 1
+    )
+    if not updated:
+        try:
+            with transaction.atomic():
+                RepositoryDownloadDay.objects.create(repository_id=repo_id, day=day, count=1)
+        except IntegrityError:
+            RepositoryDownloadDay.objects.filter(repository_id=repo_id, day=day).update(
+                count=F("count") + 1
+            )
+    return True
+
+
+def downloads(repo_ids: Iterable[int]) -> dict[int, int]:
+    """repository id → downloads in the last 30 days."""
+    since = timezone.now().date() - timedelta(days=WINDOW_DAYS - 1)
+    rows = (
+        RepositoryDownloadDay.objects.filter(repository_id__in=list(repo_ids), day__gte=since)
+        .values("repository_id")
+        .annotate(total=Sum("count"))
+    )
+    return {row["repository_id"]: int(row["total"] or 0) for row in rows}
+
+
+def likes(repo_ids: Iterable[int]) -> dict[int, int]:
+    rows = (
+        RepositoryLike.objects.filter(repository_id__in=list(repo_ids))
+        .values("repository_id")
+        .annotate(total=Count("id"))
+    )
+    return {row["repository_id"]: int(row["total"]) for row in rows}
+
+
+def like(*, user: User, repo: Repository) -> None:
+    try:
+        with transaction.atomic():
+            RepositoryLike.objects.get_or_create(user=user, repository=repo)
+    except IntegrityError:
+        pass
+
+
+def unlike(*, user: User, repo: Repository) -> None:
+    RepositoryLike.objects.filter(user=user, repository=repo).delete()

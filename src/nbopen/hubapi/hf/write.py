@@ -1,0 +1,77 @@
+"""The upload flow: ``/preupload/{rev}`` (the commit itself is in :mod:`.commit_asgi`)."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from nbopen.access.policy import Level
+from nbopen.hubapi.errors import api_error
+from nbopen.repos.git import read
+
+from . import committing, content
+from .common import load_repo, resolve_rev, revision_not_found
+from .upload_mode import OPT_IN_HEADER, client_takes_lfs, stored_as_lfs
+
+MAX_PREUPLOAD_FILES = 1000
+
+
+@csrf_exempt
+def preupload(
+    request: HttpRequest, type_plural: str, owner: str, name: str, rev: str
+) -> HttpResponse:
+    if request.method != "POST":
+        return api_error(405, "Use POST")
+    ctx = load_repo(request, type_plural, owner, name, Level.WRITE)
+    if isinstance(ctx, JsonResponse):
+        return ctx
+    repo = ctx.repo
+    try:
+        body = json.loads(request.body or b"{}")
+        files = body.get("files") if isinstance(body, dict) else None
+        if not isinstance(files, list) or len(files) > MAX_PREUPLOAD_FILES:
+            raise ValueError(f"'files' must be a list of at most {MAX_PREUPLOAD_FILES} entries")
+    except ValueError as exc:
+        return api_error(400, f"Invalid preupload request: {exc}")
+    sha = resolve_rev(repo, rev)
+    if sha is None and not (rev == repo.default_branch and read.is_empty(repo.git_path)):
+        return revision_not_found(rev)
+    existing: dict[str, dict[str, Any]] = {}
+    if sha is not None:
+        entries, pointers = content.list_entries(repo, sha, recursive=True)
+        for entry in entries:
+            if entry.type == "blob":
+                existing[entry.path] = content.tree_entry_json(entry, pointers.get(entry.oid))
+    lfs_client = client_takes_lfs(
+        request.headers.get("User-Agent", ""), request.headers.get(OPT_IN_HEADER)
+    )
+    answers = []
+    for item in files:
+        if not isinstance(item, dict) or not isinstance(item.get("path"), str):
+            return api_error(400, "each file needs a 'path'")
+        path = item["path"].strip("/")
+        size = item.get("size")
+        try:
+            sample = base64.b64decode(item.get("sample") or "", validate=True)
+        except (binascii.Error, TypeError):
+            return api_error(400, f"invalid base64 sample for {path}")
+        if not isinstance(size, int) or size < 0:
+            return api_error(400, f"invalid size for {path}")
+        mode = "lfs" if lfs_client and stored_as_lfs(size, sample) else "regular"
+        remote = existing.get(path)
+        oid: str | None = None
+        if remote is not None:
+            lfs_info = remote.get("lfs")
+            if mode == "lfs":
+                oid = lfs_info["oid"] if lfs_info else None
+            elif lfs_info:
+                oid = committing.git_sha1_of_lfs(lfs_info["oid"])
+            else:
+                oid = remote["oid"]
+        answers.append({"path": path, "uploadMode": mode, "shouldIgnore": False, "oid": oid})
+    return JsonResponse({"files": answers, "commitOid": sha})

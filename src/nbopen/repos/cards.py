@@ -1,0 +1,184 @@
+"""Model and dataset cards: README.md YAML front matter → ``cardData`` and tags.
+
+Why here and not in a view: the Hub API, git pushes and the web UI all need the same card,
+and the listing filters (``filter=license:mit``) search the tags this module derives. Bad
+YAML never raises: it comes back as a list of human-readable errors for the author.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+# NBopen's hardware tags for domestic AI accelerators (plus the usual two). A card lists
+# them under ``hardware:``; they become ``hardware:<name>`` tags that the listing filters on.
+HARDWARE = {
+    "ascend": "华为昇腾 Ascend",
+    "cambricon": "寒武纪 Cambricon",
+    "hygon-dcu": "海光 DCU",
+    "kunlunxin": "昆仑芯 Kunlunxin",
+    "iluvatar": "天数智芯 Iluvatar",
+    "metax": "沐曦 MetaX",
+    "moore-threads": "摩尔线程 Moore Threads",
+    "enflame": "燧原 Enflame",
+    "cuda": "NVIDIA CUDA",
+    "cpu": "CPU",
+}
+_ALIASES = {"hygon": "hygon-dcu", "dcu": "hygon-dcu", "npu": "ascend", "nvidia": "cuda"}
+_FRONT_MATTER = re.compile(
+    r"\A\ufeff?---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*$", re.S | re.M
+)
+MAX_CARD_BYTES = 1 << 20
+
+
+@dataclass
+class Card:
+    data: dict[str, Any] = field(default_factory=dict)
+    tags: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def license(self) -> str:
+        value = self.data.get("license")
+        if isinstance(value, list):
+            value = value[0] if value else ""
+        return str(value or "")[:64]
+
+
+class _SafeLoader(yaml.SafeLoader):
+    """SafeLoader that keeps dates as strings, so cardData stays JSON-serialisable."""
+
+
+def _str_constructor(loader: yaml.SafeLoader, node: yaml.Node) -> str:
+    return str(loader.construct_scalar(node))  # type: ignore[arg-type]
+
+
+_SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _str_constructor)
+
+
+def front_matter(text: str) -> str | None:
+    """The YAML between the leading ``---`` lines, or None if the README has none."""
+    match = _FRONT_MATTER.match(text)
+    return match.group(1) if match else None
+
+
+def _as_list(value: Any) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v) for v in value if v is not None and not isinstance(v, dict | list)]
+    if isinstance(value, dict):
+        return []
+    return [str(value)]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime.date | datetime.datetime):
+        return value.isoformat()
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return value
+
+
+def parse_yaml(text: str, repo_type: str = "model") -> Card:
+    """Parse card metadata (the YAML itself, without the ``---`` fences)."""
+    card = Card()
+    if len(text.encode("utf-8", "replace")) > MAX_CARD_BYTES:
+        card.errors.append("The README metadata is larger than 1 MiB")
+        return card
+    try:
+        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        card.errors.append(f"Invalid YAML in the README metadata{where}: {problem}")
+        return card
+    except (ValueError, TypeError, RecursionError) as exc:
+        card.errors.append(f"Invalid YAML in the README metadata: {exc}")
+        return card
+    if data is None:
+        return card
+    if not isinstance(data, dict):
+        card.errors.append("The README metadata must be a YAML mapping (key: value)")
+        return card
+    card.data = _jsonable(data)
+    card.tags = derive_tags(card.data, repo_type, card.warnings)
+    return card
+
+
+def parse_readme(text: str, repo_type: str = "model") -> Card:
+    """Parse a README's front matter; a README without one is an empty, valid card."""
+    yaml_text = front_matter(text)
+    if yaml_text is None:
+        return Card()
+    return parse_yaml(yaml_text, repo_type)
+
+
+def hardware_tags(data: dict[str, Any], warnings: list[str]) -> list[str]:
+    tags = []
+    for raw in _as_list(data.get("hardware")):
+        name = _ALIASES.get(raw.strip().lower(), raw.strip().lower())
+        if name in HARDWARE:
+            tags.append(f"hardware:{name}")
+        else:
+            warnings.append(f"Unknown hardware {raw!r}; known: {', '.join(sorted(HARDWARE))}")
+    return tags
+
+
+def derive_tags(data: dict[str, Any], repo_type: str, warnings: list[str]) -> list[str]:
+    """The Hub-style tags a card implies (order kept, duplicates dropped)."""
+    tags: list[str] = []
+    tags += _as_list(data.get("tags"))
+    if repo_type == "dataset":
+        for key in (
+            "task_categories",
+            "task_ids",
+            "size_categories",
+            "language",
+            "multilinguality",
+            "source_datasets",
+            "annotations_creators",
+            "language_creators",
+            "modality",
+            "format",
+        ):
+            tags += [f"{key}:{v}" for v in _as_list(data.get(key))]
+    else:
+        tags += _as_list(data.get("library_name"))
+        tags += _as_list(data.get("pipeline_tag"))
+        tags += _as_list(data.get("language"))
+        tags += [f"dataset:{v}" for v in _as_list(data.get("datasets"))]
+        tags += [f"base_model:{v}" for v in _as_list(data.get("base_model"))]
+    tags += [f"license:{v}" for v in _as_list(data.get("license"))]
+    tags += hardware_tags(data, warnings)
+    seen: set[str] = set()
+    unique = []
+    for tag in tags:
+        tag = tag.strip()
+        if tag and tag not in seen and len(tag) <= 200:
+            seen.add(tag)
+            unique.append(tag)
+    return unique
+
+
+def tag_matches(tags: list[str], wanted: str) -> bool:
+    """Whether a repository with ``tags`` matches one ``filter=`` value.
+
+    ``library:x`` and ``language:x`` also match the bare ``x`` models carry, as on the Hub.
+    """
+    if wanted in tags:
+        return True
+    kind, sep, value = wanted.partition(":")
+    if sep and kind in {"library", "language", "pipeline_tag"}:
+        return value in tags
+    return False

@@ -1,0 +1,318 @@
+"""Writing commits into a bare repository without a work tree.
+
+Why plumbing: the Hub API receives whole commits (adds, deletes, copies) as one request and
+must turn them into one real git commit, visible to ``git clone``, without checking anything
+out. Blobs are written with ``git hash-object -w``, the tree is built in a throw-away index
+(``GIT_INDEX_FILE``) with ``update-index`` + ``write-tree``, the commit with ``commit-tree``,
+and the branch moves with ``git update-ref REF NEW OLD``: a compare-and-swap, so two writers
+racing from the same parent cannot both win (the loser gets :class:`RefConflict`).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+from nbopen.repos.git.bare import GitError
+
+ZERO_SHA = "0" * 40
+FILE_MODE = "100644"
+LFS_ATTRS = "filter=lfs diff=lfs merge=lfs -text"
+
+
+class RefConflict(GitError):
+    """The branch moved between reading its head and updating it."""
+
+
+class PathNotFound(GitError):
+    """A delete named a path that does not exist in the parent tree."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(f"A file with this name doesn't exist: {path}")
+        self.path = path
+
+
+@dataclass(frozen=True)
+class Author:
+    name: str
+    email: str
+    when: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+
+@dataclass(frozen=True)
+class Put:
+    """Set ``path`` to the blob ``oid`` (already in the object database)."""
+
+    path: str
+    oid: str
+    mode: str = FILE_MODE
+    lfs: bool = False  # the blob is an LFS pointer: make sure .gitattributes routes it
+
+
+@dataclass(frozen=True)
+class Delete:
+    """Remove a file, or with ``folder`` every file below the prefix ``path``."""
+
+    path: str
+    folder: bool = False
+
+
+Operation = Put | Delete
+
+
+def _env(index_file: str | None = None, author: Author | None = None) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["LC_ALL"] = "C"
+    if index_file is not None:
+        env["GIT_INDEX_FILE"] = index_file
+    if author is not None:
+        stamp = f"{int(author.when.timestamp())} +0000"
+        env.update(
+            {
+                "GIT_AUTHOR_NAME": author.name,
+                "GIT_AUTHOR_EMAIL": author.email,
+                "GIT_AUTHOR_DATE": stamp,
+                "GIT_COMMITTER_NAME": author.name,
+                "GIT_COMMITTER_EMAIL": author.email,
+                "GIT_COMMITTER_DATE": stamp,
+            }
+        )
+    return env
+
+
+def _git(
+    repo: Path,
+    *args: str,
+    input_: bytes | None = None,
+    env: dict[str, str] | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[bytes]:
+    proc = subprocess.run(
+        ["git", "-c", "core.quotePath=false", *args],
+        cwd=repo,
+        input=input_,
+        capture_output=True,
+        check=False,
+        env=env or _env(),
+    )
+    if check and proc.returncode != 0:
+        raise GitError(f"git {args[0]}: {proc.stderr.decode(errors='replace').strip()}")
+    return proc
+
+
+def write_blob(repo: Path, data: bytes) -> str:
+    """Store ``data`` as a blob; returns its sha1."""
+    return _git(repo, "hash-object", "-w", "--stdin", input_=data).stdout.decode().strip()
+
+
+def write_blob_file(repo: Path, source: Path) -> str:
+    """Store the file ``source`` as a blob without reading it into memory."""
+    out = _git(repo, "hash-object", "-w", "--no-filters", "--", str(source)).stdout
+    return out.decode().strip()
+
+
+def branch_head(repo: Path, branch: str) -> str | None:
+    proc = _git(
+        repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", check=False
+    )
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
+def _quote_pattern(path: str) -> str:
+    """A .gitattributes pattern matching exactly ``path`` (C-quoted when needed)."""
+    escaped = "".join("\\" + c if c in "*?[]!\\" else c for c in path)
+    if any(c in path for c in ' "\t') or not path.isascii():
+        data = escaped.encode()
+        body = "".join(
+            chr(b) if 0x20 <= b < 0x7F and chr(b) not in '"\\' else f"\\{b:03o}" for b in data
+        )
+        # Backslashes we added for glob escaping must survive the C-unquoting.
+        return '"' + body.replace("\\134", "\\\\") + '"'
+    return escaped
+
+
+def _lfs_unrouted(repo: Path, env: dict[str, str], paths: Sequence[str]) -> list[str]:
+    """The paths the index's .gitattributes do not send through the LFS filter."""
+    if not paths:
+        return []
+    out = _git(
+        repo,
+        "check-attr",
+        "-z",
+        "--cached",
+        "--stdin",
+        "filter",
+        input_=b"".join(p.encode() + b"\0" for p in paths),
+        env=env,
+    ).stdout
+    fields = out.split(b"\0")
+    unrouted = []
+    for i in range(0, len(fields) - 2, 3):
+        if fields[i + 2] != b"lfs":
+            unrouted.append(fields[i].decode())
+    return unrouted
+
+
+def _parent_files(repo: Path, parent: str | None) -> dict[str, tuple[str, str]]:
+    """path → (mode, blob oid) for every file in ``parent``'s tree."""
+    if parent is None:
+        return {}
+    out = _git(repo, "ls-tree", "-r", "-z", "--full-tree", parent).stdout
+    files: dict[str, tuple[str, str]] = {}
+    for record in out.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        mode, _otype, oid = meta.decode().split()
+        files[name.decode("utf-8", "surrogateescape")] = (mode, oid)
+    return files
+
+
+def apply_operations(
+    files: dict[str, tuple[str, str]], operations: Iterable[Operation]
+) -> tuple[dict[str, tuple[str, str]], list[str]]:
+    """Apply operations in order to a path → (mode, oid) map; returns it and the LFS paths.
+
+    Raises :class:`PathNotFound` for a delete of a path absent at that point.
+    """
+    files = dict(files)
+    lfs_paths: set[str] = set()
+    for op in operations:
+        path = op.path.strip("/")
+        if isinstance(op, Delete):
+            if op.folder:
+                victims = [p for p in files if p.startswith(path + "/")] if path else []
+            else:
+                victims = [path] if path in files else []
+            if not victims:
+                raise PathNotFound(op.path)
+            for victim in victims:
+                del files[victim]
+                lfs_paths.discard(victim)
+            continue
+        # A file may replace a folder of the same name (and a folder a file).
+        for clash in [p for p in files if p.startswith(path + "/")]:
+            del files[clash]
+        parts = path.split("/")
+        for cut in range(1, len(parts)):
+            files.pop("/".join(parts[:cut]), None)
+        files[path] = (op.mode, op.oid)
+        if op.lfs:
+            lfs_paths.add(path)
+        else:
+            lfs_paths.discard(path)
+    return files, sorted(lfs_paths)
+
+
+def build_tree(repo: Path, parent: str | None, operations: Iterable[Operation]) -> str:
+    """The tree that results from applying ``operations`` to ``parent``'s tree.
+
+    LFS pointers whose path the resulting ``.gitattributes`` does not route through the LFS
+    filter get an exact-path line appended, so ``git clone`` with git-lfs checks out the
+    real bytes. Raises :class:`PathNotFound` for a delete of a missing path.
+    """
+    files, lfs_paths = apply_operations(_parent_files(repo, parent), operations)
+    tmp_dir = repo / "nbopen-tmp"
+    tmp_dir.mkdir(exist_ok=True)
+    fd, index = tempfile.mkstemp(prefix="index-", dir=tmp_dir)
+    os.close(fd)
+    os.unlink(index)  # git creates it itself
+    env = _env(index)
+    try:
+        listing = b"".join(
+            f"{mode} {oid}\t{path}".encode("utf-8", "surrogateescape") + b"\0"
+            for path, (mode, oid) in files.items()
+        )
+        _git(repo, "update-index", "-z", "--add", "--index-info", input_=listing, env=env)
+        unrouted = _lfs_unrouted(repo, env, lfs_paths)
+        if unrouted:
+            current = b""
+            if ".gitattributes" in files:
+                current = _git(repo, "cat-file", "blob", files[".gitattributes"][1]).stdout
+            if current and not current.endswith(b"\n"):
+                current += b"\n"
+            extra = "".join(f"{_quote_pattern(p)} {LFS_ATTRS}\n" for p in unrouted)
+            oid = write_blob(repo, current + extra.encode())
+            _git(
+                repo,
+                "update-index",
+                "-z",
+                "--add",
+                "--index-info",
+                input_=f"{FILE_MODE} {oid}\t.gitattributes".encode() + b"\0",
+                env=env,
+            )
+        return _git(repo, "write-tree", env=env).stdout.decode().strip()
+    finally:
+        for leftover in (index, index + ".lock"):
+            if os.path.exists(leftover):
+                os.unlink(leftover)
+
+
+def commit_tree(repo: Path, tree: str, parent: str | None, message: str, author: Author) -> str:
+    args = ["commit-tree", tree]
+    if parent is not None:
+        args += ["-p", parent]
+    env = _env(author=author)
+    return _git(repo, *args, input_=message.encode(), env=env).stdout.decode().strip()
+
+
+def update_ref(repo: Path, ref: str, new: str, old: str | None) -> None:
+    """Move ``ref`` from ``old`` (None: must not exist) to ``new``, atomically."""
+    proc = _git(repo, "update-ref", ref, new, old or ZERO_SHA, check=False)
+    if proc.returncode != 0:
+        raise RefConflict(f"{ref} moved: {proc.stderr.decode(errors='replace').strip()}")
+
+
+def delete_ref(repo: Path, ref: str, old: str) -> None:
+    proc = _git(repo, "update-ref", "-d", ref, old, check=False)
+    if proc.returncode != 0:
+        raise RefConflict(f"{ref} moved: {proc.stderr.decode(errors='replace').strip()}")
+
+
+def create_commit(
+    repo: Path,
+    *,
+    branch: str,
+    operations: Sequence[Operation],
+    message: str,
+    author: Author,
+    expected_parent: str | None = None,
+    require_parent: bool = False,
+    retries: int = 3,
+) -> tuple[str, str | None]:
+    """Commit ``operations`` on ``branch``; returns (new commit sha, parent sha).
+
+    With ``require_parent`` the branch must still point at ``expected_parent`` (the caller's
+    ``parentCommit``), otherwise :class:`RefConflict`. Without it, a lost race is retried on
+    the new head, because path-level operations are meaningful on any parent.
+    """
+    for attempt in range(retries + 1):
+        parent = branch_head(repo, branch)
+        if require_parent and parent != expected_parent:
+            raise RefConflict(f"refs/heads/{branch} is at {parent}, not {expected_parent}")
+        tree = build_tree(repo, parent, operations)
+        sha = commit_tree(repo, tree, parent, message, author)
+        try:
+            update_ref(repo, f"refs/heads/{branch}", sha, parent)
+        except RefConflict:
+            if require_parent or attempt == retries:
+                raise
+            continue
+        return sha, parent
+    raise RefConflict("could not update the branch")  # pragma: no cover - loop always returns
+
+
+def write_tag(repo: Path, target: str, name: str, message: str, tagger: Author) -> str:
+    """An annotated tag object (not yet referenced); returns its sha."""
+    stamp = f"{int(tagger.when.timestamp())} +0000"
+    text = (
+        f"object {target}\ntype commit\ntag {name}\n"
+        f"tagger {tagger.name} <{tagger.email}> {stamp}\n\n{message.rstrip()}\n"
+    )
+    return _git(repo, "mktag", input_=text.encode()).stdout.decode().strip()
