@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "nbopen.accounts",
     "nbopen.orgs",
     "nbopen.repos",
+    "nbopen.datasets",
     "nbopen.hubapi",
     "nbopen.web",
 ]

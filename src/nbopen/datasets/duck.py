@@ -1,0 +1,55 @@
+"""DuckDB connections over a split's Parquet files, locked down for user-driven queries.
+
+The view ``t`` is created first; afterwards the connection may read only the split's own
+directory (``allowed_directories``) and nothing else from the file system or network, so
+even a query we failed to validate could not reach other data.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+
+MEMORY_LIMIT = "1GB"
+
+
+def quote_ident(name: str) -> str:
+    """A column name as a DuckDB identifier. Names come from the schema, never raw input."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def connect(files: list[Path], *, with_row_idx: bool = False) -> duckdb.DuckDBPyConnection:
+    """An in-memory connection with view ``t`` over ``files`` (optionally with ``__row_idx``).
+
+    ``__row_idx`` is the row's position in the split (file offset + row number in file), the
+    index the viewer's ``row_idx`` refers to.
+    """
+    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    if not files:
+        raise ValueError("no parquet files")
+    files = [p.resolve() for p in files]
+    if with_row_idx:
+        import pyarrow.parquet as pq
+
+        parts = []
+        offset = 0
+        for path in files:
+            parts.append(
+                f"SELECT * EXCLUDE (file_row_number), file_row_number + {offset} AS __row_idx "  # noqa: S608 - identifiers quoted from the schema, values bound
+                f"FROM read_parquet({_literal(str(path))}, file_row_number = true)"
+            )
+            offset += pq.ParquetFile(path).metadata.num_rows
+        sql = " UNION ALL ".join(parts)
+    else:
+        sql = "SELECT * FROM read_parquet([" + ", ".join(_literal(str(p)) for p in files) + "])"  # noqa: S608 - identifiers quoted from the schema, values bound
+    con.execute(f"CREATE VIEW t AS {sql}")
+    dirs = sorted({str(p.parent) for p in files})
+    con.execute("SET allowed_directories = [" + ", ".join(_literal(d) for d in dirs) + "]")
+    con.execute("SET enable_external_access = false")
+    con.execute("SET lock_configuration = true")
+    return con
