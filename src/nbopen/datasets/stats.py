@@ -175,7 +175,9 @@ def compute_statistics(files: list[Path], schema: pa.Schema, num_rows: int) -> d
             if kind == "int":
                 stats = _numeric(con, col, integer=True, num_rows=num_rows)
             elif kind == "float":
-                expr = f"CASE WHEN isnan({col}::DOUBLE) THEN NULL ELSE {col}::DOUBLE END"
+                # NaN (and ±inf, which cannot be binned) count as null. DuckDB 2.0's isnan()
+                # misses NaNs read from Parquet written by Arrow; isfinite() does not.
+                expr = f"CASE WHEN isfinite({col}::DOUBLE) THEN {col}::DOUBLE END"
                 stats = _numeric(con, expr, integer=False, num_rows=num_rows)
             elif kind == "bool":
                 row = con.execute(

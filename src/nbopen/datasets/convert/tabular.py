@@ -9,6 +9,7 @@ a re-read only in that rare case and never holds more than a few blocks in memor
 from __future__ import annotations
 
 import csv
+import io
 import json
 import re
 from collections.abc import Callable, Iterator
@@ -132,11 +133,18 @@ def read_csv(
                 raise ConversionError(bad[0]) from None
             m = _CSV_CONVERSION.search(message)
             if m is not None:
+                # open_csv may fail on its first block, before ``reader`` exists: the header
+                # names come from the sample then.
+                text = sample.decode(encoding, errors="replace").lstrip("\ufeff")
+                header = next(csv.reader(io.StringIO(text), delimiter=delimiter), [])
                 index = int(m.group(1))
-                column = reader.schema.names[index]
-                raise Widen(
-                    column, _widen_for(reader.schema.field(index).type, m.group(4))
-                ) from None
+                if index >= len(header):
+                    raise ConversionError(f"{origin}: {message}") from None
+                column = _unique_names(header)[index]
+                current = plan.overrides.get(column)
+                if current is None and "reader" in locals():
+                    current = reader.schema.field(index).type
+                raise Widen(column, _widen_for(current, m.group(4))) from None
             if "Empty CSV file" in message:
                 raise ConversionError(f"{origin}: the file is empty") from None
             raise ConversionError(f"{origin}: {message}") from None
