@@ -11,7 +11,10 @@ from pathlib import Path
 
 import duckdb
 
-MEMORY_LIMIT = "1GB"
+from nbopen.config.env import CONFIG
+
+# Conversion must stay under 1 GB resident: DuckDB spills to the data dir beyond this.
+MEMORY_LIMIT = "512MB"
 
 
 def quote_ident(name: str) -> str:
@@ -29,7 +32,11 @@ def connect(files: list[Path], *, with_row_idx: bool = False) -> duckdb.DuckDBPy
     ``__row_idx`` is the row's position in the split (file offset + row number in file), the
     index the viewer's ``row_idx`` refers to.
     """
-    con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "threads": 2})
+    spill = CONFIG.tmp_dir / "duckdb"
+    spill.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(
+        config={"memory_limit": MEMORY_LIMIT, "threads": 2, "temp_directory": str(spill)}
+    )
     if not files:
         raise ValueError("no parquet files")
     files = [p.resolve() for p in files]

@@ -14,6 +14,7 @@ from __future__ import annotations
 import os
 import sqlite3
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from pathlib import Path
 
 import pyarrow as pa
@@ -44,8 +45,18 @@ def searchable_columns(schema: pa.Schema) -> list[str]:
     return [f.name for f in schema if column_type(f.type) == "string"]
 
 
+@lru_cache(maxsize=1 << 16)
+def _segment_cached(text: str) -> str:
+    return " ".join(_CUT_FOR_SEARCH(text))
+
+
+def _segment(text: str) -> str:
+    # Short cells repeat a lot (categories, codes, names): segment each distinct one once.
+    return _segment_cached(text) if len(text) <= 64 else " ".join(_CUT_FOR_SEARCH(text))
+
+
 def index_text(values: Iterable[str | None]) -> str:
-    return " ".join(" ".join(_CUT_FOR_SEARCH(v)) for v in values if v)
+    return " ".join(_segment(v) for v in values if v)
 
 
 def query_tokens(query: str) -> list[str]:

@@ -37,7 +37,7 @@ def compare(old: Conversion, new: Conversion) -> str:
     if set(old_splits) - set(new_splits):
         return "major"
     change = "minor" if set(new_splits) - set(old_splits) else "patch"
-    con = duckdb.connect(config={"memory_limit": "1GB", "threads": 2})
+    con = duckdb.connect(config={"memory_limit": "512MB", "threads": 2})
     try:
         for key, before in old_splits.items():
             after = new_splits[key]
