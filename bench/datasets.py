@@ -83,7 +83,7 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "rows": rows,
 
 
 def child(code: str, *args: str) -> dict[str, Any]:
-    env = {**os.environ, "NBOPEN_DATA_DIR": tempfile.mkdtemp(prefix="nbopen-bench-")}
+    env = {**os.environ, "NBOPEN_DATA_DIR": tempfile.mkdtemp(prefix="nbopen-bench-ds-data-")}
     proc = subprocess.run(
         [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False
     )

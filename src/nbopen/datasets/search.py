@@ -69,7 +69,12 @@ def fts_expression(tokens: list[str]) -> str:
     return " AND ".join('"' + t.replace('"', '""') + '"' for t in tokens)
 
 
-def build_index(files: list[Path], schema: pa.Schema, target: Path) -> bool:
+def build_index(
+    files: list[Path],
+    schema: pa.Schema,
+    target: Path,
+    on_batch: Callable[[], None] = lambda: None,
+) -> bool:
     """Write the split's index to ``target``; False when there is no text to index."""
     columns = searchable_columns(schema)
     if not columns:
@@ -95,6 +100,7 @@ def build_index(files: list[Path], schema: pa.Schema, target: Path) -> bool:
                 ]
                 con.executemany("INSERT INTO fts(rowid, body) VALUES (?, ?)", rows)
                 row_idx += batch.num_rows
+                on_batch()
         con.execute("INSERT INTO fts(fts) VALUES ('optimize')")
         con.commit()
     finally:

@@ -15,6 +15,7 @@ import shutil
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -64,13 +65,29 @@ def schedule(*, repo: Repository, revision: str, ref: str = "") -> Conversion:
     return conversion
 
 
+STALE_AFTER = timedelta(minutes=15)
+
+
 def current_conversion(repo: Repository) -> Conversion | None:
-    """The conversion of the default branch's head (scheduled on first sight), None if empty."""
+    """The conversion of the default branch's head (scheduled on first sight), None if empty.
+
+    A job that stopped beating (its process was restarted mid-way) is queued again.
+    """
     head = resolve(repo.git_path, repo.default_branch)
     if head is None:
         return None
     found = Conversion.objects.filter(repository=repo, revision=head).first()
-    return found or schedule(repo=repo, revision=head, ref=f"refs/heads/{repo.default_branch}")
+    if found is None:
+        return schedule(repo=repo, revision=head, ref=f"refs/heads/{repo.default_branch}")
+    if found.status in {Conversion.Status.PENDING, Conversion.Status.RUNNING}:
+        last = found.heartbeat_at or found.started_at or found.created_at
+        if timezone.now() - last > STALE_AFTER:
+            claimed = Conversion.objects.filter(
+                pk=found.pk, status=found.status, heartbeat_at=found.heartbeat_at
+            ).update(status=Conversion.Status.PENDING, heartbeat_at=timezone.now())
+            if claimed:
+                tasks.defer(run_conversion, found.pk)
+    return found
 
 
 def split_files(split: SplitResult) -> list[Path]:
@@ -97,7 +114,7 @@ class _Plan:
 
 
 class _Progress:
-    """Writes the job's progress at most once a second."""
+    """Writes the job's progress (and heartbeat) at most once a second."""
 
     def __init__(self, conversion: Conversion, parts: int) -> None:
         self.conversion = conversion
@@ -111,7 +128,13 @@ class _Progress:
             return
         self.last = now
         value = min(1.0, (self.done + fraction) / self.parts)
-        Conversion.objects.filter(pk=self.conversion.pk).update(progress=value)
+        Conversion.objects.filter(pk=self.conversion.pk).update(
+            progress=value, heartbeat_at=timezone.now()
+        )
+
+    def beat(self) -> None:
+        """Still alive (for long steps without a measurable fraction)."""
+        self.part(0.0 if self.done >= self.parts else 0.99)
 
 
 def run_conversion(conversion_id: int) -> None:
@@ -122,8 +145,9 @@ def run_conversion(conversion_id: int) -> None:
         Conversion.Status.FAILED,
     }:
         return
+    now = timezone.now()
     Conversion.objects.filter(pk=conversion.pk).update(
-        status=Conversion.Status.RUNNING, started_at=timezone.now()
+        status=Conversion.Status.RUNNING, started_at=now, heartbeat_at=now
     )
     try:
         _convert(conversion)
@@ -262,7 +286,7 @@ def _convert_split(
         shutil.rmtree(out_dir, ignore_errors=True)
         _split_failed(result, str(exc))
         return
-    _describe_split(result, output, out_dir, sources)
+    _describe_split(result, output, out_dir, sources, progress)
 
 
 def _split_failed(result: SplitResult, message: str) -> None:
@@ -272,7 +296,11 @@ def _split_failed(result: SplitResult, message: str) -> None:
 
 
 def _describe_split(
-    result: SplitResult, output: SplitOutput, out_dir: Path, sources: list[RepoFile]
+    result: SplitResult,
+    output: SplitOutput,
+    out_dir: Path,
+    sources: list[RepoFile],
+    progress: _Progress,
 ) -> None:
     paths = [out_dir / f.filename for f in output.files]
     features = features_list(output.schema)
@@ -294,7 +322,9 @@ def _describe_split(
     except Exception:
         log.exception("statistics failed for %s", result)
     try:
-        result.search_ready = build_index(paths, output.schema, out_dir / INDEX_NAME)
+        result.search_ready = build_index(
+            paths, output.schema, out_dir / INDEX_NAME, on_batch=progress.beat
+        )
     except Exception:
         log.exception("search index failed for %s", result)
     result.status = SplitResult.Status.DONE
