@@ -7,6 +7,8 @@ even a query we failed to validate could not reach other data.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from pathlib import Path
 
 import duckdb
@@ -55,8 +57,35 @@ def connect(files: list[Path], *, with_row_idx: bool = False) -> duckdb.DuckDBPy
     else:
         sql = "SELECT * FROM read_parquet([" + ", ".join(_literal(str(p)) for p in files) + "])"  # noqa: S608 - identifiers quoted from the schema, values bound
     con.execute(f"CREATE VIEW t AS {sql}")
+    con.execute("SET parquet_metadata_cache = true")
     dirs = sorted({str(p.parent) for p in files})
     con.execute("SET allowed_directories = [" + ", ".join(_literal(d) for d in dirs) + "]")
     con.execute("SET enable_external_access = false")
     con.execute("SET lock_configuration = true")
     return con
+
+
+_CACHE_SIZE = 4  # each connection is its own DuckDB instance with its own memory limit
+_cache: OrderedDict[tuple[object, ...], duckdb.DuckDBPyConnection] = OrderedDict()
+_cache_lock = threading.Lock()
+
+
+def cursor(files: list[Path], *, with_row_idx: bool = False) -> duckdb.DuckDBPyConnection:
+    """A fresh cursor on a cached, locked-down connection for ``files``.
+
+    Creating the view and reading Parquet footers costs more than a small filter query, so
+    the connection per split is kept (LRU); each request gets its own cursor, which is how
+    DuckDB connections are shared between threads. Outputs never change in place; a rerun
+    rewrites files, which changes their mtimes and so the cache key.
+    """
+    key = (with_row_idx, *((str(p), p.stat().st_mtime_ns) for p in files))
+    with _cache_lock:
+        con = _cache.get(key)
+        if con is None:
+            con = connect(files, with_row_idx=with_row_idx)
+            _cache[key] = con
+            while len(_cache) > _CACHE_SIZE:
+                _cache.popitem(last=False)[1].close()
+        else:
+            _cache.move_to_end(key)
+        return con.cursor()

@@ -16,7 +16,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from nbopen.datasets.duck import connect
+from nbopen.datasets.duck import cursor
 from nbopen.datasets.features import rows_from_table
 from nbopen.datasets.wherelang import FilterError, compile_where, parse_orderby, parse_where
 
@@ -63,7 +63,7 @@ def read_range(files: list[Path], offset: int, length: int) -> pa.Table | None:
                 if file_start + start + n > offset and file_start + start < end
             ]
             if wanted:
-                table = pq.ParquetFile(path).read_row_groups(wanted)
+                table = pq.ParquetFile(path, metadata=metadata(path)).read_row_groups(wanted)
                 first = file_start + groups[wanted[0]][0]
                 lo = max(0, offset - first)
                 hi = min(table.num_rows, end - first)
@@ -96,7 +96,7 @@ def read_indices(files: list[Path], indices: list[int]) -> pa.Table:
                 break
     parts: dict[int, pa.Table] = {}
     for (fi, gi), wanted in located.items():
-        table = pq.ParquetFile(files[fi]).read_row_group(gi)
+        table = pq.ParquetFile(files[fi], metadata=metadata(files[fi])).read_row_group(gi)
         lo = next(b[0] for b in bounds if b[2] == fi and b[3] == gi)
         taken = table.take(pa.array([i - lo for i in wanted], pa.int64()))
         for j, idx in enumerate(wanted):
@@ -116,7 +116,7 @@ def filter_rows(
     """(viewer rows, total matches) for ``where``/``orderby``; raises FilterError on bad input."""
     clause, params = ("TRUE", []) if not where else compile_where(parse_where(where, columns))
     order = parse_orderby(orderby, columns) + ", __row_idx" if orderby else "__row_idx"
-    con = connect(files, with_row_idx=True)
+    con = cursor(files, with_row_idx=True)
     try:
         total_row = con.execute(f"SELECT count(*) FROM t WHERE {clause}", params).fetchall()[0]  # noqa: S608 - identifiers quoted from the schema, values bound
         table = con.sql(
