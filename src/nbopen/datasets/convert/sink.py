@@ -6,9 +6,12 @@ kilobytes around the requested page, as the Hub's converter does.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 ROW_GROUP_ROWS = 10_000
+IN_FLIGHT = 2
 
 
 class SchemaMismatch(ValueError):
@@ -59,6 +63,8 @@ class ParquetSink:
         self._rows = 0
         self._pending: list[pa.RecordBatch] = []
         self._pending_rows = 0
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="parquet-write")
+        self._inflight: deque[Future[None]] = deque()
         # Size of the data as Arrow in memory: the Hub's "num_bytes_memory".
         self.bytes_memory = 0
 
@@ -109,13 +115,24 @@ class ParquetSink:
                 self._path, self.schema, compression="zstd", write_page_index=True
             )
         table = pa.Table.from_batches(self._pending, schema=self.schema)
-        self._writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+        # Parsing and Parquet encoding both release the GIL: encode on a second thread while
+        # the reader parses the next block. At most IN_FLIGHT tables wait, so memory is bounded.
+        while len(self._inflight) >= IN_FLIGHT:
+            self._inflight.popleft().result()
+        self._inflight.append(
+            self._pool.submit(self._writer.write_table, table, row_group_size=ROW_GROUP_ROWS)
+        )
         self._rows += table.num_rows
         self._pending = []
         self._pending_rows = 0
 
+    def _drain(self) -> None:
+        while self._inflight:
+            self._inflight.popleft().result()
+
     def _close_file(self) -> None:
         self._flush()
+        self._drain()
         if self._writer is not None:
             self._writer.close()
             assert self._path is not None
@@ -159,9 +176,15 @@ class ParquetSink:
             path = self._next_path()
             pq.write_table(self.schema.empty_table(), path, compression="zstd")
             self.files.append(OutputFile(path.name, path.stat().st_size, sha256_file(path), 0))
+        self._pool.shutdown(wait=True)
         return self.files
 
     def abort(self) -> None:
+        for future in self._inflight:
+            future.cancel()
+        with contextlib.suppress(Exception):
+            self._drain()
+        self._pool.shutdown(wait=True)
         if self._writer is not None:
             self._writer.close()
             self._writer = None
