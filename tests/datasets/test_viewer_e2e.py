@@ -412,19 +412,34 @@ def test_new_push_converts_new_revision_and_bumps_version(
     live: LiveServer, datasets: dict[str, Any], tmp_path: Path
 ) -> None:
     token = datasets["token"]
+    ds = f"{OWNER}/growing"
     create_dataset(live, token, "growing")
     rows = [{"k": i, "v": f"值{i}"} for i in range(10)]
     work = tmp_path / "growing"
-    push_files(live, token, OWNER, "growing", work, {"d.csv": _csv_bytes(rows)})
-    wait_converted(live, f"{OWNER}/growing")
-    assert ok(live, "croissant", dataset=f"{OWNER}/growing")["version"] == "1.0.0"
+    first = push_files(live, token, OWNER, "growing", work, {"d.csv": _csv_bytes(rows)})
+    wait_converted(live, ds)
+    assert ok(live, "croissant", dataset=ds)["version"] == "1.0.0"
     more = [*rows, {"k": 10, "v": "值10"}]
     push_files(live, token, OWNER, "growing", work, {"d.csv": _csv_bytes(more)}, message="add")
-    wait_converted(live, f"{OWNER}/growing")
-    page = ok(live, "rows", dataset=f"{OWNER}/growing", config="default", split="train")
+    wait_converted(live, ds)
+    page = ok(live, "rows", dataset=ds, config="default", split="train")
     assert page["num_rows_total"] == 11
-    assert ok(live, "croissant", dataset=f"{OWNER}/growing")["version"] == "1.1.0"
-    changed = [{"k": 0, "v": "改"}, *more[1:]]
+    assert ok(live, "croissant", dataset=ds)["version"] == "1.1.0"
+    added = ok(live, "compare", dataset=ds)
+    assert added["change"] == "minor"
+    [split] = added["splits"]
+    assert split["num_rows"] == {"from": 10, "to": 11}
+    assert split["rows"] == {"added": 1, "removed": 0}
+    # Edit one record, drop another, add a column: a major change.
+    changed = [{"k": 0, "v": "改", "w": 1}] + [{**r, "w": 1} for r in more[2:]]
     push_files(live, token, OWNER, "growing", work, {"d.csv": _csv_bytes(changed)}, message="edit")
-    wait_converted(live, f"{OWNER}/growing")
-    assert ok(live, "croissant", dataset=f"{OWNER}/growing")["version"] == "2.0.0"
+    wait_converted(live, ds)
+    assert ok(live, "croissant", dataset=ds)["version"] == "2.0.0"
+    diff = ok(live, "compare", dataset=ds, key="k", **{"from": first})
+    assert diff["from"]["revision"] == first and diff["change"] == "major"
+    [split] = diff["splits"]
+    assert split["columns"] == {"added": ["w"], "removed": [], "changed": []}
+    assert split["num_rows"] == {"from": 10, "to": 10}
+    # Against the first revision: 0 edited, 1 removed, 10 added; by value 2 rows left, 2 came.
+    assert split["keyed"] == {"key": "k", "added": 1, "removed": 1, "changed": 1}
+    assert split["rows"] == {"added": 2, "removed": 2}

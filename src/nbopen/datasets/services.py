@@ -90,6 +90,28 @@ def current_conversion(repo: Repository) -> Conversion | None:
     return found
 
 
+def conversion_at(repo: Repository, rev: str) -> Conversion | None:
+    """The conversion of a branch, tag or commit (scheduled if new); None if ``rev`` is unknown."""
+    sha = resolve(repo.git_path, rev)
+    if sha is None:
+        return None
+    found = Conversion.objects.filter(repository=repo, revision=sha).first()
+    return found or schedule(repo=repo, revision=sha)
+
+
+def previous_conversion(conversion: Conversion) -> Conversion | None:
+    """The last finished conversion of the repository before ``conversion``."""
+    return (
+        Conversion.objects.filter(
+            repository_id=conversion.repository_id,
+            status=Conversion.Status.DONE,
+            created_at__lt=conversion.created_at,
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
 def split_files(split: SplitResult) -> list[Path]:
     conv = split.conversion
     base = storage.split_dir(conv.repository_id, conv.revision, split.config, split.split)

@@ -11,6 +11,7 @@ multiset (``EXCEPT ALL`` in DuckDB), so reordering rows is a patch.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import duckdb
 
@@ -95,3 +96,86 @@ def next_version(conversion: Conversion) -> str:
     except (duckdb.Error, OSError):
         # The previous outputs may have been cleaned up: a version bump we cannot verify is major.
         return bump(previous.version, "major")
+
+
+def _diff_split(
+    con: duckdb.DuckDBPyConnection,
+    old: Conversion,
+    before: SplitResult,
+    new: Conversion,
+    after: SplitResult,
+    key: str | None,
+) -> dict[str, Any]:
+    old_types = {f["name"]: f["type"] for f in before.features}
+    new_types = {f["name"]: f["type"] for f in after.features}
+    common = [c for c in old_types if c in new_types]
+    out: dict[str, Any] = {
+        "columns": {
+            "added": [c for c in new_types if c not in old_types],
+            "removed": [c for c in old_types if c not in new_types],
+            "changed": [
+                {"name": c, "from": old_types[c], "to": new_types[c]}
+                for c in common
+                if old_types[c] != new_types[c]
+            ],
+        }
+    }
+    if not common or not before.files or not after.files:
+        return out
+    cols = ", ".join(quote_ident(c) for c in common)
+    a, b = _source(_files(old, before)), _source(_files(new, after))
+    # Rows compared as a multiset of their values over the shared columns.
+    removed, added = con.execute(
+        f"SELECT (SELECT count(*) FROM (SELECT hash({cols}) FROM {a} EXCEPT ALL "  # noqa: S608 - identifiers quoted from the schema, values bound
+        f"SELECT hash({cols}) FROM {b})), (SELECT count(*) FROM (SELECT hash({cols}) FROM {b} "
+        f"EXCEPT ALL SELECT hash({cols}) FROM {a}))"
+    ).fetchall()[0]
+    out["rows"] = {"added": int(added), "removed": int(removed)}
+    if key is not None and key in common:
+        k = quote_ident(key)
+        keyed = con.execute(
+            f"WITH o AS (SELECT {k} AS k, hash({cols}) AS h FROM {a}), "  # noqa: S608 - identifiers quoted from the schema, values bound
+            f"n AS (SELECT {k} AS k, hash({cols}) AS h FROM {b}) "
+            "SELECT (SELECT count(*) FROM n WHERE k NOT IN (SELECT k FROM o WHERE k IS NOT NULL)),"
+            " (SELECT count(*) FROM o WHERE k NOT IN (SELECT k FROM n WHERE k IS NOT NULL)),"
+            " (SELECT count(*) FROM o JOIN n USING (k) WHERE o.h <> n.h)"
+        ).fetchall()[0]
+        out["keyed"] = {
+            "key": key,
+            "added": int(keyed[0]),
+            "removed": int(keyed[1]),
+            "changed": int(keyed[2]),
+        }
+    return out
+
+
+def diff(old: Conversion, new: Conversion, *, key: str | None = None) -> dict[str, Any]:
+    """What changed between two converted revisions: splits, schema, row counts, and rows
+    added/removed (by value, or by ``key`` column for keyed tables)."""
+    old_splits = {(s.config, s.split): s for s in old.splits.filter(status=SplitResult.Status.DONE)}
+    new_splits = {(s.config, s.split): s for s in new.splits.filter(status=SplitResult.Status.DONE)}
+    splits: list[dict[str, Any]] = []
+    con = duckdb.connect(config={"memory_limit": "512MB", "threads": 2})
+    try:
+        for ident in [*old_splits, *(k for k in new_splits if k not in old_splits)]:
+            before, after = old_splits.get(ident), new_splits.get(ident)
+            entry: dict[str, Any] = {
+                "config": ident[0],
+                "split": ident[1],
+                "status": "common" if before and after else ("removed" if before else "added"),
+                "num_rows": {
+                    "from": before.num_rows if before else None,
+                    "to": after.num_rows if after else None,
+                },
+            }
+            if before is not None and after is not None:
+                entry.update(_diff_split(con, old, before, new, after, key))
+            splits.append(entry)
+    finally:
+        con.close()
+    return {
+        "from": {"revision": old.revision, "version": old.version},
+        "to": {"revision": new.revision, "version": new.version},
+        "change": compare(old, new),
+        "splits": splits,
+    }

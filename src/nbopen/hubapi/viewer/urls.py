@@ -14,6 +14,8 @@ urlpatterns = [
     path("datasets-server/info", views.info),
     path("datasets-server/size", views.size),
     path("datasets-server/croissant", views.croissant_view),
+    path("datasets-server/croissant-crumbs", views.croissant_view),
+    path("datasets-server/compare", views.compare),
     re_path(
         r"^datasets-server/parquet-file/(?P<owner>[^/]+)/(?P<name>[^/]+)/(?P<revision>[0-9a-f]{40})/"
         r"(?P<config>[^/]+)/(?P<split>[^/]+)/(?P<filename>\d{4}\.parquet)\Z",

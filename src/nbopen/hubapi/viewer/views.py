@@ -14,12 +14,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import duckdb
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 from django.views.decorators.http import require_GET
 
 from nbopen.access.policy import Decision, Level, decide_repo
-from nbopen.datasets import croissant, services, storage
+from nbopen.datasets import croissant, services, storage, versioning
 from nbopen.datasets.features import rows_from_table
 from nbopen.datasets.models import Conversion, SplitResult
 from nbopen.datasets.query import MAX_LENGTH, filter_rows, read_indices, read_range
@@ -516,3 +517,41 @@ def croissant_view(request: HttpRequest) -> HttpResponseBase:
     response = JsonResponse(doc, json_dumps_params={"ensure_ascii": False})
     response["Content-Type"] = croissant.MEDIA_TYPE
     return response
+
+
+def _finished(conversion: Conversion | None, rev: str) -> Conversion:
+    if conversion is None:
+        raise Problem(api_error(404, f"Revision {rev!r} not found", "RevisionNotFound"))
+    if conversion.status in {Conversion.Status.PENDING, Conversion.Status.RUNNING}:
+        raise Problem(_not_ready())
+    if conversion.status == Conversion.Status.FAILED:
+        raise Problem(api_error(422, conversion.error, "DatasetGenerationError"))
+    return conversion
+
+
+@endpoint
+def compare(request: HttpRequest) -> HttpResponseBase:
+    """NBopen extension for the versions tab: what changed between two revisions.
+
+    ``to`` defaults to the default branch, ``from`` to the conversion before it; ``key``
+    names a column identifying records, to count added/removed/changed keyed rows.
+    """
+    repo = _dataset(request)
+    to_rev = request.GET.get("to") or repo.default_branch
+    new = _finished(services.conversion_at(repo, to_rev), to_rev)
+    from_rev = request.GET.get("from")
+    if from_rev:
+        old = _finished(services.conversion_at(repo, from_rev), from_rev)
+    else:
+        previous = services.previous_conversion(new)
+        if previous is None:
+            return api_error(
+                404, "No earlier converted revision to compare with", "RevisionNotFound"
+            )
+        old = previous
+    key = request.GET.get("key") or None
+    try:
+        body = versioning.diff(old, new, key=key)
+    except (duckdb.Error, OSError):
+        return api_error(410, "The outputs of that revision are no longer kept", "RevisionGone")
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
