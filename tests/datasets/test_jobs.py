@@ -46,6 +46,13 @@ def test_conversion_runs_once_and_recovers_after_a_crash(dataset: Repository) ->
     assert conversion.status == Conversion.Status.DONE, conversion.error
     splits = {s.split: s.num_rows for s in conversion.splits.all()}
     assert splits == {"train": 2, "test": 1}
+    assert services.status(dataset) == {
+        "state": "done",
+        "progress": 1.0,
+        "errors": [],
+        "version": "1.0.0",
+        "revision": conversion.revision,
+    }
     # Looking again does not convert again.
     finished = conversion.finished_at
     services.run_conversion(conversion.pk)

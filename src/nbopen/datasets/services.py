@@ -112,6 +112,30 @@ def previous_conversion(conversion: Conversion) -> Conversion | None:
     )
 
 
+def status(repo: Repository) -> dict[str, Any]:
+    """What the dataset page shows about conversion: state, progress, per-split errors.
+
+    ``state`` is "empty", "pending", "running", "done" or "failed"; ``errors`` lists
+    ``{"config", "split", "error"}`` (config/split None for a dataset-level failure).
+    """
+    conversion = current_conversion(repo)
+    if conversion is None:
+        return {"state": "empty", "progress": 0.0, "errors": [], "version": ""}
+    errors: list[dict[str, str | None]] = [
+        {"config": s.config, "split": s.split, "error": s.error}
+        for s in conversion.splits.filter(status=SplitResult.Status.FAILED)
+    ]
+    if conversion.status == Conversion.Status.FAILED and not errors:
+        errors.append({"config": None, "split": None, "error": conversion.error})
+    return {
+        "state": str(conversion.status),
+        "progress": round(conversion.progress, 3),
+        "errors": errors,
+        "version": conversion.version,
+        "revision": conversion.revision,
+    }
+
+
 def split_files(split: SplitResult) -> list[Path]:
     conv = split.conversion
     base = storage.split_dir(conv.repository_id, conv.revision, split.config, split.split)
