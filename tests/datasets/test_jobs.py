@@ -76,3 +76,22 @@ def test_conversion_runs_once_and_recovers_after_a_crash(dataset: Repository) ->
     services.current_conversion(dataset)
     conversion.refresh_from_db()
     assert conversion.status == Conversion.Status.RUNNING
+
+
+def test_missing_lfs_object_is_a_clear_split_error(dataset: Repository, tmp_path: Path) -> None:
+    work = tmp_path / "work"
+    pointer = f"version https://git-lfs.github.com/spec/v1\noid sha256:{'ab' * 32}\nsize 12345\n"
+    for name in ("train.csv", "test.csv"):
+        (work / name).unlink()
+    (work / "table.parquet").write_text(pointer)
+    _git("add", "-A", cwd=work)
+    _git("commit", "-qm", "pointer only", cwd=work)
+    _git("push", "-q", str(dataset.git_path), "main", cwd=work)
+    conversion = services.current_conversion(dataset)
+    assert conversion is not None
+    conversion.refresh_from_db()
+    assert conversion.status == Conversion.Status.FAILED
+    assert conversion.error == "LFS content missing for table.parquet"
+    assert services.status(dataset)["errors"] == [
+        {"config": "default", "split": "train", "error": "LFS content missing for table.parquet"}
+    ]

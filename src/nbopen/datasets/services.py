@@ -332,6 +332,13 @@ def _convert_split(
         shutil.rmtree(out_dir, ignore_errors=True)
         _split_failed(result, str(exc))
         return
+    except FileNotFoundError:
+        # A pointer was pushed but its LFS object never was (git lfs push skipped, or a
+        # storage outage): say which file, the rest of the dataset still converts.
+        shutil.rmtree(out_dir, ignore_errors=True)
+        missing = [f.path for f in sources if f.lfs_oid is not None]
+        _split_failed(result, f"LFS content missing for {', '.join(missing) or 'a file'}")
+        return
     _describe_split(result, output, out_dir, sources, progress)
 
 
