@@ -83,10 +83,18 @@ print(json.dumps({"seconds": time.perf_counter() - t0, "rows": rows,
 
 
 def child(code: str, *args: str) -> dict[str, Any]:
-    env = {**os.environ, "NBOPEN_DATA_DIR": tempfile.mkdtemp(prefix="nbopen-bench-ds-data-")}
-    proc = subprocess.run(
-        [sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, check=False
-    )
+    data_dir = tempfile.mkdtemp(prefix="nbopen-bench-ds-data-")
+    env = {**os.environ, "NBOPEN_DATA_DIR": data_dir}
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", code, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=False,
+        )
+    finally:
+        shutil.rmtree(data_dir, ignore_errors=True)
     if proc.returncode != 0:
         raise SystemExit(proc.stderr)
     return dict(json.loads(proc.stdout.strip().splitlines()[-1]))
