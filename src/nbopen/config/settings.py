@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "nbopen.accounts",
     "nbopen.orgs",
     "nbopen.repos",
+    "nbopen.datasets",
     "nbopen.hubapi",
     "nbopen.xet",
     "nbopen.web",

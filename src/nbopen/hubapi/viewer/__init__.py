@@ -1,0 +1,1 @@
+"""The dataset viewer API (Hugging Face dataset-viewer compatible) under /datasets-server/."""
