@@ -38,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
         if args.command == "migrate":
             migrate(verbosity=1)
             return 0
+        if args.command == "analytics":
+            from nbopen.analytics.cli import run as analytics_run
+
+            return analytics_run(args)
         handler = {
             ("user", "create"): user_create,
             ("org", "create"): org_create,

@@ -59,6 +59,10 @@ def _parser() -> argparse.ArgumentParser:
     tc.add_argument("--name", default="cli")
     tc.add_argument("--scope", default="write", choices=["read", "write"])
     tc.add_argument("--expires-days", type=int, default=None)
+
+    from nbopen.analytics.cli import register as register_analytics
+
+    register_analytics(sub)
     return parser
 
 

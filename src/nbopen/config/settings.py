@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "nbopen.orgs",
     "nbopen.repos",
     "nbopen.hubapi",
+    "nbopen.analytics",
     "nbopen.web",
 ]
 
