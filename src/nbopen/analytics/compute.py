@@ -141,22 +141,21 @@ _ACTIVITY = (
     f" + {f.REVIEW_COMMENT_WEIGHT} * rc + {f.PULL_MERGED_WEIGHT} * mp)"
 )
 
-# Per (repository, actor): OpenRank's collaboration weight (public events; distinct ids so a
-# duplicated event never counts twice).
+# Per (repository, actor): OpenRank's collaboration weight (public events).
 _PAIRS = f"""
 SELECT platform, repo_id, actor_id, arg_max(actor_login, created_at) AS login,
   round(
-    {f.OR_OPEN_ISSUE} * count(DISTINCT id) FILTER (
+    {f.OR_OPEN_ISSUE} * count(*) FILTER (
         WHERE type = 'IssuesEvent' AND action = 'opened')
-  + {f.OR_ISSUE_COMMENT} * count(DISTINCT id) FILTER (WHERE type = 'IssueCommentEvent')
-  + {f.OR_CLOSE_ISSUE} * count(DISTINCT id) FILTER (
+  + {f.OR_ISSUE_COMMENT} * count(*) FILTER (WHERE type = 'IssueCommentEvent')
+  + {f.OR_CLOSE_ISSUE} * count(*) FILTER (
         WHERE type = 'IssuesEvent' AND action = 'closed')
-  + {f.OR_REVIEW_COMMENT} * count(DISTINCT id) FILTER (
+  + {f.OR_REVIEW_COMMENT} * count(*) FILTER (
         WHERE type = 'PullRequestReviewCommentEvent')
-  + {f.OR_OPEN_PULL} * count(DISTINCT id) FILTER (
+  + {f.OR_OPEN_PULL} * count(*) FILTER (
         WHERE type = 'PullRequestEvent' AND action = 'opened')
-  + {f.OR_PUSH} * count(DISTINCT id) FILTER (WHERE type = 'PushEvent'), 3) AS a,
-  count(DISTINCT id) FILTER (WHERE (type = 'IssuesEvent' AND action IN ('opened', 'closed'))
+  + {f.OR_PUSH} * count(*) FILTER (WHERE type = 'PushEvent'), 3) AS a,
+  count(*) FILTER (WHERE (type = 'IssuesEvent' AND action IN ('opened', 'closed'))
     OR type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')
     OR (type = 'PullRequestEvent' AND action = 'opened')) AS valid
 FROM ev
@@ -165,6 +164,22 @@ WHERE NOT private AND actor_id IS NOT NULL AND type IN ('IssuesEvent', 'IssueCom
 GROUP BY platform, repo_id, actor_id
 HAVING a > 0 AND valid > 0 AND login NOT LIKE '%[bot]'
 """  # noqa: S608
+
+
+# Per (repository, actor): plain event counts, the base of most repository/org/city counts.
+_PER_ACTOR = """
+CREATE TEMP TABLE per_actor AS
+SELECT platform, repo_id, actor_id, bool_or(private) AS private,
+  count(*) FILTER (WHERE type = 'PushEvent') AS pushes,
+  sum(coalesce(commits, 1)) FILTER (WHERE type = 'PushEvent') AS commits,
+  count(*) FILTER (WHERE type = 'WatchEvent') AS stars,
+  count(*) FILTER (WHERE type = 'ForkEvent') AS forks,
+  count(*) FILTER (WHERE type = 'DownloadEvent') AS downloads,
+  count(*) FILTER (WHERE type = 'ReleaseEvent') AS releases,
+  count(*) FILTER (WHERE type <> 'WatchEvent') AS events,
+  count(*) AS all_events
+FROM ev WHERE repo_id IS NOT NULL GROUP BY platform, repo_id, actor_id
+"""
 
 
 def _rows(con: duckdb.DuckDBPyConnection, sql: str, params: list[Any] | None = None) -> list[Any]:
@@ -204,9 +219,13 @@ def _compute(
 ) -> int:
     _register(con, ctx)
     con.execute(
-        "CREATE TEMP TABLE ev AS SELECT * EXCLUDE (month) FROM read_parquet("  # noqa: S608
-        f"{store.parquet_list(files)}, hive_partitioning = true, union_by_name = true)"
+        # One row per event id: a source imported twice under different names still
+        # counts once, so every later count can be a plain count(*).
+        "CREATE TEMP TABLE ev AS SELECT DISTINCT ON (platform, id) * EXCLUDE (month) "  # noqa: S608
+        f"FROM read_parquet({store.parquet_list(files)}, hive_partitioning = true, "
+        "union_by_name = true)"
     )
+    con.execute(_PER_ACTOR)
     # Developers' organizations: platform memberships by id, registry accounts by login
     # (GH Archive gives ids; the registry holds logins). One organization per developer.
     con.execute(
@@ -328,33 +347,40 @@ def _repo_metrics(
     rows += _emit(
         _rows(
             con,
-            """
+            f"""
+            WITH a AS (
+              SELECT platform, repo_id, sum(pushes) AS pushes, sum(commits) AS commits,
+                count(*) FILTER (WHERE pushes > 0) AS pushers,
+                count(*) FILTER (WHERE stars > 0) AS stars,
+                count(*) FILTER (WHERE forks > 0) AS forks,
+                sum(downloads) AS downloads, sum(releases) AS releases, count(*) AS developers
+              FROM per_actor GROUP BY ALL),
+            items AS (
+              SELECT platform, repo_id, issue_id,
+                bool_or(type = 'IssuesEvent' AND action = 'opened' AND NOT is_pull) AS i_new,
+                bool_or(type = 'IssuesEvent' AND action = 'closed' AND NOT is_pull) AS i_closed,
+                bool_or(type = 'PullRequestEvent' AND action = 'opened') AS cr_new,
+                bool_or({_MERGED}) AS cr_merged,
+                bool_or(type = 'PullRequestEvent' AND action = 'closed') AS cr_closed
+              FROM ev WHERE issue_id IS NOT NULL AND type IN ('IssuesEvent', 'PullRequestEvent')
+              GROUP BY ALL),
+            i AS (
+              SELECT platform, repo_id, count(*) FILTER (WHERE i_new) AS i_new,
+                count(*) FILTER (WHERE i_closed) AS i_closed,
+                count(*) FILTER (WHERE cr_new) AS cr_new,
+                count(*) FILTER (WHERE cr_merged) AS cr_merged,
+                count(*) FILTER (WHERE cr_closed) AS cr_closed
+              FROM items GROUP BY ALL),
+            m AS (
+              SELECT platform, repo_id, count(DISTINCT issue_author_id) AS contributors
+              FROM ev WHERE {_MERGED} GROUP BY ALL)
             SELECT r.platform, r.repo_id, r.repo_name, r.private,
-              count(DISTINCT id) FILTER (WHERE type = 'PushEvent'),
-              sum(coalesce(commits, 1)) FILTER (WHERE type = 'PushEvent'),
-              count(DISTINCT actor_id) FILTER (WHERE type = 'PushEvent'),
-              count(DISTINCT actor_id) FILTER (WHERE type = 'WatchEvent'),
-              count(DISTINCT actor_id) FILTER (WHERE type = 'ForkEvent'),
-              count(DISTINCT actor_id) FILTER (WHERE type = 'WatchEvent')
-                + 2 * count(DISTINCT actor_id) FILTER (WHERE type = 'ForkEvent'),
-              count(DISTINCT id) FILTER (WHERE type = 'DownloadEvent'),
-              count(DISTINCT issue_id) FILTER (
-                WHERE type = 'IssuesEvent' AND action = 'opened' AND NOT is_pull),
-              count(DISTINCT issue_id) FILTER (
-                WHERE type = 'IssuesEvent' AND action = 'closed' AND NOT is_pull),
-              count(DISTINCT issue_id) FILTER (
-                WHERE type = 'PullRequestEvent' AND action = 'opened'),
-              count(DISTINCT issue_id) FILTER (
-                WHERE type = 'PullRequestEvent' AND action = 'closed' AND pull_merged),
-              count(DISTINCT issue_id) FILTER (
-                WHERE type = 'PullRequestEvent' AND action = 'closed'),
-              count(DISTINCT id) FILTER (WHERE type = 'ReleaseEvent'),
-              count(DISTINCT issue_author_id) FILTER (WHERE type = 'PullRequestEvent'
-                AND action = 'closed' AND pull_merged),
-              count(DISTINCT actor_id)
-            FROM ev JOIN repos r USING (platform, repo_id)
-            GROUP BY ALL
-            """,
+              a.pushes, a.commits, a.pushers, a.stars, a.forks, a.stars + 2 * a.forks,
+              a.downloads, i.i_new, i.i_closed, i.cr_new, i.cr_merged, i.cr_closed, a.releases,
+              m.contributors, a.developers
+            FROM repos r JOIN a USING (platform, repo_id) LEFT JOIN i USING (platform, repo_id)
+              LEFT JOIN m USING (platform, repo_id)
+            """,  # noqa: S608
         ),
         "repo",
         [
@@ -691,18 +717,18 @@ def _org_metrics(con: duckdb.DuckDBPyConnection, scope: str) -> list[tuple[Any, 
         _rows(
             con,
             f"""
+            WITH m AS (SELECT DISTINCT platform, repo_id, issue_author_id FROM ev
+                       WHERE {_MERGED} AND issue_author_id IS NOT NULL)
             SELECT 'all', r.org_name, r.org_name, false,
-              count(DISTINCT (r.platform, r.repo_id)),
-              count(DISTINCT (ev.platform, ev.actor_id)),
-              count(DISTINCT ev.id) FILTER (WHERE type = 'PushEvent'),
-              count(DISTINCT (ev.platform, ev.actor_id, ev.repo_id)) FILTER (
-                WHERE type = 'WatchEvent'),
-              count(DISTINCT (ev.platform, ev.actor_id, ev.repo_id)) FILTER (
-                WHERE type = 'ForkEvent'),
-              count(DISTINCT (ev.platform, ev.issue_author_id)) FILTER (
-                WHERE {_MERGED.replace("type", "ev.type")}),
-              count(DISTINCT ev.id) FILTER (WHERE type = 'DownloadEvent')
-            FROM ev JOIN repos r USING (platform, repo_id)
+              count(DISTINCT (p.platform, p.repo_id)),
+              count(DISTINCT (p.platform, p.actor_id)),
+              sum(p.pushes), count(*) FILTER (WHERE p.stars > 0),
+              count(*) FILTER (WHERE p.forks > 0),
+              (SELECT count(DISTINCT (m.platform, m.issue_author_id)) FROM m
+                 JOIN repos r2 USING (platform, repo_id)
+                 WHERE r2.org_name = r.org_name AND {visible.replace("r.", "r2.")}),
+              sum(p.downloads)
+            FROM per_actor p JOIN repos r USING (platform, repo_id)
             WHERE r.org_name IS NOT NULL AND {visible} GROUP BY ALL
             """,  # noqa: S608
         ),
@@ -733,13 +759,13 @@ def _org_metrics(con: duckdb.DuckDBPyConnection, scope: str) -> list[tuple[Any, 
         scope,
     )
     # Affiliated developers active anywhere (public events, or all for members).
-    ev_visible = "true" if scope == "members" else "NOT ev.private"
+    ev_visible = "true" if scope == "members" else "NOT p.private"
     rows += _emit(
         _rows(
             con,
             f"""
-            SELECT 'all', a.org_name, a.org_name, false, count(DISTINCT (ev.platform, ev.actor_id))
-            FROM ev JOIN aff a ON a.platform = ev.platform AND a.dev_id = ev.actor_id
+            SELECT 'all', a.org_name, a.org_name, false, count(DISTINCT (p.platform, p.actor_id))
+            FROM per_actor p JOIN aff a ON a.platform = p.platform AND a.dev_id = p.actor_id
             WHERE {ev_visible} GROUP BY ALL
             """,  # noqa: S608
         ),
@@ -759,12 +785,11 @@ def _collaboration(con: duckdb.DuckDBPyConnection) -> list[tuple[Any, ...]]:
         con,
         """
         SELECT a.org_name AS source, r.org_name AS target,
-          count(DISTINCT (ev.platform, ev.actor_id)) AS developers,
-          count(DISTINCT ev.id) AS events
-        FROM ev JOIN repos r USING (platform, repo_id)
-          JOIN aff a ON a.platform = ev.platform AND a.dev_id = ev.actor_id
-        WHERE NOT ev.private AND r.org_name IS NOT NULL AND a.org_name <> r.org_name
-          AND ev.type NOT IN ('WatchEvent')
+          count(DISTINCT (p.platform, p.actor_id)) AS developers, sum(p.events) AS events
+        FROM per_actor p JOIN repos r USING (platform, repo_id)
+          JOIN aff a ON a.platform = p.platform AND a.dev_id = p.actor_id
+        WHERE NOT p.private AND r.org_name IS NOT NULL AND a.org_name <> r.org_name
+          AND p.events > 0
         GROUP BY ALL
         """,
     )
@@ -820,13 +845,11 @@ def _kind_and_city(
                  WHERE NOT private AND activity > 0),
               count(DISTINCT (platform, actor_id)),
               count(DISTINCT (platform, repo_id)),
-              count(DISTINCT id) FILTER (WHERE type = 'PushEvent'),
-              count(DISTINCT (platform, actor_id, repo_id)) FILTER (WHERE type = 'WatchEvent'),
-              count(DISTINCT (platform, actor_id, repo_id)) FILTER (WHERE type = 'ForkEvent'),
-              count(DISTINCT (platform, id)),
+              sum(pushes), count(*) FILTER (WHERE stars > 0), count(*) FILTER (WHERE forks > 0),
+              sum(all_events),
               (SELECT sum(value) FROM or_vals WHERE entity_type = 'repo'),
               (SELECT count(DISTINCT org_name) FROM repos WHERE NOT private)
-            FROM ev WHERE NOT private
+            FROM per_actor WHERE NOT private
             """,
         ),
         "city",
