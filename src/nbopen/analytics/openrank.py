@@ -82,12 +82,30 @@ def openrank(
         sources.append(index[edge.source])
         targets.append(index[edge.target])
         weights.append(edge.weight)
-    size = len(node_list)
-    src = np.asarray(sources, dtype=np.int64)
-    tgt = np.asarray(targets, dtype=np.int64)
-    weight = np.asarray(weights, dtype=np.float64)
-    init = np.asarray([n.init for n in node_list], dtype=np.float64)
-    keep = np.asarray([n.retention for n in node_list], dtype=np.float64)
+    values = iterate(
+        np.asarray(sources, dtype=np.int64),
+        np.asarray(targets, dtype=np.int64),
+        np.asarray(weights, dtype=np.float64),
+        np.asarray([n.init for n in node_list], dtype=np.float64),
+        np.asarray([n.retention for n in node_list], dtype=np.float64),
+        tolerance=tolerance,
+        max_iterations=max_iterations,
+    )
+    return {node.id: float(values[i]) for i, node in enumerate(node_list)}
+
+
+def iterate(
+    src: np.ndarray,
+    tgt: np.ndarray,
+    weight: np.ndarray,
+    init: np.ndarray,
+    keep: np.ndarray,
+    *,
+    tolerance: float,
+    max_iterations: int,
+) -> np.ndarray:
+    """The kernel proper on edge arrays (validated by the callers)."""
+    size = len(init)
     values = init.copy()
     converged = np.zeros(size, dtype=bool)
     for _ in range(max_iterations):
@@ -97,7 +115,7 @@ def openrank(
         values = new
         if converged.all():
             break
-    return {node.id: float(values[i]) for i, node in enumerate(node_list)}
+    return values
 
 
 def parse_graph(document: Mapping[str, object]) -> tuple[list[Node], list[Edge]]:
@@ -147,26 +165,45 @@ def global_openrank(
     Keys must be distinct between repositories and users (callers prefix them). The returned
     values already include the background node's value split equally among the other nodes.
     """
-    repo_sum: dict[str, float] = {}
-    user_sum: dict[str, float] = {}
+    repos: dict[str, int] = {}
+    users: dict[str, int] = {}
+    pair_repo, pair_user, pair_weight = [], [], []
     for (repo, user), a in graph.pairs.items():
-        repo_sum[repo] = repo_sum.get(repo, 0.0) + a
-        user_sum[user] = user_sum.get(user, 0.0) + a
-    if not repo_sum:
+        pair_repo.append(repos.setdefault(repo, len(repos)))
+        pair_user.append(users.setdefault(user, len(users)))
+        pair_weight.append(a)
+    if not repos:
         return {}
-    nodes = [Node(r, graph.last_values.get(r, 0.0), REPO_RETENTION) for r in sorted(repo_sum)] + [
-        Node(u, graph.last_values.get(u, 0.0) + activity_to_init(user_sum[u]), USER_RETENTION)
-        for u in sorted(user_sum)
-    ]
-    others = len(nodes)
-    nodes.append(Node(BACKGROUND, 0.0, BACKGROUND_RETENTION))
-    edges: list[Edge] = []
-    for (repo, user), a in graph.pairs.items():
-        edges.append(Edge(repo, user, EDGE_SHARE * a / repo_sum[repo]))
-        edges.append(Edge(user, repo, EDGE_SHARE * a / user_sum[user]))
-    for node in nodes[:-1]:
-        edges.append(Edge(node.id, BACKGROUND, BACKGROUND_SHARE))
-        edges.append(Edge(BACKGROUND, node.id, 1.0 / others))
-    values = openrank(nodes, edges, tolerance=tolerance, max_iterations=max_iterations)
-    share = values.pop(BACKGROUND) / others
-    return {key: value + share for key, value in values.items()}
+    n_repos, n_users = len(repos), len(users)
+    others = n_repos + n_users
+    background = others  # node index
+    r_idx = np.asarray(pair_repo, dtype=np.int64)
+    u_idx = np.asarray(pair_user, dtype=np.int64) + n_repos
+    a_val = np.asarray(pair_weight, dtype=np.float64)
+    node_sum = np.bincount(r_idx, weights=a_val, minlength=others) + np.bincount(
+        u_idx, weights=a_val, minlength=others
+    )
+    everyone = np.arange(others, dtype=np.int64)
+    bg = np.full(others, background, dtype=np.int64)
+    src = np.concatenate([r_idx, u_idx, everyone, bg])
+    tgt = np.concatenate([u_idx, r_idx, bg, everyone])
+    weight = np.concatenate(
+        [
+            EDGE_SHARE * a_val / node_sum[r_idx],
+            EDGE_SHARE * a_val / node_sum[u_idx],
+            np.full(others, BACKGROUND_SHARE),
+            np.full(others, 1.0 / others),
+        ]
+    )
+    keys = list(repos) + list(users)
+    last = np.asarray([graph.last_values.get(k, 0.0) for k in keys] + [0.0], dtype=np.float64)
+    logistic = 1.0 / (1.0 + np.exp(0.10425 * (44.08 - node_sum[n_repos:])))
+    init = last + np.concatenate([np.zeros(n_repos), logistic, [0.0]])
+    keep = np.concatenate(
+        [np.full(n_repos, REPO_RETENTION), np.full(n_users, USER_RETENTION), [BACKGROUND_RETENTION]]
+    )
+    values = iterate(
+        src, tgt, weight, init, keep, tolerance=tolerance, max_iterations=max_iterations
+    )
+    share = values[background] / others
+    return {key: float(values[i] + share) for i, key in enumerate(keys)}
