@@ -179,6 +179,10 @@ def test_import_compute_export(server: LiveServer, tmp_path: Path) -> None:
     assert vision_rt["levels"] == {"2024-03": [0, 0, 1, 0]}
     cr = _read(out, "github", "nbu-lab", "vision", "change_request_response_time.json")
     assert cr["avg"] == {"2024-03": 1}
+    accepted = _read(out, "github", "nbu-lab", "vision", "change_request_acceptance_ratio.json")
+    assert accepted == {"2024-03": 1}
+    compass = _read(out, "github", "nbcorp", "engine", "compass_activity.json")
+    assert set(compass) == {"2024-03", "2024-04"} and 0 < compass["2024-04"] < compass["2024-03"]
     resolution = _read(out, "github", "nbcorp", "engine", "issue_resolution_duration.json")
     assert resolution["avg"] == {"2024-03": 2}
 

@@ -268,6 +268,7 @@ def _compute(
     )
     rows: list[tuple[Any, ...]] = []
     rows += _repo_metrics(con, month, base)
+    rows += _derived(rows)
     rows += _openrank(con, month, base, tolerance)
     rows += _user_metrics(con)
     for scope in ("public", "members"):
@@ -405,6 +406,48 @@ def _repo_metrics(
     rows += _durations(con, month, base)
     rows += _elephant(con)
     return rows
+
+
+WEEKS_PER_MONTH = 4.345
+
+
+def _derived(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """Per-repository ratios and the OSS Compass–style activity score, from this month only.
+
+    Compass uses 90-day windows and GitHub API fields; here each input is taken from the one
+    month: contributor_count = active developers, commit_frequency = commits per week,
+    updated_since = 0 if pushed this month else 1 (months), org_count = affiliated
+    organizations, comment_frequency = issue comments per updated issue, code_review_count =
+    review comments per change request, updated_issues_count = issues opened or closed,
+    recent_releases = releases.
+    """
+    by_repo: dict[tuple[str, str], dict[str, Any]] = {}
+    for etype, platform, ident, name, metric, value, private, _ in rows:
+        if etype == "repo":
+            entry = by_repo.setdefault((platform, ident), {"name": name, "private": private})
+            entry[metric] = value
+    out: list[tuple[Any, ...]] = []
+    for (platform, ident), m in by_repo.items():
+        head = ("repo", platform, ident, m["name"])
+        tail = (bool(m["private"]), "public")
+        closed = m.get("change_requests_closed", 0.0)
+        if closed:
+            ratio = m.get("change_requests_accepted", 0.0) / closed
+            out.append((*head, "change_request_acceptance_ratio", ratio, *tail))
+        issues = m.get("issues_new", 0.0) + m.get("issues_closed", 0.0)
+        prs = m.get("change_requests", 0.0)
+        inputs = {
+            "contributor_count": m.get("active_developers", 0.0),
+            "commit_frequency": m.get("commits", 0.0) / WEEKS_PER_MONTH,
+            "updated_since": 0.0 if m.get("pushes") else 1.0,
+            "org_count": m.get("organizations", 0.0),
+            "comment_frequency": m.get("issue_comments", 0.0) / issues if issues else 0.0,
+            "code_review_count": m.get("review_comments", 0.0) / prs if prs else 0.0,
+            "updated_issues_count": issues,
+            "recent_releases": m.get("releases", 0.0),
+        }
+        out.append((*head, "compass_activity", f.compass_score(inputs), *tail))
+    return out
 
 
 def _contributor_history(

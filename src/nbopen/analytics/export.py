@@ -42,7 +42,15 @@ ADDITIVE = {
     "new_contributors",
     "inactive_contributors",
 }
-MONTHLY_ONLY = {"bus_factor", "elephant_factor", "contributors", "pushers", "active_developers"}
+MONTHLY_ONLY = {
+    "bus_factor",
+    "elephant_factor",
+    "contributors",
+    "pushers",
+    "active_developers",
+    "change_request_acceptance_ratio",
+    "compass_activity",
+}
 FILE_NAMES = {"forks": "technical_fork"}
 DURATIONS = (
     "issue_response_time",
