@@ -66,12 +66,8 @@ def test_response_times_hand_made_log() -> None:
     assert stats.avg == pytest.approx((1.5 + 7 + 15) / 3)
     assert stats.quantiles == (1.5, 4.25, 7.0, 11.0, 15.0)
     assert stats.levels == (1, 1, 1, 0)
-    assert duration_stats([16.0, 3.0]) is not None and duration_stats([16.0, 3.0]).levels == (  # type: ignore[union-attr]
-        1,
-        0,
-        0,
-        1,
-    )
+    two = duration_stats([16.0, 3.0])
+    assert two is not None and two.levels == (1, 0, 0, 1)
 
 
 def test_compass_score_bounds() -> None:
