@@ -105,11 +105,79 @@ def generate(base: Path, size: int) -> float:
     return time.perf_counter() - started
 
 
+def write_hour_file(path: Path, lines: int) -> None:
+    """A GH Archive–shaped hour file: ``lines`` events, 2 % of them on city repositories."""
+    import gzip
+    import json
+
+    payloads = {
+        "PushEvent": {
+            "push_id": 1,
+            "size": 2,
+            "distinct_size": 2,
+            "ref": "refs/heads/main",
+            "commits": [{"sha": "a" * 40, "message": "fix", "distinct": True}] * 2,
+        },
+        "IssueCommentEvent": {
+            "action": "created",
+            "issue": {
+                "id": 5,
+                "number": 5,
+                "user": {"id": 9, "login": "x"},
+                "created_at": "2024-05-01T00:00:00Z",
+                "body": "t" * 400,
+            },
+            "comment": {"id": 7, "body": "c" * 300},
+        },
+        "WatchEvent": {"action": "started"},
+    }
+    kinds = list(payloads)
+    with gzip.open(path, "wt", encoding="utf-8") as fh:
+        for i in range(lines):
+            kind = kinds[i % 3]
+            owner = "city" if i % 50 == 0 else f"o{i % 9973}"
+            event = {
+                "id": str(40_000_000_000 + i),
+                "type": kind,
+                "actor": {
+                    "id": i % 50_000,
+                    "login": f"u{i % 50_000}",
+                    "gravatar_id": "",
+                    "url": "https://api.github.com/users/x",
+                    "avatar_url": "https://x",
+                },
+                "repo": {
+                    "id": i % 20_000,
+                    "name": f"{owner}/r{i % 20_000}",
+                    "url": "https://api.github.com/repos/x",
+                },
+                "payload": payloads[kind],
+                "public": True,
+                "created_at": f"2024-05-01T10:{(i // 60) % 60:02d}:{i % 60:02d}Z",
+            }
+            fh.write(json.dumps(event) + "\n")
+
+
 def _child(mode: str, base: str, memory_limit: str) -> None:
     """Runs inside the measured child process."""
     from nbopen.analytics import store
 
     started = time.perf_counter()
+    if mode == "import":
+        from nbopen.analytics.gharchive import CityFilter, import_file
+
+        hour = Path(base) / "2024-05-01-10.json.gz"
+        result = import_file(hour, CityFilter(frozenset({"city"}), frozenset()), base=Path(base))
+        print(result.kept, time.perf_counter() - started)
+        return
+    if mode == "parse":
+        import gzip
+        import json
+
+        with gzip.open(Path(base) / "2024-05-01-10.json.gz", "rt", encoding="utf-8") as fh:
+            count = sum(1 for line in fh if json.loads(line))
+        print(count, time.perf_counter() - started)
+        return
     if mode == "pipeline":
         from nbopen.analytics.compute import Affiliations, compute_month
 
@@ -173,6 +241,9 @@ def main() -> None:
     parser.add_argument("--workdir", default=None)
     parser.add_argument("--memory-limit", default="8GB")
     parser.add_argument("--keep", action="store_true", help="keep the generated Parquet")
+    parser.add_argument(
+        "--import-lines", type=int, default=0, help="also time importing one hour file of N lines"
+    )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "BASE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -190,6 +261,22 @@ def main() -> None:
         f"{'ratio wall':>10} {'ratio cpu':>9}"
     )
     print(header)
+    if args.import_lines:
+        folder = work / "import"
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        write_hour_file(folder / "2024-05-01-10.json.gz", args.import_lines)
+        mib = (folder / "2024-05-01-10.json.gz").stat().st_size / 2**20
+        imp_s, imp_cpu, imp_mem, kept = measure("import", folder, args.memory_limit)
+        par_s, par_cpu, par_mem, _ = measure("parse", folder, args.memory_limit)
+        print(
+            f"# GH Archive import, one hour file of {args.import_lines:,} events ({mib:.0f} MiB gz,"
+            f" {kept} kept): {imp_s:.1f} s wall, {imp_cpu:.1f} s CPU, peak {imp_mem:.0f} MiB;"
+            f" floor gzip+json.loads: {par_s:.1f} s wall, {par_cpu:.1f} s CPU, peak"
+            f" {par_mem:.0f} MiB; ratio cpu {imp_cpu / par_cpu:.2f}x",
+            flush=True,
+        )
+        shutil.rmtree(folder, ignore_errors=True)
     for text in args.sizes.split(","):
         size = _size(text)
         base = work / f"n{size}"
