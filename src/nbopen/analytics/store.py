@@ -115,6 +115,7 @@ def connect(memory_limit: str = "4GB") -> duckdb.DuckDBPyConnection:
         raise ValueError(f"bad memory limit {memory_limit!r}")
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
+    con.execute("SET enable_progress_bar = false")
     return con
 
 
