@@ -132,7 +132,7 @@ def organization(request: HttpRequest, name: str) -> HttpResponse:
     scope = "members" if member else "public"
     trend = queries.series(entity_type="org", entity_id=org.name, scope=scope)
     edges = [e for e in _edges(month) if org.name in (e["source"], e["target"])]
-    repos = [r.full_name for r in repo_services_visible(principal, org)]
+    repos = [r.full_name for r in _public_repositories(principal, org)]
     return JsonResponse(
         {
             "organization": org.name,
@@ -157,7 +157,7 @@ def organization(request: HttpRequest, name: str) -> HttpResponse:
     )
 
 
-def repo_services_visible(principal: Principal, org: Organization) -> list[Any]:
+def _public_repositories(principal: Principal, org: Organization) -> list[Any]:
     """Public repositories of the organization (private ones are only in ``members``
     aggregates and on their own pages)."""
     from nbopen.repos.models import Repository
