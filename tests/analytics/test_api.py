@@ -114,3 +114,41 @@ def test_api_respects_privacy(live: LiveServer, tmp_path: Path) -> None:
     assert rows["anacorp/widget"]["reused_by"] == {"anauni": ["dependency"]}
     assert rows["anacorp/widget"]["cost_saved_cny"] == round(expected.cost, 2)
     assert rows["anauni/app"]["reused_by"] == {}
+
+
+def _post(live: LiveServer, path: str, body: object, token: str | None) -> tuple[int, Any]:
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
+    request = urllib.request.Request(
+        live.url + path, method="POST", data=json.dumps(body).encode(), headers=headers
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
+
+
+def test_registry_api_is_for_site_admins(live: LiveServer) -> None:
+    admin = live.create_user("anaadmin", admin=True)
+    user = live.create_user("anauser")
+    live.cli("org", "create", "anareg", "--kind", "institute", "--owner", "anaadmin")
+    entry = {"platform": "github", "login": "NB-Lab", "organization": "anareg"}
+    assert _post(live, "/api/v1/analytics/registry", entry, None)[0] == 401
+    assert _post(live, "/api/v1/analytics/registry", entry, user)[0] == 403
+    assert (
+        _post(live, "/api/v1/analytics/registry", {"platform": "x", "login": "a"}, admin)[0] == 400
+    )
+    assert _post(live, "/api/v1/analytics/registry", {"login": ["a"]}, admin)[0] == 400
+    missing = {"platform": "github", "login": "a", "organization": "nope"}
+    assert _post(live, "/api/v1/analytics/registry", missing, admin)[0] == 404
+    status, created = _post(live, "/api/v1/analytics/registry", entry, admin)
+    assert status == 200 and created == entry
+    status, listed = api(live, "/api/v1/analytics/registry", admin)
+    assert status == 200 and entry in listed["entries"]
+    assert api(live, "/api/v1/analytics/registry", user)[0] == 403
+    listed_cli = [
+        json.loads(x) for x in live.cli("analytics", "registry", "list").stdout.split("\n") if x
+    ]
+    assert entry in listed_cli

@@ -7,4 +7,5 @@ urlpatterns = [
     path("orgs/<str:name>", views.organization),
     path("repos/<str:owner>/<str:name>", views.repository),
     path("value", views.value),
+    path("registry", views.registry),
 ]

@@ -8,9 +8,11 @@ repository's numbers are returned only to principals who may read that repositor
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.analytics import queries, store
@@ -225,3 +227,63 @@ def value(request: HttpRequest) -> HttpResponse:
     if monthly is not None and not 0 < monthly < 1e9:
         return api_error(400, "monthly_cost must be positive")
     return JsonResponse(city_value(monthly_cost=monthly), json_dumps_params={"ensure_ascii": False})
+
+
+@csrf_exempt
+def registry(request: HttpRequest) -> HttpResponse:
+    """The city registry: GET lists it, POST ``{platform, login, organization?}`` adds or
+    updates an entry. Site administrators only (it decides what is imported). CSRF-exempt
+    like the other token APIs; a browser session without a token is refused for POST."""
+    from nbopen.analytics import services
+    from nbopen.core.errors import DomainError, NotFound
+
+    principal = _principal(request)
+    if isinstance(principal, JsonResponse):
+        return principal
+    if not principal.is_authenticated:
+        return api_error(401, "Authentication required")
+    if not principal.is_site_admin:
+        return api_error(403, "Only site administrators manage the city registry")
+    if request.method == "GET":
+        return JsonResponse(
+            {
+                "entries": [
+                    {
+                        "platform": e.platform,
+                        "login": e.login,
+                        "organization": e.organization.name if e.organization else None,
+                    }
+                    for e in services.registry_list()
+                ]
+            }
+        )
+    if request.method != "POST":
+        return api_error(405, "Use GET or POST")
+    if principal.token is None or principal.scope == "read":
+        return api_error(403, "A write token is required")
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return api_error(400, "Request body is not valid JSON")
+    if not isinstance(data, dict) or not all(
+        isinstance(data.get(k), str) for k in ("platform", "login")
+    ):
+        return api_error(400, "platform and login (strings) are required")
+    organization = data.get("organization")
+    if organization is not None and not isinstance(organization, str):
+        return api_error(400, "organization must be a string")
+    try:
+        entry = services.registry_add(
+            platform=data["platform"], login=data["login"], organization=organization
+        )
+    except NotFound as exc:
+        return api_error(404, str(exc))
+    except DomainError as exc:
+        return api_error(400, str(exc))
+    return JsonResponse(
+        {
+            "platform": entry.platform,
+            "login": entry.login,
+            "organization": entry.organization.name if entry.organization else None,
+        }
+    )
