@@ -118,3 +118,24 @@ def test_recompute_is_idempotent(tmp_path: Path) -> None:
     compute_month("2024-06", Affiliations(), base=tmp_path)
     assert metrics(tmp_path, "2024-06") == first
     assert first[("repo", "1", "commits", "public")] == 2
+
+
+def test_quiet_months_carry_attenuated_openrank(tmp_path: Path) -> None:
+    from nbopen.analytics.compute import _write
+
+    _write(
+        store.metrics_file("2024-01", tmp_path),
+        [
+            ("repo", "github", "7", "a/b", "openrank", 10.0, False, "public"),
+            ("user", "github", "8", "carol", "openrank", 1.1, False, "public"),
+        ],
+    )
+    assert compute_month("2024-02", Affiliations(), base=tmp_path) == 2
+    feb = metrics(tmp_path, "2024-02")
+    assert feb[("repo", "7", "openrank", "public")] == pytest.approx(8.5)
+    assert feb[("user", "8", "openrank", "public")] == pytest.approx(0.935)
+    # 0.935 ≤ 1: the user drops out; the repository keeps attenuating.
+    assert compute_month("2024-03", Affiliations(), base=tmp_path) == 1
+    assert metrics(tmp_path, "2024-03") == {
+        ("repo", "7", "openrank", "public"): pytest.approx(7.225)
+    }

@@ -199,8 +199,26 @@ def compute_month(
     files = store.month_event_files(month, base)
     out = store.metrics_file(month, base)
     if not files:
-        out.unlink(missing_ok=True)
-        return 0
+        # A quiet month: only the attenuated OpenRank of last month's nodes carries over.
+        legacy = [
+            (
+                "repo" if key[0] == "r" else "user",
+                p,
+                i,
+                n,
+                "openrank",
+                v * ATTENUATION,
+                False,
+                "public",
+            )
+            for key, (v, (p, i, n)) in _last_openrank(month, base).items()
+            if v > LEGACY_MIN_OPENRANK
+        ]
+        if not legacy:
+            out.unlink(missing_ok=True)
+            return 0
+        _write(out, legacy)
+        return len(legacy)
     con = store.connect(memory_limit)
     try:
         return _compute(con, month, files, ctx, base, out, tolerance)
@@ -273,6 +291,11 @@ def _compute(
     for scope in ("public", "members"):
         rows += _org_metrics(con, scope)
     rows += _kind_and_city(con, rows)
+    _write(out, rows)
+    return len(rows)
+
+
+def _write(out: Path, rows: list[tuple[Any, ...]]) -> None:
     columns: list[Any] = list(zip(*rows, strict=True)) if rows else [() for _ in METRIC_SCHEMA]
     table = pa.table(
         {
@@ -282,7 +305,6 @@ def _compute(
         schema=METRIC_SCHEMA,
     )
     store.write_atomic(out, table)
-    return len(rows)
 
 
 def _emit(

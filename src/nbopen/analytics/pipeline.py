@@ -137,7 +137,18 @@ def compute_months(
         store.check_month(month)
     sync_platform_events(base=base)
     ctx = affiliations()
-    months = [month] if month is not None else store.event_months(base)
+    if month is not None:
+        months = [month]
+    else:
+        # Every month from the first to the last with events, gaps included, so OpenRank's
+        # month-to-month attenuation carries through quiet months.
+        seen = store.event_months(base)
+        months = []
+        if seen:
+            current = seen[0]
+            while current <= seen[-1]:
+                months.append(current)
+                current = compute.shift_month(current, 1)
     result = {}
     for m in months:
         result[m] = compute.compute_month(
