@@ -44,6 +44,10 @@ def run(args: argparse.Namespace) -> int:
             from nbopen.xet import cli as xet_cli
 
             return xet_cli.run(args)
+        if args.command == "analytics":
+            from nbopen.analytics.cli import run as analytics_run
+
+            return analytics_run(args)
         handler = {
             ("user", "create"): user_create,
             ("org", "create"): org_create,

@@ -67,6 +67,9 @@ def _parser() -> argparse.ArgumentParser:
     from nbopen.client.cli import register as register_client
 
     register_client(sub)
+    from nbopen.analytics.cli import register as register_analytics
+
+    register_analytics(sub)
     return parser
 
 

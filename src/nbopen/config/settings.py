@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "nbopen.datasets",
     "nbopen.hubapi",
     "nbopen.xet",
+    "nbopen.analytics",
     "nbopen.web",
 ]
 

@@ -1,0 +1,1 @@
+"""Ecosystem analytics: event store, OpenDigger/CHAOSS metrics, OpenRank, COCOMO value."""
