@@ -11,8 +11,8 @@ from typing import Any
 
 from nbopen.hubapi.githttp import smart, transfer
 from nbopen.hubapi.githttp.paths import GIT_SMART_RE, LFS_TRANSFER_RE
-from nbopen.hubapi.xet import cas as xet_cas
 from nbopen.hubapi.hf import commit_asgi, multipart, resolve
+from nbopen.hubapi.xet import cas as xet_cas
 
 ASGIApp = Any
 
