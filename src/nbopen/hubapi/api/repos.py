@@ -18,6 +18,7 @@ from nbopen.core.errors import AlreadyExists, DomainError, InvalidName, NotFound
 from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
 from nbopen.hubapi.errors import api_error, invalid_credentials, repo_denied
 from nbopen.hubapi.hf.initial import initial_commit
+from nbopen.hubapi.hf.upload_mode import is_hub_client
 from nbopen.orgs.models import Membership
 from nbopen.repos import services
 from nbopen.repos.models import Repository
@@ -130,7 +131,12 @@ def create(request: HttpRequest) -> HttpResponse:
         return api_error(404, str(exc))
     except DomainError as exc:
         return api_error(400, str(exc))
-    initial_commit(repo=repo, user=principal.user)  # like the Hub: main + .gitattributes
+    if is_hub_client(request.headers.get("User-Agent", "")):
+        # Hub clients expect what huggingface.co does: `main` exists at once, holding the
+        # default .gitattributes (snapshot_download right after create_repo needs a sha).
+        # Everyone else gets an empty repository, as on GitHub/Gitee, so an existing
+        # history can be pushed as it is.
+        initial_commit(repo=repo, user=principal.user)
     return JsonResponse({"url": repo_url(repo), "name": repo.full_name, "id": str(repo.pk)})
 
 

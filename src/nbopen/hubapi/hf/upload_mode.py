@@ -29,6 +29,11 @@ def stored_as_lfs(size: int, sample: bytes) -> bool:
     return size >= LFS_THRESHOLD or (size > 0 and b"\0" in sample[:512])
 
 
+def is_hub_client(user_agent: str) -> bool:
+    """Whether the request comes from ``huggingface_hub`` (any version)."""
+    return _HF_HUB.search(user_agent or "") is not None
+
+
 def client_takes_lfs(user_agent: str, opt_in: str | None) -> bool:
     """Whether this client uploads LFS-mode files through the LFS batch API (not Xet)."""
     if opt_in and opt_in.strip().lower() in {"1", "true", "yes"}:
