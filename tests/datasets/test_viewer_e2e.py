@@ -84,7 +84,7 @@ def _parquet_bytes() -> bytes:
 def datasets(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Push every kind of file once; returns tokens and the generated data."""
     token = live.create_user(OWNER)
-    other = live.create_user("outsider")
+    other = live.create_user("ds-outsider")
     base = tmp_path_factory.mktemp("ds")
     utf8 = _utf8_rows()
     gbk_rows = [
