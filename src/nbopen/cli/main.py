@@ -11,6 +11,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from nbopen.search import cli as search_cli
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nbopen", description="NBopen platform and client")
@@ -59,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     tc.add_argument("--name", default="cli")
     tc.add_argument("--scope", default="write", choices=["read", "write"])
     tc.add_argument("--expires-days", type=int, default=None)
+    search_cli.register(sub)
     return parser
 
 

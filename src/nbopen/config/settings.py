@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     "nbopen.accounts",
     "nbopen.orgs",
     "nbopen.repos",
+    "nbopen.search",
     "nbopen.hubapi",
     "nbopen.web",
 ]

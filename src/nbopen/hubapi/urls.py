@@ -13,5 +13,6 @@ urlpatterns = [
     re_path(_REPO + r"objects/batch\Z", lfs_api.batch),
     re_path(_REPO + r"objects/verify\Z", lfs_api.verify),
     re_path(_REPO + r"locks(?:/.*)?\Z", lfs_api.locks),
+    path("api/v1/", include("nbopen.hubapi.v1.search_urls")),
     path("", include("nbopen.hubapi.hf.urls")),
 ]

@@ -1,0 +1,1 @@
+"""Discovery: one search service over repositories, organizations and users."""
