@@ -182,7 +182,7 @@ def repository_doc(repo: Repository, *, readme: str | None = None) -> DocData:
         *_strings(card.get("base_model")),
         *_strings(card.get("pretty_name")),
     ]
-    meta = [t for s in meta_sources for t in (name_terms(s) if "/" not in s else terms(s))]
+    meta = name_terms(owner.name) + terms(" ".join(meta_sources[1:]))
     updated = repo.pushed_at or repo.updated_at
     return DocData(
         kind="repo",

@@ -273,7 +273,9 @@ def _page(
     with connection.cursor() as cur:
         cur.execute(query, [*score_params, *params, per_page, (page - 1) * per_page])
         rows = [(int(i), float(s)) for i, s in cur.fetchall()]
-    docs = SearchDocument.objects.in_bulk([i for i, _ in rows])
+    docs = SearchDocument.objects.defer(
+        "name_text", "meta_text", "desc_text", "body_text", "words"
+    ).in_bulk([i for i, _ in rows])
     hits = []
     for doc_id, score in rows:
         doc = docs.get(doc_id)
@@ -314,11 +316,17 @@ def _facets(text: backends.Match | None, where: _Where) -> dict[str, list[dict[s
     with connection.cursor() as cur:
         for without, fields in plan:
             sql, params = _from_where(text, where, without=without)
+            # Drive from the matching documents to their facet rows (index on document, field),
+            # never from all facet rows; SQLite's CROSS JOIN pins that join order.
+            join = "CROSS JOIN" if backends.vendor() == "sqlite" else "JOIN"
+            field_sql, field_params = "", []
+            if len(fields) < len(FACET_FIELDS):
+                field_sql, field_params = f"WHERE f.field IN ({_in(fields)}) ", list(fields)
             cur.execute(
-                "SELECT f.field, f.value, COUNT(*) FROM search_facet f "  # noqa: S608
-                f"WHERE f.field IN ({_in(fields)}) AND f.document_id IN (SELECT d.id {sql}) "
+                f"SELECT f.field, f.value, COUNT(*) FROM (SELECT d.id {sql}) m "  # noqa: S608
+                f"{join} search_facet f ON f.document_id = m.id {field_sql}"
                 "GROUP BY f.field, f.value",
-                [*fields, *params],
+                [*params, *field_params],
             )
             for name, value, n in cur.fetchall():
                 counts[name].append((value, int(n)))
