@@ -213,16 +213,13 @@ def search(
     if groups:
         groups, corrected = _expand(groups)
     result = SearchResult(total=0, hits=[], page=page, per_page=per_page, corrected=corrected)
-    modes = [False, True] if len(groups) > 1 else [False]
-    for any_group in modes if groups else [False]:
-        text = backends.match(groups, any_group=any_group) if groups else None
-        total = _count(text, where)
-        if total or any_group or not groups:
-            result.total = total
-            result.matched = "any" if any_group else "all"
-            break
-    if result.total:
-        result.hits = _page(text, where, sort, page, per_page)
+    text = backends.match(groups) if groups else None
+    result.hits, result.total = _page(text, where, sort, page, per_page)
+    if result.total == 0 and len(groups) > 1:
+        # Nothing has every term: fall back to documents with any of them, best first.
+        text = backends.match(groups, any_group=True)
+        result.hits, result.total = _page(text, where, sort, page, per_page)
+        result.matched = "any"
     if with_facets:
         result.facets = _facets(text, where)
     return result
@@ -249,30 +246,38 @@ def _count(text: backends.Match | None, where: _Where) -> int:
 
 def _page(
     text: backends.Match | None, where: _Where, sort: str, page: int, per_page: int
-) -> list[Hit]:
+) -> tuple[list[Hit], int]:
+    """One page of hits and the total, in one pass over the matches (a window count)."""
     from django.db import connection
 
     sql, params = _from_where(text, where)
+    rel_sql = text.relevance_sql if text is not None else "0.0"
+    rel_params = text.params if text is not None and "%s" in rel_sql else []
     if text is None:
-        score_sql, score_params = "d.static_rank", []
+        score_sql = "m.sr"
     else:
         k = backends.relevance_scale()
-        rel = text.relevance_sql
-        score_sql = f"({rel} / ({rel} + {k})) * (0.8 + 0.2 * d.static_rank)"
-        score_params = [*text.params, *text.params] if "%s" in rel else []
+        score_sql = f"(m.rel / (m.rel + {k})) * (0.8 + 0.2 * m.sr)"
     order = {
         "relevance": "score DESC",
-        "trending": "d.trending DESC, score DESC",
-        "downloads": "d.downloads DESC, score DESC",
-        "likes": "d.likes DESC, score DESC",
-        "updated": "(d.updated_at IS NULL), d.updated_at DESC, score DESC",
+        "trending": "m.trending DESC, score DESC",
+        "downloads": "m.downloads DESC, score DESC",
+        "likes": "m.likes DESC, score DESC",
+        "updated": "(m.updated_at IS NULL), m.updated_at DESC, score DESC",
     }[sort]
+    inner = (
+        f"SELECT d.id AS id, {rel_sql} AS rel, d.static_rank AS sr, d.trending AS trending,"
+        f" d.likes AS likes, d.downloads AS downloads, d.updated_at AS updated_at {sql}"
+    )
     query = (
-        f"SELECT d.id, {score_sql} AS score {sql} ORDER BY {order}, d.id DESC LIMIT %s OFFSET %s"
+        f"SELECT m.id, {score_sql} AS score, COUNT(*) OVER () FROM ({inner}) m "  # noqa: S608
+        f"ORDER BY {order}, m.id DESC LIMIT %s OFFSET %s"
     )
     with connection.cursor() as cur:
-        cur.execute(query, [*score_params, *params, per_page, (page - 1) * per_page])
-        rows = [(int(i), float(s)) for i, s in cur.fetchall()]
+        cur.execute(query, [*rel_params, *params, per_page, (page - 1) * per_page])
+        fetched = cur.fetchall()
+    rows = [(int(i), float(s)) for i, s, _ in fetched]
+    total = int(fetched[0][2]) if fetched else (_count(text, where) if page > 1 else 0)
     docs = SearchDocument.objects.defer(
         "name_text", "meta_text", "desc_text", "body_text", "words"
     ).in_bulk([i for i, _ in rows])
@@ -296,7 +301,7 @@ def _page(
                 extra=doc.extra if isinstance(doc.extra, dict) else {},
             )
         )
-    return hits
+    return hits, total
 
 
 def _facets(text: backends.Match | None, where: _Where) -> dict[str, list[dict[str, Any]]]:
