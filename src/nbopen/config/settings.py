@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "nbopen.orgs",
     "nbopen.repos",
     "nbopen.search",
+    "nbopen.collab",
     "nbopen.hubapi",
     "nbopen.web",
 ]

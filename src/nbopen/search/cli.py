@@ -19,6 +19,7 @@ def register(sub: Any) -> None:
     )
     search.add_parser("reindex", help="rebuild the whole search index from the database")
     search.add_parser("update", help="apply events not yet in the index")
+    search.add_parser("trending", help="recompute trending scores from the event log")
     q = search.add_parser("query", help="run a query as anonymous; prints JSON")
     q.add_argument("q")
     q.add_argument("--type", action="append", default=[])
@@ -45,6 +46,11 @@ def run(args: argparse.Namespace) -> int:
     if args.verb == "update":
         n = indexer.index_pending()
         print(f"applied {n} events", file=sys.stderr)
+        return 0
+    if args.verb == "trending":
+        from nbopen.search import trending
+
+        print(f"{trending.refresh()} repositories trending", file=sys.stderr)
         return 0
     from nbopen.access.policy import Principal
     from nbopen.search.services import search

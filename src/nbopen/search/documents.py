@@ -196,6 +196,7 @@ def repository_doc(repo: Repository, *, readme: str | None = None) -> DocData:
         words=surface_words(" ".join([repo.name, repo.description, *meta_sources, body])),
         updated_at=updated,
         extra={
+            "repository_id": repo.pk,
             "name": repo.name,
             "owner": owner.name,
             "tags": sorted(set(tags))[:20],

@@ -13,13 +13,15 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.db import connection, transaction
-from django.db.models import F, Max
+from django.db.models import Count, F, Max
 
 from nbopen.accounts.models import User
+from nbopen.collab.models import Like
 from nbopen.core.models import Event
 from nbopen.orgs.models import Organization
 from nbopen.repos.models import Repository
 from nbopen.search import backends, spelling
+from nbopen.search import trending as trending_job
 from nbopen.search.documents import (
     DocData,
     organization_doc,
@@ -86,6 +88,8 @@ def write_document(data: DocData, object_id: int) -> SearchDocument:
     doc.words = " ".join(sorted(data.words))
     doc.updated_at = data.updated_at
     doc.extra = data.extra
+    if data.kind == "repo":
+        doc.likes = data.likes
     doc.static_rank = static_rank(
         likes=doc.likes, downloads=doc.downloads, updated_at=data.updated_at
     )
@@ -116,7 +120,9 @@ def index_repository(repo_id: int) -> None:
     if repo is None:
         remove_document("repo", repo_id)
     else:
-        write_document(repository_doc(repo), repo_id)
+        data = repository_doc(repo)
+        data.likes = Like.objects.filter(repository_id=repo_id).count()
+        write_document(data, repo_id)
 
 
 def index_organization(org_id: int) -> None:
@@ -217,6 +223,7 @@ def _bulk(
     docs = []
     for object_id, data in items:
         likes, downloads, trending = signals.get((data.kind, object_id), (0, 0, 0.0))
+        likes = data.likes if data.kind == "repo" else likes
         docs.append(
             SearchDocument(
                 kind=data.kind,
@@ -258,6 +265,11 @@ def _bulk(
         df.update(_all_terms([*data.fields, data.words]))
 
 
+def _with_likes(data: DocData, likes: dict[int, int]) -> DocData:
+    data.likes = likes.get(data.extra.get("repository_id", 0), 0)
+    return data
+
+
 def reindex_all(
     *, progress: Callable[[int], None] | None = None, batch: int = 1000
 ) -> dict[str, Any]:
@@ -281,9 +293,17 @@ def reindex_all(
         backends.clear()
         df: Counter[str] = Counter()
         count = 0
+        like_counts = dict(
+            Like.objects.values("repository_id")
+            .annotate(n=Count("pk"))
+            .values_list("repository_id", "n")
+        )
         repos = Repository.objects.select_related("owner__organization").order_by("pk")
         sources: list[tuple[Iterable[Any], Callable[[Any], DocData]]] = [
-            (repos.iterator(chunk_size=batch), repository_doc),
+            (
+                repos.iterator(chunk_size=batch),
+                lambda r: _with_likes(repository_doc(r), like_counts),
+            ),
             (Organization.objects.order_by("pk").iterator(chunk_size=batch), organization_doc),
             (
                 User.objects.filter(is_active=True).order_by("pk").iterator(chunk_size=batch),
@@ -314,4 +334,5 @@ def reindex_all(
             cur.execute("ANALYZE search_document")
             cur.execute("ANALYZE search_facet")
     spelling.invalidate()
+    trending_job.refresh()
     return {"documents": count, "terms": len(df), "last_event_id": last_event}

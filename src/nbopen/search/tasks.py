@@ -28,12 +28,13 @@ def refresh(
     organization_id: int | None,
     actor_id: int | None,
 ) -> None:
-    from nbopen.search import indexer
+    from nbopen.search import indexer, trending
 
     if event_id <= indexer.cursor():
         # The catch-up already moved past this id while our transaction was still open.
         indexer.apply_event(kind, repository_id, organization_id, actor_id)
     indexer.index_pending()
+    trending.maybe_refresh()
 
 
 def _on_event(sender: type[Event], instance: Event, created: bool, **kwargs: Any) -> None:
