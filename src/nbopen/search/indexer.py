@@ -195,16 +195,17 @@ def index_pending(batch: int = 500) -> int:
 def signals_update(
     *,
     repository_id: int,
-    likes: int | None = None,
     downloads: int | None = None,
     trending: float | None = None,
 ) -> None:
-    """Set a repository's popularity signals (for likes, download counters, trending jobs)."""
+    """Set a repository's download count or trending score (for analytics jobs).
+
+    Likes are not set here: they are counted from ``collab.Like`` whenever the repository is
+    indexed (a like is a ``repo.like`` event), so they survive rebuilds by construction.
+    """
     doc = _find("repo", repository_id)
     if doc is None:
         return
-    if likes is not None:
-        doc.likes = max(0, likes)
     if downloads is not None:
         doc.downloads = max(0, downloads)
     if trending is not None:
