@@ -127,12 +127,13 @@ def _privacy(principal: Principal) -> tuple[str, list[Any]]:
 def _expand(groups: list[Group]) -> tuple[list[Group], str | None]:
     """Add spelling corrections; drop unknown Chinese words that other terms already cover."""
     vocab = spelling.vocabulary()
+    present = spelling.known([t for g in groups for t, p in g.alternatives if not p])
     out: list[Group] = []
     corrected_words: list[str] = []
     changed = False
     for group in groups:
         word = group.alternatives[0][0]
-        known = any(t in vocab for t, p in group.alternatives if not p)
+        known = any(t in present for t, p in group.alternatives if not p)
         if not known and is_cjk(word) and len(word) > 2:
             others = "".join(g.alternatives[0][0] for g in groups if g is not group)
             if all(ch in others for ch in word):
@@ -140,7 +141,7 @@ def _expand(groups: list[Group]) -> tuple[list[Group], str | None]:
         fix = None
         surface = group.surface or word
         typing = any(p for _, p in group.alternatives)
-        if not known and not is_cjk(word) and not (typing and vocab.has_prefix(surface)):
+        if not known and not is_cjk(word) and not (typing and spelling.has_prefix(surface)):
             fix = spelling.correct(surface, vocab)
         if fix is not None:
             group.add(stem(fix))

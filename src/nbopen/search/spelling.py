@@ -9,7 +9,6 @@ The dictionary is the ``SearchTerm`` table, cached per process for a short while
 
 from __future__ import annotations
 
-import bisect
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,22 +17,17 @@ from nbopen.search.models import SearchTerm
 
 CACHE_SECONDS = 30.0
 MIN_LENGTH = 4  # shorter words have too many one-edit neighbours to guess from
+MAX_SPELLING_TERMS = 100_000
 
 
 @dataclass
 class Vocabulary:
     df: dict[str, int] = field(default_factory=dict)
     deletes: dict[str, list[str]] = field(default_factory=dict)
-    sorted_terms: list[str] = field(default_factory=list)
     loaded_at: float = 0.0
 
     def __contains__(self, term: str) -> bool:
         return term in self.df
-
-    def has_prefix(self, prefix: str) -> bool:
-        """Whether some indexed term starts with ``prefix`` (a word still being typed)."""
-        i = bisect.bisect_left(self.sorted_terms, prefix)
-        return i < len(self.sorted_terms) and self.sorted_terms[i].startswith(prefix)
 
 
 def _keys(term: str) -> set[str]:
@@ -49,14 +43,33 @@ def _query_keys(term: str) -> set[str]:
 
 
 def _build() -> Vocabulary:
+    """The most frequent Latin words (bounded, so memory stays flat on a large index)."""
     vocab = Vocabulary(loaded_at=time.monotonic())
-    for term, df in SearchTerm.objects.filter(df__gt=0).values_list("term", "df").iterator():
+    rows = (
+        SearchTerm.objects.filter(df__gt=0, term__regex=r"^[a-z]+$")
+        .order_by("-df")
+        .values_list("term", "df")[:MAX_SPELLING_TERMS]
+    )
+    for term, df in rows:
         vocab.df[term] = df
-        if term.isascii() and term.isalpha() and len(term) >= MIN_LENGTH - 1:
+        if len(term) >= MIN_LENGTH - 1:
             for key in _keys(term):
                 vocab.deletes.setdefault(key, []).append(term)
-    vocab.sorted_terms = sorted(vocab.df)
     return vocab
+
+
+def known(terms: list[str]) -> set[str]:
+    """Which of ``terms`` occur in the index (asked of the database: always current)."""
+    if not terms:
+        return set()
+    return set(SearchTerm.objects.filter(term__in=terms, df__gt=0).values_list("term", flat=True))
+
+
+def has_prefix(prefix: str) -> bool:
+    """Whether some indexed term starts with ``prefix`` (a word still being typed)."""
+    # A key range, not LIKE: SQLite's LIKE is case-insensitive and cannot use the index.
+    upper = prefix + "\U0010ffff"
+    return SearchTerm.objects.filter(term__gte=prefix, term__lt=upper, df__gt=0).exists()
 
 
 _lock = threading.Lock()
