@@ -61,6 +61,7 @@ def test_readme_body_and_front_matter_are_indexed(django_capture_on_commit_callb
     hit = as_user(None, q="wavelet", filters={"hardware": ["ascend"], "language": ["zh"]})
     assert hit.total == 1
     assert as_user(None, q="wavelet", filters={"hardware": ["cuda"]}).total == 0
+    assert as_user(None, filters={"tag": ["domain:port"], "owner": ["IX3"]}).total == 1
 
 
 def test_orgs_and_users_are_found_and_filtered_by_type(

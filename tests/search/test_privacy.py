@@ -86,6 +86,7 @@ def test_results_totals_and_facets(
     hardware = facet(result, "hardware")
     assert ("ascend" in hardware) == ("pa/sec-a" in expected)
     assert ("kunlunxin" in hardware) == ("pb/sec-b" in expected)
+    assert ("kunlunxin" in facet(result, "tag")) == ("pb/sec-b" in expected)
     assert ("cambricon" in hardware) == ("porg/sec-org" in expected)
     assert ("secretlib" in facet(result, "library")) == ("porg/sec-org" in expected)
     assert ("secret-task-a" in facet(result, "task")) == ("pa/sec-a" in expected)

@@ -57,6 +57,7 @@ FACET_FIELDS = (
     "library",
     "org_kind",
     "owner",
+    "tag",
 )
 
 
@@ -169,6 +170,7 @@ def repository_doc(repo: Repository, *, readme: str | None = None) -> DocData:
         ("library", libraries),
         ("hardware", hardware),
         ("domain", domains),
+        ("tag", tags),
     ):
         facets.update((name, v) for v in _lower_set(values))
     meta_sources = [
