@@ -35,6 +35,10 @@ def run(args: argparse.Namespace) -> int:
     try:
         if args.command == "serve":
             return serve(args)
+        if args.command == "search":
+            from nbopen.search import cli as search_cli
+
+            return search_cli.run(args)
         if args.command == "migrate":
             migrate(verbosity=1)
             return 0

@@ -11,6 +11,8 @@ import os
 import sys
 from collections.abc import Sequence
 
+from nbopen.search import cli as search_cli
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nbopen", description="NBopen platform and client")
@@ -70,6 +72,7 @@ def _parser() -> argparse.ArgumentParser:
     from nbopen.analytics.cli import register as register_analytics
 
     register_analytics(sub)
+    search_cli.register(sub)
     return parser
 
 

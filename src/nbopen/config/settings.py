@@ -28,6 +28,8 @@ INSTALLED_APPS = [
     "nbopen.orgs",
     "nbopen.repos",
     "nbopen.datasets",
+    "nbopen.search",
+    "nbopen.collab",
     "nbopen.hubapi",
     "nbopen.xet",
     "nbopen.analytics",

@@ -32,13 +32,16 @@ def _pool() -> ThreadPoolExecutor:
         return _executor
 
 
-def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+def _run(
+    fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any], *, inline: bool = False
+) -> None:
     try:
         fn(*args, **kwargs)
     except Exception:
         log.exception("background task %s failed", getattr(fn, "__qualname__", fn))
     finally:
-        close_old_connections()
+        if not inline:  # inline (sync) tasks share the caller's connection: leave it open
+            close_old_connections()
 
 
 def defer(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
@@ -46,7 +49,7 @@ def defer(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
 
     def submit() -> None:
         if CONFIG.task_backend == "sync":
-            _run(fn, args, kwargs)
+            _run(fn, args, kwargs, inline=True)
             return
         future = _pool().submit(_run, fn, args, kwargs)
         _pending.add(future)

@@ -15,5 +15,6 @@ urlpatterns = [
     re_path(_REPO + r"locks(?:/.*)?\Z", lfs_api.locks),
     path("", include("nbopen.hubapi.viewer.urls")),
     path("api/v1/analytics/", include("nbopen.hubapi.v1.analytics.urls")),
+    path("api/v1/", include("nbopen.hubapi.v1.search_urls")),
     path("", include("nbopen.hubapi.hf.urls")),
 ]

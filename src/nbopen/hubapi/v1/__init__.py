@@ -1,1 +1,1 @@
-"""NBopen's own JSON API (``/api/v1/…``), beside the Hub-compatible one."""
+"""NBopen's own versioned JSON API (``/api/v1/…``), beside the Hub-compatible one."""

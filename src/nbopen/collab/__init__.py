@@ -1,0 +1,1 @@
+"""Collaboration signals: likes (stars) on repositories."""

@@ -1,0 +1,65 @@
+"""``GET /api/v1/search``: the search service over HTTP.
+
+Parameters: ``q``; ``type`` (model, dataset, code, org, user); facet filters ``domain``,
+``task``, ``license`` (or ``licence``), ``language``, ``hardware``, ``library``,
+``org_kind``, ``owner`` — each repeatable or comma-separated (values of one filter are
+alternatives, different filters must all hold); ``sort`` (relevance, trending, downloads,
+likes, updated); ``page``, ``per_page``; ``facets=0`` to skip facet counts.
+Credentials are optional; what a caller sees is decided by the permission policy.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.http import require_GET
+
+from nbopen.core.errors import InvalidInput
+from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
+from nbopen.hubapi.errors import api_error, invalid_credentials
+from nbopen.search.services import FILTER_FIELDS, search
+
+ALIASES = {"licence": "license", "organization_kind": "org_kind", "author": "owner"}
+
+
+def _values(request: HttpRequest, name: str) -> list[str]:
+    return [v for raw in request.GET.getlist(name) for v in raw.split(",") if v.strip()]
+
+
+def _int(request: HttpRequest, name: str, default: int) -> int:
+    raw = request.GET.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput(f"{name} must be an integer") from None
+
+
+@require_GET
+def search_view(request: HttpRequest) -> HttpResponse:
+    try:
+        principal = principal_from_request(request)
+    except InvalidCredentials:
+        return invalid_credentials()
+    filters: dict[str, list[str]] = {}
+    for name in [*FILTER_FIELDS, *ALIASES]:
+        values = _values(request, name)
+        if values:
+            filters.setdefault(ALIASES.get(name, name), []).extend(values)
+    try:
+        result = search(
+            principal=principal,
+            q=request.GET.get("q", ""),
+            types=_values(request, "type"),
+            filters=filters,
+            sort=request.GET.get("sort") or "relevance",
+            page=_int(request, "page", 1),
+            per_page=_int(request, "per_page", _int(request, "limit", 20)),
+            with_facets=request.GET.get("facets", "1") not in {"0", "false", "no"},
+        )
+    except InvalidInput as exc:
+        return api_error(400, str(exc), "BadRequest")
+    response = JsonResponse(result.as_json(), json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "private, no-store"
+    response["Vary"] = "Authorization, Cookie"
+    return response

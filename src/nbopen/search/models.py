@@ -1,0 +1,111 @@
+"""The search index: one row per findable thing, its facet values, and the term vocabulary.
+
+The full-text structure itself is backend-specific and created by migration 0002: an FTS5
+table ``search_fts`` on SQLite, a ``tsv tsvector`` column with a GIN index on PostgreSQL.
+Everything else is portable and lives here.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class SearchDocument(models.Model):
+    """A repository, organization or user as the search service sees it.
+
+    The ``*_text`` columns hold analysed terms (space-separated, see ``analysis``): what the
+    full-text index was built from, kept so a vocabulary diff and a rebuild need no source.
+    Privacy is *not* stored here: queries join the live repository through the policy.
+    """
+
+    class Kind(models.TextChoices):
+        REPO = "repo"
+        ORG = "org"
+        USER = "user"
+
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    doc_type = models.CharField(max_length=8, db_index=True)  # model/dataset/code/org/user
+    # Plain ids, not foreign keys (as in the event log): a deleted repository's document must
+    # outlive the row until the indexer has also removed its terms from the full-text index.
+    # Queries check the live repository through the policy, so a stale row is never shown.
+    repository_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    organization_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    user_id = models.BigIntegerField(null=True, blank=True, unique=True)
+    key = models.CharField(max_length=200)  # "owner/name" for repositories, else the name
+    title = models.CharField(max_length=256)
+    description = models.TextField(blank=True)
+    owner_name = models.CharField(max_length=96, blank=True)
+    name_text = models.TextField(blank=True)
+    meta_text = models.TextField(blank=True)
+    desc_text = models.TextField(blank=True)
+    body_text = models.TextField(blank=True)
+    words = models.TextField(blank=True)  # unstemmed Latin words, for the spelling dictionary
+    likes = models.BigIntegerField(default=0)
+    downloads = models.BigIntegerField(default=0)
+    trending = models.FloatField(default=0.0)
+    static_rank = models.FloatField(default=0.0)
+    updated_at = models.DateTimeField(null=True, blank=True)
+    extra = models.JSONField(default=dict, blank=True)
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "search_document"
+        indexes = [
+            models.Index(fields=["trending"], name="search_doc_trending"),
+            models.Index(fields=["likes"], name="search_doc_likes"),
+            models.Index(fields=["downloads"], name="search_doc_downloads"),
+            models.Index(fields=["updated_at"], name="search_doc_updated"),
+            models.Index(fields=["static_rank"], name="search_doc_static"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.doc_type}:{self.key}"
+
+
+class SearchFacet(models.Model):
+    """One facet value of one document (a document has many: languages, hardware, tags …)."""
+
+    # The composite index below leads with the document, so no separate one for the FK.
+    document = models.ForeignKey(
+        SearchDocument, on_delete=models.CASCADE, related_name="facets", db_index=False
+    )
+    field = models.CharField(max_length=16)
+    value = models.CharField(max_length=128)
+
+    class Meta:
+        db_table = "search_facet"
+        indexes = [
+            models.Index(fields=["field", "value", "document"], name="search_facet_fv"),
+            # Covering for facet counts: from a matching document straight to its values.
+            models.Index(fields=["document", "field", "value"], name="search_facet_dfv"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.field}={self.value}"
+
+
+class SearchTerm(models.Model):
+    """Every indexed term and how many documents contain it: the spelling dictionary."""
+
+    term = models.CharField(max_length=64, primary_key=True)
+    df = models.IntegerField(default=0)
+
+    class Meta:
+        db_table = "search_term"
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class IndexState(models.Model):
+    """How far into the event log the index is: the id of the last event applied."""
+
+    name = models.CharField(max_length=32, primary_key=True)
+    last_event_id = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "search_state"
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.last_event_id}"
