@@ -102,19 +102,3 @@ class RepositoryDownloadDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository_id}@{self.day}: {self.count}"
-
-
-class RepositoryLike(models.Model):
-    """A user's like of a repository (at most one per user)."""
-
-    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="likes")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["repository", "user"], name="repo_like_unique")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.user_id} likes {self.repository_id}"

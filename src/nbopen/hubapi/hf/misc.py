@@ -8,11 +8,12 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.policy import Level, visible_repositories
+from nbopen.collab.models import Like
+from nbopen.collab.services import like_set
+from nbopen.core.errors import NotFound, PermissionDenied
 from nbopen.hubapi.errors import api_error
 from nbopen.repos import cards
-from nbopen.repos.models import RepositoryLike
 
-from . import stats
 from .common import iso, load_repo, principal_or_error
 
 
@@ -65,10 +66,12 @@ def like(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpR
     ctx = load_repo(request, type_plural, owner, name)
     if isinstance(ctx, JsonResponse):
         return ctx
-    if request.method == "POST":
-        stats.like(user=principal.user, repo=ctx.repo)
-    else:
-        stats.unlike(user=principal.user, repo=ctx.repo)
+    try:
+        like_set(actor=principal, repo=ctx.repo, liked=request.method == "POST")
+    except PermissionDenied as exc:
+        return api_error(403, str(exc))
+    except NotFound as exc:
+        return api_error(404, str(exc), "RepoNotFound")
     return JsonResponse({})
 
 
@@ -79,7 +82,7 @@ def user_likes(request: HttpRequest, username: str) -> HttpResponse:
         return principal
     visible = visible_repositories(principal)
     liked = (
-        RepositoryLike.objects.filter(user__username__iexact=username, repository__in=visible)
+        Like.objects.filter(user__username__iexact=username, repository__in=visible)
         .select_related("repository__owner")
         .order_by("-created_at")[:1000]
     )

@@ -1,4 +1,4 @@
-"""Download counts and likes (service functions; views stay thin).
+"""Download counts and like counts for the Hub API (likes themselves live in ``collab``).
 
 Counting follows the Hub: a download is a GET (never a HEAD) of the file that marks "this
 repository was fetched" (``config.json`` for models, or a weights file when there is no
@@ -17,8 +17,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
-from nbopen.accounts.models import User
-from nbopen.repos.models import Repository, RepositoryDownloadDay, RepositoryLike
+from nbopen.collab.models import Like
+from nbopen.repos.models import Repository, RepositoryDownloadDay
 
 WINDOW_DAYS = 30
 DEDUP_SECONDS = 300
@@ -79,20 +79,8 @@ def downloads(repo_ids: Iterable[int]) -> dict[int, int]:
 
 def likes(repo_ids: Iterable[int]) -> dict[int, int]:
     rows = (
-        RepositoryLike.objects.filter(repository_id__in=list(repo_ids))
+        Like.objects.filter(repository_id__in=list(repo_ids))
         .values("repository_id")
         .annotate(total=Count("id"))
     )
     return {row["repository_id"]: int(row["total"]) for row in rows}
-
-
-def like(*, user: User, repo: Repository) -> None:
-    try:
-        with transaction.atomic():
-            RepositoryLike.objects.get_or_create(user=user, repository=repo)
-    except IntegrityError:
-        pass
-
-
-def unlike(*, user: User, repo: Repository) -> None:
-    RepositoryLike.objects.filter(user=user, repository=repo).delete()
