@@ -24,7 +24,7 @@ from nbopen.config.env import CONFIG
 from nbopen.core import signing
 from nbopen.core.storage import get_storage
 from nbopen.hubapi.githttp.paths import LFS_TRANSFER_RE
-from nbopen.hubapi.ranges import RangeNotSatisfiable, parse_range
+from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
 
@@ -162,35 +162,18 @@ async def send_object(
     extra: list[tuple[bytes, bytes]],
 ) -> None:
     """Stream one stored object, honouring a single HTTP Range (206/416)."""
-    try:
-        byte_range = parse_range(_header(scope, b"range"), size)
-    except RangeNotSatisfiable:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 416,
-                "headers": [
-                    (b"content-range", f"bytes */{size}".encode()),
-                    (b"content-length", b"0"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": b""})
+    span = await start_ranged_response(
+        send, range_header=_header(scope, b"range"), size=size, headers=extra
+    )
+    if span is None:
         return
-    start, end = byte_range if byte_range else (0, size - 1)
-    length = max(0, end - start + 1)
-    headers = [*extra, (b"accept-ranges", b"bytes"), (b"content-length", str(length).encode())]
-    status = 200
-    if byte_range:
-        status = 206
-        headers.append((b"content-range", f"bytes {start}-{end}/{size}".encode()))
+    start, length = span.start, span.length
     local = storage.local_path(oid)
     extensions = scope.get("extensions") or {}
-    await send({"type": "http.response.start", "status": status, "headers": headers})
     if head or length == 0:
         await send({"type": "http.response.body", "body": b""})
         return
-    if local is not None and byte_range is None and "http.response.pathsend" in extensions:
+    if local is not None and not span.partial and "http.response.pathsend" in extensions:
         # The server (granian) streams the file itself, at sendfile speed.
         await send({"type": "http.response.pathsend", "path": str(local)})
         return

@@ -28,7 +28,7 @@ from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.core.storage import get_storage
 from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
 from nbopen.hubapi.githttp.transfer import send_object
-from nbopen.hubapi.ranges import RangeNotSatisfiable, parse_range
+from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -201,30 +201,12 @@ async def _send_blob(
     scope: dict[str, Any], send: Any, result: Plan, headers: Headers, *, head: bool
 ) -> None:
     """Stream a regular (non-LFS) file from git, honouring one Range."""
-    size = result.size
-    try:
-        byte_range = parse_range(_header(scope, b"range"), size)
-    except RangeNotSatisfiable:
-        await send(
-            {
-                "type": "http.response.start",
-                "status": 416,
-                "headers": [
-                    *headers,
-                    (b"content-range", f"bytes */{size}".encode()),
-                    (b"content-length", b"0"),
-                ],
-            }
-        )
-        await send({"type": "http.response.body", "body": b""})
+    span = await start_ranged_response(
+        send, range_header=_header(scope, b"range"), size=result.size, headers=headers
+    )
+    if span is None:
         return
-    start, end = byte_range if byte_range else (0, size - 1)
-    length = max(0, end - start + 1)
-    status = 206 if byte_range else 200
-    headers = [*headers, (b"accept-ranges", b"bytes"), (b"content-length", str(length).encode())]
-    if byte_range:
-        headers.append((b"content-range", f"bytes {start}-{end}/{size}".encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
+    start, length = span.start, span.length
     if head or length == 0:
         await send({"type": "http.response.body", "body": b""})
         return

@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from asgiref.sync import sync_to_async
 
-from nbopen.hubapi.ranges import RangeNotSatisfiable, parse_range
+from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.xet import services, shardfmt, xorbfmt
 from nbopen.xet.services import CasError
 
@@ -180,27 +180,18 @@ async def _send_file(
 ) -> None:
     xet_file = await _run(services.file_for, grant=grant, file_hash=file_hash)
     size = xet_file.size
-    try:
-        byte_range = parse_range(_header(scope, b"range"), size)
-    except RangeNotSatisfiable:
-        await _respond(send, 416, b"", extra=[(b"content-range", f"bytes */{size}".encode())])
-        return
-    start, end = byte_range if byte_range else (0, size - 1)
-    headers = [
-        (b"content-type", b"application/octet-stream"),
-        (b"accept-ranges", b"bytes"),
-        (b"content-length", str(max(0, end - start + 1)).encode()),
-    ]
+    headers = [(b"content-type", b"application/octet-stream")]
     if xet_file.sha256:
         headers.append((b"etag", f'"{xet_file.sha256}"'.encode()))
-    status = 200
-    if byte_range:
-        status = 206
-        headers.append((b"content-range", f"bytes {start}-{end}/{size}".encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    if head or size == 0:
+    span = await start_ranged_response(
+        send, range_header=_header(scope, b"range"), size=size, headers=headers
+    )
+    if span is None:
+        return
+    if head or span.length == 0:
         await send({"type": "http.response.body", "body": b""})
         return
+    byte_range = (span.start, span.start + span.length - 1) if span.partial else None
     pieces = services.iter_file_bytes(xet_file=xet_file, byte_range=byte_range)
     sentinel = object()
     while True:
