@@ -91,22 +91,27 @@ def test_core_scenario_with_xet_disabled_inline(hub: Hub, tmp_path: Path) -> Non
     assert result["client"] == "2.4.0"
 
 
-@pytest.fixture(scope="session")
-def old_client_python() -> str:
-    """A venv holding huggingface_hub 0.36.2, built once and kept under the test cache."""
-    env_dir = CACHE / "hf-0.36.2"
+def client_python(requirement: str) -> str:
+    """A venv holding ``requirement`` (``huggingface_hub==X``), built once under the test cache."""
+    env_dir = CACHE / ("hf-" + requirement.split("==")[1])
     python = env_dir / "bin" / "python"
     marker = env_dir / ".installed"
     if not marker.exists():
         venv.create(env_dir, with_pip=True, clear=True)
         subprocess.run(
-            [str(python), "-m", "pip", "install", "-q", OLD_CLIENT],
+            [str(python), "-m", "pip", "install", "-q", requirement],
             check=True,
             capture_output=True,
             timeout=600,
         )
-        marker.write_text(OLD_CLIENT)
+        marker.write_text(requirement)
     return str(python)
+
+
+@pytest.fixture(scope="session")
+def old_client_python() -> str:
+    """A venv holding huggingface_hub 0.36.2, built once and kept under the test cache."""
+    return client_python(OLD_CLIENT)
 
 
 @pytest.mark.slow
