@@ -30,11 +30,22 @@ def migrate(verbosity: int = 0) -> None:
 
 def run(args: argparse.Namespace) -> int:
     setup_django()
+    if args.command == "serve":
+        return serve(args)
+    from nbopen.core import tasks
+
+    try:
+        return _run_command(args)
+    finally:
+        # Work a command deferred (dataset conversion, search indexing) must finish before
+        # the process exits, or it dies half-done at interpreter shutdown.
+        tasks.wait_idle(timeout=900)
+
+
+def _run_command(args: argparse.Namespace) -> int:
     from nbopen.core.errors import DomainError
 
     try:
-        if args.command == "serve":
-            return serve(args)
         if args.command == "search":
             from nbopen.search import cli as search_cli
 
@@ -134,6 +145,11 @@ def serve(args: argparse.Namespace) -> int:
         from nbopen.demo.loader import load_demo
 
         load_demo()
+        # Finish the demo's background jobs before granian forks its workers: a fork while
+        # a task thread holds a lock (SQLite, jieba) can leave the worker deadlocked.
+        from nbopen.core import tasks
+
+        tasks.wait_idle(timeout=900)
         print("loaded demo content (empty data dir; --no-demo to skip)", file=sys.stderr)
     print(f"NBopen serving {CONFIG.public_url} (data: {CONFIG.data_dir})", file=sys.stderr)
     Granian(

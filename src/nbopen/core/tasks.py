@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -59,6 +60,8 @@ def defer(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
 
 
 def wait_idle(timeout: float = 30.0) -> None:
-    """Block until queued in-process tasks are done (for the CLI and tests)."""
-    for future in list(_pending):
-        future.result(timeout=timeout)
+    """Block until queued in-process tasks are done, including tasks they queued in turn."""
+    deadline = time.monotonic() + timeout
+    while _pending:
+        for future in list(_pending):
+            future.result(timeout=max(0.0, deadline - time.monotonic()))
