@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
     setup_django()
     if args.command == "serve":
         return serve(args)
+    if args.command == "worker":
+        return worker(args)
     from nbopen.core import tasks
 
     try:
@@ -130,6 +132,50 @@ def demo() -> int:
     loaded = load_demo()
     print("demo content loaded" if loaded else "demo content already present", file=sys.stderr)
     return 0
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Consume the broker queue (``NBOPEN_TASKS=celery``); run one or many, on any machine.
+
+    The thread pool is the default because jobs spend their time in git, DuckDB and Arrow,
+    which release the GIL, and because threads share one SQLite-safe process; ``--pool
+    prefork`` suits CPU-heavy deployments on PostgreSQL.
+    """
+    from nbopen.config.env import CONFIG
+
+    if CONFIG.task_backend != "celery":
+        raise CommandError(
+            "nbopen worker consumes a broker queue: set NBOPEN_TASKS=celery and NBOPEN_BROKER_URL"
+        )
+    from nbopen.core.queue import app
+
+    print(
+        f"NBopen worker: queue {CONFIG.task_queue!r} on {_redact(CONFIG.broker_url)}",
+        file=sys.stderr,
+    )
+    app.worker_main(
+        [
+            "worker",
+            f"--loglevel={args.loglevel}",
+            f"--concurrency={args.concurrency}",
+            f"--pool={args.pool}",
+            f"--queues={CONFIG.task_queue}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+    return 0
+
+
+def _redact(url: str) -> str:
+    """A broker URL without its password, for logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
 def serve(args: argparse.Namespace) -> int:
