@@ -18,7 +18,7 @@ from nbopen.core import events, tasks
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.core.names import is_well_formed, validate_repo_name
 from nbopen.datasets import hooks as dataset_hooks
-from nbopen.repos.git import init_bare, install_hooks
+from nbopen.repos.git import init_bare, install_hooks, maintenance
 from nbopen.repos.models import Repository, git_path_for
 
 log = logging.getLogger(__name__)
@@ -182,3 +182,4 @@ def record_push(*, repo_id: int, actor: User | None, updates: list[RefUpdate]) -
         payload={"refs": [{"ref": u.ref, "old": u.old, "new": u.new} for u in updates]},
     )
     dataset_hooks.on_push(repo=repo, updates=updates)
+    tasks.defer(maintenance.after_push, repo.pk)
