@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,7 +13,7 @@ from django.utils import timezone
 from nbopen.access.policy import Decision, Level, Principal, decide_repo, may_create_repo_under
 from nbopen.accounts.models import Namespace, User
 from nbopen.config.env import CONFIG
-from nbopen.core import events, tasks
+from nbopen.core import events, tasks, trash
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.core.names import is_well_formed, validate_repo_name
 from nbopen.datasets import hooks as dataset_hooks
@@ -98,22 +97,15 @@ def repo_create(
     return repo
 
 
-def _remove_tree(path: str) -> None:
-    shutil.rmtree(path, ignore_errors=True)
-
-
 @transaction.atomic
 def repo_delete(*, actor: Principal, repo: Repository) -> None:
     """Delete a repository (admin only). The git directory is moved aside, then removed."""
     require(actor, repo, Level.ADMIN)
-    path = repo.git_path
+    path, repo_id = repo.git_path, repo.pk
     events.record("repo.delete", actor=actor.user, repository=repo, payload={"type": repo.type})
     repo.delete()
-    if path.exists():
-        trash = CONFIG.data_dir / "trash" / f"{path.name}.{uuid.uuid4().hex}"
-        trash.parent.mkdir(parents=True, exist_ok=True)
-        path.rename(trash)
-        tasks.defer(_remove_tree, str(trash))
+    trash.discard(path)
+    dataset_hooks.on_delete(repo_id=repo_id)
 
 
 @transaction.atomic
