@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import time
-import urllib.request
 from pathlib import Path
 
 from tests.datasets.support import create_dataset, get, push_files, wait_converted
@@ -25,14 +23,7 @@ def test_delete_removes_converted_files(live: LiveServer, tmp_path: Path) -> Non
     (converted,) = _converted_dirs(live) - before
     assert any(converted.rglob("*.parquet"))
 
-    request = urllib.request.Request(
-        live.url + "/api/repos/delete",
-        method="DELETE",
-        data=json.dumps({"name": "dsdeleter/gone", "type": "dataset"}).encode(),
-        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(request) as response:
-        assert response.status == 200
+    live.delete_repo(token, "dsdeleter/gone", "dataset")
     assert not converted.exists()  # moved aside before the response
     deadline = time.monotonic() + 30
     trash = live.data_dir / "trash"
