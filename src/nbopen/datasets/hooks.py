@@ -25,6 +25,18 @@ def on_push(*, repo: Repository, updates: Iterable[Any]) -> None:
         log.exception("could not schedule dataset conversion for %s", repo.full_name)
 
 
+def on_fork(*, repo: Repository) -> None:
+    """A forked dataset is converted like a pushed one (its own revision history from now on)."""
+    if repo.type != Repository.Type.DATASET:
+        return
+    from nbopen.datasets import services
+
+    try:
+        services.current_conversion(repo)
+    except Exception:
+        log.exception("could not schedule dataset conversion for %s", repo.full_name)
+
+
 def on_delete(*, repo_id: int) -> None:
     """After a repository is deleted: its converted Parquet, statistics and row index go too.
 

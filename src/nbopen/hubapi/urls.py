@@ -2,6 +2,7 @@ from django.urls import include, path, re_path
 
 from nbopen.hubapi.api import repos
 from nbopen.hubapi.githttp import lfs_api
+from nbopen.hubapi.v1 import forks
 
 _REPO = r"^(?:datasets/)?[^/]+/[^/]+?(?:\.git)?/info/lfs/"
 
@@ -16,5 +17,6 @@ urlpatterns = [
     path("", include("nbopen.hubapi.viewer.urls")),
     path("api/v1/analytics/", include("nbopen.hubapi.v1.analytics.urls")),
     path("api/v1/", include("nbopen.hubapi.v1.search_urls")),
+    path("api/v1/repos/<str:owner>/<str:name>/forks", forks.repo_forks),
     path("", include("nbopen.hubapi.hf.urls")),
 ]
