@@ -20,7 +20,7 @@ import shutil
 
 from django.db import IntegrityError, transaction
 
-from nbopen.access.policy import Level, Principal, may_create_repo_under
+from nbopen.access.policy import Level, Principal
 from nbopen.accounts.models import Namespace
 from nbopen.config.env import CONFIG
 from nbopen.core import events
@@ -29,7 +29,7 @@ from nbopen.core.names import validate_repo_name
 from nbopen.datasets import hooks as dataset_hooks
 from nbopen.repos.git import bare, install_hooks
 from nbopen.repos.models import Repository, RepositoryLFSObject, git_path_for
-from nbopen.repos.services import namespace_get, require
+from nbopen.repos.services import require, target_namespace
 
 
 @transaction.atomic
@@ -44,11 +44,7 @@ def repo_fork(
         raise PermissionDenied("Private repositories cannot be forked")
     name = name or source.name
     validate_repo_name(name)
-    namespace = namespace_get(owner) if owner else namespace_get(actor.user.username)
-    if not may_create_repo_under(actor, namespace.user_id, namespace.organization_id):
-        raise PermissionDenied(f"You cannot create repositories under {namespace.name!r}")
-    if Repository.objects.filter(owner=namespace, name_lower=name.lower()).exists():
-        raise AlreadyExists(f"Repository {namespace.name}/{name} already exists")
+    namespace = target_namespace(actor, owner, name)
     try:
         with transaction.atomic():
             fork = _create_row(actor, source, namespace, name)

@@ -43,6 +43,18 @@ def repo_find(owner: str, name: str) -> Repository | None:
     )
 
 
+def target_namespace(actor: Principal, owner: str | None, name: str) -> Namespace:
+    """Where ``actor`` asks to create ``name`` (default: under themselves), checked: the
+    namespace exists, the actor may create there, and the name is free."""
+    assert actor.user is not None
+    namespace = namespace_get(owner) if owner else namespace_get(actor.user.username)
+    if not may_create_repo_under(actor, namespace.user_id, namespace.organization_id):
+        raise PermissionDenied(f"You cannot create repositories under {namespace.name!r}")
+    if Repository.objects.filter(owner=namespace, name_lower=name.lower()).exists():
+        raise AlreadyExists(f"Repository {namespace.name}/{name} already exists")
+    return namespace
+
+
 @transaction.atomic
 def repo_create(
     *,
@@ -63,11 +75,7 @@ def repo_create(
     validate_repo_name(name)
     if type not in Repository.Type.values:
         raise InvalidInput(f"Repository type must be one of {', '.join(Repository.Type.values)}")
-    namespace = namespace_get(owner) if owner else namespace_get(actor.user.username)
-    if not may_create_repo_under(actor, namespace.user_id, namespace.organization_id):
-        raise PermissionDenied(f"You cannot create repositories under {namespace.name!r}")
-    if Repository.objects.filter(owner=namespace, name_lower=name.lower()).exists():
-        raise AlreadyExists(f"Repository {namespace.name}/{name} already exists")
+    namespace = target_namespace(actor, owner, name)
     try:
         with transaction.atomic():
             repo = Repository.objects.create(

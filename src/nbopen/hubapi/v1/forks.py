@@ -12,10 +12,10 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.policy import Decision, Level, decide_repo
-from nbopen.core.errors import AlreadyExists, DomainError, NotFound, PermissionDenied
+from nbopen.core.errors import DomainError
 from nbopen.hubapi.api.repos import repo_url
 from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, invalid_credentials, repo_denied
+from nbopen.hubapi.errors import api_error, domain_error, invalid_credentials, repo_denied
 from nbopen.repos import forks, services
 from nbopen.repos.models import Repository
 
@@ -66,12 +66,6 @@ def repo_forks(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             return api_error(400, f"{label} must be a non-empty string")
     try:
         fork = forks.repo_fork(actor=principal, source=source, owner=target_owner, name=target_name)
-    except AlreadyExists as exc:
-        return api_error(409, str(exc))
-    except PermissionDenied as exc:
-        return api_error(403, str(exc))
-    except NotFound as exc:
-        return api_error(404, str(exc))
     except DomainError as exc:
-        return api_error(400, str(exc))
+        return domain_error(exc)
     return JsonResponse(_describe(fork), status=201)
