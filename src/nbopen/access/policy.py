@@ -1,9 +1,11 @@
 """The permission policy.
 
 A principal (anonymous, a signed-in user, or a user acting through a token) has a *level* on
-each repository and organization: none < read < write < admin. A read-scoped token caps the
-level at read. :func:`decide_repo` turns "level vs. what the action needs" into the answer
-every channel must give, so that private repositories look the same from everywhere:
+each repository and organization: none < read < write < admin. The level on a repository is the
+highest of: public → read; owner or site admin → admin; the role in the owning organization;
+a collaborator grant on that repository. A read-scoped token caps the level at read.
+:func:`decide_repo` turns "level vs. what the action needs" into the answer every channel must
+give, so that private repositories look the same from everywhere:
 
 * anonymous and not enough  → ``UNAUTHENTICATED`` (git/LFS answer 401 so clients prompt)
 * signed in, cannot read    → ``NOT_FOUND`` (404: a private repo's existence is not revealed)
@@ -19,7 +21,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 
 from nbopen.orgs.models import Membership, Organization
-from nbopen.repos.models import Repository
+from nbopen.repos.models import Collaborator, Repository
 
 if TYPE_CHECKING:
     from nbopen.accounts.models import AccessToken, User
@@ -46,6 +48,12 @@ ROLE_LEVEL = {
     Membership.Role.READ: Level.READ,
 }
 
+COLLABORATOR_LEVEL = {
+    Collaborator.Role.ADMIN: Level.ADMIN,
+    Collaborator.Role.WRITE: Level.WRITE,
+    Collaborator.Role.READ: Level.READ,
+}
+
 
 @dataclass
 class Principal:
@@ -55,6 +63,7 @@ class Principal:
     scope: str | None = None
     token: AccessToken | None = None
     _org_roles: dict[int, str] | None = field(default=None, repr=False)
+    _repo_roles: dict[int, str] | None = field(default=None, repr=False)
 
     @classmethod
     def anonymous(cls) -> Principal:
@@ -79,6 +88,17 @@ class Principal:
                 )
         return self._org_roles
 
+    def repo_roles(self) -> dict[int, str]:
+        """repository id → collaborator role, loaded once per principal."""
+        if self._repo_roles is None:
+            if not self.is_authenticated:
+                self._repo_roles = {}
+            else:
+                self._repo_roles = dict(
+                    Collaborator.objects.filter(user=self.user).values_list("repository_id", "role")
+                )
+        return self._repo_roles
+
     def cap(self, level: Level) -> Level:
         if self.scope == "read":
             return min(level, Level.READ)
@@ -95,6 +115,9 @@ def repo_level(principal: Principal, repo: Repository) -> Level:
             role = principal.org_roles().get(repo.owner.organization_id)
             if role is not None:
                 level = max(level, ROLE_LEVEL[Membership.Role(role)])
+        grant = principal.repo_roles().get(repo.pk)
+        if grant is not None:
+            level = max(level, COLLABORATOR_LEVEL[Collaborator.Role(grant)])
     return principal.cap(level)
 
 
@@ -151,4 +174,5 @@ def visible_repositories(principal: Principal) -> QuerySet[Repository]:
         Q(private=False)
         | Q(owner__user_id=principal.user.pk)
         | Q(owner__organization_id__in=list(principal.org_roles()))
+        | Q(pk__in=list(principal.repo_roles()))
     )

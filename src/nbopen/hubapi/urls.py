@@ -2,7 +2,7 @@ from django.urls import include, path, re_path
 
 from nbopen.hubapi.api import repos
 from nbopen.hubapi.githttp import lfs_api
-from nbopen.hubapi.v1 import forks
+from nbopen.hubapi.v1 import collaborators, forks
 
 _REPO = r"^(?:datasets/)?[^/]+/[^/]+?(?:\.git)?/info/lfs/"
 
@@ -18,5 +18,10 @@ urlpatterns = [
     path("api/v1/analytics/", include("nbopen.hubapi.v1.analytics.urls")),
     path("api/v1/", include("nbopen.hubapi.v1.search_urls")),
     path("api/v1/repos/<str:owner>/<str:name>/forks", forks.repo_forks),
+    path("api/v1/repos/<str:owner>/<str:name>/collaborators", collaborators.repo_collaborators),
+    path(
+        "api/v1/repos/<str:owner>/<str:name>/collaborators/<str:username>",
+        collaborators.repo_collaborators,
+    ),
     path("", include("nbopen.hubapi.hf.urls")),
 ]

@@ -37,6 +37,8 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("fork", fork.fork),
     path("settings", repo_settings.settings),
     path("settings/delete", repo_settings.delete),
+    path("settings/collaborators", repo_settings.collaborator_add),
+    path("settings/collaborators/remove", repo_settings.collaborator_delete),
     path("upload", upload.upload),
     path("upload/<path:branch>", upload.upload),
 ]
