@@ -9,6 +9,8 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from nbopen.collab import watches
+from nbopen.collab.services import has_liked, like_count
 from nbopen.config.env import CONFIG
 from nbopen.repos.git import read
 from nbopen.repos.git.read import TreeEntry
@@ -73,6 +75,19 @@ def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> 
         "hf_snippet": hf_snippet(access),
         "license": repo.license or repo.card_data.get("license", ""),
         "tags_list": repo.tags or repo.card_data.get("tags", []) or [],
+        "signals": repo_signals(access),
+    }
+
+
+def repo_signals(access: RepoAccess) -> dict[str, Any]:
+    """Like and watch counts, and whether the viewer likes/watches, for the header buttons."""
+    repo = access.repo
+    me = access.who.user.pk if access.who.is_authenticated and access.who.user else None
+    return {
+        "likes": like_count(repo),
+        "liked": has_liked(user_id=me, repo=repo),
+        "watchers": watches.watcher_count(repo),
+        "watching": watches.is_watching(user_id=me, repo=repo),
     }
 
 
