@@ -4,11 +4,14 @@ Chinese, explore pages, and following a user whose push then shows in one's feed
 from __future__ import annotations
 
 import re
+import time
+from urllib.parse import quote
 
 import pytest
 from huggingface_hub import HfApi
 from playwright.sync_api import Page, expect
 
+from tests.support.client import request
 from tests.support.live import LiveServer
 from tests.web.conftest import sign_up
 
@@ -39,7 +42,20 @@ def harbour(live: LiveServer) -> dict[str, str]:
         path_in_repo="README.md",
         repo_id="gangkou/port-secret",
     )
+    wait_indexed(live, "港口", 3)
     return {"token": token}
+
+
+def wait_indexed(live: LiveServer, q: str, total: int, timeout: float = 60) -> None:
+    """The index follows the event log in background jobs; wait until it has caught up."""
+    deadline = time.monotonic() + timeout
+    seen = -1
+    while time.monotonic() < deadline:
+        seen = request(f"{live.url}/api/v1/search?q={quote(q)}&facets=0").json()["total"]
+        if seen == total:
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"search for {q!r} found {seen}, expected {total}")
 
 
 def test_search_page_facet_click_filters_results(
@@ -80,6 +96,7 @@ def test_header_suggestions_appear_while_typing_chinese(
     page.goto(f"{live.url}/")
     box = page.locator("#header-search")
     box.press_sequentially("港口", delay=80)
+    page.wait_for_selector("#suggestions[data-q='港口']:not([hidden])")
     suggestions = page.locator("#suggestions a")
     expect(suggestions.first).to_be_visible()
     texts = page.locator("#suggestions").inner_text()
@@ -87,6 +104,7 @@ def test_header_suggestions_appear_while_typing_chinese(
     # Prefix matching while typing an English word.
     box.fill("")
     box.press_sequentially("port-disp", delay=50)
+    page.wait_for_selector("#suggestions[data-q='port-disp']:not([hidden])")
     expect(page.locator("#suggestions a").first).to_contain_text("gangkou/port-dispatch")
     box.press("ArrowDown")
     box.press("Enter")

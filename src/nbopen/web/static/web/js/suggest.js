@@ -38,9 +38,13 @@
       });
     }
 
-    function render(results) {
+    function render(q, results) {
+      // Keep the visitor's arrow-key choice when a later answer lists the same hit.
+      var links = items();
+      var chosen = active >= 0 && links[active] ? links[active].getAttribute("href") : null;
       list.textContent = "";
       active = -1;
+      list.setAttribute("data-q", q);
       if (!results.length) { close(); return; }
       results.forEach(function (r) {
         var li = document.createElement("li");
@@ -67,6 +71,9 @@
       });
       list.hidden = false;
       input.setAttribute("aria-expanded", "true");
+      if (chosen) {
+        items().forEach(function (a, i) { if (a.getAttribute("href") === chosen) { highlight(i); } });
+      }
     }
 
     function ask() {
@@ -79,7 +86,7 @@
       }).then(function (response) {
         return response.ok ? response.json() : { results: [] };
       }).then(function (data) {
-        if (mine === serial) { render(data.results || []); }
+        if (mine === serial) { render(q, data.results || []); }
       }).catch(function () { if (mine === serial) { close(); } });
     }
 
