@@ -136,6 +136,8 @@ def test_follow_then_feed_shows_the_followed_users_push(
     page.wait_for_url(f"{base}/gangkou")
     expect(page.locator("#follower-count b")).to_have_text("1")
     expect(page.locator("#follow-button")).to_have_text("取消关注")
+    followers = request(f"{base}/api/v1/owners/gangkou/followers").json()
+    assert [f["name"] for f in followers["results"]] == ["follower1"]
 
     api = HfApi(endpoint=base, token=harbour["token"])
     api.upload_file(
@@ -161,3 +163,10 @@ def test_follow_then_feed_shows_the_followed_users_push(
     page.click("#like-button")
     expect(page.locator("#like-count")).to_have_text("1")
     expect(page.locator("#like-button")).to_contain_text("取消")
+    # The same signals over the JSON API of the live server, with a token.
+    token = live.create_user("watcher2")
+    watched = request(f"{base}/api/v1/watch/gangkou/port-vision", "PUT", token=token).json()
+    assert watched == {"repo": "gangkou/port-vision", "watching": True, "watchers": 2}
+    hidden = request(f"{base}/api/v1/watch/gangkou/port-secret", "PUT", token=token)
+    assert hidden.status == 404
+    assert request(f"{base}/api/v1/follow/gangkou", "DELETE", token=token).status == 200
