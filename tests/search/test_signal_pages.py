@@ -106,3 +106,16 @@ def test_home_shows_trending_and_the_dashboard_feed(site: dict[str, Any]) -> Non
     owner_html = signed_in(site["owner"]).get("/sp-lab").content.decode()
     assert "sp-lab/tide-secret" in owner_html  # members see their org's private activity
     assert "sp-fan" in owner_html  # and who follows it
+
+
+def test_follower_and_following_lists_on_profiles(site: dict[str, Any], client: Client) -> None:
+    fan = signed_in(site["fan"])
+    fan.post("/sp-lab/follow", {"action": "follow"})
+    fan.post("/sp-owner/follow", {"action": "follow"})
+    following = client.get("/sp-fan", {"tab": "following"}).content.decode()
+    people = following.split('class="member-list people-list"')[1].split("</ul>")[0]
+    assert 'href="/sp-lab"' in people and 'href="/sp-owner"' in people
+    followers = client.get("/sp-lab", {"tab": "followers"}).content.decode()
+    assert 'href="/sp-fan"' in followers.split('people-list"')[1].split("</ul>")[0]
+    assert 'id="follower-count"><b>1</b>' in followers
+    assert "people-list" not in client.get("/sp-lab").content.decode()

@@ -34,6 +34,21 @@ def follow_context(who: Principal, ns: Namespace) -> dict[str, object]:
     }
 
 
+PEOPLE_LIST = 100
+
+
+def people_tab(request: HttpRequest, ns: Namespace) -> dict[str, object]:
+    """``?tab=followers`` / ``?tab=following``: the full lists (first hundred) on the profile."""
+    tab = request.GET.get("tab", "")
+    if tab == "followers":
+        people = [(u.username, "user") for u in follows.followers(ns)[:PEOPLE_LIST]]
+    elif tab == "following" and ns.user_id is not None:
+        people = [(t.name, t.kind) for t in follows.following(ns.user_id)[:PEOPLE_LIST]]
+    else:
+        return {"tab": ""}
+    return {"tab": tab, "people": people}
+
+
 def owner(request: HttpRequest, owner: str) -> HttpResponse:
     try:
         ns = namespace_get(owner)
@@ -70,6 +85,7 @@ def _user(request: HttpRequest, ns: Namespace) -> HttpResponse:
             "is_self": who.user is not None and who.user.pk == user.pk,
             "follow": follow_context(who, ns),
             "following": list(follows.following(user.pk)[:12]),
+            **people_tab(request, ns),
         },
     )
 
@@ -93,6 +109,7 @@ def _organization(request: HttpRequest, ns: Namespace) -> HttpResponse:
             "roles": list(ROLE_LABELS.items()),
             "events": feeds.page_of(feeds.org_feed(who, org.pk), per_page=FEED_SIZE),
             "follow": follow_context(who, ns),
+            **people_tab(request, ns),
         },
     )
 
