@@ -29,5 +29,6 @@ urlpatterns = [
         "api/v1/repos/<str:owner>/<str:name>/collaborators/<str:username>",
         collaborators.repo_collaborators,
     ),
+    path("api/v1/", include("nbopen.hubapi.v1.social_urls")),
     path("", include("nbopen.hubapi.hf.urls")),
 ]

@@ -12,6 +12,7 @@ from nbopen.web.views import (
     account,
     auth,
     browse,
+    discover,
     fork,
     history,
     home,
@@ -20,6 +21,7 @@ from nbopen.web.views import (
     raw,
     repo_new,
     repo_settings,
+    signals,
     static,
     teams,
     upload,
@@ -41,6 +43,8 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("settings/collaborators", repo_settings.collaborator_add),
     path("settings/collaborators/remove", repo_settings.collaborator_delete),
     path("upload", upload.upload),
+    path("watch", signals.watch),
+    path("like", signals.like),
     path("upload/<path:branch>", upload.upload),
 ]
 
@@ -54,8 +58,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("new", repo_new.repo_new),
     path("organizations/new", owners.org_new),
     path("search", home.search),
-    path("models", RedirectView.as_view(url="/search?type=model")),
-    path("datasets", RedirectView.as_view(url="/search?type=dataset")),
+    path("models", discover.explore, {"kind": "model"}),
+    path("datasets", discover.explore, {"kind": "dataset"}),
+    path("code", discover.explore, {"kind": "code"}),
+    path("organizations", discover.explore, {"kind": "org"}),
     path("settings/tokens", account.tokens),
     path("settings/tokens/<int:token_id>/revoke", account.token_revoke_view),
     path("settings/password", auth.password_change),
@@ -63,8 +69,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("datasets/<str:owner>/<str:name>/", include(repo_patterns)),
     path("datasets/<str:owner>/<str:name>", browse.repo_home),
     path("<str:owner>", owners.owner),
-    # "members" is a reserved repository name, so these never shadow a repository.
+    # "members" and "follow" are reserved repository names, so these never shadow a repository.
     path("<str:owner>/members", members.member_add),
+    path("<str:owner>/follow", signals.follow),
     path("<str:owner>/members/remove", members.member_delete),
     # "teams" is a reserved repository name too.
     path("<str:owner>/teams", teams.team_create),

@@ -10,6 +10,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.collab import watches
+from nbopen.collab.services import has_liked, like_count
 from nbopen.config.env import CONFIG
 from nbopen.repos import forks
 from nbopen.repos.git import read
@@ -78,6 +80,19 @@ def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> 
         "tags_list": repo.tags or repo.card_data.get("tags", []) or [],
         "forks_count": forks.fork_count(repo),
         "forked_from": _readable_source(access),
+        "signals": repo_signals(access),
+    }
+
+
+def repo_signals(access: RepoAccess) -> dict[str, Any]:
+    """Like and watch counts, and whether the viewer likes/watches, for the header buttons."""
+    repo = access.repo
+    me = access.who.user.pk if access.who.is_authenticated and access.who.user else None
+    return {
+        "likes": like_count(repo),
+        "liked": has_liked(user_id=me, repo=repo),
+        "watchers": watches.watcher_count(repo),
+        "watching": watches.is_watching(user_id=me, repo=repo),
     }
 
 
