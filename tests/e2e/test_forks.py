@@ -47,7 +47,7 @@ def _push_with_lfs(live: LiveServer, token: str, repo: str, work: Path) -> tuple
     git("lfs", "track", "*.bin", cwd=work)
     weights = os.urandom(300_000)
     (work / "model.bin").write_bytes(weights)
-    (work / "README.md").write_text("# 港口调度模型\n", encoding="utf-8")
+    (work / "README.md").write_text("# 堆场调度模型\n", encoding="utf-8")
     git("add", "-A", cwd=work)
     git("commit", "-qm", "weights", cwd=work)
     git("tag", "v1", cwd=work)
