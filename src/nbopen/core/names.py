@@ -54,6 +54,7 @@ RESERVED_OWNER_NAMES = frozenset(
         "user",
         "users",
         "domains",
+        "libraries",
         "challenges",
         "analytics",
         "kernels",

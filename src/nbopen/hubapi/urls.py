@@ -16,5 +16,6 @@ urlpatterns = [
     path("", include("nbopen.hubapi.viewer.urls")),
     path("api/v1/analytics/", include("nbopen.hubapi.v1.analytics.urls")),
     path("api/v1/", include("nbopen.hubapi.v1.search_urls")),
+    path("api/v1/", include("nbopen.hubapi.v1.libraries_urls")),
     path("", include("nbopen.hubapi.hf.urls")),
 ]
