@@ -126,31 +126,36 @@ def _names(repos: list[Repository]) -> set[str]:
 PUBLIC = {"la/pub-data", "lb/pub-code", "la/nolic"}
 EXPECTED: dict[str, dict[str, Any]] = {
     # who: repositories visible, cumulative repos, rows, contributors per month
-    "anon": {"repos": PUBLIC, "count": [1, 1, 3], "rows": [5, 5, 13], "people": [1, 0, 2]},
-    "outsider": {"repos": PUBLIC, "count": [1, 1, 3], "rows": [5, 5, 13], "people": [1, 0, 2]},
+    "anon": {"repos": PUBLIC, "count": [0, 1, 1, 3], "rows": [0, 5, 5, 13], "people": [0, 1, 0, 2]},
+    "outsider": {
+        "repos": PUBLIC,
+        "count": [0, 1, 1, 3],
+        "rows": [0, 5, 5, 13],
+        "people": [0, 1, 0, 2],
+    },
     "a": {
         "repos": PUBLIC | {"lorg/sec-org"},
-        "count": [1, 2, 4],
-        "rows": [5, 5, 13],
-        "people": [1, 1, 2],
+        "count": [0, 1, 2, 4],
+        "rows": [0, 5, 5, 13],
+        "people": [0, 1, 1, 2],
     },
     "member": {
         "repos": PUBLIC | {"lorg/sec-org"},
-        "count": [1, 2, 4],
-        "rows": [5, 5, 13],
-        "people": [1, 1, 2],
+        "count": [0, 1, 2, 4],
+        "rows": [0, 5, 5, 13],
+        "people": [0, 1, 1, 2],
     },
     "b": {
         "repos": PUBLIC | {"lb/sec-data"},
-        "count": [1, 2, 4],
-        "rows": [5, 12, 20],
-        "people": [1, 1, 2],
+        "count": [0, 1, 2, 4],
+        "rows": [0, 5, 12, 20],
+        "people": [0, 1, 1, 2],
     },
     "admin": {
         "repos": PUBLIC | {"lb/sec-data", "lorg/sec-org"},
-        "count": [1, 3, 5],
-        "rows": [5, 12, 20],
-        "people": [1, 2, 2],
+        "count": [0, 1, 3, 5],
+        "rows": [0, 5, 12, 20],
+        "people": [0, 1, 2, 2],
     },
 }
 
@@ -162,13 +167,15 @@ def test_domain_page_numbers_cover_only_what_the_viewer_may_read(
     summary = services.summarize(world[who], world["domain"], now=NOW)
     want = EXPECTED[who]
     assert _names(summary.repos) == want["repos"]
-    assert summary.growth.months == ["2026-01", "2026-02", "2026-03"]
+    # A month of zeros first: growth starts from nothing.
+    assert summary.growth.months == ["2025-12", "2026-01", "2026-02", "2026-03"]
     assert summary.growth.repositories == want["count"]
     assert summary.growth.rows == want["rows"]
     assert summary.growth.contributors == want["people"]
     assert summary.growth.contributors_total == 2
     assert summary.counts["total"] == len(want["repos"])
     assert summary.rows_total == want["rows"][-1]
+    assert services.repos_in_domain(world[who], world["domain"]) == summary.repos
     # The JSON the API serves carries the same numbers and never a hidden name.
     data = services.summary_dict(summary)
     assert {r["id"] for r in data["repositories"]} == want["repos"]
@@ -240,5 +247,17 @@ def test_names_are_required_and_slugs_unique(world: dict[str, Any]) -> None:
 def test_an_empty_domain_has_one_month_of_zeros(world: dict[str, Any]) -> None:
     empty = Domain(slug="empty-test", name_zh="空")
     summary = services.summarize(world["admin"], empty, now=NOW)
-    assert summary.repos == [] and summary.growth.months == ["2026-03"]
-    assert summary.growth.repositories == [0] and summary.growth.rows == [0]
+    assert summary.repos == [] and summary.growth.months == ["2026-02", "2026-03"]
+    assert summary.growth.repositories == [0, 0] and summary.growth.rows == [0, 0]
+    assert summary.growth.contributors == [0, 0] and summary.growth.contributors_total == 0
+
+
+def test_a_january_start_begins_in_december_and_long_histories_are_capped(
+    world: dict[str, Any],
+) -> None:
+    months = services.summarize(world["anon"], world["domain"], now=NOW).growth.months
+    assert months[0] == "2025-12"
+    later = datetime(2029, 6, 1, tzinfo=UTC)
+    growth = services.summarize(world["anon"], world["domain"], now=later).growth
+    assert len(growth.months) == services.MAX_MONTHS and growth.months[-1] == "2029-06"
+    assert growth.repositories[-1] == 3 and growth.rows[-1] == 13

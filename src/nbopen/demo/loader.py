@@ -21,6 +21,7 @@ from nbopen.libraries.models import Domain
 from nbopen.libraries.services import domain_create
 from nbopen.orgs.models import Organization
 from nbopen.orgs.services import member_set, org_create
+from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_create
 from nbopen.repos.uploads import Upload, upload_files
 
@@ -250,6 +251,9 @@ def load_demo() -> bool:
             description=spec_repo.description,
         )
         when: datetime = start + timedelta(days=i * 5)
+        # The repository was "created" when its first (back-dated) commit was made, so the
+        # demo's domain pages show growth over time rather than everything in one month.
+        Repository.objects.filter(pk=repo.pk).update(created_at=when)
         for message, files in spec_repo.commits:
             upload_files(
                 actor=actor,

@@ -268,7 +268,7 @@ def _dataset_rows(repo_ids: list[int]) -> list[tuple[int, tuple[int, int], int]]
 def growth(repos: list[Repository], *, now: datetime | None = None) -> Growth:
     """Repositories (cumulative), dataset rows (latest conversion of each dataset at the end
     of the month) and contributors (distinct pushers active that month) per month, from the
-    first repository's month to now (at most :data:`MAX_MONTHS`)."""
+    month before the first activity to now (the last :data:`MAX_MONTHS`)."""
     now = now or timezone.now()
     ids = [r.pk for r in repos]
     pushes = list(
@@ -284,8 +284,11 @@ def growth(repos: list[Repository], *, now: datetime | None = None) -> Growth:
     starts = [_month(r.created_at) for r in repos] + list(per_month_pushers)
     starts += [m for _, m, _ in conversions]
     last = _month(now)
-    first = min(starts) if starts else last
-    months = _month_range(min(first, last), last)[-MAX_MONTHS:]
+    first = min(min(starts), last) if starts else last
+    # One month of zeros first, so growth visibly starts from nothing (and a single month of
+    # activity still draws a line).
+    first = (first[0] - 1, 12) if first[1] == 1 else (first[0], first[1] - 1)
+    months = _month_range(first, last)[-MAX_MONTHS:]
     created = sorted(_month(r.created_at) for r in repos)
     result = Growth(months=[f"{y:04d}-{m:02d}" for y, m in months])
     latest: dict[int, int] = {}
