@@ -113,5 +113,19 @@ def test_operator_defines_a_domain_and_its_page_shows_what_you_may_read(
     assert [r["id"] for r in detail["repositories"]] == ["lib-operator/port-throughput"]
     assert detail["licence_missing"] == ["lib-operator/port-throughput"]
     assert "secret-berth-model" not in json.dumps(detail)
+    # An anonymous English reader: English names, the public-only note, the same notice.
+    english_ctx = new_context(browser, requests_seen, locale="en")
+    try:
+        anon = english_ctx.new_page()
+        anon.goto(f"{base}/libraries/smart-port")
+        assert anon.inner_text("#domain-name") == "Smart ports"
+        assert "public repositories only" in anon.inner_text("#privacy-note")
+        assert "Licence missing" in anon.inner_text("#licence-missing-list")
+        assert "secret-berth-model" not in anon.inner_text("main")
+        anon.wait_for_selector("#chart-rows[data-rendered=true]")
+        response = anon.goto(f"{base}/libraries/smart-port/edit")
+        assert response is not None and "/login" in anon.url  # asked to sign in first
+    finally:
+        english_ctx.close()
     listing = _api(f"{base}/api/v1/libraries")
     assert any(d["slug"] == "smart-port" for d in listing)
