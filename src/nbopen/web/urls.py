@@ -12,6 +12,7 @@ from nbopen.web.views import (
     account,
     auth,
     browse,
+    fork,
     history,
     home,
     libraries,
@@ -21,6 +22,7 @@ from nbopen.web.views import (
     repo_new,
     repo_settings,
     static,
+    teams,
     upload,
 )
 
@@ -34,8 +36,11 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("commit/<str:sha>", history.commit),
     path("branches", history.refs, {"kind": "branches"}),
     path("tags", history.refs, {"kind": "tags"}),
+    path("fork", fork.fork),
     path("settings", repo_settings.settings),
     path("settings/delete", repo_settings.delete),
+    path("settings/collaborators", repo_settings.collaborator_add),
+    path("settings/collaborators/remove", repo_settings.collaborator_delete),
     path("upload", upload.upload),
     path("upload/<path:branch>", upload.upload),
 ]
@@ -66,6 +71,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     # "members" is a reserved repository name, so these never shadow a repository.
     path("<str:owner>/members", members.member_add),
     path("<str:owner>/members/remove", members.member_delete),
+    # "teams" is a reserved repository name too.
+    path("<str:owner>/teams", teams.team_create),
+    path("<str:owner>/teams/<str:team>", teams.team_page),
+    path("<str:owner>/teams/<str:team>/members", teams.member_add),
+    path("<str:owner>/teams/<str:team>/members/remove", teams.member_remove),
+    path("<str:owner>/teams/<str:team>/repos", teams.repo_set),
+    path("<str:owner>/teams/<str:team>/repos/remove", teams.repo_remove),
+    path("<str:owner>/teams/<str:team>/delete", teams.team_delete, name="team-delete"),
     path("<str:owner>/<str:name>", browse.repo_home),
     path("<str:owner>/<str:name>/", include(repo_patterns)),
 ]

@@ -14,6 +14,7 @@ from nbopen.core.errors import DomainError, NotFound
 from nbopen.core.models import Event
 from nbopen.orgs.models import Membership, Organization
 from nbopen.orgs.services import org_create
+from nbopen.orgs.teams import teams_of
 from nbopen.repos.services import namespace_get
 from nbopen.web.forms import OrgForm
 from nbopen.web.messages import explain
@@ -90,6 +91,8 @@ def _organization(request: HttpRequest, ns: Namespace) -> HttpResponse:
             "is_admin": org_level(who, org) >= Level.ADMIN,
             "roles": list(ROLE_LABELS.items()),
             "events": visible_events(who, organization_id=org.pk),
+            # Teams are internal: members see them, outsiders do not.
+            "teams": teams_of(org) if my_role is not None or who.is_site_admin else None,
         },
     )
 
