@@ -261,3 +261,17 @@ def test_a_january_start_begins_in_december_and_long_histories_are_capped(
     growth = services.summarize(world["anon"], world["domain"], now=later).growth
     assert len(growth.months) == services.MAX_MONTHS and growth.months[-1] == "2029-06"
     assert growth.repositories[-1] == 3 and growth.rows[-1] == 13
+
+
+def test_a_collaborator_sees_the_private_repository_they_were_granted(
+    world: dict[str, Any],
+) -> None:
+    from nbopen.repos.collaborators import collaborator_set
+
+    outsider = world["outsider"].user
+    sec = Repository.objects.get(owner__name="lb", name="sec-data")
+    collaborator_set(actor=world["b"], repo=sec, user=outsider, role="read")
+    summary = services.summarize(Principal(user=outsider), world["domain"], now=NOW)
+    assert _names(summary.repos) == PUBLIC | {"lb/sec-data"}
+    assert summary.growth.rows == [0, 5, 12, 20]
+    assert "lorg/sec-org" not in repr(services.summary_dict(summary))
