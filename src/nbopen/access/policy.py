@@ -165,6 +165,15 @@ def may_create_repo_under(
     return role is not None and ROLE_LEVEL[Membership.Role(role)] >= Level.WRITE
 
 
+def is_operator(principal: Principal) -> bool:
+    """Site operators (staff or superusers) curate platform-wide things such as the domains of
+    the vertical data libraries. A read-scoped token never acts as an operator."""
+    if not principal.is_authenticated or principal.scope == "read":
+        return False
+    assert principal.user is not None
+    return bool(principal.user.is_superuser or principal.user.is_staff)
+
+
 def visible_repositories(principal: Principal) -> QuerySet[Repository]:
     """Every repository the principal may read, as a query (so counts and pages stay right)."""
     qs = Repository.objects.select_related("owner")

@@ -61,6 +61,10 @@ def _run_command(args: argparse.Namespace) -> int:
             from nbopen.xet import cli as xet_cli
 
             return xet_cli.run(args)
+        if args.command == "libraries":
+            from nbopen.libraries.cli import run as libraries_run
+
+            return libraries_run(args)
         if args.command == "analytics":
             from nbopen.analytics.cli import run as analytics_run
 

@@ -55,6 +55,7 @@ RESERVED_OWNER_NAMES = frozenset(
         "user",
         "users",
         "domains",
+        "libraries",
         "challenges",
         "analytics",
         "kernels",

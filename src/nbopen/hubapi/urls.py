@@ -17,6 +17,7 @@ urlpatterns = [
     path("", include("nbopen.hubapi.viewer.urls")),
     path("api/v1/analytics/", include("nbopen.hubapi.v1.analytics.urls")),
     path("api/v1/", include("nbopen.hubapi.v1.search_urls")),
+    path("api/v1/", include("nbopen.hubapi.v1.libraries_urls")),
     path("api/v1/repos/<str:owner>/<str:name>/forks", forks.repo_forks),
     path("api/v1/repos/<str:owner>/<str:name>/collaborators", collaborators.repo_collaborators),
     path("api/v1/orgs/<str:org>/teams", teams.team_list),
