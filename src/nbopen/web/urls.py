@@ -14,6 +14,7 @@ from nbopen.web.views import (
     browse,
     history,
     home,
+    insights,
     members,
     owners,
     raw,
@@ -36,6 +37,7 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("settings", repo_settings.settings),
     path("settings/delete", repo_settings.delete),
     path("upload", upload.upload),
+    path("insights", insights.repository),
     path("upload/<path:branch>", upload.upload),
 ]
 
@@ -57,10 +59,17 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/language", account.set_language),
     path("datasets/<str:owner>/<str:name>/", include(repo_patterns)),
     path("datasets/<str:owner>/<str:name>", browse.repo_home),
+    path("insights", insights.city),
+    path("insights/network", insights.network),
+    path("insights/methods", insights.methods),
+    path("insights/registry", insights.registry),
     path("<str:owner>", owners.owner),
     # "members" is a reserved repository name, so these never shadow a repository.
     path("<str:owner>/members", members.member_add),
     path("<str:owner>/members/remove", members.member_delete),
+    # An organization's insights; a repository named "insights" keeps its page (the view
+    # hands over to it).
+    path("<str:owner>/insights", insights.organization),
     path("<str:owner>/<str:name>", browse.repo_home),
     path("<str:owner>/<str:name>/", include(repo_patterns)),
 ]
