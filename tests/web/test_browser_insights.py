@@ -309,7 +309,9 @@ def test_org_dashboard_privacy_and_export(
     api_public = _json(live, "/api/v1/analytics/orgs/ins-corp", city["outsider"])
     assert public["scope"] == api_public["scope"] == "public"
     assert public["metrics"] == api_public["metrics"]
-    assert public["metrics"]["pushes"] == 2  # engine: two pushes; the private push is out
+    # engine: two pushes, plus one on the registered GitHub org's repository this month; the
+    # private repository's push is left out.
+    assert public["metrics"]["pushes"] == 3
     assert [r["repository"] for r in public["repositories"]] == ["ins-corp/engine"]
     assert public["metrics"]["openrank"] > 0  # from the registered GitHub organization
 
@@ -327,11 +329,12 @@ def test_org_dashboard_privacy_and_export(
         api_members = _json(live, "/api/v1/analytics/orgs/ins-corp", city["owner"])
         assert mine["scope"] == api_members["scope"] == "members"
         assert mine["metrics"] == api_members["metrics"]
-        assert mine["metrics"]["pushes"] == 3
-        response = member.goto(f"{base}/ins-corp/insights?format=csv")
-        assert response is not None
-        rows = dict(csv.reader(io.StringIO(response.body().decode("utf-8-sig"))))
-        assert float(rows["metrics.pushes"]) == 3
+        assert mine["metrics"]["pushes"] == 4
+        download = member.request.get(f"{base}/ins-corp/insights?format=csv")
+        assert download.status == 200
+        assert download.headers["content-disposition"].startswith("attachment")
+        rows = dict(csv.reader(io.StringIO(download.body().decode("utf-8-sig"))))
+        assert float(rows["metrics.pushes"]) == 4
 
         # The private repository's own dashboard: its readers only.
         member.goto(f"{base}/ins-corp/secret-engine/insights")

@@ -265,7 +265,15 @@ def count_pushed_commits(repo: Path, *, old: str, new: str, ref: str) -> int:
         out = _run(repo, "rev-list", "--count", f"{old}..{new}", check=False)
     else:
         out = _run(
-            repo, "rev-list", "--count", new, "--not", f"--exclude={ref}", "--all", check=False
+            # Every ref but this one; not --all, which includes HEAD (usually this ref).
+            repo,
+            "rev-list",
+            "--count",
+            new,
+            "--not",
+            f"--exclude={ref}",
+            "--glob=refs/*",
+            check=False,
         )
     try:
         return int(out.strip() or 0)
