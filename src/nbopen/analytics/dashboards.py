@@ -269,7 +269,7 @@ def repo_insights(
         entity_type="repo", entity_id=str(repo.pk), platform="nbopen", include_private=True
     )
     cost = monthly_cost if monthly_cost is not None else cocomo.DEFAULT_MONTHLY_COST_CNY
-    count = cocomo.count_repository(repo.git_path) if repo.git_path.exists() else None
+    count = _line_count(repo)
     sloc = count.total if count else 0
     estimate = cocomo.basic_cocomo(sloc, monthly_cost=cost)
     return {
@@ -292,6 +292,26 @@ def repo_insights(
             "rebuild_cost_cny": round(estimate.cost, 2),
         },
     }
+
+
+_LINES_CACHE: dict[tuple[int, str], cocomo.LineCount] = {}
+
+
+def _line_count(repo: Repository) -> cocomo.LineCount | None:
+    """Source lines of the default branch, remembered per commit (counting reads every blob)."""
+    from nbopen.repos.git.read import resolve
+
+    if not repo.git_path.exists():
+        return None
+    sha = resolve(repo.git_path, repo.default_branch)
+    if sha is None:
+        return None
+    key = (repo.pk, sha)
+    if key not in _LINES_CACHE:
+        if len(_LINES_CACHE) > 512:
+            _LINES_CACHE.clear()
+        _LINES_CACHE[key] = cocomo.count_repository(repo.git_path, sha)
+    return _LINES_CACHE[key]
 
 
 def _downloads_30_days(repo: Repository) -> int:

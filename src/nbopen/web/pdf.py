@@ -13,10 +13,19 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 
 STATIC = Path(__file__).resolve().parent / "static"
 TIMEOUT_SECONDS = 60
+# A chromium per request is heavy: one at a time, others are told to retry.
+_slot = threading.BoundedSemaphore(1)
+
+
+class Busy(Exception):
+    """Another report is being printed."""
+
+
 _ASSET = re.compile(
     r'<link rel="stylesheet" href="/static/(?P<css>[^"]+)">'
     r'|<script src="/static/(?P<js>[^"]+)"(?: defer)?></script>'
@@ -53,6 +62,15 @@ def render(html: str) -> bytes:
     binary = chromium()
     if binary is None:
         raise RuntimeError("chromium is not installed")
+    if not _slot.acquire(blocking=False):
+        raise Busy
+    try:
+        return _print(binary, html)
+    finally:
+        _slot.release()
+
+
+def _print(binary: str, html: str) -> bytes:
     with tempfile.TemporaryDirectory(prefix="nbopen-pdf-") as tmp:
         source = Path(tmp) / "report.html"
         target = Path(tmp) / "report.pdf"
@@ -66,6 +84,9 @@ def render(html: str) -> bytes:
                 "--no-pdf-header-footer",
                 f"--user-data-dir={tmp}/profile",
                 "--virtual-time-budget=5000",
+                # Offline: the page has everything inlined; nothing may be fetched.
+                "--proxy-server=127.0.0.1:9",
+                "--proxy-bypass-list=<-loopback>",
                 f"--print-to-pdf={target}",
                 source.as_uri(),
             ],

@@ -81,7 +81,13 @@ def _respond(
     }
     if fmt == "pdf":
         html = page(request, template, context).content.decode()
-        response = HttpResponse(pdf.render(html), content_type="application/pdf")
+        try:
+            document = pdf.render(html)
+        except pdf.Busy:
+            busy = HttpResponse(_("Another report is being printed; try again."), status=503)
+            busy["Retry-After"] = "5"
+            return busy
+        response = HttpResponse(document, content_type="application/pdf")
         response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
         return response
     return page(request, template, context)
