@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import math
 import subprocess
 import urllib.error
 import urllib.request
@@ -303,7 +304,7 @@ def test_org_dashboard_privacy_and_export(
     base = live.url
     # Outsider (anonymous here): public figures only.
     page.goto(f"{base}/ins-corp/insights")
-    _check_charts(page, ["org_influence", "org_health", "org_partners"])
+    _check_charts(page, ["org_influence", "org_health", "org_talent", "org_partners"])
     assert "secret-engine" not in page.content()
     public = _json(live, "/ins-corp/insights?format=json")
     api_public = _json(live, "/api/v1/analytics/orgs/ins-corp", city["outsider"])
@@ -312,7 +313,16 @@ def test_org_dashboard_privacy_and_export(
     # engine: two pushes, plus one on the registered GitHub org's repository this month; the
     # private repository's push is left out.
     assert public["metrics"]["pushes"] == 3
-    assert [r["repository"] for r in public["repositories"]] == ["ins-corp/engine"]
+    hosted = [r["repository"] for r in public["repositories"] if r["platform"] == "nbopen"]
+    assert hosted == ["ins-corp/engine"]
+    # The registered GitHub organization's repository, with OpenDigger's activity computed
+    # by hand: alice opened an issue and left a review comment, bob commented, carol
+    # commented and opened a pull request that was merged.
+    (github,) = [r for r in public["repositories"] if r["platform"] == "github"]
+    assert github["repository"] == "ins-gh-corp/engine"
+    expected = math.sqrt(2.2235 + 0.7427) + math.sqrt(0.5252) + math.sqrt(0.5252 + 4.0679 + 2.0339)
+    assert github["activity"] == pytest.approx(expected, abs=0.01)
+    assert sum(public["talent"]["new_contributors"].values()) >= 1
     assert public["metrics"]["openrank"] > 0  # from the registered GitHub organization
 
     # A member sees the private repository and the members' figures.

@@ -219,30 +219,52 @@ def org_insights(principal: Principal, org: Organization, month: str | None) -> 
     if scope == "public":
         repos = repos.filter(private=False)
     listed = list(repos.order_by("name"))
-    ids = [str(r.pk) for r in listed]
-    private_ids = [str(r.pk) for r in listed if r.private]
-    talent = queries.sums(
-        entity_type="repo", entity_ids=ids, metrics=list(TALENT), private_ids=private_ids
-    )
-    table = (
-        queries.latest_values(
+    # platform → [(entity id, name, private)]: hosted repositories the principal may see,
+    # then the organization's public GitHub/Gitee repositories from its registry entries.
+    entities: dict[str, list[tuple[str, str, bool]]] = {
+        "nbopen": [(str(r.pk), r.full_name, r.private) for r in listed]
+    }
+    for platform, (accounts, full_names) in _registered(org).items():
+        found = queries.external_repositories(
+            platform=platform, accounts=accounts, repos=full_names
+        )
+        entities[platform] = [(ident, name, False) for ident, name in found]
+    talent: queries.Series = {}
+    rows = []
+    for platform, items in entities.items():
+        ids = [i for i, _, _ in items]
+        private_ids = [i for i, _, private in items if private]
+        part = queries.sums(
             entity_type="repo",
             entity_ids=ids,
-            month=month,
-            metrics=list(ORG_REPO_COLUMNS),
+            metrics=list(TALENT),
+            platform=platform,
             private_ids=private_ids,
         )
-        if month
-        else {}
-    )
-    rows = [
-        {
-            "repository": r.full_name,
-            "private": r.private,
-            **{m: round(table.get(str(r.pk), {}).get(m, 0.0), 2) for m in ORG_REPO_COLUMNS},
-        }
-        for r in listed
-    ]
+        for metric, values in part.items():
+            for m, v in values.items():
+                talent.setdefault(metric, {})[m] = talent.get(metric, {}).get(m, 0.0) + v
+        table = (
+            queries.latest_values(
+                entity_type="repo",
+                entity_ids=ids,
+                month=month,
+                metrics=list(ORG_REPO_COLUMNS),
+                platform=platform,
+                private_ids=private_ids,
+            )
+            if month
+            else {}
+        )
+        rows += [
+            {
+                "repository": name,
+                "platform": platform,
+                "private": private,
+                **{m: round(table.get(ident, {}).get(m, 0.0), 2) for m in ORG_REPO_COLUMNS},
+            }
+            for ident, name, private in items
+        ]
     edges = [e for e in collaboration_edges(month) if org.name in (e["source"], e["target"])]
     return {
         "dashboard": "organization",
@@ -257,6 +279,17 @@ def org_insights(principal: Principal, org: Organization, month: str | None) -> 
         "repositories": rows,
         "partners": edges,
     }
+
+
+def _registered(org: Organization) -> dict[str, tuple[list[str], list[str]]]:
+    """platform → (accounts, owner/name repositories) registered to the organization."""
+    from nbopen.analytics.models import RegistryEntry
+
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    for entry in RegistryEntry.objects.filter(organization=org):
+        accounts, repos = out.setdefault(entry.platform, ([], []))
+        (repos if entry.is_repository else accounts).append(entry.login_lower)
+    return out
 
 
 def repo_insights(

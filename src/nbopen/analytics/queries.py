@@ -171,3 +171,22 @@ def latest_values(
     for ident, metric, value in rows:
         out[str(ident)][metric] = value
     return dict(out)
+
+
+def external_repositories(
+    *, platform: str, accounts: list[str], repos: list[str], base: Path | None = None
+) -> list[tuple[str, str]]:
+    """(entity id, latest name) of public repositories imported from ``platform`` whose owner
+    is one of ``accounts`` or whose ``owner/name`` is in ``repos`` (case-insensitive): the
+    GitHub/Gitee side of an organization, from its registry entries."""
+    if not accounts and not repos:
+        return []
+    rows = _query(
+        "SELECT entity_id, arg_max(entity_name, month) FROM m WHERE entity_type = 'repo' "
+        "AND platform = ? AND NOT private AND (lower(split_part(entity_name, '/', 1)) IN "
+        "(SELECT unnest(?)) OR lower(entity_name) IN (SELECT unnest(?))) "
+        "GROUP BY entity_id ORDER BY 2",
+        [platform, [a.lower() for a in accounts], [r.lower() for r in repos]],
+        base,
+    )
+    return [(str(i), str(n)) for i, n in rows]

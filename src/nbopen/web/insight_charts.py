@@ -68,7 +68,13 @@ class Chart:
 
     @property
     def empty(self) -> bool:
-        return not any(s.get("data") for s in self.option.get("series", []))
+        """Nothing to draw: no series has a non-zero value (a graph needs nodes)."""
+        for series in self.option.get("series", []):
+            for item in series.get("data", []):
+                value = item.get("value", 1) if isinstance(item, dict) else item
+                if value:
+                    return False
+        return True
 
 
 def _base(**extra: Any) -> dict[str, Any]:
