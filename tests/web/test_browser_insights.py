@@ -278,6 +278,7 @@ def test_city_dashboard_renders_and_exports(
     assert page.is_visible(".print-head")
     status, pdf = _get(live, "/insights?format=pdf")
     assert status == 200 and pdf.startswith(b"%PDF")
+    assert pdf.count(b"/Subtype /Image") >= 4  # the charts' canvases were drawn and printed
     assert _get(live, "/insights?format=xml")[0] == 404
     assert _get(live, "/insights?month=2024-13")[0] == 404
 
