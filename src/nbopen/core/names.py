@@ -32,6 +32,7 @@ RESERVED_OWNER_NAMES = frozenset(
         "favicon.ico",
         "healthz",
         "help",
+        "insights",
         "join",
         "lfs",
         "login",

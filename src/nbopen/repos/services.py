@@ -166,6 +166,19 @@ def parse_ref_updates(lines: Iterable[str]) -> list[RefUpdate]:
     return updates
 
 
+def _pushed_commits(repo: Repository, updates: list[RefUpdate]) -> int:
+    """New commits on branches in this push (analytics' ``commits``; tags add none)."""
+    from nbopen.repos.git.read import count_pushed_commits
+
+    if not repo.git_path.exists():
+        return 0
+    return sum(
+        count_pushed_commits(repo.git_path, old=u.old, new=u.new, ref=u.ref)
+        for u in updates
+        if u.ref.startswith("refs/heads/")
+    )
+
+
 def record_push(*, repo_id: int, actor: User | None, updates: list[RefUpdate]) -> None:
     """Record one push event (append-only) and touch the repository's push time."""
     if not updates:
@@ -179,7 +192,10 @@ def record_push(*, repo_id: int, actor: User | None, updates: list[RefUpdate]) -
         "repo.push",
         actor=actor,
         repository=repo,
-        payload={"refs": [{"ref": u.ref, "old": u.old, "new": u.new} for u in updates]},
+        payload={
+            "refs": [{"ref": u.ref, "old": u.old, "new": u.new} for u in updates],
+            "commits": _pushed_commits(repo, updates),
+        },
     )
     dataset_hooks.on_push(repo=repo, updates=updates)
     tasks.defer(maintenance.after_push, repo.pk)

@@ -16,6 +16,7 @@ from nbopen.web.views import (
     fork,
     history,
     home,
+    insights,
     libraries,
     members,
     owners,
@@ -46,6 +47,7 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("upload", upload.upload),
     path("watch", signals.watch),
     path("like", signals.like),
+    path("insights", insights.repository),
     path("upload/<path:branch>", upload.upload),
 ]
 
@@ -73,6 +75,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/language", account.set_language),
     path("datasets/<str:owner>/<str:name>/", include(repo_patterns)),
     path("datasets/<str:owner>/<str:name>", browse.repo_home),
+    path("insights", insights.city),
+    path("insights/network", insights.network),
+    path("insights/methods", insights.methods),
+    path("insights/registry", insights.registry),
     path("<str:owner>", owners.owner),
     # "members" and "follow" are reserved repository names, so these never shadow a repository.
     path("<str:owner>/members", members.member_add),
@@ -86,6 +92,9 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<str:owner>/teams/<str:team>/repos", teams.repo_set),
     path("<str:owner>/teams/<str:team>/repos/remove", teams.repo_remove),
     path("<str:owner>/teams/<str:team>/delete", teams.team_delete, name="team-delete"),
+    # An organization's insights; a repository named "insights" keeps its page (the view
+    # hands over to it).
+    path("<str:owner>/insights", insights.organization),
     path("<str:owner>/<str:name>", browse.repo_home),
     path("<str:owner>/<str:name>/", include(repo_patterns)),
 ]
