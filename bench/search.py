@@ -185,24 +185,21 @@ def _percentiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered) * 1000, p95 * 1000
 
 
-def child(n_repos: int, n_queries: int) -> dict[str, Any]:
+def setup_django() -> None:
     import django
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nbopen.config.settings")
     django.setup()
-    from django.core.management import call_command
-    from django.db import connection, transaction
-    from django.db.models import Q
 
-    from nbopen.access.policy import Principal
+
+def generate(n_repos: int, rng: random.Random) -> float:
+    """Bulk-insert users, organizations and ``n_repos`` repositories; returns seconds."""
+    from django.db import transaction
+
     from nbopen.accounts.models import Namespace, User
     from nbopen.orgs.models import Membership, Organization
     from nbopen.repos.models import Repository
-    from nbopen.search import indexer
-    from nbopen.search.services import search
 
-    call_command("migrate", verbosity=0)
-    rng = random.Random(20261126)
     started = time.perf_counter()
     with transaction.atomic():
         users = User.objects.bulk_create(
@@ -243,14 +240,19 @@ def child(n_repos: int, n_queries: int) -> dict[str, Any]:
                 Repository.objects.bulk_create(batch)
                 batch = []
         Repository.objects.bulk_create(batch)
-    generated = time.perf_counter() - started
+    return time.perf_counter() - started
 
-    started = time.perf_counter()
-    stats = indexer.reindex_all()
-    index_seconds = time.perf_counter() - started
 
-    queries = _queries(rng, n_queries)
-    member = Principal(user=users[0])
+def measure(queries: list[str]) -> tuple[dict[str, list[float]], list[int]]:
+    """Time every query as the API and the suggestion box run it, beside the reference."""
+    from django.db.models import Q
+
+    from nbopen.access.policy import Principal
+    from nbopen.accounts.models import User
+    from nbopen.repos.models import Repository
+    from nbopen.search.services import search
+
+    member = Principal(user=User.objects.get(username="user0"))
     anonymous = Principal.anonymous()
     for q in queries[:10]:  # warm caches (jieba, vocabulary, database pages)
         search(principal=anonymous, q=q)
@@ -273,6 +275,26 @@ def child(n_repos: int, n_queries: int) -> dict[str, Any]:
         ref.count()
         list(ref.order_by("-updated_at")[:20])
         timings["reference"].append(time.perf_counter() - t)
+    return timings, totals
+
+
+def child(n_repos: int, n_queries: int) -> dict[str, Any]:
+    setup_django()
+    from django.core.management import call_command
+    from django.db import connection
+
+    from nbopen.search import indexer
+
+    call_command("migrate", verbosity=0)
+    rng = random.Random(20261126)
+    generated = generate(n_repos, rng)
+
+    started = time.perf_counter()
+    stats = indexer.reindex_all()
+    index_seconds = time.perf_counter() - started
+
+    queries = _queries(rng, n_queries)
+    timings, totals = measure(queries)
     out: dict[str, Any] = {
         "database": connection.vendor,
         "repositories": n_repos,
