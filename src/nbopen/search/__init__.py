@@ -29,6 +29,7 @@ Either way only documents the caller may read are counted.
 
 Filter/facet fields: domain, task, license, language, hardware, library, org_kind, owner, tag
 (values are lower-case). Writes need nothing from callers: the index follows the event log
-(``nbopen.search.tasks``, a ``core.events.listen`` listener); ``indexer.signals_update`` takes download counts and trending
-scores from analytics; likes come from ``nbopen.collab``. ``nbopen search reindex`` rebuilds.
+(``nbopen.search.tasks``, a ``core.events.listen`` listener); ``indexer.signals_update``
+takes download counts (the Hub API calls it per counted download) and trending scores;
+likes come from ``nbopen.collab``. ``nbopen search reindex`` rebuilds.
 """
