@@ -20,7 +20,9 @@ query keeps those the caller may see and that pass the filters, and the best ``C
 of them are blended in Python. Only when too few survive (a selective filter) does ranking
 run in SQL over every match. ``total`` is exact up to ``TRACK_TOTAL`` (then
 ``total_relation`` is "gte"); facet counts are exact when all visible matches fit in the
-window, otherwise counted over the window and flagged ``facets_relation: "gte"``.
+window, otherwise counted over the window and flagged ``facets_relation: "gte"``. Pages
+within the first ``CANDIDATES`` results come from one window and so agree with each other;
+deeper pages widen the window to reach them.
 
 Matching: every query term must match (prefix for the word being typed); a term unknown to
 the index is also tried as its closest spelling; if nothing matches, any term may match.
@@ -335,6 +337,9 @@ def _window(
         total, relation = _count(None, where) if want_total else (0, "eq")
         return _Window(rows, total, relation, None, [], any_group)
     text = backends.match(groups, any_group=any_group)
+    if sort != "relevance" and not want_total:  # a listing ordered by a column: SQL alone
+        rows = _sorted_page(text, where, sort, offset, limit, descending)
+        return _Window(rows, 0, "eq", text, groups, any_group)
     need = max(CANDIDATES, offset + limit)
     raw = backends.ranked(groups, any_group=any_group, limit=need * RAW_FACTOR)
     candidates, complete = _visible_best(raw, text, where, need)
@@ -497,7 +502,11 @@ def _hits(rows: list[tuple[int, float]]) -> list[Hit]:
 
 def _facet_sample(window: _Window, where: _Where, without: str | None) -> tuple[list[int], bool]:
     """The documents one facet is counted over, and whether they are all visible matches."""
-    if window.text is not None and window.raw is not None:
+    if window.text is not None:
+        if window.raw is None:
+            window.raw = backends.ranked(
+                window.groups, any_group=window.any_group, limit=CANDIDATES * RAW_FACTOR
+            )
         if without is None and window.candidates is not None:
             return window.candidates, window.complete
         rows, complete = _visible_best(window.raw, window.text, where, CANDIDATES, without)
