@@ -22,9 +22,10 @@ For callers (web pages, the Hub API's ``list_models``/``list_datasets``, suggest
 
 At scale, relevance ranking is a rescoring window: the engine's best matches by text alone,
 filtered by privacy and facets in SQL, the best ``services.CANDIDATES`` blended with
-popularity and freshness. ``total`` is exact up to ``services.TRACK_TOTAL`` matches, beyond
-that a lower bound with ``total_relation: "gte"``; facet counts are exact when every visible
-match fits in the window, otherwise counted over the window with ``facets_relation: "gte"``.
+popularity and freshness. ``total`` is exact unless the engine had more matches than the
+window fetches (then a lower bound with ``total_relation: "gte"``); facet counts are exact
+when every visible match fits in the window, otherwise counted over the window with
+``facets_relation: "gte"``.
 Either way only documents the caller may read are counted.
 
 Filter/facet fields: domain, task, license, language, hardware, library, org_kind, owner, tag

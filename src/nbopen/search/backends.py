@@ -42,6 +42,8 @@ class Ranked:
 
     hits: list[tuple[int, float]]
     truncated: bool
+    groups: Sequence[Group] = ()
+    any_group: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,7 +142,7 @@ def ranked(groups: Sequence[Group], *, any_group: bool = False, limit: int) -> R
                 [fts5_expression(groups, any_group=any_group), limit + 1],
             )
         rows = [(int(i), float(r)) for i, r in cur.fetchall()]
-    return Ranked(rows[:limit], len(rows) > limit)
+    return Ranked(rows[:limit], len(rows) > limit, groups, any_group)
 
 
 def ids_in(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:

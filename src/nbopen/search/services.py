@@ -18,9 +18,11 @@ Cost at scale (see bench/search.py): the blend is applied to a rescoring window 
 returns its best ``CANDIDATES × RAW_FACTOR`` matches by text relevance alone, one indexed
 query keeps those the caller may see and that pass the filters, and the best ``CANDIDATES``
 of them are blended in Python. Only when too few survive (a selective filter) does ranking
-run in SQL over every match. ``total`` is exact up to ``TRACK_TOTAL`` (then
-``total_relation`` is "gte"); facet counts are exact when all visible matches fit in the
-window, otherwise counted over the window and flagged ``facets_relation: "gte"``. Pages
+run in SQL over every match. ``total`` is exact when the engine returned every match;
+otherwise it is the number of visible matches among those it returned, a lower bound, and
+``total_relation`` is "gte" (browsing without a query counts exactly up to ``TRACK_TOTAL``).
+Facet counts are exact when all visible matches fit in the window, otherwise counted over
+the window and flagged ``facets_relation: "gte"``. Pages
 within the first ``CANDIDATES`` results come from one window and so agree with each other;
 deeper pages widen the window to reach them.
 
@@ -38,6 +40,7 @@ from django.db import connection
 
 from nbopen.access.policy import Principal, visible_repositories
 from nbopen.core.errors import InvalidInput
+from nbopen.repos.models import Repository
 from nbopen.search import backends, spelling
 from nbopen.search.analysis import Group, is_cjk, query_groups, stem
 from nbopen.search.documents import FACET_FIELDS
@@ -55,9 +58,10 @@ MAX_LIST_LIMIT = 1001  # listing() asks for one more than a Hub page of 1000
 # Relevance ranking is a rescoring window, as in Elasticsearch: the engine ranks matches by
 # text relevance alone (FTS5 bm25 / ts_rank, in C), the best CANDIDATES visible ones are
 # re-ranked with popularity and freshness, and facets are counted over them.
-CANDIDATES = 1000
-RAW_FACTOR = 4  # raw matches fetched per candidate needed, to survive privacy and filters
-TRACK_TOTAL = 10_000  # totals are exact up to here, then reported as "at least" (gte)
+CANDIDATES = 500
+RAW_FACTOR = 2  # raw matches fetched per candidate needed, to survive privacy and filters
+RAW_RETRY = 8  # then once more this many per candidate, before ranking in SQL
+TRACK_TOTAL = 10_000  # browsing counts exactly up to here, then reports "at least" (gte)
 
 
 @dataclass(frozen=True)
@@ -102,7 +106,7 @@ class SearchResult:
     per_page: int = 20
     corrected: str | None = None  # the query as spelling-corrected, when that was used
     matched: str = "all"  # "all" terms matched, or "any" (the relaxed fallback)
-    total_relation: str = "eq"  # "gte": more than TRACK_TOTAL matches, total is a lower bound
+    total_relation: str = "eq"  # "gte": total is a lower bound (too many matches to count)
     facets_relation: str = "eq"  # "gte": counted over the best CANDIDATES matches only
 
     def as_json(self) -> dict[str, Any]:
@@ -123,11 +127,13 @@ class SearchResult:
 class _Where:
     """A WHERE clause kept as named parts, so facet counts can drop one filter at a time."""
 
+    principal: Principal
     base: list[tuple[str, list[Any]]] = field(default_factory=list)
     by_field: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
 
-    def sql(self, *, without: str | None = None) -> tuple[str, list[Any]]:
-        parts = list(self.base) + [v for k, v in self.by_field.items() if k != without]
+    def sql(self, *, without: str | None = None, privacy: bool = True) -> tuple[str, list[Any]]:
+        parts = [_privacy(self.principal)] if privacy else []
+        parts += list(self.base) + [v for k, v in self.by_field.items() if k != without]
         return (
             " AND ".join(f"({s})" for s, _ in parts) or "1=1",
             [p for _, ps in parts for p in ps],
@@ -213,8 +219,7 @@ def _build_where(
     filters: dict[str, list[str]],
     all_of: list[list[tuple[str, str]]] | None,
 ) -> _Where:
-    where = _Where()
-    where.base.append(_privacy(principal))
+    where = _Where(principal)
     if types:
         where.by_field["type"] = (f"d.doc_type IN ({_in(types)})", list(types))
     for name, values in filters.items():
@@ -342,14 +347,12 @@ def _window(
         return _Window(rows, 0, "eq", text, groups, any_group)
     need = max(CANDIDATES, offset + limit)
     raw = backends.ranked(groups, any_group=any_group, limit=need * RAW_FACTOR)
-    candidates, complete = _visible_best(raw, text, where, need)
+    visible, complete = _visible_best(raw, text, where, need)
+    candidates = visible[:need]
     window = _Window([], 0, "eq", text, groups, any_group, raw, [i for i, _, _ in candidates])
-    window.complete = complete
-    if want_total:
-        if complete:
-            window.total = len(candidates)
-        else:
-            window.total, window.total_relation = _count(text, where)
+    window.complete = complete and len(visible) <= need
+    # Every visible match was seen (exact), or at least these many exist (a lower bound).
+    window.total, window.total_relation = len(visible), "eq" if complete else "gte"
     if sort == "relevance":
         window.rows = _blend(candidates, descending)[offset : offset + limit]
     else:
@@ -360,7 +363,8 @@ def _window(
 def _visible_best(
     raw: backends.Ranked, text: backends.Match, where: _Where, need: int, without: str | None = None
 ) -> tuple[list[tuple[int, float, float]], bool]:
-    """The ``need`` best visible matches by text relevance, as (id, relevance, static rank).
+    """At least the ``need`` best visible matches by text relevance (id, relevance, static
+    rank), best first, and whether they are every visible match.
 
     Usually from the engine's best raw matches, filtered here by privacy and facet filters in
     one indexed lookup. When too few of those survive (a very selective filter), the ranking
@@ -368,7 +372,12 @@ def _visible_best(
     """
     survivors = _survivors(raw.hits, where, without)
     if len(survivors) >= need or not raw.truncated:
-        return survivors[:need], not raw.truncated and len(survivors) <= need
+        return survivors, not raw.truncated
+    if len(raw.hits) < need * RAW_RETRY:
+        wider = backends.ranked(raw.groups, any_group=raw.any_group, limit=need * RAW_RETRY)
+        survivors = _survivors(wider.hits, where, without)
+        if len(survivors) >= need or not wider.truncated:
+            return survivors, not wider.truncated
     rows = _ranked_sql(text, where, need, without)
     return rows, len(rows) < need
 
@@ -376,16 +385,32 @@ def _visible_best(
 def _survivors(
     hits: list[tuple[int, float]], where: _Where, without: str | None
 ) -> list[tuple[int, float, float]]:
+    """Keep the raw hits that pass the filters and that the principal may read.
+
+    Two indexed lookups instead of a correlated privacy subquery per row (PostgreSQL turns
+    that into a hash of every visible repository): the documents by id with the facet
+    filters, then the policy's own ``visible_repositories`` restricted to their repositories.
+    """
     if not hits:
         return []
-    wsql, wparams = where.sql(without=without)
+    wsql, wparams = where.sql(without=without, privacy=False)
     ids_sql, ids_params = backends.ids_in("d.id", [i for i, _ in hits])
     with connection.cursor() as cur:
         cur.execute(
-            f"SELECT d.id, d.static_rank FROM search_document d WHERE {ids_sql} AND {wsql}",  # noqa: S608
+            "SELECT d.id, d.repository_id, d.static_rank FROM search_document d"  # noqa: S608
+            f" WHERE {ids_sql} AND {wsql}",
             [*ids_params, *wparams],
         )
-        static = {int(i): float(sr) for i, sr in cur.fetchall()}
+        rows = cur.fetchall()
+    repo_ids = [int(r) for _, r, _ in rows if r is not None]
+    principal = where.principal
+    if principal.is_site_admin:
+        readable = set(Repository.objects.filter(pk__in=repo_ids).values_list("pk", flat=True))
+    else:
+        readable = set(
+            visible_repositories(principal).filter(pk__in=repo_ids).values_list("pk", flat=True)
+        )
+    static = {int(i): float(sr) for i, r, sr in rows if r is None or int(r) in readable}
     return [(i, rel, static[i]) for i, rel in hits if i in static]
 
 
@@ -510,7 +535,7 @@ def _facet_sample(window: _Window, where: _Where, without: str | None) -> tuple[
         if without is None and window.candidates is not None:
             return window.candidates, window.complete
         rows, complete = _visible_best(window.raw, window.text, where, CANDIDATES, without)
-        return [i for i, _, _ in rows], complete
+        return [i for i, _, _ in rows[:CANDIDATES]], complete and len(rows) <= CANDIDATES
     # Browsing without a query: the best documents by static rank.
     sql, params = _from_where(None, where, without=without)
     with connection.cursor() as cur:

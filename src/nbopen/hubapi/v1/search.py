@@ -7,8 +7,9 @@ alternatives, different filters must all hold); ``sort`` (relevance, trending, d
 likes, updated, created, name); ``page``, ``per_page``; ``facets=0`` to skip facet counts.
 
 As in Elasticsearch, large answers are approximate and say so: ``total_relation`` is "eq"
-(exact) or "gte" (more than 10,000 matches; ``total`` is a lower bound), and
-``facets_relation`` is "gte" when the facet counts were taken over the best 1,000 matches
+(exact) or "gte" (more than 1,000 text matches, or 10,000 when browsing without a query;
+``total`` is then a lower bound), and
+``facets_relation`` is "gte" when the facet counts were taken over the best 500 matches
 only (each count is then a lower bound). Private repositories the caller cannot read are
 never counted either way.
 Credentials are optional; what a caller sees is decided by the permission policy.
