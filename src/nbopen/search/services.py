@@ -366,9 +366,10 @@ def _visible_best(
     """At least the ``need`` best visible matches by text relevance (id, relevance, static
     rank), best first, and whether they are every visible match.
 
-    Usually from the engine's best raw matches, filtered here by privacy and facet filters in
-    one indexed lookup. When too few of those survive (a very selective filter), the ranking
-    runs inside SQL over every match instead. The flag says whether these are all matches.
+    Usually from the engine's best raw matches, filtered here by the facet filters and the
+    policy (:func:`_survivors`); if too few survive, from a wider raw window; and when even
+    that is not enough (a very selective filter), the ranking runs inside SQL over every
+    match. The flag says whether these are all visible matches.
     """
     survivors = _survivors(raw.hits, where, without)
     if len(survivors) >= need or not raw.truncated:
