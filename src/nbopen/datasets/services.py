@@ -272,6 +272,18 @@ def _convert(conversion: Conversion) -> None:
 
     Conversion.objects.filter(pk=conversion.pk).update(version=next_version(conversion))
     _finish(conversion, Conversion.Status.DONE)
+    _publish_parquet_ref(conversion)
+
+
+def _publish_parquet_ref(conversion: Conversion) -> None:
+    """Put the Parquet on ``refs/convert/parquet`` (a failure there keeps the viewer working)."""
+    from nbopen.datasets.parquet_ref import publish
+
+    conversion.refresh_from_db()
+    try:
+        publish(conversion)
+    except Exception:
+        log.exception("publishing refs/convert/parquet failed for %s", conversion)
 
 
 def _expand_sheets(

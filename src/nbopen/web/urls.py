@@ -12,6 +12,7 @@ from nbopen.web.views import (
     account,
     auth,
     browse,
+    dataset_viewer,
     history,
     home,
     members,
@@ -35,6 +36,8 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("tags", history.refs, {"kind": "tags"}),
     path("settings", repo_settings.settings),
     path("settings/delete", repo_settings.delete),
+    path("viewer", dataset_viewer.dataset_viewer),
+    path("versions", dataset_viewer.dataset_versions),
     path("upload", upload.upload),
     path("upload/<path:branch>", upload.upload),
 ]
