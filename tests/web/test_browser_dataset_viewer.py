@@ -213,7 +213,7 @@ def test_private_dataset_viewer_is_404_for_others(
     assert "机密账目3号" in page.inner_text("#viewer-table")
 
     for path in paths:
-        status, body = _status(live.url + path + "?q=机密")
+        status, body = _status(live.url + path + "?q=%E6%9C%BA%E5%AF%86")  # q=机密
         assert status == 404 and "机密" not in body and "ledger.csv" not in body, path
     other = new_context(browser, requests_seen)
     try:
