@@ -80,10 +80,10 @@ def _load(live: LiveServer, token: str, tmp_path: Path, repo_id: str, **kwargs: 
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def _api_json(url: str, token: str) -> Any:
-    request = urllib.request.Request(url, headers={"Authorization": f"Bearer {token}"})
-    with urllib.request.urlopen(request) as response:
-        return json.loads(response.read())
+def _api_json(live: LiveServer, url: str, token: str) -> Any:
+    status, body = fetch(url, token)
+    assert status == 200, f"{url}: {status} {body[:500]!r}\n{live.log()[-3000:]}"
+    return json.loads(body)
 
 
 def test_gbk_csv_parquet_ref_listed_downloadable_and_loadable(
@@ -107,11 +107,13 @@ def test_gbk_csv_parquet_ref_listed_downloadable_and_loadable(
     assert "default/train/0000.parquet" in files
     assert "ports.csv" not in files  # the ref holds only the conversion
 
-    listing = _api_json(f"{live.url}/api/datasets/{repo_id}/parquet", token)
+    listing = _api_json(live, f"{live.url}/api/datasets/{repo_id}/parquet", token)
     assert list(listing) == ["default"] and list(listing["default"]) == ["train"]
     (url,) = listing["default"]["train"]
     assert url == f"{live.url}/api/datasets/{repo_id}/parquet/default/train/0.parquet"
-    assert _api_json(f"{live.url}/api/datasets/{repo_id}/parquet/default/train", token) == [url]
+    assert _api_json(live, f"{live.url}/api/datasets/{repo_id}/parquet/default/train", token) == [
+        url
+    ]
     status, body = fetch(url, token)  # redirects to …/resolve/refs%2Fconvert%2Fparquet/…
     assert status == 200
     assert pq.read_table(io.BytesIO(body)).to_pylist() == rows
@@ -141,7 +143,7 @@ def test_xlsx_sheets_become_parquet_configs(live: LiveServer, tmp_path: Path) ->
         path_or_fileobj=_xlsx(), path_in_repo="factory.xlsx", repo_id=repo_id, repo_type="dataset"
     )
     wait_converted(live, repo_id, token)
-    listing = _api_json(f"{live.url}/api/datasets/{repo_id}/parquet", token)
+    listing = _api_json(live, f"{live.url}/api/datasets/{repo_id}/parquet", token)
     assert sorted(listing) == ["订单", "设备"]
     loaded = _load(live, token, tmp_path, repo_id, revision=REF, name="订单")
     assert loaded == {"train": [{"order_id": f"PO-{i}", "qty": i * 10} for i in range(3)]}

@@ -73,12 +73,12 @@ def _readme(splits: list[SplitResult]) -> bytes:
 
 
 def publish(conversion: Conversion) -> str | None:
-    """Commit the conversion's Parquet files to ``refs/convert/parquet``; returns the commit
-    sha, or None when there is nothing to publish (not the current head, no converted split)."""
+    """Commit the conversion's converted splits to ``refs/convert/parquet``; returns the commit
+    sha, or None when there is nothing to publish (not the current head, no converted split).
+
+    Called by the conversion job once every split is finished."""
     repo = conversion.repository
     git = repo.git_path
-    if conversion.status != Conversion.Status.DONE:
-        return None
     if resolve(git, repo.default_branch) != conversion.revision:
         return None
     splits = [
