@@ -226,3 +226,41 @@ def test_private_dataset_viewer_is_404_for_others(
             assert nosy.locator("#viewer-table").count() == 0
     finally:
         other.close()
+
+
+def test_failed_conversion_is_explained_and_table_works_without_js(
+    browser: Browser, live: LiveServer, tmp_path: Path, requests_seen: Recorder
+) -> None:
+    token = live.create_user("csvbreaker")
+    create_dataset(live, token, "broken")
+    bad = b"a,b,c\n1,2,3\n4,5,6\n7,8\n9,10,11\n"
+    push_files(live, token, "csvbreaker", "broken", tmp_path / "broken", {"bad.csv": bad})
+    wait_converted(live, "csvbreaker/broken", token)
+    create_dataset(live, token, "plain")
+    rows = _rows(130)
+    push_files(live, token, "csvbreaker", "plain", tmp_path / "plain", {"plain.csv": _csv(rows)})
+    wait_converted(live, "csvbreaker/plain", token)
+
+    context = browser.new_context(java_script_enabled=False, locale="en-US")
+    context.on("request", lambda request: requests_seen.urls.append(request.url))
+    try:
+        page = context.new_page()
+        page.goto(f"{live.url}/datasets/csvbreaker/broken/viewer")
+        errors = page.inner_text("#viewer-errors")
+        assert "bad.csv" in errors and "line 4" in errors, errors
+        assert "expected 3 columns, got 2" in errors
+        assert page.locator("#viewer-table").count() == 0
+
+        # Without JavaScript: rows, the next page, and a search still work (plain links/forms).
+        page.goto(f"{live.url}/datasets/csvbreaker/plain/viewer")
+        assert _table_ids(page) == list(range(100))
+        assert "Rows 1–100 of 130" in page.inner_text("#viewer-pager")
+        page.click("#page-next")
+        assert _table_ids(page) == list(range(100, 130))
+        page.fill("#viewer-q", "数字孪生")
+        page.click("#search-form button[type=submit]")
+        assert _table_ids(page) == [r["id"] for r in rows if "数字孪生" in r["note"]]
+        # Histograms need JavaScript; the header still names each column and its type.
+        assert page.locator("th[data-column=score] .col-type").inner_text().startswith("int64")
+    finally:
+        context.close()

@@ -21,7 +21,8 @@ def _bars(labels: list[str], values: list[int]) -> dict[str, Any]:
     return {
         "animation": False,
         "grid": {"left": 2, "right": 2, "top": 4, "bottom": 2},
-        "tooltip": {"trigger": "axis", "confine": True},
+        # Labels are dataset values: the tooltip draws them on the canvas, never as HTML.
+        "tooltip": {"trigger": "axis", "confine": True, "renderMode": "richText"},
         "xAxis": {"type": "category", "data": labels, "show": False},
         "yAxis": {"type": "value", "show": False},
         "series": [
