@@ -139,6 +139,9 @@ def test_viewer_table_pages_search_filter_charts_and_versions(
     page.click("#viewer-mode a")  # show all rows again
     page.wait_for_load_state()
     page.click(".viewer-filter summary")
+    assert page.locator(".builder-row").count() == 3
+    page.click(".js-add-condition")  # JS adds rows; empty ones are ignored
+    assert page.locator(".builder-row").count() == 4
     first_row = page.locator(".builder-row").nth(0)
     first_row.locator("select[name=col]").select_option("city")
     first_row.locator("select[name=op]").select_option("=")
