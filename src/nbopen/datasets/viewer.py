@@ -115,7 +115,8 @@ def columns(split: SplitResult) -> list[str]:
     return [f["name"] for f in split.features]
 
 
-def _cell(value: Any) -> Cell:
+def cell(value: Any) -> Cell:
+    """A table cell: JSON for nested values, cut to CELL_BYTES on a character boundary."""
     if value is None:
         return Cell("null", null=True)
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
@@ -127,7 +128,7 @@ def _cell(value: Any) -> Cell:
 
 def _rows(split: SplitResult, viewer_rows: list[dict[str, Any]]) -> list[Row]:
     names = columns(split)
-    return [Row(r["row_idx"], [_cell(r["row"].get(n)) for n in names]) for r in viewer_rows]
+    return [Row(r["row_idx"], [cell(r["row"].get(n)) for n in names]) for r in viewer_rows]
 
 
 def _length(length: int) -> int:
