@@ -214,6 +214,11 @@ def test_private_dataset_viewer_is_404_for_others(
     log_in(page, live.url, owner, f"pw-{owner}-Secret9")
     page.goto(live.url + paths[0])
     assert "机密账目3号" in page.inner_text("#viewer-table")
+    croissant = page.request.get(
+        live.url + str(page.locator("#croissant-link").get_attribute("href"))
+    )
+    assert croissant.status == 200 and croissant.json()["name"] == "ledger"
+    assert _status(live.url + str(page.locator("#croissant-link").get_attribute("href")))[0] == 401
 
     for path in paths:
         status, body = _status(live.url + path + "?q=%E6%9C%BA%E5%AF%86")  # q=机密
