@@ -133,6 +133,8 @@ def test_viewer_table_pages_search_filter_charts_and_versions(
     assert _table_ids(page) == expected[:100]
     assert all("集装箱" in note for note in _column(page, 3))
     assert page.locator("#viewer-mode").get_attribute("data-mode") == "search"
+    assert page.input_value("#viewer-q") == "集装箱"
+    assert page.input_value("form.search input[name=q]") == ""  # the site search is separate
     assert str(len(expected)) in page.inner_text("#viewer-mode")
 
     # Filter builder: city = 宁波 AND id >= 120, sorted by score descending.

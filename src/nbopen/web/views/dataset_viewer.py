@@ -142,7 +142,7 @@ def dataset_viewer(request: HttpRequest, owner: str, name: str) -> HttpResponse:
                 "columns": _columns(sel.split),
                 "rows": rows,
                 "built_where": built,
-                "q": query.get("q", ""),
+                "row_query": query.get("q", ""),
                 "where_text": query.get("where", ""),
                 "sort": query.get("sort", ""),
                 "sort_desc": query.get("dir") == "desc",
