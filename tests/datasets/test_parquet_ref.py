@@ -22,7 +22,7 @@ import pyarrow.parquet as pq
 import pytest
 from huggingface_hub import HfApi
 
-from tests.datasets.support import fetch, wait_converted
+from tests.datasets.support import fetch, git, wait_converted
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -126,6 +126,19 @@ def test_gbk_csv_parquet_ref_listed_downloadable_and_loadable(
         cache_dir=str(tmp_path / "cache"),
     )
     assert Path(local).read_bytes() == body
+
+    # The ref is the converter's: a client cannot push to it.
+    work = tmp_path / "clone"
+    remote = live.url.replace("http://", f"http://user:{token}@") + f"/datasets/{repo_id}.git"
+    git("clone", "-q", remote, str(work))
+    git("commit", "-q", "--allow-empty", "-m", "forged", cwd=work)
+    forged = subprocess.run(
+        ["git", "push", "--force", remote, f"HEAD:{REF}"], cwd=work, capture_output=True, text=True
+    )
+    assert forged.returncode != 0 and "dataset converter" in forged.stderr, forged.stderr
+    assert [r.target_commit for r in api.list_repo_refs(repo_id, repo_type="dataset").converts] == [
+        refs.converts[0].target_commit
+    ]
 
     loaded = _load(live, token, tmp_path, repo_id, revision=REF)
     assert loaded == {"train": rows}
