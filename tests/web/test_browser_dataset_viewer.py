@@ -270,6 +270,12 @@ def test_failed_conversion_is_explained_and_table_works_without_js(
         page.fill("#viewer-q", "数字孪生")
         page.click("#search-form button[type=submit]")
         assert _table_ids(page) == [r["id"] for r in rows if "数字孪生" in r["note"]]
+        # Absurd offsets are clamped, not a server error.
+        for params in ("offset=99999999999999999999999", "offset=99999999999999999999&q=港口"):
+            response = page.goto(f"{live.url}/datasets/csvbreaker/plain/viewer?{params}")
+            assert response is not None and response.status == 200, params
+            assert _table_ids(page) == []
+        page.goto(f"{live.url}/datasets/csvbreaker/plain/viewer")
         # Histograms need JavaScript; the header still names each column and its type.
         assert page.locator("th[data-column=score] .col-type").inner_text().startswith("int64")
     finally:

@@ -22,6 +22,7 @@ from nbopen.web.views.base import RepoAccess, page, repo_access
 from nbopen.web.views.browse import repo_context
 
 BUILDER_ROWS = 3  # condition rows offered by the no-JS filter form
+MAX_OFFSET = 10**12  # far beyond any split; keeps SQLite/DuckDB integer binding in range
 
 
 def _dataset(request: HttpRequest, owner: str, name: str) -> RepoAccess:
@@ -52,7 +53,7 @@ def _conditions(query: QueryDict) -> list[viewer.Condition]:
 
 def _rows_page(split: SplitResult, query: QueryDict) -> tuple[viewer.RowsPage, str]:
     """The page of rows the query asks for, and the ``where`` the builder compiled."""
-    offset = _int(query.get("offset"), 0, 0)
+    offset = _int(query.get("offset"), 0, 0, MAX_OFFSET)
     length = _int(query.get("length"), MAX_LENGTH, 1, MAX_LENGTH)
     text = query.get("q", "").strip()
     if text:
