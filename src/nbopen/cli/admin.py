@@ -32,6 +32,8 @@ def run(args: argparse.Namespace) -> int:
     setup_django()
     if args.command == "serve":
         return serve(args)
+    if args.command == "worker":
+        return worker(args)
     from nbopen.core import tasks
 
     try:
@@ -132,6 +134,69 @@ def demo() -> int:
     return 0
 
 
+def worker(args: argparse.Namespace) -> int:
+    """Consume the broker queue (``NBOPEN_TASKS=celery``); run one or many, on any machine.
+
+    The thread pool is the default because jobs spend their time in git, DuckDB and Arrow,
+    which release the GIL, and because threads share one SQLite-safe process; ``--pool
+    prefork`` suits CPU-heavy deployments on PostgreSQL.
+    """
+    from nbopen.config.env import CONFIG
+
+    if CONFIG.task_backend != "celery":
+        raise CommandError(
+            "nbopen worker consumes a broker queue: set NBOPEN_TASKS=celery and NBOPEN_BROKER_URL"
+        )
+    from nbopen.core.queue import app
+
+    print(
+        f"NBopen worker: queue {CONFIG.task_queue!r} on {_redact(CONFIG.broker_url)}",
+        file=sys.stderr,
+    )
+    app.worker_main(
+        [
+            "worker",
+            f"--loglevel={args.loglevel}",
+            f"--concurrency={args.concurrency}",
+            f"--pool={args.pool}",
+            f"--queues={CONFIG.task_queue}",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )
+    return 0
+
+
+def _require_free_port(host: str, port: int) -> None:
+    """Refuse to start on a port another process already serves.
+
+    granian binds with SO_REUSEPORT, so a second ``nbopen serve`` on the same port would
+    start without error and the kernel would split connections between two deployments
+    (possibly with different data directories). A plain bind first makes that an error.
+    """
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # SO_REUSEADDR still refuses an active listener but not a restart's TIME_WAIT sockets.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror}") from exc
+
+
+def _redact(url: str) -> str:
+    """A broker URL without its password, for logs."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    netloc = f"{parts.username}:***@{parts.hostname}" + (f":{parts.port}" if parts.port else "")
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
+
+
 def serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces
@@ -139,6 +204,7 @@ def serve(args: argparse.Namespace) -> int:
     from nbopen.accounts.models import User
     from nbopen.config.env import CONFIG
 
+    _require_free_port(args.host, args.port)
     migrate()
     if not args.no_demo and not User.objects.exists():
         # A brand-new data dir: show a living platform instead of an empty page.

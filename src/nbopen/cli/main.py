@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", dest="data_dir_sub", help=argparse.SUPPRESS)
     serve.add_argument("--no-demo", action="store_true", help="do not load demo content")
 
+    worker = sub.add_parser("worker", help="run queued background jobs (NBOPEN_TASKS=celery)")
+    worker.add_argument("--concurrency", type=int, default=2)
+    worker.add_argument("--pool", default="threads", choices=["threads", "prefork", "solo"])
+    worker.add_argument("--loglevel", default="info")
+
     sub.add_parser("migrate", help="apply database migrations")
     sub.add_parser("demo", help="load clearly-labelled demo organizations, users and repositories")
 

@@ -25,7 +25,9 @@ class Config:
     secret_key: str
     public_url: str
     debug: bool
-    task_backend: str
+    task_backend: str  # "thread" (in-process, default), "sync" (inline), "celery" (broker)
+    broker_url: str
+    task_queue: str
     s3_access_key: str | None
     s3_secret_key: str | None
     s3_region: str
@@ -71,6 +73,16 @@ def _flag(name: str, default: bool = False) -> bool:
     return value.strip().lower() in {"1", "true", "yes", "on"}
 
 
+TASK_BACKENDS = ("thread", "sync", "celery")
+
+
+def _task_backend() -> str:
+    value = (os.environ.get("NBOPEN_TASKS") or "thread").strip().lower()
+    if value not in TASK_BACKENDS:
+        raise ValueError(f"NBOPEN_TASKS must be one of {', '.join(TASK_BACKENDS)}, not {value!r}")
+    return value
+
+
 def load() -> Config:
     data_dir = Path(os.environ.get("NBOPEN_DATA_DIR") or DEFAULT_DATA_DIR).expanduser().resolve()
     return Config(
@@ -81,7 +93,9 @@ def load() -> Config:
         secret_key=_secret_key(data_dir),
         public_url=(os.environ.get("NBOPEN_PUBLIC_URL") or "http://127.0.0.1:8000").rstrip("/"),
         debug=_flag("NBOPEN_DEBUG"),
-        task_backend=os.environ.get("NBOPEN_TASKS") or "thread",
+        task_backend=_task_backend(),
+        broker_url=os.environ.get("NBOPEN_BROKER_URL") or "amqp://guest:guest@127.0.0.1:5672//",
+        task_queue=os.environ.get("NBOPEN_TASK_QUEUE") or "nbopen",
         s3_access_key=os.environ.get("NBOPEN_S3_ACCESS_KEY") or os.environ.get("AWS_ACCESS_KEY_ID"),
         s3_secret_key=os.environ.get("NBOPEN_S3_SECRET_KEY")
         or os.environ.get("AWS_SECRET_ACCESS_KEY"),

@@ -2,8 +2,10 @@
 
 ``defer(fn, *args)`` schedules ``fn`` to run after the current transaction commits. The
 embedded default runs it on an in-process thread pool; ``NBOPEN_TASKS=sync`` runs it inline
-(useful in tests that need the result at once). Task functions must be idempotent: a task may
-run twice after a crash and retry.
+(useful in tests that need the result at once); ``NBOPEN_TASKS=celery`` publishes it to a real
+broker for ``nbopen worker`` processes (:mod:`nbopen.core.queue`). ``fn`` must be a module-level
+function and its arguments JSON values, so that every backend can carry it. Task functions must
+be idempotent: a task may run twice after a crash and retry.
 """
 
 from __future__ import annotations
@@ -52,6 +54,16 @@ def defer(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
         if CONFIG.task_backend == "sync":
             _run(fn, args, kwargs, inline=True)
             return
+        if CONFIG.task_backend == "celery":
+            from nbopen.core import queue
+
+            try:
+                queue.enqueue(fn, args, kwargs)
+            except Exception:
+                # The change itself is committed; the job's own state (e.g. a pending
+                # conversion) shows it has not run, and it can be re-triggered.
+                log.exception("could not queue %s", getattr(fn, "__qualname__", fn))
+            return
         future = _pool().submit(_run, fn, args, kwargs)
         _pending.add(future)
         future.add_done_callback(_pending.discard)
@@ -60,7 +72,9 @@ def defer(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
 
 
 def wait_idle(timeout: float = 30.0) -> None:
-    """Block until queued in-process tasks are done, including tasks they queued in turn."""
+    """Block until queued in-process tasks are done, including tasks they queued in turn.
+
+    Jobs sent to a broker are not waited for: workers own them from then on."""
     deadline = time.monotonic() + timeout
     while _pending:
         for future in list(_pending):

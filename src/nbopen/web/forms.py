@@ -59,6 +59,11 @@ class RepoForm(forms.Form):
     readme = forms.BooleanField(label=_("Initialize with a README"), required=False, initial=True)
 
 
+class ForkForm(forms.Form):
+    owner = forms.ChoiceField(label=_("Owner"))
+    name = forms.CharField(label=_("Repository name"), max_length=96)
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100)
     scope = forms.ChoiceField(

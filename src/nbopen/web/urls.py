@@ -13,6 +13,8 @@ from nbopen.web.views import (
     auth,
     browse,
     dataset_viewer,
+    discover,
+    fork,
     history,
     home,
     members,
@@ -20,7 +22,9 @@ from nbopen.web.views import (
     raw,
     repo_new,
     repo_settings,
+    signals,
     static,
+    teams,
     upload,
 )
 
@@ -34,11 +38,16 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("commit/<str:sha>", history.commit),
     path("branches", history.refs, {"kind": "branches"}),
     path("tags", history.refs, {"kind": "tags"}),
+    path("fork", fork.fork),
     path("settings", repo_settings.settings),
     path("settings/delete", repo_settings.delete),
     path("viewer", dataset_viewer.dataset_viewer),
     path("versions", dataset_viewer.dataset_versions),
+    path("settings/collaborators", repo_settings.collaborator_add),
+    path("settings/collaborators/remove", repo_settings.collaborator_delete),
     path("upload", upload.upload),
+    path("watch", signals.watch),
+    path("like", signals.like),
     path("upload/<path:branch>", upload.upload),
 ]
 
@@ -52,8 +61,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("new", repo_new.repo_new),
     path("organizations/new", owners.org_new),
     path("search", home.search),
-    path("models", RedirectView.as_view(url="/search?type=model")),
-    path("datasets", RedirectView.as_view(url="/search?type=dataset")),
+    path("models", discover.explore, {"kind": "model"}),
+    path("datasets", discover.explore, {"kind": "dataset"}),
+    path("code", discover.explore, {"kind": "code"}),
+    path("organizations", discover.explore, {"kind": "org"}),
     path("settings/tokens", account.tokens),
     path("settings/tokens/<int:token_id>/revoke", account.token_revoke_view),
     path("settings/password", auth.password_change),
@@ -61,9 +72,18 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("datasets/<str:owner>/<str:name>/", include(repo_patterns)),
     path("datasets/<str:owner>/<str:name>", browse.repo_home),
     path("<str:owner>", owners.owner),
-    # "members" is a reserved repository name, so these never shadow a repository.
+    # "members" and "follow" are reserved repository names, so these never shadow a repository.
     path("<str:owner>/members", members.member_add),
+    path("<str:owner>/follow", signals.follow),
     path("<str:owner>/members/remove", members.member_delete),
+    # "teams" is a reserved repository name too.
+    path("<str:owner>/teams", teams.team_create),
+    path("<str:owner>/teams/<str:team>", teams.team_page),
+    path("<str:owner>/teams/<str:team>/members", teams.member_add),
+    path("<str:owner>/teams/<str:team>/members/remove", teams.member_remove),
+    path("<str:owner>/teams/<str:team>/repos", teams.repo_set),
+    path("<str:owner>/teams/<str:team>/repos/remove", teams.repo_remove),
+    path("<str:owner>/teams/<str:team>/delete", teams.team_delete, name="team-delete"),
     path("<str:owner>/<str:name>", browse.repo_home),
     path("<str:owner>/<str:name>/", include(repo_patterns)),
 ]

@@ -78,9 +78,21 @@ def init_bare(path: Path, *, default_branch: str, hooks_dir: Path) -> None:
     """Create an empty bare repository whose HEAD names ``default_branch``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     _git("init", "--quiet", "--bare", f"--initial-branch={default_branch}", str(path))
+    configure_server(path, hooks_dir=hooks_dir)
+
+
+def configure_server(path: Path, *, hooks_dir: Path) -> None:
+    """Apply NBopen's server settings and shared hooks to a bare repository."""
     for key, value in {**SERVER_CONFIG, "core.hooksPath": str(hooks_dir)}.items():
         _git("config", key, value, cwd=path)
     # git-daemon-export-ok is not written: this repository is served only through NBopen.
+
+
+def clone_local(source: Path, target: Path) -> None:
+    """A bare copy of every branch and tag of ``source``, objects hard-linked (cheap, and
+    independent of ``source`` afterwards: deleting it leaves the copy whole)."""
+    _git("clone", "--quiet", "--bare", "--local", "--", str(source), str(target))
+    _git("remote", "remove", "origin", cwd=target)
 
 
 def rev_parse(path: Path, rev: str) -> str | None:
