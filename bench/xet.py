@@ -111,7 +111,7 @@ def main() -> int:
         server.start()
         token = server.create_user("bench")
         from huggingface_hub import HfApi, hf_hub_download
-        from huggingface_hub.utils import is_xet_available
+        from huggingface_hub.utils._runtime import is_xet_available
 
         assert is_xet_available(), "hf_xet is part of the default install"
         api = HfApi(endpoint=server.url, token=token)

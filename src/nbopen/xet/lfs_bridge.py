@@ -23,6 +23,8 @@ from nbopen.repos.models import Repository
 from nbopen.xet import services
 from nbopen.xet.models import XetFile
 
+UNCLAIMED_LIMIT = 4  # each one costs a full read of the file, so only the newest few
+
 
 def backing_file(repo_id: int, oid: str, size: int | None = None) -> XetFile | None:
     """The verified Xet file holding LFS object ``oid`` in repository ``repo_id``, if any."""
@@ -52,6 +54,21 @@ def sha256_of(xet_file: XetFile) -> str:
     return digest.hexdigest()
 
 
+def _candidates(repo: Repository, oid: str, size: int | None) -> list[XetFile]:
+    """The repository's Xet files that may hold ``oid``: those claiming it, else (hf_xet does
+    not always send the sha256 in its shard) its newest unverified files of the same size."""
+    claimed = XetFile.objects.filter(sha256=oid, refs__repository=repo)
+    if size is not None:
+        claimed = claimed.filter(size=size)
+    found = list(claimed.order_by("-sha256_verified", "created_at"))
+    if found or size is None:
+        return found
+    unclaimed = XetFile.objects.filter(
+        refs__repository=repo, size=size, sha256_verified=False
+    ).order_by("-refs__created_at")
+    return list(unclaimed[:UNCLAIMED_LIMIT])
+
+
 def adopt_for_commit(repo: Repository, oid: str, size: int | None) -> int | None:
     """Link LFS object ``oid`` to ``repo`` if one of the repository's Xet files has those bytes.
 
@@ -59,10 +76,8 @@ def adopt_for_commit(repo: Repository, oid: str, size: int | None) -> int | None
     An unverified claim is checked by hashing the reconstruction once; a wrong claim is
     corrected, so it can never be used again. Returns the object's size, or None.
     """
-    candidates = XetFile.objects.filter(sha256=oid, refs__repository=repo)
-    if size is not None:
-        candidates = candidates.filter(size=size)
-    for xet_file in candidates.order_by("-sha256_verified", "created_at"):
+    candidates = _candidates(repo, oid, size)
+    for xet_file in candidates:
         if not xet_file.sha256_verified:
             actual = sha256_of(xet_file)
             XetFile.objects.filter(pk=xet_file.pk).update(sha256=actual, sha256_verified=True)
