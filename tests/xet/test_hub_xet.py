@@ -214,6 +214,9 @@ def test_one_percent_change_sends_a_small_fraction(
     assert 0 < grown < size * 0.10
     out = hf_hub_download(repo_id, "model.safetensors", endpoint=live.url, cache_dir=tmp_path)
     assert _sha256(Path(out)) == _sha256(path)
+    # The web UI's raw view serves the Xet-stored bytes too.
+    status, _, body = _http(live, "GET", f"/{repo_id}/raw/main/model.safetensors")
+    assert status == 200 and hashlib.sha256(body).hexdigest() == _sha256(path)
 
 
 def test_token_routes_follow_the_policy(
