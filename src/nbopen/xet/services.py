@@ -439,18 +439,30 @@ def reconstruction(
     xet_file = file_for(grant=grant, file_hash=file_hash)
     terms, offset, _ = _slice_terms(xet_file, byte_range)
     xorbs = {x.hash: x for x in Xorb.objects.filter(pk__in={t[0] for t in terms})}
-    fetch_info: dict[str, list[dict[str, Any]]] = {}
     out_terms = []
+    wanted: dict[str, list[tuple[int, int]]] = {}
     for xhex, c_start, c_end, length in terms:
-        x = xorbs[xhex]
-        table = x.chunks()
-        b_start = table[c_start][1]
-        b_end = table[c_end][1] if c_end < len(table) else x.stored_bytes
         out_terms.append(
             {"hash": xhex, "unpacked_length": length, "range": {"start": c_start, "end": c_end}}
         )
-        entries = fetch_info.setdefault(xhex, [])
-        if not any(e["range"] == {"start": c_start, "end": c_end} for e in entries):
+        wanted.setdefault(xhex, []).append((c_start, c_end))
+    # One entry per disjoint run of chunks: hf_xet picks *the* entry holding a term, and with
+    # overlapping entries ([0,1) and [0,2), as a file of repeated chunks has) it takes the
+    # wrong one and panics. Overlapping and adjacent term ranges are merged.
+    fetch_info: dict[str, list[dict[str, Any]]] = {}
+    for xhex, ranges in wanted.items():
+        x = xorbs[xhex]
+        table = x.chunks()
+        merged: list[list[int]] = []
+        for c_start, c_end in sorted(ranges):
+            if merged and c_start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], c_end)
+            else:
+                merged.append([c_start, c_end])
+        entries = fetch_info[xhex] = []
+        for c_start, c_end in merged:
+            b_start = table[c_start][1]
+            b_end = table[c_end][1] if c_end < len(table) else x.stored_bytes
             entries.append(
                 {
                     "range": {"start": c_start, "end": c_end},
