@@ -66,16 +66,16 @@ def preupload_mode(hub: Hub, repo_id: str, user_agent: str, **headers: str) -> s
         return str(json.load(response)["files"][0]["uploadMode"])
 
 
-def test_preupload_answers_regular_to_xet_clients_and_lfs_to_others(hub: Hub) -> None:
+def test_preupload_answers_lfs_to_every_client(hub: Hub) -> None:
+    """NBopen runs Xet: hf_xet clients upload ``lfs`` files there, the others via LFS batch."""
     repo_id = hub.repo_id("modes")
     hub.api.create_repo(repo_id)
-    assert preupload_mode(hub, repo_id, "unknown/1.0; hf_hub/2.4.0; python/3.11") == "regular"
-    assert preupload_mode(hub, repo_id, "hf_hub/1.20.0; python/3.11") == "regular"
+    assert preupload_mode(hub, repo_id, "unknown/1.0; hf_hub/2.4.0; python/3.11") == "lfs"
+    assert preupload_mode(hub, repo_id, "hf_hub/1.20.0; python/3.11") == "lfs"
     assert preupload_mode(hub, repo_id, "hf_hub/2.4.0", **{"X-NBopen-Lfs": "1"}) == "lfs"
     assert preupload_mode(hub, repo_id, "unknown/None; hf_hub/0.36.2; python/3.11") == "lfs"
     assert preupload_mode(hub, repo_id, "hf_hub/1.19.0") == "lfs"
-    ua = "datasets/5.2.0; hf_hub/2.4.0; python/3.11; origin/nbopen-lfs"
-    assert preupload_mode(hub, repo_id, ua) == "lfs"
+    assert preupload_mode(hub, repo_id, "git-lfs/3.6.1") == "lfs"
 
 
 @pytest.mark.slow
@@ -87,6 +87,7 @@ def test_core_scenario_with_xet_disabled_over_lfs(hub: Hub, tmp_path: Path) -> N
 
 @pytest.mark.slow
 def test_core_scenario_with_xet_disabled_inline(hub: Hub, tmp_path: Path) -> None:
+    """Without the opt-in header too: large files now go through LFS batch, small ones inline."""
     result = run_scenario(sys.executable, hub, tmp_path, HF_HUB_DISABLE_XET="1")
     assert result["client"] == "2.4.0"
 

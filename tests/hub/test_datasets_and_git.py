@@ -151,10 +151,8 @@ def test_push_to_hub_then_load(hub: Hub, tmp_path: Path) -> None:
             "HF_TOKEN": hub.token,
             "HF_HOME": str(tmp_path / "hf-home"),
             "HF_HUB_DISABLE_TELEMETRY": "1",
-            # push_to_hub deletes each shard right after preupload, so it needs the LFS path
-            # (default installs would send it to Xet): the documented opt-in pair.
-            "HF_HUB_DISABLE_XET": "1",
-            "HF_HUB_USER_AGENT_ORIGIN": "nbopen-lfs",
+            # A default install: the Parquet shard (binary → ``lfs``) goes through Xet, and
+            # the dataset conversion reads it back from Xet storage.
         }
     )
     proc = subprocess.run(

@@ -110,3 +110,12 @@ def test_shard_with_wrong_verification_is_rejected(alice: str, cas: Cas) -> None
         assert status == 400
     status, _ = cas.request("POST", "/v1/shards", token, shardfmt.write_upload_shard([good], []))
     assert status == 200
+
+
+def test_file_of_repeated_chunks_round_trips(alice: str, cas: Cas, tmp_path: Path) -> None:
+    """Terms [0,1) ×N then [0,2) of one xorb: fetch entries must not overlap (hf_xet panicked)."""
+    data = bytes(range(256)) * 50_000
+    (info,) = cas.upload("xalice/pub", "xalice", [_write(tmp_path / "rep.bin", data)])
+    dest = tmp_path / "rep-out.bin"
+    cas.download("xalice/pub", "xalice", info.hash, info.file_size, dest)
+    assert dest.read_bytes() == data

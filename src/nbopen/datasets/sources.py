@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from nbopen.core.storage import get_storage
 from nbopen.repos.git.read import TreeEntry, read_blob, stream_blob
@@ -63,7 +64,7 @@ class Materialized:
             if local is not None:
                 return local
             self._tmp = self._temp(suffix)
-            with storage.open(self.file.lfs_oid) as src, open(self._tmp, "wb") as dst:
+            with self._open_lfs(self.file.lfs_oid) as src, open(self._tmp, "wb") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
             return self._tmp
         self._tmp = self._temp(suffix)
@@ -71,6 +72,18 @@ class Materialized:
             for chunk in stream_blob(self.repo, self.file.git_oid):
                 dst.write(chunk)
         return self._tmp
+
+    @staticmethod
+    def _open_lfs(oid: str) -> BinaryIO:
+        """The object from LFS storage, or reconstructed when it was uploaded through Xet."""
+        storage = get_storage()
+        if storage.size(oid) is None:
+            from nbopen.xet.lfs_bridge import open_verified
+
+            reader = open_verified(oid)
+            if reader is not None:
+                return reader
+        return storage.open(oid)
 
     def _temp(self, suffix: str) -> Path:
         self.tmp_dir.mkdir(parents=True, exist_ok=True)

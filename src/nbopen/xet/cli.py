@@ -2,8 +2,8 @@
 
 ``xet token`` prints what the Hub's xet-read-token / xet-write-token routes will return
 (``{"accessToken", "exp", "casUrl"}``), issued through the same policy; ``xet usage`` prints
-a repository's storage accounting. Imports stay lazy: the parser is built before Django is
-configured.
+a repository's or an owner's storage accounting (before and after dedup). Imports stay
+lazy: the parser is built before Django is configured.
 """
 
 from __future__ import annotations
@@ -20,8 +20,12 @@ def register(sub: Any) -> None:
     tok.add_argument("--user", default=None, help="act as this user (default: anonymous)")
     tok.add_argument("--write", action="store_true", help="a write token (default: read)")
     tok.add_argument("--ttl", type=int, default=3600, help="lifetime in seconds")
-    usage = xet.add_parser("usage", help="a repository's Xet storage accounting (prints JSON)")
-    usage.add_argument("repo", help="OWNER/NAME")
+    usage = xet.add_parser(
+        "usage",
+        help="Xet storage accounting, bytes before/after dedup (prints JSON): of one "
+        "repository (OWNER/NAME) or of all repositories of an organization or user (OWNER)",
+    )
+    usage.add_argument("repo", help="OWNER/NAME or OWNER")
     gc = xet.add_parser("gc", help="delete unreferenced Xet files and xorbs (prints JSON)")
     gc.add_argument("--grace-seconds", type=int, default=24 * 3600)
 
@@ -37,6 +41,16 @@ def _repo(text: str) -> Any:
     return repo
 
 
+def _owner(text: str) -> Any:
+    from nbopen.accounts.models import Namespace
+    from nbopen.core.errors import NotFound
+
+    owner = Namespace.objects.filter(name_lower=text.lower()).first()
+    if owner is None:
+        raise NotFound(f"No user or organization {text!r}")
+    return owner
+
+
 def run(args: argparse.Namespace) -> int:
     from nbopen.access.policy import Principal
     from nbopen.accounts.services import user_get
@@ -45,6 +59,9 @@ def run(args: argparse.Namespace) -> int:
 
     if args.verb == "gc":
         print(json.dumps(services.collect_garbage(grace_seconds=args.grace_seconds)))
+        return 0
+    if args.verb == "usage" and "/" not in args.repo:
+        print(json.dumps(services.owner_usage(owner=_owner(args.repo))))
         return 0
     repo = _repo(args.repo)
     if args.verb == "token":

@@ -74,6 +74,9 @@ class XetFile(models.Model):
     file_hash = models.CharField(max_length=64, primary_key=True)
     size = models.BigIntegerField()
     sha256 = models.CharField(max_length=64, blank=True, db_index=True)
+    # True once the server recomputed ``sha256`` from the reconstructed bytes (at the first
+    # commit that names the file as an LFS object); until then it is only the client's claim.
+    sha256_verified = models.BooleanField(default=False)
     terms = models.JSONField()
     created_at = models.DateTimeField(auto_now_add=True)
 

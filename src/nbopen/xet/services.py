@@ -28,7 +28,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
 from nbopen.access.policy import Decision, Level, Principal, decide_repo, visible_repositories
-from nbopen.accounts.models import User
+from nbopen.accounts.models import Namespace, User
 from nbopen.config.env import CONFIG
 from nbopen.core import signing
 from nbopen.repos.models import Repository
@@ -203,11 +203,24 @@ def upload_xorb(*, grant: Grant, claimed_hash: str, body: bytes) -> bool:
     if actual != claimed_hash:
         raise CasError(400, f"Xorb hash mismatch: body hashes to {actual}")
     inserted = False
-    if not Xorb.objects.filter(pk=actual).exists():
+    if not _link_existing_xorb(grant.repo, actual):
         inserted = _store_new_xorb(actual, parsed, body)
-    _link_xorbs(grant.repo, {actual})
+        _link_xorbs(grant.repo, {actual})
     _record(grant, XetUpload.Kind.XORB, actual, len(body), inserted)
     return inserted
+
+
+def _link_existing_xorb(repo: Repository, xorb_hex: str) -> bool:
+    """Link an already stored xorb to ``repo`` under its row lock; False if there is none.
+
+    The lock orders this against :func:`collect_garbage`: either GC sees the new reference
+    and keeps the xorb, or it finished deleting it and the caller stores the bytes afresh.
+    """
+    with transaction.atomic():
+        if not Xorb.objects.select_for_update().filter(pk=xorb_hex).exists():
+            return False
+        XorbRef.objects.get_or_create(repository=repo, xorb_id=xorb_hex)
+    return True
 
 
 def _store_new_xorb(xorb_hex: str, parsed: xorbfmt.ParsedXorb, body: bytes) -> bool:
@@ -297,9 +310,14 @@ def upload_shard(*, grant: Grant, body: bytes) -> bool:
     for f in shard.files:
         record = _verified_file(f, tables)
         with transaction.atomic():
-            xet_file, _ = XetFile.objects.get_or_create(
-                file_hash=record["file_hash"], defaults=record
-            )
+            # Locked so a concurrent GC cannot delete the row between here and the reference.
+            xet_file = XetFile.objects.select_for_update().filter(pk=record["file_hash"]).first()
+            if xet_file is None:
+                xet_file = XetFile.objects.create(**record)
+            elif not xet_file.sha256_verified and record["sha256"] != xet_file.sha256:
+                # Only a claim so far: the newest one is checked at its commit (lfs_bridge).
+                xet_file.sha256 = record["sha256"]
+                xet_file.save(update_fields=["sha256"])
             _, created = XetFileRef.objects.get_or_create(file=xet_file, repository=grant.repo)
             new_files += int(created)
             _link_xorbs(grant.repo, {t[0] for t in record["terms"]})
@@ -421,18 +439,30 @@ def reconstruction(
     xet_file = file_for(grant=grant, file_hash=file_hash)
     terms, offset, _ = _slice_terms(xet_file, byte_range)
     xorbs = {x.hash: x for x in Xorb.objects.filter(pk__in={t[0] for t in terms})}
-    fetch_info: dict[str, list[dict[str, Any]]] = {}
     out_terms = []
+    wanted: dict[str, list[tuple[int, int]]] = {}
     for xhex, c_start, c_end, length in terms:
-        x = xorbs[xhex]
-        table = x.chunks()
-        b_start = table[c_start][1]
-        b_end = table[c_end][1] if c_end < len(table) else x.stored_bytes
         out_terms.append(
             {"hash": xhex, "unpacked_length": length, "range": {"start": c_start, "end": c_end}}
         )
-        entries = fetch_info.setdefault(xhex, [])
-        if not any(e["range"] == {"start": c_start, "end": c_end} for e in entries):
+        wanted.setdefault(xhex, []).append((c_start, c_end))
+    # One entry per disjoint run of chunks: hf_xet picks *the* entry holding a term, and with
+    # overlapping entries ([0,1) and [0,2), as a file of repeated chunks has) it takes the
+    # wrong one and panics. Overlapping and adjacent term ranges are merged.
+    fetch_info: dict[str, list[dict[str, Any]]] = {}
+    for xhex, ranges in wanted.items():
+        x = xorbs[xhex]
+        table = x.chunks()
+        merged: list[list[int]] = []
+        for c_start, c_end in sorted(ranges):
+            if merged and c_start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], c_end)
+            else:
+                merged.append([c_start, c_end])
+        entries = fetch_info[xhex] = []
+        for c_start, c_end in merged:
+            b_start = table[c_start][1]
+            b_end = table[c_end][1] if c_end < len(table) else x.stored_bytes
             entries.append(
                 {
                     "range": {"start": c_start, "end": c_end},
@@ -508,6 +538,28 @@ def repo_usage(*, repo: Repository) -> dict[str, int]:
     }
 
 
+def owner_usage(*, owner: Namespace) -> dict[str, int]:
+    """An organization's (or user's) Xet storage over all its repositories.
+
+    ``logical_bytes`` counts every file once per repository that references it (what plain LFS
+    would store: bytes before dedup); ``stored_bytes`` counts each distinct xorb once (bytes
+    after dedup across the owner's files, revisions and repositories). A xorb shared with
+    another owner's repository counts for both: each would keep it alive on its own.
+    """
+    refs = XetFileRef.objects.filter(repository__owner=owner)
+    xorb_ids = XorbRef.objects.filter(repository__owner=owner).values("xorb_id")
+    stored = Xorb.objects.filter(pk__in=xorb_ids)
+    ledger = XetUpload.objects.filter(repository__owner=owner)
+    return {
+        "repositories": Repository.objects.filter(owner=owner).count(),
+        "files": refs.count(),
+        "logical_bytes": refs.aggregate(s=Sum("file__size"))["s"] or 0,
+        "xorbs": stored.count(),
+        "stored_bytes": stored.aggregate(s=Sum("stored_bytes"))["s"] or 0,
+        "received_bytes": ledger.aggregate(s=Sum("received_bytes"))["s"] or 0,
+    }
+
+
 # --- garbage collection -----------------------------------------------------------------
 
 
@@ -524,7 +576,19 @@ def collect_garbage(*, grace_seconds: int = 24 * 3600) -> dict[str, int]:
     from django.utils import timezone
 
     cutoff = timezone.now() - timedelta(seconds=grace_seconds)
-    files, _ = XetFile.objects.filter(refs__isnull=True, created_at__lt=cutoff).delete()
+    files = 0
+    for fhex in list(
+        XetFile.objects.filter(refs__isnull=True, created_at__lt=cutoff).values_list(
+            "file_hash", flat=True
+        )
+    ):
+        with transaction.atomic():  # re-checked under the row lock a shard upload also takes
+            if not XetFile.objects.select_for_update().filter(pk=fhex).exists():
+                continue
+            if XetFileRef.objects.filter(file_id=fhex).exists():
+                continue
+            XetFile.objects.filter(pk=fhex).delete()
+            files += 1
     doomed = list(
         Xorb.objects.filter(refs__isnull=True, created_at__lt=cutoff).values_list("hash", flat=True)
     )
@@ -540,8 +604,10 @@ def collect_garbage(*, grace_seconds: int = 24 * 3600) -> dict[str, int]:
             key, size = x.storage_key, x.stored_bytes
             DedupChunk.objects.filter(xorb=x).delete()
             x.delete()
-        if not Xorb.objects.filter(storage_key=key).exists():
-            storage.delete(key)
+            # Still inside the lock: an upload of the same xorb waiting on it finds no row
+            # afterwards and stores the bytes again instead of linking to deleted ones.
+            if not Xorb.objects.filter(storage_key=key).exists():
+                storage.delete(key)
         xorbs += 1
         freed += size
     return {"files": files, "xorbs": xorbs, "freed_bytes": freed}

@@ -22,6 +22,7 @@ from nbopen.hubapi.hf import multipart
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
+from nbopen.xet import lfs_bridge
 
 LFS_JSON = "application/vnd.git-lfs+json"
 URL_TTL = 3600
@@ -114,15 +115,16 @@ def batch(request: HttpRequest) -> HttpResponse:
     for obj in objects:
         entry: dict[str, Any] = {"oid": obj.oid, "size": obj.size, "authenticated": True}
         present = obj.oid in linked and linked[obj.oid] == obj.size
-        if present and storage.size(obj.oid) is None:
+        in_storage = present and storage.size(obj.oid) is not None
+        if present and not in_storage and lfs_bridge.backing_file(repo.pk, obj.oid) is None:
             present = False  # referenced but lost from storage: ask for it again
         if operation == "download":
             if not present:
                 entry["error"] = {"code": 404, "message": "Object does not exist"}
             else:
-                href = storage.download_url(obj.oid, expires=URL_TTL) or transfer_url(
-                    repo, obj.oid, obj.size, "download", user_id
-                )
+                # Xet-backed objects are reconstructed by our own transfer route.
+                direct = storage.download_url(obj.oid, expires=URL_TTL) if in_storage else None
+                href = direct or transfer_url(repo, obj.oid, obj.size, "download", user_id)
                 entry["actions"] = {"download": {"href": href, "expires_in": URL_TTL}}
         elif not present:
             entry["actions"] = {

@@ -25,8 +25,10 @@ from nbopen.core import signing
 from nbopen.core.storage import get_storage
 from nbopen.hubapi.githttp.paths import LFS_TRANSFER_RE
 from nbopen.hubapi.ranges import start_ranged_response
+from nbopen.hubapi.xet.stream import send_xet_file
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
+from nbopen.xet import lfs_bridge
 
 log = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
@@ -140,15 +142,20 @@ async def _download(
         await _json(send, 404, "Object not found in this repository")
         return
     storage = get_storage()
-    await send_object(
-        scope,
-        send,
-        storage,
-        oid,
-        size,
-        head=head,
-        extra=[(b"content-type", b"application/octet-stream")],
-    )
+    headers = [(b"content-type", b"application/octet-stream")]
+    if await asyncio.to_thread(storage.size, oid) is None:
+        # Uploaded through Xet (hf_xet): reconstruct the bytes from chunk storage.
+        xet_file = await sync_to_async(lfs_bridge.backing_file, thread_sensitive=False)(
+            repo_id, oid, size
+        )
+        if xet_file is None:
+            await _json(send, 404, "Object not found in this repository")
+            return
+        await send_xet_file(
+            send, xet_file, range_header=_header(scope, b"range"), head=head, headers=headers
+        )
+        return
+    await send_object(scope, send, storage, oid, size, head=head, extra=headers)
 
 
 async def send_object(

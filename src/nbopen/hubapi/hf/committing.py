@@ -2,7 +2,9 @@
 
 Service layer for the commit endpoint: stores inline content (as git blobs, or as LFS
 objects plus pointer blobs when large or binary), checks that referenced LFS objects were
-uploaded to this repository, then commits atomically with compare-and-swap on the branch.
+uploaded to this repository (through the LFS API, or as Xet files whose sha256 the server
+verifies, see :mod:`nbopen.xet.lfs_bridge`), then commits atomically with compare-and-swap
+on the branch.
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from django.utils import timezone
 from nbopen.accounts.models import User
 from nbopen.config.env import CONFIG
 from nbopen.core.storage import get_storage
+from nbopen.core.storage.base import OID_RE
 from nbopen.repos import lfs
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.models import Repository, RepositoryLFSObject
 from nbopen.repos.services import RefUpdate, record_push
+from nbopen.xet import lfs_bridge
 
 from . import content
 from .ndjson import BadPayload, Line
@@ -114,6 +118,11 @@ def add_line(repo: Repository, pending: PendingCommit, line: Line) -> None:
         if value.get("algo", "sha256") != "sha256" or not isinstance(lfs_oid, str):
             raise BadPayload("lfsFile needs algo 'sha256' and an 'oid'")
         known = lfs.linked_sizes(repo, [lfs_oid])
+        if lfs_oid not in known and OID_RE.match(lfs_oid):
+            # Uploaded through the Xet CAS (hf_xet): link it once its sha256 is verified.
+            adopted = lfs_bridge.adopt_for_commit(repo, lfs_oid, size)
+            if adopted is not None:
+                known[lfs_oid] = adopted
         if lfs_oid not in known or (size is not None and known[lfs_oid] != size):
             raise CommitRejected(
                 422, f"LFS object {lfs_oid} for {path} was not uploaded to this repository"

@@ -34,7 +34,7 @@ def list_entries(
 
 def tree_entry_json(entry: TreeEntry, pointer: Pointer | None) -> dict[str, Any]:
     """A ``/tree`` or ``paths-info`` entry. LFS info is keyed ``oid`` here (``sha256`` in
-    siblings), and there is never an ``xetHash``: that would switch clients to Xet."""
+    siblings). ``xetHash`` is added by the tree views for Xet-stored files only."""
     if entry.type == "tree":
         return {"type": "directory", "oid": entry.oid, "size": 0, "path": entry.path}
     data: dict[str, Any] = {

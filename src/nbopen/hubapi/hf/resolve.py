@@ -8,7 +8,11 @@ run in one worker-thread call against the same services the Django views use.
 
 Headers follow the Hub: ``X-Repo-Commit`` always (also on an ``EntryNotFound`` 404),
 ``ETag`` = git blob id for regular files and content sha256 for LFS files, plus
-``X-Linked-Etag``/``X-Linked-Size`` for LFS. No Xet headers, ever.
+``X-Linked-Etag``/``X-Linked-Size`` for LFS. An LFS file whose bytes are a Xet file of this
+repository also carries ``X-Xet-Hash`` and its token route (``X-Xet-Refresh-Route`` and
+``Link: <…>; rel="xet-auth"``), so ``hf_xet`` downloads it by reconstruction; a plain GET of
+it is answered here by reconstructing and streaming the bytes (Range supported). Files held
+in LFS storage get no Xet headers and download over plain HTTP, hf_xet or not.
 """
 
 from __future__ import annotations
@@ -25,13 +29,17 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
 from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.config.env import CONFIG
 from nbopen.core.storage import get_storage
 from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
 from nbopen.hubapi.githttp.transfer import send_object
 from nbopen.hubapi.ranges import start_ranged_response
+from nbopen.hubapi.xet.stream import send_xet_file
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
+from nbopen.xet import lfs_bridge
+from nbopen.xet.models import XetFile
 
 from . import stats
 from .common import split_rev_path
@@ -57,6 +65,7 @@ class Plan:
     size: int = 0
     pointer: Pointer | None = None
     redirect: str | None = None
+    xet_file: XetFile | None = None  # the LFS bytes live only in Xet chunk storage
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -74,6 +83,12 @@ def _error(status: int, message: str, code: str | None, extra: Headers | None = 
     if code:
         headers.append((b"x-error-code", code.encode()))
     return Plan(status, headers + (extra or []), json.dumps({"error": message}).encode())
+
+
+def xet_refresh_route(repo: Repository, sha: str) -> str:
+    """The xet-read-token URL for ``repo`` at commit ``sha`` (what hf_xet refreshes from)."""
+    plural = "datasets" if repo.type == Repository.Type.DATASET else "models"
+    return f"{CONFIG.public_url}/api/{plural}/{repo.full_name}/xet-read-token/{sha}"
 
 
 def _client_key(scope: dict[str, Any], user_id: int | None) -> str:
@@ -134,14 +149,25 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
     )
     if pointer is not None:
         storage = get_storage()
-        if storage.size(pointer.oid) != pointer.size:
+        in_storage = storage.size(pointer.oid) == pointer.size
+        xet_file = lfs_bridge.backing_file(repo.pk, pointer.oid, pointer.size)
+        if xet_file is not None:
+            route = xet_refresh_route(repo, sha)
+            headers += [
+                (b"x-xet-hash", xet_file.file_hash.encode()),
+                (b"x-xet-refresh-route", route.encode()),
+                (b"link", f'<{route}>; rel="xet-auth"'.encode()),
+            ]
+            if not in_storage:
+                result.xet_file = xet_file
+        elif not in_storage:
             return _error(
                 404,
                 f"The LFS object of {path} is not stored on this server",
                 "EntryNotFound",
                 [commit_header],
             )
-        if scope["method"] == "GET":
+        if scope["method"] == "GET" and in_storage:
             name = path.rsplit("/", 1)[-1]
             result.redirect = storage.download_url(
                 pointer.oid, expires=3600, filename=name if name.isascii() else None
@@ -182,6 +208,11 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         headers.append((b"content-length", str(len(result.body)).encode()))
         await send({"type": "http.response.start", "status": result.status, "headers": headers})
         await send({"type": "http.response.body", "body": b"" if head else result.body})
+        return
+    if result.xet_file is not None:
+        await send_xet_file(
+            send, result.xet_file, range_header=_header(scope, b"range"), head=head, headers=headers
+        )
         return
     if result.pointer is not None:
         if result.redirect is not None:

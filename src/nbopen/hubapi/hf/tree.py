@@ -13,6 +13,7 @@ from nbopen.hubapi.errors import api_error
 from nbopen.repos.git import read
 from nbopen.repos.git.read import TreeEntry
 from nbopen.repos.models import Repository
+from nbopen.xet import lfs_bridge
 
 from . import content
 from .common import (
@@ -42,9 +43,14 @@ def _entries_json(
     pointers = content.pointers_for(
         repo.git_path, [(e.oid, e.size) for e in entries if e.type == "blob"]
     )
+    xet_hashes = lfs_bridge.backing_hashes(repo.pk, [p.oid for p in pointers.values()])
     result = []
     for entry in entries:
-        data = content.tree_entry_json(entry, pointers.get(entry.oid))
+        pointer = pointers.get(entry.oid)
+        data = content.tree_entry_json(entry, pointer)
+        if pointer is not None and pointer.oid in xet_hashes:
+            # Stored as Xet: the client may download it by reconstruction (and skip the HEAD).
+            data["xetHash"] = xet_hashes[pointer.oid]
         if expand:
             # No securityFileStatus: NBopen does not scan files, and claiming "safe" would lie.
             data["lastCommit"] = _last_commit(repo, sha, entry.path)

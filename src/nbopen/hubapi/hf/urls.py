@@ -8,7 +8,7 @@ File downloads (``/resolve/``) and commits (``/commit/{rev}``) are raw ASGI
 
 from django.urls import URLPattern, URLResolver, re_path
 
-from . import info, misc, modelscope, refs, tree, write
+from . import info, misc, modelscope, refs, tree, write, xet_token
 
 _REPO = r"^api/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 _MS = r"^api/v1/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)/repo"
@@ -26,6 +26,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     re_path(_REPO + r"/branch/(?P<branch>.+)\Z", refs.branch),
     re_path(_REPO + r"/tag/(?P<rev>.+)\Z", refs.tag),
     re_path(_REPO + r"/preupload/(?P<rev>.+)\Z", write.preupload),
+    re_path(_REPO + r"/xet-(?P<kind>read|write)-token(?:/(?P<rev>.+))?\Z", xet_token.xet_token),
     re_path(_REPO + r"/auth-check(?P<write>/write)?\Z", misc.auth_check),
     re_path(_REPO + r"/like\Z", misc.like),
     re_path(r"^api/users/(?P<username>[^/]+)/likes\Z", misc.user_likes),

@@ -16,7 +16,7 @@ from nbopen.repos.git import read
 
 from . import committing, content
 from .common import load_repo, resolve_rev, revision_not_found
-from .upload_mode import OPT_IN_HEADER, client_takes_lfs, stored_as_lfs
+from .upload_mode import stored_as_lfs
 
 MAX_PREUPLOAD_FILES = 1000
 
@@ -47,9 +47,6 @@ def preupload(
         for entry in entries:
             if entry.type == "blob":
                 existing[entry.path] = content.tree_entry_json(entry, pointers.get(entry.oid))
-    lfs_client = client_takes_lfs(
-        request.headers.get("User-Agent", ""), request.headers.get(OPT_IN_HEADER)
-    )
     answers = []
     for item in files:
         if not isinstance(item, dict) or not isinstance(item.get("path"), str):
@@ -62,7 +59,7 @@ def preupload(
             return api_error(400, f"invalid base64 sample for {path}")
         if not isinstance(size, int) or size < 0:
             return api_error(400, f"invalid size for {path}")
-        mode = "lfs" if lfs_client and stored_as_lfs(size, sample) else "regular"
+        mode = "lfs" if stored_as_lfs(size, sample) else "regular"
         remote = existing.get(path)
         oid: str | None = None
         if remote is not None:

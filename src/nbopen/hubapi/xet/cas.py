@@ -25,7 +25,7 @@ from urllib.parse import parse_qsl
 
 from asgiref.sync import sync_to_async
 
-from nbopen.hubapi.ranges import start_ranged_response
+from nbopen.hubapi.xet.stream import send_xet_file
 from nbopen.xet import services, shardfmt, xorbfmt
 from nbopen.xet.services import CasError
 
@@ -179,24 +179,9 @@ async def _send_file(
     scope: dict[str, Any], send: Any, grant: services.Grant, file_hash: str, *, head: bool
 ) -> None:
     xet_file = await _run(services.file_for, grant=grant, file_hash=file_hash)
-    size = xet_file.size
     headers = [(b"content-type", b"application/octet-stream")]
     if xet_file.sha256:
         headers.append((b"etag", f'"{xet_file.sha256}"'.encode()))
-    span = await start_ranged_response(
-        send, range_header=_header(scope, b"range"), size=size, headers=headers
+    await send_xet_file(
+        send, xet_file, range_header=_header(scope, b"range"), head=head, headers=headers
     )
-    if span is None:
-        return
-    if head or span.length == 0:
-        await send({"type": "http.response.body", "body": b""})
-        return
-    byte_range = (span.start, span.start + span.length - 1) if span.partial else None
-    pieces = services.iter_file_bytes(xet_file=xet_file, byte_range=byte_range)
-    sentinel = object()
-    while True:
-        piece = await asyncio.to_thread(next, pieces, sentinel)
-        if piece is sentinel:
-            break
-        await send({"type": "http.response.body", "body": piece, "more_body": True})
-    await send({"type": "http.response.body", "body": b"", "more_body": False})

@@ -28,6 +28,7 @@ from nbopen.repos.git import read
 from nbopen.repos.lfs import is_linked
 from nbopen.web.views.base import repo_access
 from nbopen.web.views.browse import parse_pointer
+from nbopen.xet.lfs_bridge import open_object
 
 RAW_CSP = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'"
 INLINE_IMAGES = {
@@ -98,12 +99,23 @@ def raw(
     response: HttpResponse | StreamingHttpResponse
     if pointer is not None and is_linked(repo, pointer.oid, pointer.size):
         storage = get_storage()
-        url = storage.download_url(pointer.oid, expires=3600, filename=posixpath.basename(path))
+        xet_reader = None
+        if storage.size(pointer.oid) is None:  # uploaded through Xet: reconstructed bytes
+            xet_reader = open_object(repo.pk, pointer.oid)
+        url = (
+            None
+            if xet_reader
+            else storage.download_url(pointer.oid, expires=3600, filename=posixpath.basename(path))
+        )
         if url:
             return HttpResponseRedirect(url)
-        fh = storage.open(pointer.oid)
-        first = fh.read(8192)
-        fh.seek(0)
+        if xet_reader is not None:
+            fh: Any = xet_reader
+            first = xet_reader.peek(8192)[:8192]
+        else:
+            fh = storage.open(pointer.oid)
+            first = fh.read(8192)
+            fh.seek(0)
         response = StreamingHttpResponse(_aiter(_file_chunks(fh)))
         response["Content-Length"] = str(pointer.size)
         _headers(response, path, first, download)
