@@ -62,7 +62,7 @@ def _load(live: LiveServer, token: str, tmp_path: Path, repo_id: str, **kwargs: 
         "import json, datasets\n"
         f"cache = {str(tmp_path / 'ds')!r}\n"
         f"ds = datasets.load_dataset({repo_id!r}, cache_dir=cache, **{kwargs!r})\n"
-        "print(json.dumps({k: list(v) for k, v in ds.items()}, ensure_ascii=False))\n"
+        "print(json.dumps({k: list(v) for k, v in ds.items()}, ensure_ascii=False, default=str))\n"
     )
     env = {k: v for k, v in os.environ.items() if not k.startswith("HF_")}
     env.update(

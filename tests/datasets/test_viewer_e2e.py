@@ -443,3 +443,25 @@ def test_new_push_converts_new_revision_and_bumps_version(
     # Against the first revision: 0 edited, 1 removed, 10 added; by value 2 rows left, 2 came.
     assert split["keyed"] == {"key": "k", "added": 1, "removed": 1, "changed": 1}
     assert split["rows"] == {"added": 2, "removed": 2}
+
+
+@pytest.mark.parametrize("name", ["utf8", "gbk", "jsonl", "excel", "parquet", "folders"])
+def test_load_dataset_reads_every_converted_format(
+    live: LiveServer, datasets: dict[str, Any], name: str, tmp_path: Path
+) -> None:
+    """``datasets.load_dataset`` on the Hub-style ``refs/convert/parquet`` revision gives the
+    rows the viewer counts, for every source format (each Excel sheet is a config)."""
+    from tests.datasets.test_parquet_ref import REF, _load
+
+    ds = f"{OWNER}/{name}"
+    sizes = ok(live, "size", datasets["token"], dataset=ds)["size"]["splits"]
+    want: dict[str, dict[str, int]] = {}
+    for s in sizes:
+        want.setdefault(s["config"], {})[s["split"]] = s["num_rows"]
+    assert want, sizes
+    for config, splits in want.items():
+        loaded = _load(live, datasets["token"], tmp_path / config, ds, revision=REF, name=config)
+        assert {split: len(rows) for split, rows in loaded.items()} == splits
+    if name == "gbk":
+        loaded = _load(live, datasets["token"], tmp_path / "again", ds, revision=REF)
+        assert [r["港口"] for r in loaded["train"]] == [r["港口"] for r in datasets["gbk"]]
