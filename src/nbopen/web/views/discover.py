@@ -39,6 +39,8 @@ SORT_LABELS = {
     "downloads": _("Most downloads"),
     "likes": _("Most likes"),
     "updated": _("Recently updated"),
+    "created": _("Newly created"),
+    "name": _("Name"),
 }
 VALUE_LABELS: dict[str, dict[str, Any]] = {
     "type": {**TYPE_LABELS, "org": _("Organization"), "user": _("User")},
