@@ -2,9 +2,9 @@
 
 Why wrap ``huggingface_hub`` instead of re-implementing it: the protocol, resumable downloads,
 the cache layout and progress bars are exactly what users already get from it; NBopen only
-supplies the endpoint and token, and picks the efficient upload path. Large files go through
-Git LFS (raw PUTs to signed URLs) rather than inline base64: the client disables Xet (which
-NBopen does not run) and sends the ``X-NBopen-Lfs`` opt-in (see docs/hub-compat.md).
+supplies the endpoint and token. Large files go through Xet when ``hf_xet`` is installed
+(deduplicated chunks: re-uploading a fine-tune sends only what changed) and through Git LFS
+otherwise — the server's preupload answer decides, as on huggingface.co (docs/hub-compat.md).
 
 Settings come from flags, then ``HF_ENDPOINT``/``HF_TOKEN``, then what ``nbopen login`` stored
 in ``~/.config/nbopen/client.json`` (mode 0600).
@@ -50,8 +50,6 @@ def _settings(args: argparse.Namespace) -> tuple[str, str | None]:
 def _prepare_env(endpoint: str) -> None:
     """huggingface_hub reads these once, at import time: set them before importing it."""
     os.environ["HF_ENDPOINT"] = endpoint
-    os.environ["HF_HUB_DISABLE_XET"] = "1"
-    os.environ["HF_HUB_USER_AGENT_ORIGIN"] = "nbopen-lfs"  # LFS opt-in (hubapi/hf/upload_mode)
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
