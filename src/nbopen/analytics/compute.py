@@ -28,6 +28,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -295,7 +296,7 @@ def _bus_factor_cut(partition: str, source: str) -> str:
         sum(activity) OVER (PARTITION BY {partition}) AS total
       FROM {source}),
     cut AS (SELECT {partition}, max(activity) FILTER (WHERE running * 2 >= total) AS v
-            FROM ranked GROUP BY ALL)"""
+            FROM ranked GROUP BY ALL)"""  # noqa: S608
 
 
 def _repo_metrics(con: duckdb.DuckDBPyConnection, month: str, base: Path | None) -> None:
@@ -461,7 +462,7 @@ def _derived(con: duckdb.DuckDBPyConnection) -> None:
         derived.close()
 
 
-def _append(con: duckdb.DuckDBPyConnection, rows: list[tuple[object, ...]]) -> None:
+def _append(con: duckdb.DuckDBPyConnection, rows: Sequence[tuple[object, ...]]) -> None:
     """Append Python-made metric rows (a batch at a time) to ``metrics``."""
     if not rows:
         return

@@ -137,9 +137,7 @@ def copy_atomic(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
     by DuckDB: the rows never become Python objects)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    con.execute(
-        f"COPY ({sql}) TO '{_quote(str(tmp))}' (FORMAT parquet, COMPRESSION zstd)"  # noqa: S608
-    )
+    con.execute(f"COPY ({sql}) TO '{_quote(str(tmp))}' (FORMAT parquet, COMPRESSION zstd)")
     os.replace(tmp, path)
 
 
