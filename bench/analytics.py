@@ -307,6 +307,9 @@ def main() -> None:
     parser.add_argument("--spark-master", default="local[2]")
     parser.add_argument("--keep", action="store_true", help="keep the generated Parquet")
     parser.add_argument(
+        "--reuse", action="store_true", help="reuse Parquet kept in --workdir by --keep"
+    )
+    parser.add_argument(
         "--import-lines", type=int, default=0, help="also time importing one hour file of N lines"
     )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "BASE"), help=argparse.SUPPRESS)
@@ -345,8 +348,12 @@ def main() -> None:
     for text in args.sizes.split(","):
         size = _size(text)
         base = work / f"n{size}"
-        shutil.rmtree(base, ignore_errors=True)
-        gen = generate(base, size)
+        if args.reuse and any(base.rglob("*.parquet")):
+            shutil.rmtree(base / "metrics", ignore_errors=True)
+            gen = 0.0
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+            gen = generate(base, size)
         mib = sum(p.stat().st_size for p in base.rglob("*.parquet")) / 2**20
         scan_s, scan_cpu, scan_mem, _ = measure("scan", base, args.memory_limit)
         for engine in args.engines.split(","):

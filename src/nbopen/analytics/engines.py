@@ -178,14 +178,20 @@ def spark_session(master: str | None = None) -> SparkSession:
 
     with _session_lock:
         if _session is None:
+            master = master or CONFIG.spark_master
+            builder = SparkSession.builder.master(master).appName("nbopen-analytics")
+            if master.startswith("local"):
+                # In-process Spark talks to itself over loopback, never the machine's address.
+                builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(
+                    "spark.driver.host", "127.0.0.1"
+                )
             _session = (
-                SparkSession.builder.master(master or CONFIG.spark_master)
-                .appName("nbopen-analytics")
-                .config("spark.ui.enabled", "false")
+                builder.config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
                 .config("spark.sql.session.timeZone", "UTC")
                 # month=2024-05 stays a string, as in DuckDB's hive partitioning
                 .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
-                .config("spark.sql.shuffle.partitions", "8")
+                .config("spark.sql.shuffle.partitions", "4")
                 .config("spark.sql.ansi.enabled", "false")
                 .getOrCreate()
             )
