@@ -216,11 +216,13 @@ def _child(mode: str, base: str, memory_limit: str, engine: str = "duckdb") -> N
         print(result[0] if result else 0, time.perf_counter() - started)
 
 
-def _tree_rss(root: int) -> int:
-    """Summed resident memory (bytes) of ``root`` and all its descendants, from /proc."""
+def _tree_usage(root: int) -> tuple[int, dict[int, float]]:
+    """Summed resident memory (bytes) of ``root`` and all its descendants, and each one's CPU
+    seconds so far, from /proc (Spark's JVM is a child the driver never reaps)."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
+    stats: dict[int, tuple[int, float]] = {}
     page = os.sysconf("SC_PAGE_SIZE")
+    tick = os.sysconf("SC_CLK_TCK")
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
@@ -231,13 +233,16 @@ def _tree_rss(root: int) -> int:
             continue
         pid = int(entry)
         children.setdefault(int(fields[1]), []).append(pid)  # field 4: ppid
-        rss[pid] = int(fields[21]) * page  # field 24: rss in pages
-    total, todo = 0, [root]
+        # fields 14/15: utime/stime in ticks; field 24: rss in pages
+        stats[pid] = (int(fields[21]) * page, (int(fields[11]) + int(fields[12])) / tick)
+    total, cpu, todo = 0, {}, [root]
     while todo:
         pid = todo.pop()
-        total += rss.get(pid, 0)
+        rss, seconds = stats.get(pid, (0, 0.0))
+        total += rss
+        cpu[pid] = seconds
         todo.extend(children.get(pid, []))
-    return total
+    return total, cpu
 
 
 def measure(
@@ -245,8 +250,8 @@ def measure(
 ) -> tuple[float, float, float, str]:
     """(wall seconds of work, CPU seconds, peak RSS in MiB, child's result) for one child run.
     Wall time is measured inside the child (interpreter start-up not counted); CPU time is
-    the child's user + system time (including reaped children such as Spark's JVM), which
-    stays meaningful on a shared, loaded machine."""
+    the child's user + system time, or its process tree's as sampled from /proc when larger
+    (Spark's JVM), which stays meaningful on a shared, loaded machine."""
     started = time.perf_counter()
     env = dict(os.environ)
     if spark_master:
@@ -268,12 +273,16 @@ def measure(
         env=env,
     )
     peak = 0
+    tree_cpu: dict[int, float] = {}
     done = threading.Event()
 
     def sample() -> None:
         nonlocal peak
         while not done.wait(0.2):
-            peak = max(peak, _tree_rss(proc.pid))
+            rss, cpu_now = _tree_usage(proc.pid)
+            peak = max(peak, rss)
+            for pid, seconds in cpu_now.items():
+                tree_cpu[pid] = max(tree_cpu.get(pid, 0.0), seconds)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -287,7 +296,9 @@ def measure(
     if proc.returncode != 0:
         raise SystemExit(f"{mode} child failed ({proc.returncode})")
     result, _, seconds = out.strip().splitlines()[-1].rpartition(" ")
-    cpu = usage.ru_utime + usage.ru_stime
+    # the child's own CPU (with the children it reaped) or the sampled tree's (last samples,
+    # so slightly low), whichever is larger
+    cpu = max(usage.ru_utime + usage.ru_stime, sum(tree_cpu.values()))
     peak_mib = max(usage.ru_maxrss * 1024, peak) / 2**20
     return float(seconds) if seconds else elapsed, cpu, peak_mib, result
 
