@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import atexit
 import logging
+import os
 import threading
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -181,7 +182,9 @@ def spark_session(master: str | None = None) -> SparkSession:
             master = master or CONFIG.spark_master
             builder = SparkSession.builder.master(master).appName("nbopen-analytics")
             if master.startswith("local"):
-                # In-process Spark talks to itself over loopback, never the machine's address.
+                # In-process Spark talks to itself over loopback, never the machine's address
+                # (SPARK_LOCAL_IP is read by the JVM launcher, before any setting applies).
+                os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
                 builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(
                     "spark.driver.host", "127.0.0.1"
                 )
