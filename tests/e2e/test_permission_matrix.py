@@ -33,6 +33,13 @@ LEVELS: dict[str, dict[str, int]] = {
     "site_admin": {"public": ADMIN, "private": ADMIN},
     # An org admin acting through a read-scoped token: capped at read.
     "admin_read_token": {"public": READ, "private": READ},
+    # Not members: given a role on these repositories alone.
+    "collab_read": {"public": READ, "private": READ},
+    "collab_admin": {"public": ADMIN, "private": ADMIN},
+}
+COLLABORATORS = {
+    "collab_read": ("pm-collab-read", "read"),
+    "collab_admin": ("pm-collab-admin", "admin"),
 }
 # What each channel needs on the repository; None = only "be signed in" (whoami).
 NEEDS: dict[str, int | None] = {
@@ -101,6 +108,8 @@ def world(live: LiveServer) -> World:
         live.cli("org", "add-member", ORG, f"pm-{role}", "--role", role)
     tokens["site_admin"] = live.create_user("pm-site", admin=True)
     tokens["admin_read_token"] = live.token("pm-admin", scope="read")
+    for principal, (username, _) in COLLABORATORS.items():
+        tokens[principal] = live.create_user(username)
     world = World(live, tokens, owner, suffix)
     for visibility in ("public", "private"):
         api_create_repo(
@@ -111,7 +120,19 @@ def world(live: LiveServer) -> World:
             private=visibility == "private",
             type="model",
         )
+        _grant_collaborators(world, world.repo(visibility))
     return world
+
+
+def _grant_collaborators(world: World, repo: str) -> None:
+    for username, role in COLLABORATORS.values():
+        granted = request(
+            f"{world.live.url}/api/v1/repos/{ORG}/{repo}/collaborators/{username}",
+            "PUT",
+            json_body={"permission": role},
+            token=world.owner_token,
+        )
+        assert granted.status == 201, granted.body
 
 
 def _lfs_batch(world: World, repo: str, token: str | None, operation: str) -> Response:
@@ -153,6 +174,7 @@ def _call(world: World, channel: str, principal: str, visibility: str) -> Respon
         api_create_repo(
             live, world.owner_token, repo, organization=ORG, private=visibility == "private"
         )
+        _grant_collaborators(world, repo)
         response = request(
             f"{live.url}/api/repos/delete",
             "DELETE",
@@ -209,6 +231,8 @@ def _check_success_body(channel: str, principal: str, visibility: str, response:
                 "member_admin": "pm-admin",
                 "site_admin": "pm-site",
                 "admin_read_token": "pm-admin",
+                "collab_read": "pm-collab-read",
+                "collab_admin": "pm-collab-admin",
             }[principal]
         )
         role = data["auth"]["accessToken"]["role"]

@@ -36,3 +36,23 @@ def test_push_then_clone_round_trip(live: LiveServer, tmp_path: Path) -> None:
     git("clone", "-q", live.url + "/smoke/hello", str(tmp_path / "clone"))
     assert (tmp_path / "clone" / "README.md").read_text(encoding="utf-8") == "# 你好 NBopen\n"
     assert git("rev-parse", "HEAD", cwd=tmp_path / "clone") == git("rev-parse", "HEAD", cwd=src)
+
+
+def test_a_second_serve_on_a_busy_port_is_refused(live: LiveServer, tmp_path: Path) -> None:
+    """granian's SO_REUSEPORT would otherwise let two deployments split one port's traffic."""
+    from tests.support.live import NBOPEN
+
+    env = {**live.env, "NBOPEN_DATA_DIR": str(tmp_path / "other")}
+    env.pop("NBOPEN_DATABASE_URL", None)
+    proc = subprocess.run(
+        [*NBOPEN, "serve", "--port", str(live.port), "--no-demo"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert proc.returncode == 1
+    assert f"cannot serve on 127.0.0.1:{live.port}" in proc.stderr
+    with urllib.request.urlopen(live.url + "/healthz") as response:
+        assert response.status == 200

@@ -17,7 +17,7 @@ from nbopen.orgs.models import Membership, Organization
 from nbopen.orgs.services import member_set, org_create
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_delete, repo_update_settings
-from nbopen.search import indexer
+from nbopen.search import indexer, services
 from tests.search.helpers import as_user, facet, ids, make_repo, make_user
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +134,24 @@ def test_settings_change_and_delete_follow_the_event_log(
     with django_capture_on_commit_callbacks(execute=True):
         repo_delete(actor=a, repo=repo)
     assert as_user(world["admin"], q="灯塔").total == 0
+
+
+@pytest.mark.parametrize("who", [None, "outsider", "member", "b"])
+def test_small_window_approximates_but_never_leaks(
+    world: dict[str, Any], who: str | None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With a rescoring window of one document and totals tracked up to one, the answer says
+    it is approximate ("gte") — and the private repositories still count nowhere."""
+    user = world[who] if who else None
+    exact = as_user(user, q="harbor twin")
+    assert exact.total_relation == "eq" and exact.facets_relation == "eq"
+    monkeypatch.setattr(services, "CANDIDATES", 1)
+    monkeypatch.setattr(services, "RAW_FACTOR", 1)
+    monkeypatch.setattr(services, "TRACK_TOTAL", 1)
+    small = as_user(user, q="harbor twin", per_page=1)
+    assert (small.total, small.total_relation) == (1, "gte")
+    assert small.facets_relation == "gte"
+    assert sum(facet(small, "type").values()) == 1
+    assert ids(small) <= ids(exact)
+    for name in ("hardware", "library", "task", "license", "tag"):
+        assert set(facet(small, name)) <= set(facet(exact, name))

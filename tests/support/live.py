@@ -125,3 +125,16 @@ class LiveServer:
 
     def token(self, user: str, scope: str = "write") -> str:
         return self.cli("token", "create", user, "--scope", scope).stdout.strip()
+
+    def delete_repo(self, token: str, full_name: str, repo_type: str = "model") -> None:
+        """Delete a repository through the Hub API, as ``huggingface_hub.delete_repo`` does."""
+        import json
+
+        request = urllib.request.Request(
+            self.url + "/api/repos/delete",
+            method="DELETE",
+            data=json.dumps({"name": full_name, "type": repo_type}).encode(),
+            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request) as response:
+            assert response.status == 200

@@ -34,3 +34,22 @@ def test_events_cannot_be_changed_or_deleted() -> None:
     with pytest.raises(RuntimeError, match="append-only"):
         Event.objects.all().delete()
     assert Event.objects.get(pk=event.pk).payload == {"v": 1}
+
+
+def test_listeners_get_matching_events_and_register_once() -> None:
+    seen: list[str] = []
+    events.listen("test.listener", ("test.heard.",), lambda e: seen.append(e.kind))
+    events.listen("test.listener", ("test.heard.",), lambda e: seen.append(e.kind))
+    try:
+        events.record("test.heard.one")
+        events.record("test.unheard")
+        assert seen == ["test.heard.one"]  # once: the second listen() replaced the first
+    finally:
+        events._listeners.pop("test.listener", None)
+
+
+def test_search_listens_without_django_signals() -> None:
+    from django.db.models.signals import post_save
+
+    assert not post_save.has_listeners(Event)
+    assert "search.index" in events._listeners

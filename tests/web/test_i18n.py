@@ -7,6 +7,9 @@ catches a .po edit that was not recompiled (fix: ``msgfmt -o django.mo django.po
 from __future__ import annotations
 
 import gettext
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import polib
@@ -42,3 +45,34 @@ def test_placeholders_survive_translation() -> None:
     for entry in po.translated_entries():
         text = entry.msgstr or entry.msgstr_plural.get(0, "")
         assert sorted(pattern.findall(entry.msgid)) == sorted(pattern.findall(text)), entry.msgid
+
+
+@pytest.mark.skipif(shutil.which("xgettext") is None, reason="GNU gettext is not installed")
+def test_every_marked_string_has_a_chinese_translation(tmp_path: Path) -> None:
+    """Extract the marked strings afresh (as ``makemessages`` would) from a copy of the code.
+
+    A template or view that gained a ``{% trans %}`` without a catalog entry would otherwise
+    show English on the Chinese UI without any test noticing.
+    """
+    copy = tmp_path / "nbopen"
+    shutil.copytree(LOCALE.parent, copy, ignore=shutil.ignore_patterns("__pycache__", "static"))
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "django",
+            "makemessages",
+            "--locale",
+            "zh_Hans",
+            "--no-location",
+            "--no-obsolete",
+            "--settings",
+            "nbopen.config.settings",
+        ],
+        cwd=copy,
+        check=True,
+        capture_output=True,
+    )
+    po = polib.pofile(str(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
+    assert sorted(e.msgid for e in po.untranslated_entries()) == []
+    assert sorted(e.msgid for e in po.fuzzy_entries()) == []

@@ -1,9 +1,12 @@
 """The permission policy.
 
 A principal (anonymous, a signed-in user, or a user acting through a token) has a *level* on
-each repository and organization: none < read < write < admin. A read-scoped token caps the
-level at read. :func:`decide_repo` turns "level vs. what the action needs" into the answer
-every channel must give, so that private repositories look the same from everywhere:
+each repository and organization: none < read < write < admin. The level on a repository is the
+highest of: public → read; owner or site admin → admin; the role in the owning organization;
+a grant on that repository to the user (collaborator) or to a team they belong to. A
+read-scoped token caps the level at read.
+:func:`decide_repo` turns "level vs. what the action needs" into the answer every channel must
+give, so that private repositories look the same from everywhere:
 
 * anonymous and not enough  → ``UNAUTHENTICATED`` (git/LFS answer 401 so clients prompt)
 * signed in, cannot read    → ``NOT_FOUND`` (404: a private repo's existence is not revealed)
@@ -18,8 +21,8 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
-from nbopen.orgs.models import Membership, Organization
-from nbopen.repos.models import Repository
+from nbopen.orgs.models import Membership, Organization, TeamRepository
+from nbopen.repos.models import Collaborator, Repository
 
 if TYPE_CHECKING:
     from nbopen.accounts.models import AccessToken, User
@@ -46,6 +49,9 @@ ROLE_LEVEL = {
     Membership.Role.READ: Level.READ,
 }
 
+# Collaborator and team grants share the role names read / write / admin.
+GRANT_LEVEL = {"read": Level.READ, "write": Level.WRITE, "admin": Level.ADMIN}
+
 
 @dataclass
 class Principal:
@@ -55,6 +61,7 @@ class Principal:
     scope: str | None = None
     token: AccessToken | None = None
     _org_roles: dict[int, str] | None = field(default=None, repr=False)
+    _repo_grants: dict[int, Level] | None = field(default=None, repr=False)
 
     @classmethod
     def anonymous(cls) -> Principal:
@@ -79,6 +86,24 @@ class Principal:
                 )
         return self._org_roles
 
+    def repo_grants(self) -> dict[int, Level]:
+        """repository id → the best level granted directly (collaborator) or through a team,
+        loaded once per principal."""
+        if self._repo_grants is None:
+            grants: dict[int, Level] = {}
+            if self.is_authenticated:
+                rows = list(
+                    Collaborator.objects.filter(user=self.user).values_list("repository_id", "role")
+                ) + list(
+                    TeamRepository.objects.filter(team__members__user=self.user).values_list(
+                        "repository_id", "role"
+                    )
+                )
+                for repo_id, role in rows:
+                    grants[repo_id] = max(grants.get(repo_id, Level.NONE), GRANT_LEVEL[role])
+            self._repo_grants = grants
+        return self._repo_grants
+
     def cap(self, level: Level) -> Level:
         if self.scope == "read":
             return min(level, Level.READ)
@@ -95,6 +120,7 @@ def repo_level(principal: Principal, repo: Repository) -> Level:
             role = principal.org_roles().get(repo.owner.organization_id)
             if role is not None:
                 level = max(level, ROLE_LEVEL[Membership.Role(role)])
+        level = max(level, principal.repo_grants().get(repo.pk, Level.NONE))
     return principal.cap(level)
 
 
@@ -139,6 +165,15 @@ def may_create_repo_under(
     return role is not None and ROLE_LEVEL[Membership.Role(role)] >= Level.WRITE
 
 
+def is_operator(principal: Principal) -> bool:
+    """Site operators (staff or superusers) curate platform-wide things such as the domains of
+    the vertical data libraries. A read-scoped token never acts as an operator."""
+    if not principal.is_authenticated or principal.scope == "read":
+        return False
+    assert principal.user is not None
+    return bool(principal.user.is_superuser or principal.user.is_staff)
+
+
 def visible_repositories(principal: Principal) -> QuerySet[Repository]:
     """Every repository the principal may read, as a query (so counts and pages stay right)."""
     qs = Repository.objects.select_related("owner")
@@ -151,4 +186,5 @@ def visible_repositories(principal: Principal) -> QuerySet[Repository]:
         Q(private=False)
         | Q(owner__user_id=principal.user.pk)
         | Q(owner__organization_id__in=list(principal.org_roles()))
+        | Q(pk__in=list(principal.repo_grants()))
     )

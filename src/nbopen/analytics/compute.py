@@ -331,7 +331,8 @@ def _repo_metrics(con: duckdb.DuckDBPyConnection, month: str, base: Path | None)
             count(*) FILTER (WHERE pushes > 0) AS pushers,
             count(*) FILTER (WHERE stars > 0) AS stars,
             count(*) FILTER (WHERE forks > 0) AS forks,
-            sum(downloads) AS downloads, sum(releases) AS releases, count(*) AS developers
+            sum(downloads) AS downloads, sum(releases) AS releases,
+            count(actor_id) AS developers
           FROM per_actor GROUP BY ALL),
         items AS (
           SELECT platform, repo_id, issue_id,
@@ -771,7 +772,7 @@ def _org_metrics(con: duckdb.DuckDBPyConnection, scope: str) -> None:
                    WHERE {_MERGED} AND issue_author_id IS NOT NULL)
         SELECT 'all', r.org_name, r.org_name, false,
           count(DISTINCT (p.platform, p.repo_id)),
-          count(DISTINCT (p.platform, p.actor_id)),
+          count(DISTINCT (p.platform, p.actor_id)) FILTER (WHERE p.actor_id IS NOT NULL),
           sum(p.pushes), count(*) FILTER (WHERE p.stars > 0),
           count(*) FILTER (WHERE p.forks > 0),
           (SELECT count(DISTINCT (m.platform, m.issue_author_id)) FROM m
@@ -876,7 +877,7 @@ def _kind_and_city(con: duckdb.DuckDBPyConnection) -> None:
           (SELECT round(sum(activity), 2) FROM dev_repo WHERE NOT private),
           (SELECT count(DISTINCT (platform, dev_id)) FROM dev_repo
              WHERE NOT private AND activity > 0),
-          count(DISTINCT (platform, actor_id)),
+          count(DISTINCT (platform, actor_id)) FILTER (WHERE actor_id IS NOT NULL),
           count(DISTINCT (platform, repo_id)),
           sum(pushes), count(*) FILTER (WHERE stars > 0), count(*) FILTER (WHERE forks > 0),
           sum(all_events),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from nbopen.analytics.models import RegistryEntry
 from nbopen.analytics.openrank import DEFAULT_TOLERANCE
 from nbopen.core.models import Event
 from nbopen.orgs.models import Membership, Organization
-from nbopen.repos.models import Repository
+from nbopen.repos.models import Repository, RepositoryDownloadDay
 
 log = logging.getLogger(__name__)
 
@@ -79,16 +80,58 @@ def _row(event: Event, repo: Repository | None) -> dict[str, Any]:
     }
 
 
+def _download_rows(repos: dict[int, Repository]) -> Iterator[dict[str, Any]]:
+    """Downloads are counted per repository and day in ``RepositoryDownloadDay`` (the Hub
+    API's counter, no actor: most downloads are anonymous), not in the event log: one
+    ``DownloadEvent`` row per counted download, at noon UTC of its day, with a stable id so a
+    re-sync writes the same rows."""
+    days = RepositoryDownloadDay.objects.filter(count__gt=0).order_by("repository_id", "day")
+    for repo_id, day, count in days.values_list("repository_id", "day", "count").iterator():
+        repo = repos.get(repo_id)
+        created = datetime(day.year, day.month, day.day, 12)
+        for i in range(int(count)):
+            yield {
+                "id": f"download:{repo_id}:{day.isoformat()}:{i}",
+                "type": "DownloadEvent",
+                "action": "",
+                "actor_id": None,
+                "actor_login": "",
+                "repo_id": repo_id,
+                "repo_name": repo.full_name if repo is not None else "",
+                "org_id": repo.owner.organization_id if repo is not None else None,
+                "org_login": repo.owner.name
+                if repo is not None and repo.owner.organization_id is not None
+                else "",
+                "issue_id": None,
+                "issue_number": None,
+                "issue_author_id": None,
+                "issue_author_login": "",
+                "issue_created_at": None,
+                "is_pull": False,
+                "comment_id": None,
+                "pull_merged": False,
+                "commits": None,
+                "private": repo is None or repo.private,
+                "created_at": created,
+            }
+
+
 def sync_platform_events(*, base: Path | None = None, month: str | None = None) -> int:
     """Rewrite ``platform=nbopen/month=M/platform.parquet`` from the event log (all months, or
     one). Returns the number of rows written. Privacy follows the repository's *current*
     visibility, so making a repository private removes it from public figures on the next run.
     """
-    qs = Event.objects.filter(kind__in=list(KIND_MAP), repository_id__isnull=False).order_by("id")
+    # Downloads come from the download counter (``_download_rows``), never twice.
+    kinds = [k for k in KIND_MAP if k != "repo.download"]
+    qs = Event.objects.filter(kind__in=kinds, repository_id__isnull=False).order_by("id")
     repos = {r.pk: r for r in Repository.objects.select_related("owner")}
     by_month: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for event in qs.iterator(chunk_size=5000):
         row = _row(event, repos.get(event.repository_id or -1))
+        key = row["created_at"].strftime("%Y-%m")
+        if month is None or key == month:
+            by_month[key].append(row)
+    for row in _download_rows(repos):
         key = row["created_at"].strftime("%Y-%m")
         if month is None or key == month:
             by_month[key].append(row)

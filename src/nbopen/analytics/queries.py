@@ -115,3 +115,78 @@ def repo_lookup(*, platform: str, name: str, base: Path | None = None) -> tuple[
         base,
     )
     return (str(rows[0][0]), bool(rows[0][1])) if rows else None
+
+
+def sums(
+    *,
+    entity_type: str,
+    entity_ids: list[str],
+    metrics: list[str],
+    platform: str = "nbopen",
+    private_ids: list[str] | None = None,
+    base: Path | None = None,
+) -> Series:
+    """Per metric and month, the sum over several entities (e.g. an organization's
+    repositories). Private entities count only if listed in ``private_ids`` (the caller
+    decided the principal may read them)."""
+    if not entity_ids or not metrics:
+        return {}
+    rows = _query(
+        "SELECT metric, month, sum(value) FROM m WHERE entity_type = ? AND platform = ? "
+        "AND scope = 'public' AND entity_id IN (SELECT unnest(?)) "
+        "AND metric IN (SELECT unnest(?)) "
+        "AND (NOT private OR entity_id IN (SELECT unnest(?))) GROUP BY ALL ORDER BY month",
+        [entity_type, platform, entity_ids, metrics, private_ids or []],
+        base,
+    )
+    out: Series = defaultdict(dict)
+    for metric, month, value in rows:
+        out[metric][month] = value
+    return dict(out)
+
+
+def latest_values(
+    *,
+    entity_type: str,
+    entity_ids: list[str],
+    month: str,
+    metrics: list[str],
+    platform: str = "nbopen",
+    private_ids: list[str] | None = None,
+    base: Path | None = None,
+) -> dict[str, dict[str, float]]:
+    """entity id → metric → value in ``month``, for a table of several entities. Private
+    entities only if listed in ``private_ids``."""
+    if not entity_ids or not metrics:
+        return {}
+    rows = _query(
+        "SELECT entity_id, metric, value FROM m WHERE entity_type = ? AND platform = ? "
+        "AND month = ? AND scope = 'public' AND entity_id IN (SELECT unnest(?)) "
+        "AND metric IN (SELECT unnest(?)) "
+        "AND (NOT private OR entity_id IN (SELECT unnest(?)))",
+        [entity_type, platform, month, entity_ids, metrics, private_ids or []],
+        base,
+    )
+    out: dict[str, dict[str, float]] = defaultdict(dict)
+    for ident, metric, value in rows:
+        out[str(ident)][metric] = value
+    return dict(out)
+
+
+def external_repositories(
+    *, platform: str, accounts: list[str], repos: list[str], base: Path | None = None
+) -> list[tuple[str, str]]:
+    """(entity id, latest name) of public repositories imported from ``platform`` whose owner
+    is one of ``accounts`` or whose ``owner/name`` is in ``repos`` (case-insensitive): the
+    GitHub/Gitee side of an organization, from its registry entries."""
+    if not accounts and not repos:
+        return []
+    rows = _query(
+        "SELECT entity_id, arg_max(entity_name, month) FROM m WHERE entity_type = 'repo' "
+        "AND platform = ? AND NOT private AND (lower(split_part(entity_name, '/', 1)) IN "
+        "(SELECT unnest(?)) OR lower(entity_name) IN (SELECT unnest(?))) "
+        "GROUP BY entity_id ORDER BY 2",
+        [platform, [a.lower() for a in accounts], [r.lower() for r in repos]],
+        base,
+    )
+    return [(str(i), str(n)) for i, n in rows]

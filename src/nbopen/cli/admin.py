@@ -61,6 +61,10 @@ def _run_command(args: argparse.Namespace) -> int:
             from nbopen.xet import cli as xet_cli
 
             return xet_cli.run(args)
+        if args.command == "libraries":
+            from nbopen.libraries.cli import run as libraries_run
+
+            return libraries_run(args)
         if args.command == "analytics":
             from nbopen.analytics.cli import run as analytics_run
 
@@ -167,6 +171,25 @@ def worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _require_free_port(host: str, port: int) -> None:
+    """Refuse to start on a port another process already serves.
+
+    granian binds with SO_REUSEPORT, so a second ``nbopen serve`` on the same port would
+    start without error and the kernel would split connections between two deployments
+    (possibly with different data directories). A plain bind first makes that an error.
+    """
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        # SO_REUSEADDR still refuses an active listener but not a restart's TIME_WAIT sockets.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise CommandError(f"cannot serve on {host}:{port}: {exc.strerror}") from exc
+
+
 def _redact(url: str) -> str:
     """A broker URL without its password, for logs."""
     from urllib.parse import urlsplit, urlunsplit
@@ -185,6 +208,7 @@ def serve(args: argparse.Namespace) -> int:
     from nbopen.accounts.models import User
     from nbopen.config.env import CONFIG
 
+    _require_free_port(args.host, args.port)
     migrate()
     if not args.no_demo and not User.objects.exists():
         # A brand-new data dir: show a living platform instead of an empty page.

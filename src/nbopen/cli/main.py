@@ -78,6 +78,9 @@ def _parser() -> argparse.ArgumentParser:
 
     register_analytics(sub)
     search_cli.register(sub)
+    from nbopen.libraries.cli import register as register_libraries
+
+    register_libraries(sub)
     return parser
 
 

@@ -1,1 +1,1 @@
-"""Collaboration signals: likes (stars) on repositories."""
+"""Collaboration signals: likes (stars), watches, follows, and the activity feeds they drive."""

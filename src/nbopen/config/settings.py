@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "nbopen.hubapi",
     "nbopen.xet",
     "nbopen.analytics",
+    "nbopen.libraries",
     "nbopen.web",
 ]
 

@@ -21,6 +21,7 @@ RESERVED_OWNER_NAMES = frozenset(
         "api",
         "assets",
         "auth",
+        "code",
         "codes",
         "collections",
         "dashboard",
@@ -31,6 +32,7 @@ RESERVED_OWNER_NAMES = frozenset(
         "favicon.ico",
         "healthz",
         "help",
+        "insights",
         "join",
         "lfs",
         "login",
@@ -54,6 +56,7 @@ RESERVED_OWNER_NAMES = frozenset(
         "user",
         "users",
         "domains",
+        "libraries",
         "challenges",
         "analytics",
         "kernels",
@@ -63,7 +66,9 @@ RESERVED_OWNER_NAMES = frozenset(
     }
 )
 # Repository names that would shadow the per-owner pages (/{owner}/settings …).
-RESERVED_REPO_NAMES = frozenset({"settings", "new", "repositories", "members", "teams", "."})
+RESERVED_REPO_NAMES = frozenset(
+    {"settings", "new", "repositories", "members", "teams", "follow", "."}
+)
 
 
 def _check(name: object, kind: str) -> str:

@@ -271,7 +271,19 @@ def _convert(conversion: Conversion) -> None:
     from nbopen.datasets.versioning import next_version
 
     Conversion.objects.filter(pk=conversion.pk).update(version=next_version(conversion))
+    # Published before the conversion reads as done, so a client that saw "done" finds the ref.
+    _publish_parquet_ref(conversion)
     _finish(conversion, Conversion.Status.DONE)
+
+
+def _publish_parquet_ref(conversion: Conversion) -> None:
+    """Put the Parquet on ``refs/convert/parquet`` (a failure there keeps the viewer working)."""
+    from nbopen.datasets.parquet_ref import publish
+
+    try:
+        publish(conversion)
+    except Exception:
+        log.exception("publishing refs/convert/parquet failed for %s", conversion)
 
 
 def _expand_sheets(

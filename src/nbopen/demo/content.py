@@ -16,6 +16,7 @@ language: [zh, en]
 pipeline_tag: object-detection
 library_name: pytorch
 tags: [demo, 港口, container, object-detection]
+domain: [port-logistics, smart-devices]
 datasets: [yongcheng-data/port-camera-demo]
 metrics: [mAP]
 ---
@@ -53,7 +54,10 @@ path = snapshot_download("gangzhi-tech/port-container-detector")
 Apache-2.0。训练数据来自演示数据集 `yongcheng-data/port-camera-demo`。
 """
 
-SDK_README = f"""# smart-port-sdk · 智慧港口开发包
+SDK_README = f"""---
+tags: [demo, "domain:port-logistics", "domain:industrial-software"]
+---
+# smart-port-sdk · 智慧港口开发包
 
 {DEMO_NOTE_ZH}
 
@@ -119,6 +123,7 @@ PORT_CAMERA_README = f"""---
 license: cc-by-nc-4.0
 task_categories: [object-detection]
 tags: [demo, 港口, images]
+domain: 港口物流
 ---
 # 港口监控标注样例 · Port camera annotations (demo)
 
@@ -160,7 +165,10 @@ COURSE_README = f"""# 课程作业：分布式系统 · Distributed Systems Labs
 Lab code for the Distributed Systems course: Raft election, log replication, snapshots.
 """
 
-ROADMAP_README = f"""# 内部路线图（私有）· Internal roadmap (private)
+ROADMAP_README = f"""---
+domain: port-logistics
+---
+# 内部路线图（私有）· Internal roadmap (private)
 
 {DEMO_NOTE_ZH}
 
@@ -231,6 +239,38 @@ func (n *Node) StartElection() {
 \tn.VotedFor = n.ID
 }
 """
+
+
+CNC_DATASET_README = f"""---
+task_categories: [time-series-classification]
+tags: [demo, 智能制造, vibration]
+domain: [smart-manufacturing, industrial-software]
+---
+# 数控机床振动样例 · CNC vibration sample (demo)
+
+{DEMO_NOTE_ZH}
+{DEMO_NOTE_EN}
+
+三台数控机床主轴的振动与温度读数（生成的示例数据），用于预测性维护教学。
+注意：本数据集**故意没有声明许可证**，用来演示"许可证缺失"提示。
+
+Spindle vibration and temperature of three CNC machines (synthetic). This dataset
+deliberately declares no licence, to show the "licence missing" notice.
+"""
+
+
+def cnc_vibration_csv(seed: int = 11) -> bytes:
+    rng = random.Random(seed)  # noqa: S311 - reproducible demo numbers, not secrets
+    rows = ["timestamp,machine,vibration_mm_s,spindle_temp_c,state"]
+    for minute in range(240):
+        for machine in ("CNC-01", "CNC-02", "CNC-03"):
+            vibration = abs(rng.gauss(2.2, 0.8))
+            state = "告警" if vibration > 3.8 else "正常"
+            rows.append(
+                f"2025-03-01T{8 + minute // 60:02d}:{minute % 60:02d}:00,{machine},"
+                f"{vibration:.2f},{rng.gauss(46, 4):.1f},{state}"
+            )
+    return ("\n".join(rows) + "\n").encode()
 
 
 def air_quality_csv(seed: int = 7) -> bytes:

@@ -17,12 +17,28 @@ from nbopen.access.policy import Principal
 from nbopen.accounts.models import User
 from nbopen.accounts.services import user_create
 from nbopen.demo import content as c
+from nbopen.libraries.models import Domain
+from nbopen.libraries.services import domain_create
 from nbopen.orgs.models import Organization
 from nbopen.orgs.services import member_set, org_create
+from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_create
 from nbopen.repos.uploads import Upload, upload_files
 
 DEMO_TAG = "demo"
+
+# The vertical data libraries (垂直开源库) the demo repositories name in their cards.
+DOMAINS = [
+    (
+        "smart-manufacturing",
+        "智能制造",
+        "Smart manufacturing",
+        "数控、产线、预测性维护的数据与模型。",
+    ),
+    ("port-logistics", "港口物流", "Port logistics", "港口作业、集装箱、闸口与堆场。"),
+    ("industrial-software", "工业软件", "Industrial software", "工业控制、仿真与开发包。"),
+    ("smart-devices", "智能终端", "Smart devices", "摄像头、传感器等边缘终端上的模型。"),
+]
 
 
 @dataclass
@@ -115,6 +131,22 @@ REPOS = [
     ),
     DemoRepo(
         "yongjiang-univ",
+        "cnc-vibration-sample",
+        "dataset",
+        "【演示】数控机床振动样例（未声明许可证）· [Demo] CNC vibration, no licence declared",
+        "chen-jie",
+        [
+            (
+                "振动数据 Vibration readings",
+                {
+                    "README.md": c.CNC_DATASET_README.encode(),
+                    "data/train.csv": c.cnc_vibration_csv(),
+                },
+            )
+        ],
+    ),
+    DemoRepo(
+        "yongjiang-univ",
         "chinese-legal-bert",
         "model",
         "【演示】中文法律文书预训练模型 · [Demo] Chinese legal BERT",
@@ -195,6 +227,16 @@ def load_demo() -> bool:
         org.save(update_fields=["industry_tags", "verified"])
         for username, role in spec["members"]:
             member_set(organization=org, user=users[username], role=role, actor=None)
+    for slug, name_zh, name_en, description_zh in DOMAINS:
+        if Domain.objects.filter(slug=slug).exists():
+            continue  # an operator defined it before the demo was loaded
+        domain_create(
+            principal=None,
+            slug=slug,
+            name_zh=name_zh,
+            name_en=name_en,
+            description_zh=f"【演示】{description_zh}",
+        )
     start = timezone.now() - timedelta(days=40)
     for i, spec_repo in enumerate(REPOS):
         actor = Principal(user=users[spec_repo.author])
@@ -209,6 +251,9 @@ def load_demo() -> bool:
             description=spec_repo.description,
         )
         when: datetime = start + timedelta(days=i * 5)
+        # The repository was "created" when its first (back-dated) commit was made, so the
+        # demo's domain pages show growth over time rather than everything in one month.
+        Repository.objects.filter(pk=repo.pk).update(created_at=when)
         for message, files in spec_repo.commits:
             upload_files(
                 actor=actor,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.http import JsonResponse
 
 from nbopen.access.policy import Decision
+from nbopen.core.errors import AlreadyExists, DomainError, NotFound, PermissionDenied
 
 
 def api_error(status: int, message: str, code: str | None = None, **extra: object) -> JsonResponse:
@@ -26,3 +27,15 @@ def repo_denied(decision: Decision) -> JsonResponse:
         return api_error(403, "You do not have the rights needed on this repository")
     status = 401 if decision is Decision.UNAUTHENTICATED else 404
     return api_error(status, "Repository Not Found", "RepoNotFound")
+
+
+def domain_error(exc: DomainError) -> JsonResponse:
+    """A service's refusal as the status a REST client expects."""
+    status = 400
+    if isinstance(exc, AlreadyExists):
+        status = 409
+    elif isinstance(exc, PermissionDenied):
+        status = 403
+    elif isinstance(exc, NotFound):
+        status = 404
+    return api_error(status, str(exc))

@@ -50,3 +50,63 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}@{self.organization_id}:{self.role}"
+
+
+class Team(models.Model):
+    """A group of an organization's members given roles on some of its repositories.
+
+    Teams let a large organization (an enterprise with many departments, a university with
+    many labs) grant access per project instead of per person or to everyone at once.
+    """
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    name = models.CharField(max_length=96)
+    name_lower = models.CharField(max_length=96)
+    description = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name_lower"], name="team_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id}/{self.name}"
+
+
+class TeamMember(models.Model):
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="team_memberships"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["team", "user"], name="team_member_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}:{self.user_id}"
+
+
+class TeamRepository(models.Model):
+    """A team's role (read/write/admin) on one of its organization's repositories."""
+
+    class Role(models.TextChoices):
+        READ = "read"
+        WRITE = "write"
+        ADMIN = "admin"
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="grants")
+    repository = models.ForeignKey(
+        "repos.Repository", on_delete=models.CASCADE, related_name="team_grants"
+    )
+    role = models.CharField(max_length=8, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "repository"], name="team_repo_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}:{self.repository_id}:{self.role}"

@@ -9,7 +9,7 @@ from nbopen.accounts.services import claim_namespace_name
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound
 from nbopen.core.names import is_well_formed
-from nbopen.orgs.models import Membership, Organization
+from nbopen.orgs.models import Membership, Organization, TeamMember
 
 
 @transaction.atomic
@@ -86,6 +86,8 @@ def member_remove(*, organization: Organization, user: User, actor: User | None)
     deleted, _ = Membership.objects.filter(organization=organization, user=user).delete()
     if not deleted:
         raise NotFound(f"{user.username} is not a member of {organization.name}")
+    # Team grants presuppose membership: leaving the organization ends them all.
+    TeamMember.objects.filter(team__organization=organization, user=user).delete()
     events.record(
         "org.member_remove",
         actor=actor,

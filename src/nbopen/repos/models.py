@@ -33,6 +33,9 @@ class Repository(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     pushed_at = models.DateTimeField(null=True, blank=True)
+    forked_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="forks"
+    )
 
     class Meta:
         constraints = [
@@ -56,6 +59,32 @@ class Repository(models.Model):
 
 def git_path_for(repo_id: int) -> Path:
     return CONFIG.git_root / f"{repo_id % 256:02x}" / f"{repo_id}.git"
+
+
+class Collaborator(models.Model):
+    """A user given a role on one repository, beside the owner's own people (as on GitHub)."""
+
+    class Role(models.TextChoices):
+        READ = "read"
+        WRITE = "write"
+        ADMIN = "admin"
+
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="collaborators"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="collaborations"
+    )
+    role = models.CharField(max_length=8, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "user"], name="collaborator_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}:{self.user_id}:{self.role}"
 
 
 class LFSObject(models.Model):

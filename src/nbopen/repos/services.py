@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import shutil
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -14,11 +13,11 @@ from django.utils import timezone
 from nbopen.access.policy import Decision, Level, Principal, decide_repo, may_create_repo_under
 from nbopen.accounts.models import Namespace, User
 from nbopen.config.env import CONFIG
-from nbopen.core import events, tasks
+from nbopen.core import events, tasks, trash
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.core.names import is_well_formed, validate_repo_name
 from nbopen.datasets import hooks as dataset_hooks
-from nbopen.repos.git import init_bare, install_hooks
+from nbopen.repos.git import init_bare, install_hooks, maintenance
 from nbopen.repos.models import Repository, git_path_for
 
 log = logging.getLogger(__name__)
@@ -44,6 +43,18 @@ def repo_find(owner: str, name: str) -> Repository | None:
     )
 
 
+def target_namespace(actor: Principal, owner: str | None, name: str) -> Namespace:
+    """Where ``actor`` asks to create ``name`` (default: under themselves), checked: the
+    namespace exists, the actor may create there, and the name is free."""
+    assert actor.user is not None
+    namespace = namespace_get(owner) if owner else namespace_get(actor.user.username)
+    if not may_create_repo_under(actor, namespace.user_id, namespace.organization_id):
+        raise PermissionDenied(f"You cannot create repositories under {namespace.name!r}")
+    if Repository.objects.filter(owner=namespace, name_lower=name.lower()).exists():
+        raise AlreadyExists(f"Repository {namespace.name}/{name} already exists")
+    return namespace
+
+
 @transaction.atomic
 def repo_create(
     *,
@@ -64,11 +75,7 @@ def repo_create(
     validate_repo_name(name)
     if type not in Repository.Type.values:
         raise InvalidInput(f"Repository type must be one of {', '.join(Repository.Type.values)}")
-    namespace = namespace_get(owner) if owner else namespace_get(actor.user.username)
-    if not may_create_repo_under(actor, namespace.user_id, namespace.organization_id):
-        raise PermissionDenied(f"You cannot create repositories under {namespace.name!r}")
-    if Repository.objects.filter(owner=namespace, name_lower=name.lower()).exists():
-        raise AlreadyExists(f"Repository {namespace.name}/{name} already exists")
+    namespace = target_namespace(actor, owner, name)
     try:
         with transaction.atomic():
             repo = Repository.objects.create(
@@ -98,22 +105,15 @@ def repo_create(
     return repo
 
 
-def _remove_tree(path: str) -> None:
-    shutil.rmtree(path, ignore_errors=True)
-
-
 @transaction.atomic
 def repo_delete(*, actor: Principal, repo: Repository) -> None:
     """Delete a repository (admin only). The git directory is moved aside, then removed."""
     require(actor, repo, Level.ADMIN)
-    path = repo.git_path
+    path, repo_id = repo.git_path, repo.pk
     events.record("repo.delete", actor=actor.user, repository=repo, payload={"type": repo.type})
     repo.delete()
-    if path.exists():
-        trash = CONFIG.data_dir / "trash" / f"{path.name}.{uuid.uuid4().hex}"
-        trash.parent.mkdir(parents=True, exist_ok=True)
-        path.rename(trash)
-        tasks.defer(_remove_tree, str(trash))
+    trash.discard(path)
+    dataset_hooks.on_delete(repo_id=repo_id)
 
 
 @transaction.atomic
@@ -166,6 +166,19 @@ def parse_ref_updates(lines: Iterable[str]) -> list[RefUpdate]:
     return updates
 
 
+def _pushed_commits(repo: Repository, updates: list[RefUpdate]) -> int:
+    """New commits on branches in this push (analytics' ``commits``; tags add none)."""
+    from nbopen.repos.git.read import count_pushed_commits
+
+    if not repo.git_path.exists():
+        return 0
+    return sum(
+        count_pushed_commits(repo.git_path, old=u.old, new=u.new, ref=u.ref)
+        for u in updates
+        if u.ref.startswith("refs/heads/")
+    )
+
+
 def record_push(*, repo_id: int, actor: User | None, updates: list[RefUpdate]) -> None:
     """Record one push event (append-only) and touch the repository's push time."""
     if not updates:
@@ -179,6 +192,10 @@ def record_push(*, repo_id: int, actor: User | None, updates: list[RefUpdate]) -
         "repo.push",
         actor=actor,
         repository=repo,
-        payload={"refs": [{"ref": u.ref, "old": u.old, "new": u.new} for u in updates]},
+        payload={
+            "refs": [{"ref": u.ref, "old": u.old, "new": u.new} for u in updates],
+            "commits": _pushed_commits(repo, updates),
+        },
     )
     dataset_hooks.on_push(repo=repo, updates=updates)
+    tasks.defer(maintenance.after_push, repo.pk)

@@ -7,7 +7,7 @@ class SearchConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        # Indexing follows the event log: every appended event schedules a catch-up job.
+        # Indexing follows the event log: every recorded event schedules a catch-up job.
         from nbopen.search import tasks
 
         tasks.connect()

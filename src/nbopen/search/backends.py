@@ -15,6 +15,7 @@ it with popularity and freshness is the same on both.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,19 @@ PG_WEIGHTS = "{0.1, 0.4, 0.6, 1.0}"  # PostgreSQL order is D, C, B, A
 PG_LETTERS = ("A", "B", "C", "D")
 MAX_POSITION = 16383
 MAX_POSITIONS_PER_TERM = 200
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """The engine's best matches by text relevance alone: (document id, relevance), best first.
+
+    ``truncated`` says whether there are more matches than were returned.
+    """
+
+    hits: list[tuple[int, float]]
+    truncated: bool
+    groups: Sequence[Group] = ()
+    any_group: bool = False
 
 
 @dataclass(frozen=True)
@@ -102,6 +116,41 @@ def match(groups: Sequence[Group], *, any_group: bool = False) -> Match:
         relevance_sql=f"(-bm25(search_fts, {weights}))",
         params=[fts5_expression(groups, any_group=any_group)],
     )
+
+
+def ranked(groups: Sequence[Group], *, any_group: bool = False, limit: int) -> Ranked:
+    """The ``limit`` best matches by text relevance, computed inside the engine.
+
+    No join, no privacy: callers filter these ids (see ``services``). On SQLite, FTS5 sorts
+    by ``rank`` itself when asked ``ORDER BY rank`` (here bm25 with the field weights); on
+    PostgreSQL the GIN index finds the matches and ``ts_rank`` orders them in a top-N heap.
+    """
+    with connection.cursor() as cur:
+        if vendor() == "postgresql":
+            weights = f"ts_rank('{PG_WEIGHTS}', d.tsv, q.q, 1)"
+            cur.execute(
+                f"SELECT d.id, {weights} AS rel FROM search_document d,"  # noqa: S608
+                " (SELECT %s::tsquery AS q) q WHERE d.tsv @@ q.q"
+                " ORDER BY rel DESC, d.id DESC LIMIT %s",
+                [tsquery_expression(groups, any_group=any_group), limit + 1],
+            )
+        else:
+            weights = ", ".join(str(w) for w in SQLITE_WEIGHTS)
+            cur.execute(
+                "SELECT rowid, -rank FROM search_fts WHERE search_fts MATCH %s"  # noqa: S608
+                f" AND rank MATCH 'bm25({weights})' ORDER BY rank LIMIT %s",
+                [fts5_expression(groups, any_group=any_group), limit + 1],
+            )
+        rows = [(int(i), float(r)) for i, r in cur.fetchall()]
+    return Ranked(rows[:limit], len(rows) > limit, groups, any_group)
+
+
+def ids_in(column: str, ids: Sequence[int]) -> tuple[str, list[Any]]:
+    """``column IN (ids)`` with one parameter however many ids (no bound-variable limit)."""
+    if vendor() == "postgresql":
+        return f"{column} = ANY(%s)", [list(ids)]
+    in_json = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 - column is ours
+    return in_json, [json.dumps(list(ids))]
 
 
 def relevance_scale() -> float:

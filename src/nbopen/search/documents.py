@@ -77,6 +77,7 @@ class DocData:
     likes: int = 0
     downloads: int = 0
     updated_at: datetime | None = None
+    created_at: datetime | None = None
     extra: dict[str, Any] = field(default_factory=dict)
 
 
@@ -197,6 +198,7 @@ def repository_doc(repo: Repository, *, readme: str | None = None) -> DocData:
         facets=facets,
         words=surface_words(" ".join([repo.name, repo.description, *meta_sources, body])),
         updated_at=updated,
+        created_at=repo.created_at,
         extra={
             "repository_id": repo.pk,
             "name": repo.name,
@@ -222,6 +224,7 @@ def organization_doc(org: Organization) -> DocData:
         facets={("type", "org"), ("org_kind", org.kind), ("owner", org.name.lower())},
         words=surface_words(f"{org.name} {org.display_name} {org.description}"),
         updated_at=org.created_at,
+        created_at=org.created_at,
         extra={"name": org.name, "kind": org.kind, "verified": org.verified},
     )
 
@@ -238,5 +241,6 @@ def user_doc(user: User) -> DocData:
         facets={("type", "user"), ("owner", user.username.lower())},
         words=surface_words(f"{user.username} {user.display_name} {user.bio}"),
         updated_at=user.date_joined,
+        created_at=user.date_joined,
         extra={"name": user.username},
     )

@@ -87,6 +87,7 @@ def write_document(data: DocData, object_id: int) -> SearchDocument:
     doc.name_text, doc.meta_text, doc.desc_text, doc.body_text = (" ".join(f) for f in data.fields)
     doc.words = " ".join(sorted(data.words))
     doc.updated_at = data.updated_at
+    doc.created_at = data.created_at
     doc.extra = data.extra
     if data.kind == "repo":
         doc.likes = data.likes
@@ -192,6 +193,16 @@ def index_pending(batch: int = 500) -> int:
             total += len(rows)
 
 
+def catch_up() -> None:
+    """Apply pending events now if the index is behind the log (read-your-writes).
+
+    For lists that must show what the caller just wrote (the Hub API's ``list_models``):
+    the background job usually got there first, and then this costs one indexed read.
+    """
+    if Event.objects.filter(pk__gt=cursor()).exists():
+        index_pending()
+
+
 def signals_update(
     *,
     repository_id: int,
@@ -245,6 +256,7 @@ def _bulk(
                     likes=likes, downloads=downloads, updated_at=data.updated_at
                 ),
                 updated_at=data.updated_at,
+                created_at=data.created_at,
                 extra=data.extra,
                 **{_OWNER_FIELD[data.kind]: object_id},
             )

@@ -45,6 +45,7 @@ class SearchDocument(models.Model):
     trending = models.FloatField(default=0.0)
     static_rank = models.FloatField(default=0.0)
     updated_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(null=True, blank=True)
     extra = models.JSONField(default=dict, blank=True)
     indexed_at = models.DateTimeField(auto_now=True)
 
@@ -55,6 +56,7 @@ class SearchDocument(models.Model):
             models.Index(fields=["likes"], name="search_doc_likes"),
             models.Index(fields=["downloads"], name="search_doc_downloads"),
             models.Index(fields=["updated_at"], name="search_doc_updated"),
+            models.Index(fields=["created_at"], name="search_doc_created"),
             models.Index(fields=["static_rank"], name="search_doc_static"),
         ]
 

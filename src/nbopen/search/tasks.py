@@ -1,8 +1,10 @@
 """Keeping the index current from the event log, in the background.
 
-Every appended :class:`~nbopen.core.models.Event` schedules (after its transaction commits)
-one job that applies that very event and then catches up with anything else after the
-cursor — events written by other processes (the CLI, git hooks) included. Applying the
+Every event appended through :func:`nbopen.core.events.record` calls :func:`on_event` (a
+listener registered in ``SearchConfig.ready``; no Django signal), which schedules, after the
+event's transaction commits, one job that applies that very event and then catches up with
+anything else after the cursor — events written by other processes (the CLI, git hooks)
+included. Applying the
 event itself, not only "everything after the cursor", matters on PostgreSQL: ids are taken
 before commit, so a slow transaction can commit an id lower than one already applied.
 """
@@ -10,11 +12,8 @@ before commit, so a slow transaction can commit an id lower than one already app
 from __future__ import annotations
 
 import logging
-from typing import Any
 
-from django.db.models.signals import post_save
-
-from nbopen.core import tasks
+from nbopen.core import events, tasks
 from nbopen.core.models import Event
 
 log = logging.getLogger(__name__)
@@ -37,17 +36,17 @@ def refresh(
     trending.maybe_refresh()
 
 
-def _on_event(sender: type[Event], instance: Event, created: bool, **kwargs: Any) -> None:
-    if created and instance.kind.startswith(INDEXED_PREFIXES):
-        tasks.defer(
-            refresh,
-            instance.pk,
-            instance.kind,
-            instance.repository_id,
-            instance.organization_id,
-            instance.actor_id,
-        )
+def on_event(event: Event) -> None:
+    """Schedule the index job for one repository, organization or user event."""
+    tasks.defer(
+        refresh,
+        event.pk,
+        event.kind,
+        event.repository_id,
+        event.organization_id,
+        event.actor_id,
+    )
 
 
 def connect() -> None:
-    post_save.connect(_on_event, sender=Event, dispatch_uid="nbopen.search.on_event")
+    events.listen("search.index", INDEXED_PREFIXES, on_event)

@@ -59,6 +59,11 @@ class RepoForm(forms.Form):
     readme = forms.BooleanField(label=_("Initialize with a README"), required=False, initial=True)
 
 
+class ForkForm(forms.Form):
+    owner = forms.ChoiceField(label=_("Owner"))
+    name = forms.CharField(label=_("Repository name"), max_length=96)
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(label=_("Token name"), max_length=100)
     scope = forms.ChoiceField(
@@ -87,3 +92,21 @@ class MultipleFileInput(forms.ClearableFileInput):
 class UploadForm(forms.Form):
     directory = forms.CharField(label=_("Into folder"), max_length=1000, required=False)
     message = forms.CharField(label=_("Commit message"), max_length=1000, required=False)
+
+
+class DomainForm(forms.Form):
+    slug = forms.CharField(
+        label=_("Identifier"),
+        max_length=64,
+        help_text=_(
+            "Lower-case letters, digits and '-', e.g. port-logistics; it cannot be changed later."
+        ),
+    )
+    name_zh = forms.CharField(label=_("Chinese name"), max_length=64)
+    name_en = forms.CharField(label=_("English name"), max_length=96, required=False)
+    description_zh = forms.CharField(
+        label=_("Chinese description"), widget=forms.Textarea, required=False
+    )
+    description_en = forms.CharField(
+        label=_("English description"), widget=forms.Textarea, required=False
+    )

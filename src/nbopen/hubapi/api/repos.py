@@ -14,9 +14,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
-from nbopen.core.errors import AlreadyExists, DomainError, InvalidName, NotFound, PermissionDenied
+from nbopen.core.errors import AlreadyExists, DomainError
 from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, invalid_credentials, repo_denied
+from nbopen.hubapi.errors import api_error, domain_error, invalid_credentials, repo_denied
 from nbopen.hubapi.hf.initial import initial_commit
 from nbopen.hubapi.hf.upload_mode import is_hub_client
 from nbopen.orgs.models import Membership
@@ -123,14 +123,8 @@ def create(request: HttpRequest) -> HttpResponse:
         existing = services.repo_find(owner or principal.user.username, str(name))  # type: ignore[union-attr]
         url = repo_url(existing) if existing else ""
         return api_error(409, f"You already created this {repo_type} repo: {exc}", url=url)
-    except InvalidName as exc:
-        return api_error(400, str(exc))
-    except PermissionDenied as exc:
-        return api_error(403, str(exc))
-    except NotFound as exc:
-        return api_error(404, str(exc))
     except DomainError as exc:
-        return api_error(400, str(exc))
+        return domain_error(exc)
     if is_hub_client(request.headers.get("User-Agent", "")):
         # Hub clients expect what huggingface.co does: `main` exists at once, holding the
         # default .gitattributes (snapshot_download right after create_repo needs a sha).

@@ -9,10 +9,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from nbopen.access.policy import visible_repositories
 from nbopen.config.env import CONFIG
+from nbopen.core.errors import InvalidInput
 from nbopen.hubapi.errors import api_error
 from nbopen.repos import cards
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
+from nbopen.search import indexer
+from nbopen.search.services import listing
 
 from . import content, stats
 from .common import (
@@ -25,16 +28,19 @@ from .common import (
     revision_not_found,
 )
 
+# The Hub's sort keys (huggingface_hub sends lastModified, createdAt, trendingScore for its
+# last_modified, created_at, trending_score) → the search service's sorts.
 SORT_KEYS = {
     "downloads": "downloads",
     "likes": "likes",
-    "lastModified": "lastModified",
-    "last_modified": "lastModified",
-    "createdAt": "createdAt",
-    "created_at": "createdAt",
-    "trendingScore": "likes",
-    "trending_score": "likes",
-    "id": "id",
+    "lastModified": "updated",
+    "last_modified": "updated",
+    "createdAt": "created",
+    "created_at": "created",
+    "trendingScore": "trending",
+    "trending_score": "trending",
+    "trending": "trending",
+    "id": "name",
 }
 MAX_PAGE = 1000
 FULL_PAGE = 100
@@ -107,63 +113,103 @@ def repo_info(
     return JsonResponse(data)
 
 
-def _matches(repo: Repository, request: HttpRequest) -> bool:
-    searches = [s.lower() for s in request.GET.getlist("search") if s]
-    full = repo.full_name.lower()
-    if any(s not in full for s in searches):
-        return False
-    tags = list(repo.tags or [])
-    for wanted in request.GET.getlist("filter"):
-        for value in wanted.split(","):
-            if value and not cards.tag_matches(tags, value.strip()):
-                return False
+# Hub filter prefixes that name one of the search index's facets.
+FACET_OF_PREFIX = {
+    "license": "license",
+    "hardware": "hardware",
+    "pipeline_tag": "task",
+    "task_categories": "task",
+    "task": "task",
+    "library": "library",
+    "language": "language",
+    "domain": "domain",
+}
+# On the Hub a model carries its library, task and languages also as bare tags.
+BARE_ON_MODELS = ("library", "task", "language")
+MAX_FILTERS = 20
+
+
+def filter_condition(value: str, repo_type: str) -> list[tuple[str, str]]:
+    """One ``filter=`` value as alternatives over the index's facets (any one must hold).
+
+    ``license:mit`` matches the tag itself or the licence facet; ``library:x``,
+    ``language:x`` and ``pipeline_tag:x`` also match a bare ``x`` tag; a bare ``x`` on a
+    model also matches its library, task or language, as the Hub's derived tags do.
+    """
+    wanted = value.strip().lower()[:128]
+    kind, sep, rest = wanted.partition(":")
+    alternatives = [("tag", wanted)]
+    if sep and rest:
+        if kind in FACET_OF_PREFIX:
+            alternatives.append((FACET_OF_PREFIX[kind], rest))
+        if kind in {"library", "language", "pipeline_tag"}:
+            alternatives.append(("tag", rest))
+    elif repo_type == Repository.Type.MODEL:
+        alternatives += [(field, wanted) for field in BARE_ON_MODELS]
+    return alternatives
+
+
+def _conditions(request: HttpRequest, repo_type: str) -> list[list[tuple[str, str]]]:
+    values = [v for raw in request.GET.getlist("filter") for v in raw.split(",") if v.strip()]
     for key in ("pipeline_tag", "library", "language"):
         wanted_value = request.GET.get(key)
-        if wanted_value and not cards.tag_matches(tags, f"{key}:{wanted_value}"):
-            return False
-    return True
+        if wanted_value:
+            values.append(f"{key}:{wanted_value}")
+    if len(values) > MAX_FILTERS:
+        raise InvalidInput(f"At most {MAX_FILTERS} filter values")
+    return [filter_condition(v, repo_type) for v in values]
 
 
 def list_repos(request: HttpRequest, type_plural: str) -> HttpResponse:
+    """The Hub's listing, answered by the search service (privacy inside its SQL).
+
+    ``search`` words must all match (names, description, card; the last word as a prefix);
+    ``filter`` values must all hold; ``author``; ``sort`` by downloads, likes, lastModified
+    (the default), createdAt, trendingScore or id; ``direction=1`` ascending; offset cursor
+    and an absolute ``Link: rel="next"`` header.
+    """
     principal = principal_or_error(request)
     if isinstance(principal, JsonResponse):
         return principal
     repo_type = TYPE_FROM_PLURAL.get(type_plural)
     if repo_type is None:
         return api_error(404, "Unknown repository type")
-    qs = visible_repositories(principal).filter(type=repo_type)
-    author = request.GET.get("author")
-    if author:
-        qs = qs.filter(owner__name_lower=author.lower())
-    repos = [r for r in qs if _matches(r, request)]
-    ids = [r.pk for r in repos]
-    downloads, likes = stats.downloads(ids), stats.likes(ids)
-    sort = SORT_KEYS.get(request.GET.get("sort", ""), "lastModified")
-
-    def key(repo: Repository) -> tuple[Any, int]:
-        value: Any = {
-            "downloads": downloads.get(repo.pk, 0),
-            "likes": likes.get(repo.pk, 0),
-            "lastModified": (repo.pushed_at or repo.updated_at).timestamp(),
-            "createdAt": repo.created_at.timestamp(),
-            "id": repo.full_name.lower(),
-        }[sort]
-        return value, repo.pk
-
-    ascending = sort == "id" or request.GET.get("direction") == "1"
-    repos.sort(key=key, reverse=not ascending)
-    full = query_flag(request, "full")
-    with_card = query_flag(request, "cardData") or full
     expand = request.GET.getlist("expand") + request.GET.getlist("expand[]")
     try:
         limit = int(request.GET.get("limit") or 0)
         offset = max(0, int(request.GET.get("cursor") or 0))
     except ValueError:
         return api_error(400, "limit and cursor must be integers")
+    full = query_flag(request, "full")
     page_size = min(limit or MAX_PAGE, FULL_PAGE if (full or expand) else MAX_PAGE)
-    page = repos[offset : offset + page_size]
+    if limit < 0 or page_size < 1:
+        return api_error(400, "limit must be positive")
+    sort = SORT_KEYS.get(request.GET.get("sort", ""), "updated")
+    author = request.GET.get("author")
+    indexer.catch_up()  # read-your-writes: a repository just pushed is listed as it is now
+    try:
+        hits, more = listing(
+            principal=principal,
+            q=" ".join(request.GET.getlist("search")),
+            types=[repo_type],
+            filters={"owner": [author]} if author else None,
+            all_of=_conditions(request, repo_type),
+            sort=sort,
+            descending=not (sort == "name" or request.GET.get("direction") == "1"),
+            offset=offset,
+            limit=page_size,
+        )
+    except InvalidInput as exc:
+        return api_error(400, str(exc), "BadRequest")
+    found = visible_repositories(principal).in_bulk(
+        [int(h.extra["repository_id"]) for h in hits if h.extra.get("repository_id")]
+    )
+    repos = [found[i] for h in hits if (i := int(h.extra.get("repository_id") or 0)) in found]
+    ids = [r.pk for r in repos]
+    downloads, likes = stats.downloads(ids), stats.likes(ids)
+    with_card = query_flag(request, "cardData") or full
     items = []
-    for repo in page:
+    for repo in repos:
         data = base_info(
             repo, downloads=downloads.get(repo.pk, 0), likes=likes.get(repo.pk, 0), card=None
         )
@@ -180,7 +226,7 @@ def list_repos(request: HttpRequest, type_plural: str) -> HttpResponse:
             data = {k: v for k, v in data.items() if k in wanted}
         items.append(data)
     response = JsonResponse(items, safe=False)
-    if offset + page_size < len(repos):
+    if more:
         params = [(k, v) for k in request.GET for v in request.GET.getlist(k) if k != "cursor"]
         params.append(("cursor", str(offset + page_size)))
         next_url = f"{CONFIG.public_url}{request.path}?{urlencode(params)}"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
@@ -26,6 +27,16 @@ def _ref_json(ref: read.Ref) -> dict[str, str]:
     return {"name": ref.name, "ref": ref.ref, "targetCommit": ref.target}
 
 
+def _converts(git: Path) -> list[dict[str, str]]:
+    """``refs/convert/parquet`` when the dataset converter published one (as on the Hub)."""
+    sha = read.resolve(git, "refs/convert/parquet")
+    return (
+        []
+        if sha is None
+        else [{"name": "parquet", "ref": "refs/convert/parquet", "targetCommit": sha}]
+    )
+
+
 def refs(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpResponse:
     ctx = load_repo(request, type_plural, owner, name)
     if isinstance(ctx, JsonResponse):
@@ -34,7 +45,7 @@ def refs(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpR
     data: dict[str, Any] = {
         "branches": [_ref_json(r) for r in branches],
         "tags": [_ref_json(r) for r in tags],
-        "converts": [],
+        "converts": _converts(ctx.repo.git_path),
     }
     if request.GET.get("include_prs", "").lower() in {"1", "true"}:
         data["pullRequests"] = []

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from nbopen.collab.models import Like
 from nbopen.repos.models import Repository, RepositoryDownloadDay
+from nbopen.search import indexer
 
 WINDOW_DAYS = 30
 DEDUP_SECONDS = 300
@@ -63,6 +64,8 @@ def record_download(*, repo_id: int, client: str) -> bool:
             RepositoryDownloadDay.objects.filter(repository_id=repo_id, day=day).update(
                 count=F("count") + 1
             )
+    # The search index sorts listings by downloads: keep its copy of the count current.
+    indexer.signals_update(repository_id=repo_id, downloads=downloads([repo_id]).get(repo_id, 0))
     return True
 
 

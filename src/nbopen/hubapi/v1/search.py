@@ -4,7 +4,14 @@ Parameters: ``q``; ``type`` (model, dataset, code, org, user); facet filters ``d
 ``task``, ``license`` (or ``licence``), ``language``, ``hardware``, ``library``,
 ``org_kind``, ``owner`` — each repeatable or comma-separated (values of one filter are
 alternatives, different filters must all hold); ``sort`` (relevance, trending, downloads,
-likes, updated); ``page``, ``per_page``; ``facets=0`` to skip facet counts.
+likes, updated, created, name); ``page``, ``per_page``; ``facets=0`` to skip facet counts.
+
+As in Elasticsearch, large answers are approximate and say so: ``total_relation`` is "eq"
+(exact) or "gte" (more than 1,000 text matches, or 10,000 when browsing without a query;
+``total`` is then a lower bound), and
+``facets_relation`` is "gte" when the facet counts were taken over the best 500 matches
+only (each count is then a lower bound). Private repositories the caller cannot read are
+never counted either way.
 Credentials are optional; what a caller sees is decided by the permission policy.
 """
 

@@ -1,6 +1,8 @@
 from django.urls import path, re_path
 
-from nbopen.hubapi.viewer import views
+from nbopen.hubapi.viewer import parquet_api, views
+
+_PARQUET = r"^api/datasets/(?P<owner>[^/]+)/(?P<name>[^/]+)/parquet"
 
 urlpatterns = [
     path("datasets-server/is-valid", views.is_valid),
@@ -20,5 +22,13 @@ urlpatterns = [
         r"^datasets-server/parquet-file/(?P<owner>[^/]+)/(?P<name>[^/]+)/(?P<revision>[0-9a-f]{40})/"
         r"(?P<config>[^/]+)/(?P<split>[^/]+)/(?P<filename>\d{4}\.parquet)\Z",
         views.parquet_file,
+    ),
+    # huggingface.co's listing of refs/convert/parquet (before the Hub API routes).
+    re_path(_PARQUET + r"\Z", parquet_api.parquet_all),
+    re_path(_PARQUET + r"/(?P<config>[^/]+)\Z", parquet_api.parquet_config),
+    re_path(_PARQUET + r"/(?P<config>[^/]+)/(?P<split>[^/]+)\Z", parquet_api.parquet_split),
+    re_path(
+        _PARQUET + r"/(?P<config>[^/]+)/(?P<split>[^/]+)/(?P<n>\d{1,6})\.parquet\Z",
+        parquet_api.parquet_shard,
     ),
 ]

@@ -17,6 +17,20 @@ else
 fi
 """
 
+# pre-receive keeps refs/convert/ (the dataset converter's Parquet, as on the Hub) server-owned:
+# the converter moves it with update-ref, which runs no hooks; client pushes to it are refused.
+PRE_RECEIVE = """#!/bin/sh
+status=0
+while read old new ref; do
+  case "$ref" in
+    refs/convert/*) echo "$ref is written by the NBopen dataset converter only" >&2; status=1 ;;
+  esac
+done
+exit $status
+"""
+
+HOOKS = {"post-receive": POST_RECEIVE, "pre-receive": PRE_RECEIVE}
+
 # Server-side git settings: partial clone needs filters allowed; pushes are checked for
 # corrupt objects; fast-forward is not forced (the client decides, as on GitHub).
 SERVER_CONFIG = {
@@ -50,12 +64,13 @@ def _git(*args: str, cwd: Path | None = None, input_: bytes | None = None) -> by
 def install_hooks(hooks_dir: Path) -> Path:
     """Write the shared hooks directory every repository points at (idempotent)."""
     hooks_dir.mkdir(parents=True, exist_ok=True)
-    hook = hooks_dir / "post-receive"
-    if not hook.exists() or hook.read_text() != POST_RECEIVE:
-        tmp = hook.with_suffix(".tmp")
-        tmp.write_text(POST_RECEIVE)
-        tmp.chmod(0o755)
-        os.replace(tmp, hook)
+    for name, text in HOOKS.items():
+        hook = hooks_dir / name
+        if not hook.exists() or hook.read_text() != text:
+            tmp = hook.with_suffix(".tmp")
+            tmp.write_text(text)
+            tmp.chmod(0o755)
+            os.replace(tmp, hook)
     return hooks_dir
 
 
@@ -63,9 +78,21 @@ def init_bare(path: Path, *, default_branch: str, hooks_dir: Path) -> None:
     """Create an empty bare repository whose HEAD names ``default_branch``."""
     path.parent.mkdir(parents=True, exist_ok=True)
     _git("init", "--quiet", "--bare", f"--initial-branch={default_branch}", str(path))
+    configure_server(path, hooks_dir=hooks_dir)
+
+
+def configure_server(path: Path, *, hooks_dir: Path) -> None:
+    """Apply NBopen's server settings and shared hooks to a bare repository."""
     for key, value in {**SERVER_CONFIG, "core.hooksPath": str(hooks_dir)}.items():
         _git("config", key, value, cwd=path)
     # git-daemon-export-ok is not written: this repository is served only through NBopen.
+
+
+def clone_local(source: Path, target: Path) -> None:
+    """A bare copy of every branch and tag of ``source``, objects hard-linked (cheap, and
+    independent of ``source`` afterwards: deleting it leaves the copy whole)."""
+    _git("clone", "--quiet", "--bare", "--local", "--", str(source), str(target))
+    _git("remote", "remove", "origin", cwd=target)
 
 
 def rev_parse(path: Path, rev: str) -> str | None:

@@ -256,5 +256,30 @@ def count_commits(repo: Path, sha: str) -> int:
     return int(_run(repo, "rev-list", "--count", sha).strip() or 0)
 
 
+def count_pushed_commits(repo: Path, *, old: str, new: str, ref: str) -> int:
+    """Commits a ref update brought in (after the update): ``old..new``, or for a new ref the
+    commits of ``new`` that no other ref reaches. 0 for a deletion or on any git error."""
+    if not is_full_sha(new) or set(new) == {"0"}:
+        return 0
+    if is_full_sha(old) and set(old) != {"0"}:
+        out = _run(repo, "rev-list", "--count", f"{old}..{new}", check=False)
+    else:
+        out = _run(
+            # Every ref but this one; not --all, which includes HEAD (usually this ref).
+            repo,
+            "rev-list",
+            "--count",
+            new,
+            "--not",
+            f"--exclude={ref}",
+            "--glob=refs/*",
+            check=False,
+        )
+    try:
+        return int(out.strip() or 0)
+    except ValueError:
+        return 0
+
+
 def is_empty(repo: Path) -> bool:
     return not _run(repo, "for-each-ref", "--count=1", "refs/heads").strip()

@@ -9,10 +9,15 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
+from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.collab import watches
+from nbopen.collab.services import has_liked, like_count
 from nbopen.config.env import CONFIG
+from nbopen.repos import forks
 from nbopen.repos.git import read
 from nbopen.repos.git.read import TreeEntry
 from nbopen.repos.lfs import is_linked
+from nbopen.repos.models import Repository
 from nbopen.web.highlight import highlight
 from nbopen.web.markdown import LinkBase, render_readme
 from nbopen.web.views.base import RepoAccess, clone_url, page, repo_access
@@ -73,7 +78,30 @@ def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> 
         "hf_snippet": hf_snippet(access),
         "license": repo.license or repo.card_data.get("license", ""),
         "tags_list": repo.tags or repo.card_data.get("tags", []) or [],
+        "forks_count": forks.fork_count(repo),
+        "forked_from": _readable_source(access),
+        "signals": repo_signals(access),
     }
+
+
+def repo_signals(access: RepoAccess) -> dict[str, Any]:
+    """Like and watch counts, and whether the viewer likes/watches, for the header buttons."""
+    repo = access.repo
+    me = access.who.user.pk if access.who.is_authenticated and access.who.user else None
+    return {
+        "likes": like_count(repo),
+        "liked": has_liked(user_id=me, repo=repo),
+        "watchers": watches.watcher_count(repo),
+        "watching": watches.is_watching(user_id=me, repo=repo),
+    }
+
+
+def _readable_source(access: RepoAccess) -> Repository | None:
+    """The fork's source, unless it has since become private to this viewer."""
+    source = access.repo.forked_from
+    if source is None or decide_repo(access.who, source, Level.READ) is not Decision.ALLOW:
+        return None
+    return source
 
 
 def _sorted(entries: list[TreeEntry]) -> list[TreeEntry]:

@@ -1,35 +1,49 @@
-"""The front page and repository search: only what the caller may read is ever listed."""
+"""The front page (trending lists, dashboard feed) and search: only what the caller may read
+is ever listed."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from typing import Any
 
-from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from nbopen.access.policy import visible_repositories
+from nbopen.access.policy import Principal, visible_repositories
 from nbopen.accounts.models import User
-from nbopen.core.models import Event
+from nbopen.collab import feeds
+from nbopen.hubapi.v1.suggest import hit_url
 from nbopen.orgs.models import Organization
+from nbopen.search.services import search as search_service
+from nbopen.web.views import discover
 from nbopen.web.views.base import page, principal
+
+DASHBOARD_SIZE = 20
+TRENDING_SIZE = 5
+
+
+def trending_lists(who: Principal) -> list[dict[str, Any]]:
+    """The top repositories of each type by trending score (``search/trending.py``), through
+    the search service so privacy is applied in its query."""
+    lists = []
+    for kind, title in (("model", _("Models")), ("dataset", _("Datasets")), ("code", _("Code"))):
+        hits = search_service(
+            principal=who,
+            types=[kind],
+            sort="trending",
+            per_page=TRENDING_SIZE,
+            with_facets=False,
+        ).hits
+        lists.append(
+            {"type": kind, "title": title, "hits": [{"hit": h, "url": hit_url(h)} for h in hits]}
+        )
+    return lists
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    repos = visible_repositories(principal(request))
+    who = principal(request)
+    repos = visible_repositories(who)
     counts = dict(repos.order_by().values_list("type").annotate(n=Count("id")))
-    since = timezone.now() - timedelta(days=90)
-    busy = list(
-        Event.objects.filter(
-            kind="repo.push", created_at__gte=since, repository_id__in=repos.values("pk")
-        )
-        .values_list("repository_id")
-        .annotate(n=Count("id"))
-        .order_by("-n")[:6]
-    )
-    by_id = {r.pk: r for r in repos.filter(pk__in=[rid for rid, _ in busy])}
-    popular = [by_id[rid] for rid, _ in busy if rid in by_id]
     recent = list(repos.order_by("-updated_at")[:8])
     orgs = Organization.objects.order_by("-verified", "name")[:8]
     return page(
@@ -44,24 +58,15 @@ def home(request: HttpRequest) -> HttpResponse:
                 "users": User.objects.filter(is_active=True).count(),
             },
             "recent": recent,
-            "popular": popular or recent[:6],
             "orgs": orgs,
+            "trending": trending_lists(who),
+            "dashboard": feeds.page_of(feeds.dashboard_feed(who), per_page=DASHBOARD_SIZE)
+            if who.is_authenticated
+            else None,
         },
     )
 
 
 def search(request: HttpRequest) -> HttpResponse:
-    q = request.GET.get("q", "").strip()[:100]
-    kind = request.GET.get("type", "")
-    repos = visible_repositories(principal(request)).order_by("-updated_at")
-    if q:
-        from django.db.models import Q
-
-        repos = repos.filter(
-            Q(name__icontains=q) | Q(description__icontains=q) | Q(owner__name__icontains=q)
-        )
-    if kind in {"code", "model", "dataset"}:
-        repos = repos.filter(type=kind)
-    paginator = Paginator(repos, 20)
-    page_obj = paginator.get_page(request.GET.get("page"))
-    return page(request, "web/search.html", {"q": q, "type": kind, "page_obj": page_obj})
+    """``/search``: the search service with facets and sorts (see ``discover``)."""
+    return discover.search_page(request)

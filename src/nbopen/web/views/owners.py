@@ -3,35 +3,51 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
 from nbopen.access.policy import Level, Principal, org_level, visible_repositories
 from nbopen.accounts.models import Namespace, User
+from nbopen.collab import feeds, follows
 from nbopen.core.errors import DomainError, NotFound
-from nbopen.core.models import Event
 from nbopen.orgs.models import Membership, Organization
 from nbopen.orgs.services import org_create
+from nbopen.orgs.teams import teams_of
 from nbopen.repos.services import namespace_get
 from nbopen.web.forms import OrgForm
 from nbopen.web.messages import explain
 from nbopen.web.templatetags.nbopen_web import ROLE_LABELS
 from nbopen.web.views.base import page, principal
 
-# Activity shown to others: never token or settings events, only things visible on the page.
-PUBLIC_EVENT_KINDS = ("repo.create", "repo.push", "org.create")
+FEED_SIZE = 20
 
 
-def visible_events(who: Principal, **filters: object) -> list[Event]:
-    """Events the caller may see: repository events only for repositories they can read."""
-    visible_ids = visible_repositories(who).values("pk")
-    return list(
-        Event.objects.filter(kind__in=PUBLIC_EVENT_KINDS, **filters)
-        .filter(Q(repository_id__isnull=True) | Q(repository_id__in=visible_ids))
-        .order_by("-id")[:20]
-    )
+def follow_context(who: Principal, ns: Namespace) -> dict[str, object]:
+    """Follower/following counts and the viewer's follow state, for the profile header."""
+    me = who.user.pk if who.is_authenticated and who.user else None
+    return {
+        "followers": follows.follower_count(ns),
+        "following_count": follows.following_count(ns.user_id) if ns.user_id else 0,
+        "is_following": follows.is_following(user_id=me, target=ns),
+        "can_follow": me is not None and me != ns.user_id,
+        "recent_followers": list(follows.followers(ns)[:12]),
+    }
+
+
+PEOPLE_LIST = 100
+
+
+def people_tab(request: HttpRequest, ns: Namespace) -> dict[str, object]:
+    """``?tab=followers`` / ``?tab=following``: the full lists (first hundred) on the profile."""
+    tab = request.GET.get("tab", "")
+    if tab == "followers":
+        people = [(u.username, "user") for u in follows.followers(ns)[:PEOPLE_LIST]]
+    elif tab == "following" and ns.user_id is not None:
+        people = [(t.name, t.kind) for t in follows.following(ns.user_id)[:PEOPLE_LIST]]
+    else:
+        return {"tab": ""}
+    return {"tab": tab, "people": people}
 
 
 def owner(request: HttpRequest, owner: str) -> HttpResponse:
@@ -66,8 +82,11 @@ def _user(request: HttpRequest, ns: Namespace) -> HttpResponse:
             "ns": ns,
             "repos": _repos_of(who, ns, request),
             "orgs": [m.organization for m in memberships],
-            "events": visible_events(who, actor_id=user.pk),
+            "events": feeds.page_of(feeds.user_feed(who, user.pk), per_page=FEED_SIZE),
             "is_self": who.user is not None and who.user.pk == user.pk,
+            "follow": follow_context(who, ns),
+            "following": list(follows.following(user.pk)[:12]),
+            **people_tab(request, ns),
         },
     )
 
@@ -89,7 +108,11 @@ def _organization(request: HttpRequest, ns: Namespace) -> HttpResponse:
             "my_role": my_role,
             "is_admin": org_level(who, org) >= Level.ADMIN,
             "roles": list(ROLE_LABELS.items()),
-            "events": visible_events(who, organization_id=org.pk),
+            # Teams are internal: members see them, outsiders do not.
+            "teams": teams_of(org) if my_role is not None or who.is_site_admin else None,
+            "events": feeds.page_of(feeds.org_feed(who, org.pk), per_page=FEED_SIZE),
+            "follow": follow_context(who, ns),
+            **people_tab(request, ns),
         },
     )
 

@@ -9,7 +9,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nbopen.access.policy import Level
+from nbopen.accounts.services import user_get
 from nbopen.core.errors import DomainError
+from nbopen.repos.collaborators import collaborator_remove, collaborator_set, collaborators_of
+from nbopen.repos.models import Collaborator
 from nbopen.repos.services import repo_delete, repo_update_settings
 from nbopen.web.forms import DeleteForm, RepoSettingsForm
 from nbopen.web.messages import explain
@@ -35,7 +38,14 @@ def settings(request: HttpRequest, owner: str, name: str) -> HttpResponse:
         messages.success(request, _("Settings saved."))
         return redirect(f"/{repo.full_name}/settings")
     ctx = repo_context(access, rev=repo.default_branch, sha=None, tab="settings")
-    ctx.update({"form": form, "delete_form": DeleteForm()})
+    ctx.update(
+        {
+            "form": form,
+            "delete_form": DeleteForm(),
+            "collaborators": collaborators_of(repo),
+            "collaborator_roles": Collaborator.Role.choices,
+        }
+    )
     return page(request, "web/repo_settings.html", ctx)
 
 
@@ -55,3 +65,34 @@ def delete(request: HttpRequest, owner: str, name: str) -> HttpResponse:
         return redirect(f"/{full_name}/settings")
     messages.success(request, _("Repository %(name)s was deleted.") % {"name": full_name})
     return redirect(f"/{repo.owner.name}")
+
+
+@require_POST
+def collaborator_add(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    access = repo_access(request, owner, name, Level.ADMIN)
+    username = request.POST.get("username", "").strip()
+    try:
+        collaborator_set(
+            actor=access.who,
+            repo=access.repo,
+            user=user_get(username),
+            role=request.POST.get("role", "read"),
+        )
+    except DomainError as exc:
+        messages.error(request, explain(exc))
+    else:
+        messages.success(request, _("%(user)s is now a collaborator.") % {"user": username})
+    return redirect(f"/{access.repo.full_name}/settings")
+
+
+@require_POST
+def collaborator_delete(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    access = repo_access(request, owner, name, Level.ADMIN)
+    username = request.POST.get("username", "").strip()
+    try:
+        collaborator_remove(actor=access.who, repo=access.repo, user=user_get(username))
+    except DomainError as exc:
+        messages.error(request, explain(exc))
+    else:
+        messages.success(request, _("%(user)s was removed.") % {"user": username})
+    return redirect(f"/{access.repo.full_name}/settings")

@@ -103,19 +103,10 @@ def city(request: HttpRequest) -> HttpResponse:
 
 
 def _edges(month: str | None) -> list[dict[str, Any]]:
-    if month is None:
-        return []
-    edges = queries.collaboration(month=month)
-    kinds = dict(Organization.objects.values_list("name", "kind"))
-    academic = {"university", "institute"}
-    for edge in edges:
-        a, b = kinds.get(edge["source"]), kinds.get(edge["target"])
-        edge["source_kind"], edge["target_kind"] = a, b
-        # 产学研: enterprise ↔ university/institute
-        edge["industry_academia"] = (a == "enterprise" and b in academic) or (
-            b == "enterprise" and a in academic
-        )
-    return edges
+    """Public collaboration edges, 产学研 flagged (shared with the web dashboards)."""
+    from nbopen.analytics.dashboards import collaboration_edges
+
+    return collaboration_edges(month)
 
 
 def organization(request: HttpRequest, name: str) -> HttpResponse:
@@ -130,8 +121,9 @@ def organization(request: HttpRequest, name: str) -> HttpResponse:
     month = _month(request)
     if isinstance(month, JsonResponse):
         return month
-    member = principal.is_site_admin or org.pk in principal.org_roles()
-    scope = "members" if member else "public"
+    from nbopen.analytics.dashboards import org_scope
+
+    scope = org_scope(principal, org)
     trend = queries.series(entity_type="org", entity_id=org.name, scope=scope)
     edges = [e for e in _edges(month) if org.name in (e["source"], e["target"])]
     repos = [r.full_name for r in _public_repositories(principal, org)]

@@ -1,0 +1,64 @@
+"""``/api/v1/repos/{owner}/{name}/collaborators[/{username}]``, shaped after GitHub's API.
+
+``GET`` lists them (anyone who can read the repository), ``PUT …/{username}`` with
+``{"permission": "read|write|admin"}`` adds or changes one, ``DELETE …/{username}`` removes
+one; both need admin on the repository.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.accounts.services import user_get
+from nbopen.core.errors import DomainError
+from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
+from nbopen.hubapi.errors import api_error, domain_error, invalid_credentials, repo_denied
+from nbopen.repos import collaborators, services
+
+
+@csrf_exempt
+def repo_collaborators(
+    request: HttpRequest, owner: str, name: str, username: str | None = None
+) -> HttpResponse:
+    try:
+        principal = principal_from_request(request)
+    except InvalidCredentials:
+        return invalid_credentials()
+    repo = services.repo_find(owner, name)
+    need = Level.READ if request.method == "GET" else Level.ADMIN
+    decision = decide_repo(principal, repo, need)
+    if decision is not Decision.ALLOW or repo is None:
+        return repo_denied(decision)
+    try:
+        if request.method == "GET" and username is None:
+            return JsonResponse(
+                {
+                    "collaborators": [
+                        {"user": c.user.username, "role": c.role}
+                        for c in collaborators.collaborators_of(repo)
+                    ]
+                }
+            )
+        if username is None or request.method not in {"PUT", "DELETE"}:
+            return api_error(405, "Use GET on the list, PUT or DELETE on a user")
+        user = user_get(username)
+        if request.method == "DELETE":
+            collaborators.collaborator_remove(actor=principal, repo=repo, user=user)
+            return JsonResponse({}, status=200)
+        try:
+            body = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError):
+            return api_error(400, "Request body is not valid JSON")
+        permission = body.get("permission", "write") if isinstance(body, dict) else None
+        if not isinstance(permission, str):
+            return api_error(400, "permission must be read, write or admin")
+        grant = collaborators.collaborator_set(
+            actor=principal, repo=repo, user=user, role=permission
+        )
+        return JsonResponse({"user": user.username, "role": grant.role}, status=201)
+    except DomainError as exc:
+        return domain_error(exc)

@@ -1,0 +1,71 @@
+"""``/api/v1/repos/{owner}/{name}/forks``: list public forks (GET) or fork (POST).
+
+Shaped after GitHub's and Gitee's ``POST /repos/{owner}/{repo}/forks``: the body may name an
+``organization`` to fork into and a new ``name``; the answer is ``201`` with the fork.
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.core.errors import DomainError
+from nbopen.hubapi.api.repos import repo_url
+from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
+from nbopen.hubapi.errors import api_error, domain_error, invalid_credentials, repo_denied
+from nbopen.repos import forks, services
+from nbopen.repos.models import Repository
+
+
+def _describe(repo: Repository) -> dict[str, object]:
+    return {
+        "id": repo.full_name,
+        "type": repo.type,
+        "url": repo_url(repo),
+        "private": repo.private,
+        "forked_from": repo.forked_from.full_name if repo.forked_from else None,
+        "created_at": repo.created_at.isoformat(),
+    }
+
+
+@csrf_exempt
+def repo_forks(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    try:
+        principal = principal_from_request(request)
+    except InvalidCredentials:
+        return invalid_credentials()
+    source = services.repo_find(owner, name)
+    decision = decide_repo(principal, source, Level.READ)
+    if decision is not Decision.ALLOW or source is None:
+        return repo_denied(decision)
+    if request.method == "GET":
+        listed = (
+            Repository.objects.select_related("owner", "forked_from__owner")
+            .filter(forked_from=source, private=False)
+            .order_by("-created_at")[:100]
+        )
+        return JsonResponse(
+            {"total": forks.fork_count(source), "forks": [_describe(r) for r in listed]}
+        )
+    if request.method != "POST":
+        return api_error(405, "Use GET or POST")
+    if not principal.is_authenticated:
+        return api_error(401, "You must be authenticated to fork a repository")
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        return api_error(400, "Request body is not valid JSON")
+    if not isinstance(data, dict):
+        return api_error(400, "Request body must be a JSON object")
+    target_owner, target_name = data.get("organization"), data.get("name")
+    for value, label in ((target_owner, "organization"), (target_name, "name")):
+        if value is not None and (not isinstance(value, str) or not value):
+            return api_error(400, f"{label} must be a non-empty string")
+    try:
+        fork = forks.repo_fork(actor=principal, source=source, owner=target_owner, name=target_name)
+    except DomainError as exc:
+        return domain_error(exc)
+    return JsonResponse(_describe(fork), status=201)

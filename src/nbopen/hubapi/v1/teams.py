@@ -1,0 +1,141 @@
+"""``/api/v1/orgs/{org}/teams…``: an organization's teams, their members and repository roles.
+
+Shaped after GitHub's teams API. Teams are visible to the organization's members only (an
+outsider gets 404, as for a private repository); changes need an organization admin.
+
+- ``GET|POST /api/v1/orgs/{org}/teams`` — list, or create ``{"name", "description"}``
+- ``GET|DELETE /api/v1/orgs/{org}/teams/{team}``
+- ``PUT|DELETE /api/v1/orgs/{org}/teams/{team}/members/{username}``
+- ``PUT|DELETE /api/v1/orgs/{org}/teams/{team}/repos/{repo}`` — PUT body ``{"permission"}``
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from nbopen.access.policy import Level, Principal, org_level
+from nbopen.accounts.services import user_get
+from nbopen.core.errors import DomainError, NotFound
+from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
+from nbopen.hubapi.errors import api_error, domain_error, invalid_credentials
+from nbopen.orgs import teams
+from nbopen.orgs.models import Organization, Team
+from nbopen.orgs.services import org_get
+from nbopen.repos.services import repo_find
+
+
+def describe(team: Team) -> dict[str, Any]:
+    return {
+        "name": team.name,
+        "description": team.description,
+        "members": sorted(m.user.username for m in team.members.select_related("user")),
+        "repos": sorted(
+            (
+                {"repo": g.repository.full_name, "role": g.role}
+                for g in team.grants.select_related("repository__owner")
+            ),
+            key=lambda g: g["repo"],
+        ),
+    }
+
+
+def _context(request: HttpRequest, org_name: str) -> tuple[Principal, Organization] | HttpResponse:
+    try:
+        principal = principal_from_request(request)
+    except InvalidCredentials:
+        return invalid_credentials()
+    if not principal.is_authenticated:
+        return api_error(401, "You must be authenticated to see teams")
+    try:
+        org = org_get(org_name)
+    except NotFound:
+        return api_error(404, "Organization not found")
+    if not principal.is_site_admin and org.pk not in principal.org_roles():
+        return api_error(404, "Organization not found")
+    return principal, org
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        data = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise ValueError("Request body is not valid JSON") from exc
+    if not isinstance(data, dict):
+        raise ValueError("Request body must be a JSON object")
+    return data
+
+
+@csrf_exempt
+def team_list(request: HttpRequest, org: str) -> HttpResponse:
+    found = _context(request, org)
+    if isinstance(found, HttpResponse):
+        return found
+    principal, organization = found
+    if request.method == "GET":
+        return JsonResponse({"teams": [describe(t) for t in teams.teams_of(organization)]})
+    if request.method != "POST":
+        return api_error(405, "Use GET or POST")
+    try:
+        data = _body(request)
+        name, description = data.get("name"), data.get("description", "")
+        if not isinstance(name, str) or not isinstance(description, str):
+            raise ValueError("name and description must be strings")
+    except ValueError as exc:
+        return api_error(400, str(exc))
+    try:
+        team = teams.team_create(
+            actor=principal, org=organization, name=name, description=description
+        )
+    except DomainError as exc:
+        return domain_error(exc)
+    return JsonResponse(describe(team), status=201)
+
+
+@csrf_exempt
+def team_detail(
+    request: HttpRequest, org: str, team: str, part: str = "", target: str = ""
+) -> HttpResponse:
+    found = _context(request, org)
+    if isinstance(found, HttpResponse):
+        return found
+    principal, organization = found
+    try:
+        chosen = teams.team_get(organization, team)
+        if not part:
+            if request.method == "GET":
+                return JsonResponse(describe(chosen))
+            if request.method == "DELETE":
+                teams.team_delete(actor=principal, team=chosen)
+                return JsonResponse({})
+            return api_error(405, "Use GET or DELETE")
+        if request.method not in {"PUT", "DELETE"}:
+            return api_error(405, "Use PUT or DELETE")
+        if org_level(principal, organization) < Level.ADMIN:
+            return api_error(403, f"You need to be an admin of {organization.name}")
+        if part == "members":
+            user = user_get(target)
+            if request.method == "PUT":
+                teams.team_member_add(actor=principal, team=chosen, user=user)
+            else:
+                teams.team_member_remove(actor=principal, team=chosen, user=user)
+            return JsonResponse(describe(chosen))
+        repo = repo_find(organization.name, target)
+        if repo is None:
+            return api_error(404, "Repository Not Found")
+        if request.method == "DELETE":
+            teams.team_repo_remove(actor=principal, team=chosen, repo=repo)
+            return JsonResponse(describe(chosen))
+        try:
+            permission = _body(request).get("permission", "read")
+        except ValueError as exc:
+            return api_error(400, str(exc))
+        if not isinstance(permission, str):
+            return api_error(400, "permission must be read, write or admin")
+        teams.team_repo_set(actor=principal, team=chosen, repo=repo, role=permission)
+        return JsonResponse(describe(chosen))
+    except DomainError as exc:
+        return domain_error(exc)

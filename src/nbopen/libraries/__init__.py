@@ -1,0 +1,1 @@
+"""Vertical data libraries (垂直开源库): operator-defined domains and their repositories."""

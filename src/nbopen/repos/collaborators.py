@@ -1,0 +1,81 @@
+"""Collaborators: people given a role on one repository without joining its owner.
+
+This is how a personal repository gets co-maintainers, and how an enterprise lets a
+university researcher into one private project without opening the whole organization (the
+产学研 case). Roles are the organization roles' repository levels: read (clone, download),
+write (push), admin (settings, collaborators, delete). GitHub's names ``pull``/``push``/
+``maintain`` are accepted as aliases. Only admins of the repository manage collaborators; the
+permission policy (:mod:`nbopen.access.policy`) reads the grants for every channel.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+
+from nbopen.access.policy import Level, Principal
+from nbopen.accounts.models import User
+from nbopen.core import events
+from nbopen.core.errors import InvalidInput, NotFound
+from nbopen.repos.models import Collaborator, Repository
+from nbopen.repos.services import require
+
+ROLE_ALIASES = {
+    "read": "read",
+    "pull": "read",
+    "triage": "read",
+    "write": "write",
+    "push": "write",
+    "maintain": "write",
+    "admin": "admin",
+}
+
+
+def normalize_role(role: str) -> str:
+    value = ROLE_ALIASES.get(role.strip().lower()) if isinstance(role, str) else None
+    if value is None:
+        raise InvalidInput(f"Role must be one of read, write, admin (or pull, push), not {role!r}")
+    return value
+
+
+def collaborators_of(repo: Repository) -> QuerySet[Collaborator]:
+    return (
+        Collaborator.objects.filter(repository=repo)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+@transaction.atomic
+def collaborator_set(*, actor: Principal, repo: Repository, user: User, role: str) -> Collaborator:
+    """Give ``user`` ``role`` on ``repo`` (or change it). Repository admins only."""
+    require(actor, repo, Level.ADMIN)
+    role = normalize_role(role)
+    if repo.owner.user_id == user.pk:
+        raise InvalidInput(f"{user.username} owns {repo.full_name} already")
+    if not user.is_active:
+        raise NotFound(f"No user named {user.username!r}")
+    grant, _ = Collaborator.objects.update_or_create(
+        repository=repo, user=user, defaults={"role": role}
+    )
+    events.record(
+        "repo.collaborator_set",
+        actor=actor.user,
+        repository=repo,
+        payload={"user": user.username, "role": role},
+    )
+    return grant
+
+
+@transaction.atomic
+def collaborator_remove(*, actor: Principal, repo: Repository, user: User) -> None:
+    require(actor, repo, Level.ADMIN)
+    deleted, _ = Collaborator.objects.filter(repository=repo, user=user).delete()
+    if not deleted:
+        raise NotFound(f"{user.username} is not a collaborator on {repo.full_name}")
+    events.record(
+        "repo.collaborator_remove",
+        actor=actor.user,
+        repository=repo,
+        payload={"user": user.username},
+    )

@@ -1,0 +1,135 @@
+"""Forks: your own copy of someone's repository, linked to where it came from.
+
+Reuse is what the platform exists for, and a fork is its most visible form: the analytics count
+forks as reuse (``repo.fork`` events belong to the source, as GitHub's ForkEvent does) and the
+repository page links both ways.
+
+Rules, as GitHub applies them by default to organizations:
+- only public repositories can be forked (a private fork would outlive its owner's access and
+  carry private content out of the organization), and a fork is public;
+- the fork gets every branch and tag; its git objects are hard-linked from the source
+  (``git clone --local``), so forking a large repository is cheap and the fork stays whole when
+  the source is deleted;
+- large files come along by reference: the fork is linked to the source's LFS and Xet objects,
+  because those links are what authorizes a download (ADR 0004).
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from django.db import IntegrityError, transaction
+
+from nbopen.access.policy import Level, Principal
+from nbopen.accounts.models import Namespace
+from nbopen.config.env import CONFIG
+from nbopen.core import events
+from nbopen.core.errors import AlreadyExists, PermissionDenied
+from nbopen.core.names import validate_repo_name
+from nbopen.datasets import hooks as dataset_hooks
+from nbopen.repos.git import bare, install_hooks
+from nbopen.repos.models import Repository, RepositoryLFSObject, git_path_for
+from nbopen.repos.services import require, target_namespace
+
+
+@transaction.atomic
+def repo_fork(
+    *, actor: Principal, source: Repository, owner: str | None = None, name: str | None = None
+) -> Repository:
+    """Fork ``source`` to ``owner/name`` (default: the actor's namespace, the same name)."""
+    require(actor, source, Level.READ)
+    if not actor.is_authenticated or actor.user is None:
+        raise PermissionDenied("Sign in to fork a repository")
+    if source.private:
+        raise PermissionDenied("Private repositories cannot be forked")
+    name = name or source.name
+    validate_repo_name(name)
+    namespace = target_namespace(actor, owner, name)
+    try:
+        with transaction.atomic():
+            fork = _create_row(actor, source, namespace, name)
+    except IntegrityError as exc:
+        raise AlreadyExists(f"Repository {namespace.name}/{name} already exists") from exc
+    _copy_git(source, fork)
+    _link_large_files(source, fork)
+    events.record(
+        "repo.create",
+        actor=actor.user,
+        repository=fork,
+        payload={"type": fork.type, "private": False, "forked_from": source.full_name},
+    )
+    events.record(
+        "repo.fork",
+        actor=actor.user,
+        repository=source,
+        payload={"forkee": fork.full_name, "forkee_id": fork.pk},
+    )
+    dataset_hooks.on_fork(repo=fork)
+    return fork
+
+
+def _create_row(
+    actor: Principal, source: Repository, namespace: Namespace, name: str
+) -> Repository:
+    assert actor.user is not None
+    return Repository.objects.create(
+        owner=namespace,
+        name=name,
+        name_lower=name.lower(),
+        type=source.type,
+        private=False,
+        description=source.description,
+        license=source.license,
+        tags=list(source.tags),
+        card_data=dict(source.card_data),
+        default_branch=source.default_branch,
+        created_by=actor.user,
+        forked_from=source,
+        pushed_at=source.pushed_at,
+    )
+
+
+def _copy_git(source: Repository, fork: Repository) -> None:
+    path = git_path_for(fork.pk)
+    if path.exists():  # a leftover of a crash before the row committed: never visible
+        shutil.rmtree(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    bare.clone_local(source.git_path, path)
+    bare.configure_server(path, hooks_dir=install_hooks(CONFIG.data_dir / "hooks"))
+
+
+def _link_large_files(source: Repository, fork: Repository) -> None:
+    RepositoryLFSObject.objects.bulk_create(
+        [
+            RepositoryLFSObject(repository=fork, lfs_object_id=oid)
+            for oid in RepositoryLFSObject.objects.filter(repository=source).values_list(
+                "lfs_object_id", flat=True
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    from nbopen.xet.models import XetFileRef, XorbRef
+
+    XetFileRef.objects.bulk_create(
+        [
+            XetFileRef(repository=fork, file_id=file_id)
+            for file_id in XetFileRef.objects.filter(repository=source).values_list(
+                "file_id", flat=True
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    XorbRef.objects.bulk_create(
+        [
+            XorbRef(repository=fork, xorb_id=xorb_id)
+            for xorb_id in XorbRef.objects.filter(repository=source).values_list(
+                "xorb_id", flat=True
+            )
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def fork_count(repo: Repository) -> int:
+    """Public forks only: a count must not reveal anything private."""
+    return Repository.objects.filter(forked_from=repo, private=False).count()
