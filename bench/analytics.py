@@ -1,13 +1,17 @@
 """Monthly analytics pipeline at 1M / 10M / 50M synthetic events (embedded default: DuckDB).
 
 For each size: synthetic events of one month are written as Parquet in the store's layout
-(DuckDB generates them), then two measurements run, each in a fresh child process so peak
-memory is the child's own maximum RSS (``os.wait4``):
+(DuckDB generates them), then the measurements run, each in a fresh child process. Peak
+memory is the larger of the child's maximum RSS (``os.wait4``) and the peak of the summed RSS
+of its whole process tree sampled every 0.2 s (so Spark's JVM counts):
 
-* ``pipeline`` — :func:`nbopen.analytics.compute.compute_month` (every metric, OpenRank);
-* ``floor``    — DuckDB's raw scan of the same Parquet (every column the pipeline reads).
+* ``floor``    — DuckDB's raw scan of the same Parquet (every column the pipeline reads);
+* ``pipeline`` — :func:`nbopen.analytics.compute.compute_month` (every metric, OpenRank) on
+  each engine of ``--engines`` (``duckdb``, the embedded default; ``spark``, Apache Spark
+  local mode, master ``--spark-master``).
 
-Usage: ``python bench/analytics.py [--sizes 1M,10M,50M] [--workdir DIR] [--memory-limit 8GB]``
+Usage: ``python bench/analytics.py [--sizes 1M,10M,50M] [--engines duckdb,spark]
+[--workdir DIR] [--memory-limit 1GB]``
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -158,7 +163,7 @@ def write_hour_file(path: Path, lines: int) -> None:
             fh.write(json.dumps(event) + "\n")
 
 
-def _child(mode: str, base: str, memory_limit: str) -> None:
+def _child(mode: str, base: str, memory_limit: str, engine: str = "duckdb") -> None:
     """Runs inside the measured child process."""
     from nbopen.analytics import store
 
@@ -189,8 +194,12 @@ def _child(mode: str, base: str, memory_limit: str) -> None:
             },
             developers={("github", d): f"org{d % 40}" for d in range(0, 2_000_000, 20)},
         )
-        rows = compute_month(MONTH, ctx, base=Path(base), memory_limit=memory_limit)
-        print(rows, time.perf_counter() - started)
+        rows = compute_month(MONTH, ctx, base=Path(base), memory_limit=memory_limit, engine=engine)
+        print(rows, time.perf_counter() - started, flush=True)
+        if engine == "spark":
+            from nbopen.analytics.engines import stop_spark
+
+            stop_spark()
     else:
         con = store.connect(memory_limit)
         files = store.parquet_list(store.month_event_files(MONTH, Path(base)))
@@ -207,26 +216,91 @@ def _child(mode: str, base: str, memory_limit: str) -> None:
         print(result[0] if result else 0, time.perf_counter() - started)
 
 
-def measure(mode: str, base: Path, memory_limit: str) -> tuple[float, float, float, str]:
+def _tree_usage(root: int) -> tuple[int, dict[int, float]]:
+    """Summed resident memory (bytes) of ``root`` and all its descendants, and each one's CPU
+    seconds so far, from /proc (Spark's JVM is a child the driver never reaps)."""
+    children: dict[int, list[int]] = {}
+    stats: dict[int, tuple[int, float]] = {}
+    page = os.sysconf("SC_PAGE_SIZE")
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rpartition(")")[2].split()
+        except OSError:
+            continue
+        pid = int(entry)
+        children.setdefault(int(fields[1]), []).append(pid)  # field 4: ppid
+        # fields 14/15: utime/stime in ticks; field 24: rss in pages
+        stats[pid] = (int(fields[21]) * page, (int(fields[11]) + int(fields[12])) / tick)
+    total, cpu, todo = 0, {}, [root]
+    while todo:
+        pid = todo.pop()
+        rss, seconds = stats.get(pid, (0, 0.0))
+        total += rss
+        cpu[pid] = seconds
+        todo.extend(children.get(pid, []))
+    return total, cpu
+
+
+def measure(
+    mode: str, base: Path, memory_limit: str, engine: str = "duckdb", spark_master: str = ""
+) -> tuple[float, float, float, str]:
     """(wall seconds of work, CPU seconds, peak RSS in MiB, child's result) for one child run.
     Wall time is measured inside the child (interpreter start-up not counted); CPU time is
-    the child's user + system time, which stays meaningful on a shared, loaded machine."""
+    the child's user + system time, or its process tree's as sampled from /proc when larger
+    (Spark's JVM), which stays meaningful on a shared, loaded machine."""
     started = time.perf_counter()
+    env = dict(os.environ)
+    if spark_master:
+        env["NBOPEN_SPARK_MASTER"] = spark_master
     proc = subprocess.Popen(
-        [sys.executable, __file__, "--child", mode, str(base), "--memory-limit", memory_limit],
+        [
+            sys.executable,
+            __file__,
+            "--child",
+            mode,
+            str(base),
+            "--memory-limit",
+            memory_limit,
+            "--engines",
+            engine,
+        ],
         stdout=subprocess.PIPE,
         text=True,
+        env=env,
     )
+    peak = 0
+    tree_cpu: dict[int, float] = {}
+    done = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        while not done.wait(0.2):
+            rss, cpu_now = _tree_usage(proc.pid)
+            peak = max(peak, rss)
+            for pid, seconds in cpu_now.items():
+                tree_cpu[pid] = max(tree_cpu.get(pid, 0.0), seconds)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     assert proc.stdout is not None
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
+    done.set()
+    sampler.join()
     proc.returncode = os.waitstatus_to_exitcode(status)
     elapsed = time.perf_counter() - started
     if proc.returncode != 0:
         raise SystemExit(f"{mode} child failed ({proc.returncode})")
-    result, _, seconds = out.strip().rpartition(" ")
-    cpu = usage.ru_utime + usage.ru_stime
-    return float(seconds) if seconds else elapsed, cpu, usage.ru_maxrss / 1024, result
+    result, _, seconds = out.strip().splitlines()[-1].rpartition(" ")
+    # the child's own CPU (with the children it reaped) or the sampled tree's (last samples,
+    # so slightly low), whichever is larger
+    cpu = max(usage.ru_utime + usage.ru_stime, sum(tree_cpu.values()))
+    peak_mib = max(usage.ru_maxrss * 1024, peak) / 2**20
+    return float(seconds) if seconds else elapsed, cpu, peak_mib, result
 
 
 def _size(text: str) -> int:
@@ -239,15 +313,20 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="1M,10M,50M")
     parser.add_argument("--workdir", default=None)
-    parser.add_argument("--memory-limit", default="8GB")
+    parser.add_argument("--memory-limit", default="1GB", help="DuckDB's (it spills beyond)")
+    parser.add_argument("--engines", default="duckdb", help="duckdb and/or spark, comma-separated")
+    parser.add_argument("--spark-master", default="local[2]")
     parser.add_argument("--keep", action="store_true", help="keep the generated Parquet")
+    parser.add_argument(
+        "--reuse", action="store_true", help="reuse Parquet kept in --workdir by --keep"
+    )
     parser.add_argument(
         "--import-lines", type=int, default=0, help="also time importing one hour file of N lines"
     )
     parser.add_argument("--child", nargs=2, metavar=("MODE", "BASE"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        _child(args.child[0], args.child[1], args.memory_limit)
+        _child(args.child[0], args.child[1], args.memory_limit, args.engines)
         return
     work = Path(args.workdir or tempfile.mkdtemp(prefix="nbopen-bench-analytics-"))
     load = os.getloadavg()[0]
@@ -256,8 +335,8 @@ def main() -> None:
         f" month {MONTH}; floor = DuckDB scan of every column the pipeline reads"
     )
     header = (
-        f"{'events':>11} {'parquet MiB':>11} {'gen s':>6} | {'pipeline s':>10} {'cpu s':>7} "
-        f"{'peak MiB':>9} {'rows':>9} | {'scan s':>7} {'cpu s':>6} {'peak MiB':>9} | "
+        f"{'events':>11} {'parquet MiB':>11} {'gen s':>6} | {'engine':>7} {'pipeline s':>10} "
+        f"{'cpu s':>7} {'peak MiB':>9} {'rows':>9} | {'scan s':>7} {'cpu s':>6} {'peak MiB':>9} | "
         f"{'ratio wall':>10} {'ratio cpu':>9}"
     )
     print(header)
@@ -280,17 +359,24 @@ def main() -> None:
     for text in args.sizes.split(","):
         size = _size(text)
         base = work / f"n{size}"
-        shutil.rmtree(base, ignore_errors=True)
-        gen = generate(base, size)
+        if args.reuse and any(base.rglob("*.parquet")):
+            shutil.rmtree(base / "metrics", ignore_errors=True)
+            gen = 0.0
+        else:
+            shutil.rmtree(base, ignore_errors=True)
+            gen = generate(base, size)
         mib = sum(p.stat().st_size for p in base.rglob("*.parquet")) / 2**20
         scan_s, scan_cpu, scan_mem, _ = measure("scan", base, args.memory_limit)
-        pipe_s, pipe_cpu, pipe_mem, rows = measure("pipeline", base, args.memory_limit)
-        print(
-            f"{size:>11,} {mib:>11.0f} {gen:>6.1f} | {pipe_s:>10.1f} {pipe_cpu:>7.1f} "
-            f"{pipe_mem:>9.0f} {rows:>9} | {scan_s:>7.2f} {scan_cpu:>6.1f} {scan_mem:>9.0f} | "
-            f"{pipe_s / scan_s:>9.1f}x {pipe_cpu / scan_cpu:>8.1f}x",
-            flush=True,
-        )
+        for engine in args.engines.split(","):
+            pipe_s, pipe_cpu, pipe_mem, rows = measure(
+                "pipeline", base, args.memory_limit, engine, args.spark_master
+            )
+            print(
+                f"{size:>11,} {mib:>11.0f} {gen:>6.1f} | {engine:>7} {pipe_s:>10.1f} "
+                f"{pipe_cpu:>7.1f} {pipe_mem:>9.0f} {rows:>9} | {scan_s:>7.2f} {scan_cpu:>6.1f} "
+                f"{scan_mem:>9.0f} | {pipe_s / scan_s:>9.1f}x {pipe_cpu / scan_cpu:>8.1f}x",
+                flush=True,
+            )
         if not args.keep:
             shutil.rmtree(base, ignore_errors=True)
 

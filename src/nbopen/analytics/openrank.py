@@ -174,12 +174,45 @@ def global_openrank(
         pair_weight.append(a)
     if not repos:
         return {}
-    n_repos, n_users = len(repos), len(users)
+    keys = list(repos) + list(users)
+    last = np.asarray([graph.last_values.get(k, 0.0) for k in keys], dtype=np.float64)
+    values = global_openrank_arrays(
+        np.asarray(pair_repo, dtype=np.int64),
+        np.asarray(pair_user, dtype=np.int64),
+        np.asarray(pair_weight, dtype=np.float64),
+        last[: len(repos)],
+        last[len(repos) :],
+        tolerance=tolerance,
+        max_iterations=max_iterations,
+    )
+    return {key: float(values[i]) for i, key in enumerate(keys)}
+
+
+def global_openrank_arrays(
+    pair_repo: np.ndarray,
+    pair_user: np.ndarray,
+    pair_weight: np.ndarray,
+    last_repo: np.ndarray,
+    last_user: np.ndarray,
+    *,
+    tolerance: float = DEFAULT_TOLERANCE,
+    max_iterations: int = DEFAULT_MAX_ITERATIONS,
+) -> np.ndarray:
+    """:func:`global_openrank` on dense arrays, the form the monthly job feeds it.
+
+    Pair ``k`` links repository ``pair_repo[k]`` (0 … R−1) and user ``pair_user[k]``
+    (0 … U−1) with weight ``pair_weight[k]``; ``last_repo``/``last_user`` hold last month's
+    attenuated values. Returns R + U values (repositories first), background shared. The
+    caller keeps node keys in its own tables (DuckDB), so no per-node Python object is built.
+    """
+    n_repos, n_users = len(last_repo), len(last_user)
     others = n_repos + n_users
+    if not others:
+        return np.zeros(0, dtype=np.float64)
     background = others  # node index
-    r_idx = np.asarray(pair_repo, dtype=np.int64)
-    u_idx = np.asarray(pair_user, dtype=np.int64) + n_repos
-    a_val = np.asarray(pair_weight, dtype=np.float64)
+    r_idx = pair_repo.astype(np.int64, copy=False)
+    u_idx = pair_user.astype(np.int64, copy=False) + n_repos
+    a_val = pair_weight.astype(np.float64, copy=False)
     node_sum = np.bincount(r_idx, weights=a_val, minlength=others) + np.bincount(
         u_idx, weights=a_val, minlength=others
     )
@@ -195,8 +228,7 @@ def global_openrank(
             np.full(others, 1.0 / others),
         ]
     )
-    keys = list(repos) + list(users)
-    last = np.asarray([graph.last_values.get(k, 0.0) for k in keys] + [0.0], dtype=np.float64)
+    last = np.concatenate([last_repo, last_user, [0.0]]).astype(np.float64)
     logistic = 1.0 / (1.0 + np.exp(0.10425 * (44.08 - node_sum[n_repos:])))
     init = last + np.concatenate([np.zeros(n_repos), logistic, [0.0]])
     keep = np.concatenate(
@@ -206,4 +238,4 @@ def global_openrank(
         src, tgt, weight, init, keep, tolerance=tolerance, max_iterations=max_iterations
     )
     share = values[background] / others
-    return {key: float(values[i] + share) for i, key in enumerate(keys)}
+    return values[:others] + share

@@ -108,17 +108,39 @@ def month_event_files(month: str, base: Path | None = None) -> list[Path]:
     return sorted(events_dir(base).glob(f"platform=*/month={check_month(month)}/*.parquet"))
 
 
-def connect(memory_limit: str = "4GB") -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB session; memory is capped so big months spill instead of failing."""
-    con = duckdb.connect(":memory:")
+def connect(memory_limit: str = "4GB", scratch: Path | None = None) -> duckdb.DuckDBPyConnection:
+    """A DuckDB session whose memory is capped, so big months spill instead of failing.
+
+    With ``scratch`` (a private directory the caller removes afterwards) the session works in
+    a database file there and spills there: tables are compressed on disk and only the buffer
+    pool (≤ ``memory_limit``) stays in memory, which keeps the monthly job's peak memory flat
+    as the number of events grows. Without it, an in-memory session (small reads)."""
     if not re.fullmatch(r"\d+(?:\.\d+)?\s*[KMGT]i?B", memory_limit):
         raise ValueError(f"bad memory limit {memory_limit!r}")
+    if scratch is None:
+        con = duckdb.connect(":memory:")
+    else:
+        con = duckdb.connect(str(scratch / "work.duckdb"))
+        con.execute(f"SET temp_directory = '{_quote(str(scratch / 'spill'))}'")
     con.execute(f"SET memory_limit = '{memory_limit}'")
     con.execute("SET preserve_insertion_order = false")
     con.execute("SET enable_progress_bar = false")
     return con
 
 
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def copy_atomic(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
+    """DuckDB writes the result of ``sql`` to ``path`` as zstd Parquet, atomically (streamed
+    by DuckDB: the rows never become Python objects)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    con.execute(f"COPY ({sql}) TO '{_quote(str(tmp))}' (FORMAT parquet, COMPRESSION zstd)")
+    os.replace(tmp, path)
+
+
 def parquet_list(paths: list[Path]) -> str:
     """A DuckDB list literal of file paths (quoted; paths come from our own globbing)."""
-    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+    return "[" + ", ".join("'" + _quote(str(p)) + "'" for p in paths) + "]"

@@ -32,6 +32,8 @@ class Config:
     s3_secret_key: str | None
     s3_region: str
     max_json_body: int
+    analytics_engine: str  # "duckdb" (embedded, default) or "spark" (Apache Spark)
+    spark_master: str  # Spark master URL for the spark engine, e.g. local[2], spark://host:7077
 
     @property
     def git_root(self) -> Path:
@@ -83,6 +85,18 @@ def _task_backend() -> str:
     return value
 
 
+ANALYTICS_ENGINES = ("duckdb", "spark")
+
+
+def _analytics_engine() -> str:
+    value = (os.environ.get("NBOPEN_ANALYTICS_ENGINE") or "duckdb").strip().lower()
+    if value not in ANALYTICS_ENGINES:
+        raise ValueError(
+            f"NBOPEN_ANALYTICS_ENGINE must be one of {', '.join(ANALYTICS_ENGINES)}, not {value!r}"
+        )
+    return value
+
+
 def load() -> Config:
     data_dir = Path(os.environ.get("NBOPEN_DATA_DIR") or DEFAULT_DATA_DIR).expanduser().resolve()
     return Config(
@@ -101,6 +115,8 @@ def load() -> Config:
         or os.environ.get("AWS_SECRET_ACCESS_KEY"),
         s3_region=os.environ.get("NBOPEN_S3_REGION") or "us-east-1",
         max_json_body=int(os.environ.get("NBOPEN_MAX_JSON_BODY") or 10 * 1024 * 1024),
+        analytics_engine=_analytics_engine(),
+        spark_master=os.environ.get("NBOPEN_SPARK_MASTER") or "local[2]",
     )
 
 

@@ -1,0 +1,243 @@
+"""The event-sized aggregations of the monthly job, on DuckDB (embedded) or Apache Spark.
+
+These four queries are the only ones whose input grows with the number of events *and* that
+the rest of the job reads over and over; everything after them is entity-sized (repositories,
+developers, organizations) and runs in DuckDB (``compute.py``). They are written once, in the
+SQL both engines accept (``max_by``, ``count(DISTINCT CASE …)``, no ``FILTER``/``GROUP BY
+ALL``), and read two views:
+
+* ``ev``   — the month's events (columns of ``store.EVENT_SCHEMA`` plus ``platform``);
+* ``hist`` — every month's events up to the computed one (plus ``month``).
+
+Each result lands in the DuckDB session as a table of the same name, so what follows cannot
+tell which engine made it: DuckDB creates the tables directly; Spark (``NBOPEN_ANALYTICS_ENGINE
+=spark``, master ``NBOPEN_SPARK_MASTER``) writes them as Parquet into the job's scratch
+directory, which DuckDB loads. Weights are decimal literals in both engines, so the OpenRank
+pair weights are exact decimals rounded the same way before becoming doubles.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import duckdb
+
+from nbopen.analytics import formulas as f
+from nbopen.analytics import store
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
+
+log = logging.getLogger(__name__)
+
+ENGINES = ("duckdb", "spark")
+
+MERGED = "type = 'PullRequestEvent' AND action = 'closed' AND pull_merged"
+
+
+def _count_if(condition: str) -> str:
+    return f"count(CASE WHEN {condition} THEN 1 END)"
+
+
+# Per (repository, actor): plain event counts, the base of most repository/org/city counts.
+PER_ACTOR = f"""
+SELECT platform, repo_id, actor_id, bool_or(private) AS private,
+  {_count_if("type = 'PushEvent'")} AS pushes,
+  sum(CASE WHEN type = 'PushEvent' THEN CAST(coalesce(commits, 1) AS BIGINT) END) AS commits,
+  {_count_if("type = 'WatchEvent'")} AS stars,
+  {_count_if("type = 'ForkEvent'")} AS forks,
+  {_count_if("type = 'DownloadEvent'")} AS downloads,
+  {_count_if("type = 'ReleaseEvent'")} AS releases,
+  {_count_if("type <> 'WatchEvent'")} AS events,
+  count(*) AS all_events
+FROM ev WHERE repo_id IS NOT NULL GROUP BY platform, repo_id, actor_id
+"""  # noqa: S608
+
+# Per (repository, developer): OpenDigger's activity counts (distinct ids). A merged PR is
+# credited to the PR's author, not to whoever pressed the button.
+DEV_REPO = f"""
+SELECT platform, repo_id, private, dev_id, max_by(dev_login, created_at) AS dev_login,
+  count(DISTINCT CASE WHEN type = 'IssueCommentEvent' AND action = 'created'
+    THEN comment_id END) AS ic,
+  count(DISTINCT CASE WHEN type = 'IssuesEvent' AND action = 'opened' THEN issue_id END) AS oi,
+  count(DISTINCT CASE WHEN type = 'PullRequestEvent' AND action = 'opened'
+    THEN issue_id END) AS op,
+  count(DISTINCT CASE WHEN type = 'PullRequestReviewCommentEvent'
+    AND action IN ('created', 'added') THEN comment_id END) AS rc,
+  count(DISTINCT CASE WHEN {MERGED} THEN issue_id END) AS mp
+FROM (
+  SELECT platform, repo_id, private, type, action, comment_id, issue_id, created_at, pull_merged,
+    CASE WHEN {MERGED} THEN issue_author_id ELSE actor_id END AS dev_id,
+    CASE WHEN {MERGED} THEN issue_author_login ELSE actor_login END AS dev_login
+  FROM ev
+  WHERE type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent',
+                 'PullRequestReviewCommentEvent')
+) x
+WHERE dev_id IS NOT NULL
+GROUP BY platform, repo_id, private, dev_id
+"""  # noqa: S608
+
+# Per (repository, actor): OpenRank's collaboration weight over public events. Pairs need
+# a > 0 and at least one issue/PR/comment event; bots by login are left out here, users in
+# too many repositories by the caller (it needs all pairs of a user).
+PAIRS = f"""
+SELECT platform, repo_id, actor_id, login, a FROM (
+  SELECT platform, repo_id, actor_id, max_by(actor_login, created_at) AS login,
+    CAST(round(
+      {f.OR_OPEN_ISSUE} * {_count_if("type = 'IssuesEvent' AND action = 'opened'")}
+    + {f.OR_ISSUE_COMMENT} * {_count_if("type = 'IssueCommentEvent'")}
+    + {f.OR_CLOSE_ISSUE} * {_count_if("type = 'IssuesEvent' AND action = 'closed'")}
+    + {f.OR_REVIEW_COMMENT} * {_count_if("type = 'PullRequestReviewCommentEvent'")}
+    + {f.OR_OPEN_PULL} * {_count_if("type = 'PullRequestEvent' AND action = 'opened'")}
+    + {f.OR_PUSH} * {_count_if("type = 'PushEvent'")}, 3) AS DOUBLE) AS a,
+    {
+    _count_if(
+        "(type = 'IssuesEvent' AND action IN ('opened', 'closed'))"
+        " OR type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')"
+        " OR (type = 'PullRequestEvent' AND action = 'opened')"
+    )
+} AS valid
+  FROM ev
+  WHERE NOT private AND actor_id IS NOT NULL AND type IN ('IssuesEvent', 'IssueCommentEvent',
+    'PullRequestEvent', 'PullRequestReviewCommentEvent', 'PushEvent')
+  GROUP BY platform, repo_id, actor_id
+) p
+WHERE a > 0 AND valid > 0 AND login NOT LIKE '%[bot]'
+"""  # noqa: S608
+
+# Per (repository, PR author): first and last month with a merged PR, over all history.
+CONTRIB = f"""
+SELECT platform, repo_id, issue_author_id AS dev_id,
+  min(month) AS first_month, max(month) AS last_month
+FROM hist WHERE {MERGED} AND issue_author_id IS NOT NULL
+GROUP BY platform, repo_id, issue_author_id
+"""  # noqa: S608
+
+AGGREGATES: dict[str, str] = {
+    "per_actor": PER_ACTOR,
+    "dev_repo": DEV_REPO,
+    "pairs": PAIRS,
+    "contrib": CONTRIB,
+}
+
+# Columns of ``ev`` the job reads (``id``, ``org_id``, ``issue_number`` are never used).
+EV_COLUMNS = [
+    "platform",
+    "type",
+    "action",
+    "actor_id",
+    "actor_login",
+    "repo_id",
+    "repo_name",
+    "org_login",
+    "issue_id",
+    "issue_author_id",
+    "issue_author_login",
+    "issue_created_at",
+    "is_pull",
+    "comment_id",
+    "pull_merged",
+    "commits",
+    "private",
+    "created_at",
+]
+
+
+def _read(files: list[Path], columns: str) -> str:
+    return (
+        f"SELECT {columns} FROM read_parquet({store.parquet_list(files)}, "  # noqa: S608
+        "hive_partitioning = true, union_by_name = true)"
+    )
+
+
+def duckdb_aggregates(
+    con: duckdb.DuckDBPyConnection, month_files: list[Path], history_files: list[Path]
+) -> None:
+    """The embedded engine: the month's events are loaded once into a table (spilled to the
+    scratch directory when above the memory limit), the aggregates are built from it."""
+    con.execute(f"CREATE TABLE ev AS {_read(month_files, ', '.join(EV_COLUMNS))}")
+    con.execute(f"CREATE VIEW hist AS {_read(history_files, '*')}")
+    for name, sql in AGGREGATES.items():
+        con.execute(f"CREATE TABLE {name} AS {sql}")
+
+
+_session_lock = threading.Lock()
+_session: SparkSession | None = None
+
+
+def spark_session(master: str | None = None) -> SparkSession:
+    """The process's one Spark session (started on first use, stopped at exit)."""
+    global _session
+    from pyspark.sql import SparkSession
+
+    from nbopen.config.env import CONFIG
+
+    with _session_lock:
+        if _session is None:
+            master = master or CONFIG.spark_master
+            builder = SparkSession.builder.master(master).appName("nbopen-analytics")
+            if master.startswith("local"):
+                # In-process Spark talks to itself over loopback, never the machine's address
+                # (SPARK_LOCAL_IP is read by the JVM launcher, before any setting applies).
+                os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+                builder = builder.config("spark.driver.bindAddress", "127.0.0.1").config(
+                    "spark.driver.host", "127.0.0.1"
+                )
+            _session = (
+                builder.config("spark.ui.enabled", "false")
+                .config("spark.ui.showConsoleProgress", "false")
+                .config("spark.sql.session.timeZone", "UTC")
+                # month=2024-05 stays a string, as in DuckDB's hive partitioning
+                .config("spark.sql.sources.partitionColumnTypeInference.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.sql.ansi.enabled", "false")
+                .getOrCreate()
+            )
+            _session.sparkContext.setLogLevel("ERROR")
+            atexit.register(stop_spark)
+        return _session
+
+
+def stop_spark() -> None:
+    global _session
+    with _session_lock:
+        if _session is not None:
+            _session.stop()
+            _session = None
+
+
+def spark_aggregates(
+    con: duckdb.DuckDBPyConnection,
+    month_files: list[Path],
+    history_files: list[Path],
+    events_root: Path,
+    scratch: Path,
+) -> None:
+    """Apache Spark: the same SQL over the same Parquet store; results come back to DuckDB
+    through Parquet in ``scratch``. DuckDB keeps ``ev`` as a view (no copy of the events)
+    for the entity-sized queries that still look at events."""
+    spark = spark_session()
+
+    def frame(files: list[Path]):  # type: ignore[no-untyped-def]
+        return (
+            spark.read.option("basePath", str(events_root))
+            .option("mergeSchema", "true")
+            .parquet(*[str(p) for p in files])
+        )
+
+    frame(month_files).createOrReplaceTempView("ev")
+    frame(history_files).createOrReplaceTempView("hist")
+    for name, sql in AGGREGATES.items():
+        out = scratch / f"spark-{name}"
+        spark.sql(sql).write.mode("overwrite").parquet(str(out))
+        con.execute(
+            f"CREATE TABLE {name} AS SELECT * FROM "  # noqa: S608
+            f"read_parquet({store.parquet_list([out / '*.parquet'])})"
+        )
+    con.execute(f"CREATE VIEW ev AS {_read(month_files, ', '.join(EV_COLUMNS))}")
+    con.execute(f"CREATE VIEW hist AS {_read(history_files, '*')}")
