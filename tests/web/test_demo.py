@@ -94,3 +94,14 @@ def test_serve_loads_demo_only_when_asked_on_an_empty_data_dir(
         assert status == (404 if no_demo else 200)
     finally:
         server.stop()  # also drops its PostgreSQL database, when there is one
+
+
+def test_demo_dashboards_are_computed(demo_server: LiveServer) -> None:
+    """Loading the demo also runs the monthly analytics job, so /insights is not empty."""
+    import json
+
+    status, body = _get(demo_server.url + "/insights?format=json")
+    assert status == 200
+    data = json.loads(body)
+    assert data["months"], data
+    assert data["metrics"].get("active_developers", 0) > 0, data["metrics"]

@@ -135,7 +135,23 @@ def demo() -> int:
     migrate()
     loaded = load_demo()
     print("demo content loaded" if loaded else "demo content already present", file=sys.stderr)
+    if loaded:
+        from nbopen.core import tasks
+
+        tasks.wait_idle(timeout=900)
+        _compute_demo_analytics()
     return 0
+
+
+def _compute_demo_analytics() -> None:
+    """Fill the dashboards from the demo's events at once, as the monthly job would later:
+    a first visit to /insights should show the platform, not "nothing computed yet"."""
+    from nbopen.analytics.pipeline import compute_months
+
+    try:
+        compute_months(memory_limit="1GB")
+    except Exception as exc:  # the demo must start even if analytics cannot run here
+        print(f"analytics for the demo were not computed: {exc}", file=sys.stderr)
 
 
 def worker(args: argparse.Namespace) -> int:
@@ -220,6 +236,7 @@ def serve(args: argparse.Namespace) -> int:
         from nbopen.core import tasks
 
         tasks.wait_idle(timeout=900)
+        _compute_demo_analytics()
         print("loaded demo content (empty data dir; --no-demo to skip)", file=sys.stderr)
     print(f"NBopen serving {CONFIG.public_url} (data: {CONFIG.data_dir})", file=sys.stderr)
     Granian(
