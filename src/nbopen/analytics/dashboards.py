@@ -66,7 +66,8 @@ REPO_TREND = (
 ACADEMIC = frozenset({"university", "institute"})
 
 
-def _latest(series: queries.Series, month: str | None) -> dict[str, float]:
+def latest(series: queries.Series, month: str | None) -> dict[str, float]:
+    """Each metric's value in ``month`` (none when no month is computed yet)."""
     if month is None:
         return {}
     return {metric: values[month] for metric, values in series.items() if month in values}
@@ -114,17 +115,23 @@ def collaboration_edges(month: str | None) -> list[dict[str, Any]]:
     return edges
 
 
+def organization_kinds(month: str | None) -> dict[str, Any]:
+    """Per organization kind: its label, how many organizations, its metrics in ``month``."""
+    return {
+        kind.value: {
+            "label": str(kind.label),
+            "organizations": Organization.objects.filter(kind=kind.value).count(),
+            "metrics": latest(queries.series(entity_type="kind", entity_id=kind.value), month),
+        }
+        for kind in Organization.Kind
+    }
+
+
 def city_overview(month: str | None, *, value: dict[str, Any] | None = None) -> dict[str, Any]:
     """The city: totals, trends, organizations by kind, repositories by domain, the top
     entities, collaboration and cost saved. Public data only."""
     trend = queries.series(entity_type="city", entity_id="city")
-    kinds: dict[str, Any] = {}
-    for kind in Organization.Kind:
-        kinds[kind.value] = {
-            "label": str(kind.label),
-            "organizations": Organization.objects.filter(kind=kind.value).count(),
-            "metrics": _latest(queries.series(entity_type="kind", entity_id=kind.value), month),
-        }
+    kinds = organization_kinds(month)
     repos = public_repositories()
     by_domain: dict[str, list[str]] = defaultdict(list)
     for repo in repos:
@@ -154,7 +161,7 @@ def city_overview(month: str | None, *, value: dict[str, Any] | None = None) -> 
         "dashboard": "city",
         "month": month,
         "months": queries.months(),
-        "metrics": _latest(trend, month),
+        "metrics": latest(trend, month),
         "trend": {k: trend[k] for k in CITY_TREND if k in trend},
         "kinds": kinds,
         "domains": domains,
@@ -273,7 +280,7 @@ def org_insights(principal: Principal, org: Organization, month: str | None) -> 
         "scope": scope,
         "month": month,
         "months": queries.months(),
-        "metrics": _latest(trend, month),
+        "metrics": latest(trend, month),
         "trend": {k: trend[k] for k in ORG_TREND if k in trend},
         "talent": {k: talent.get(k, {}) for k in TALENT},
         "repositories": rows,
@@ -311,7 +318,7 @@ def repo_insights(
         "private": repo.private,
         "month": month,
         "months": queries.months(),
-        "metrics": _latest(trend, month),
+        "metrics": latest(trend, month),
         "trend": {k: trend[k] for k in REPO_TREND if k in trend},
         "likes": Like.objects.filter(repository=repo).count(),
         "downloads_30_days": _downloads_30_days(repo),

@@ -15,7 +15,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
-from nbopen.analytics import queries, store
+from nbopen.analytics import dashboards, queries, store
 from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
 from nbopen.hubapi.errors import api_error, invalid_credentials, repo_denied
 from nbopen.orgs.models import Organization
@@ -50,12 +50,6 @@ def _month(request: HttpRequest) -> str | JsonResponse | None:
         return api_error(400, str(exc))
 
 
-def _latest(series: queries.Series, month: str | None) -> dict[str, float]:
-    if month is None:
-        return {}
-    return {metric: values[month] for metric, values in series.items() if month in values}
-
-
 def city(request: HttpRequest) -> HttpResponse:
     if request.method != "GET":
         return api_error(405, "Use GET")
@@ -66,18 +60,12 @@ def city(request: HttpRequest) -> HttpResponse:
     if isinstance(month, JsonResponse):
         return month
     trend = queries.series(entity_type="city", entity_id="city")
-    kinds: dict[str, Any] = {}
-    for kind in Organization.Kind:
-        kinds[kind.value] = {
-            "label": str(kind.label),
-            "organizations": Organization.objects.filter(kind=kind.value).count(),
-            "metrics": _latest(queries.series(entity_type="kind", entity_id=kind.value), month),
-        }
+    kinds = dashboards.organization_kinds(month)
     return JsonResponse(
         {
             "month": month,
             "months": queries.months(),
-            "metrics": _latest(trend, month),
+            "metrics": dashboards.latest(trend, month),
             "trend": {
                 k: trend[k] for k in ("activity", "openrank", "active_developers") if k in trend
             },
@@ -133,7 +121,7 @@ def organization(request: HttpRequest, name: str) -> HttpResponse:
             "kind": org.kind,
             "scope": scope,
             "month": month,
-            "metrics": _latest(trend, month),
+            "metrics": dashboards.latest(trend, month),
             "trend": trend,
             "repositories": queries.top(
                 entity_type="repo",
@@ -194,7 +182,7 @@ def repository(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             "repository": f"{owner}/{name}",
             "platform": platform,
             "month": month,
-            "metrics": _latest(trend, month),
+            "metrics": dashboards.latest(trend, month),
             "trend": trend,
             "formulas": FORMULAS,
         },
