@@ -1,6 +1,10 @@
 """Search at 100,000 repositories: indexing throughput and query latency, SQLite and PostgreSQL.
 
     .venv/bin/python bench/search.py [--repos 100000] [--queries 200] [--no-postgres]
+                                     [--workdir DIR [--reuse]] [--no-sqlite]
+
+``--workdir`` keeps the SQLite data directory and the PostgreSQL database after the run;
+``--reuse`` then skips generation and indexing and measures queries only (for tuning).
 
 Repository rows are bulk-inserted (no git directories: creating 100k bare repositories
 measures git, not search); the index is then built by the real ``reindex_all`` and queried
@@ -278,29 +282,34 @@ def measure(queries: list[str]) -> tuple[dict[str, list[float]], list[tuple[int,
     return timings, totals
 
 
-def child(n_repos: int, n_queries: int) -> dict[str, Any]:
+def child(n_repos: int, n_queries: int, reuse: bool) -> dict[str, Any]:
     setup_django()
     from django.core.management import call_command
     from django.db import connection
 
+    from nbopen.repos.models import Repository
     from nbopen.search import indexer
+    from nbopen.search.models import SearchDocument
 
     call_command("migrate", verbosity=0)
     rng = random.Random(20261126)
-    generated = generate(n_repos, rng)
+    if reuse and Repository.objects.count() == n_repos:
+        generated = index_seconds = 0.0
+        stats = {"documents": SearchDocument.objects.count(), "terms": 0}
+    else:
+        generated = generate(n_repos, rng)
+        started = time.perf_counter()
+        stats = indexer.reindex_all()
+        index_seconds = time.perf_counter() - started
 
-    started = time.perf_counter()
-    stats = indexer.reindex_all()
-    index_seconds = time.perf_counter() - started
-
-    queries = _queries(rng, n_queries)
+    queries = _queries(random.Random(2026), n_queries)  # the same set whether reused or not
     timings, totals = measure(queries)
     out: dict[str, Any] = {
         "database": connection.vendor,
         "repositories": n_repos,
         "generate_s": round(generated, 1),
         "index_s": round(index_seconds, 1),
-        "index_docs_per_s": round(stats["documents"] / index_seconds),
+        "index_docs_per_s": round(stats["documents"] / index_seconds) if index_seconds else 0,
         "terms": stats["terms"],
         "queries": len(queries),
         "zero_result_queries": sum(1 for t, _ in totals if t == 0),
@@ -316,7 +325,7 @@ def child(n_repos: int, n_queries: int) -> dict[str, Any]:
 
 def _run_child(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", "--repos", str(args.repos)]
-    cmd += ["--queries", str(args.queries)]
+    cmd += ["--queries", str(args.queries)] + (["--reuse"] if args.reuse else [])
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
@@ -337,18 +346,27 @@ def main() -> None:
     parser.add_argument("--repos", type=int, default=100_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--workdir", help="keep the data here (default: a temporary directory)")
+    parser.add_argument("--reuse", action="store_true", help="reuse the index in --workdir")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.repos, args.queries)))
+        print(json.dumps(child(args.repos, args.queries, args.reuse)))
         return
+    if args.reuse and not args.workdir:
+        parser.error("--reuse needs --workdir")
     with tempfile.TemporaryDirectory(prefix="nbopen-bench-search-") as tmp:
-        base = {**os.environ, "NBOPEN_DATA_DIR": tmp, "NBOPEN_SECRET_KEY": "bench"}
+        data = args.workdir or tmp
+        os.makedirs(data, exist_ok=True)
+        base = {**os.environ, "NBOPEN_DATA_DIR": data, "NBOPEN_SECRET_KEY": "bench"}
         base.pop("NBOPEN_DATABASE_URL", None)
         base["NBOPEN_TASKS"] = "sync"
-        _report(_run_child(base, args))  # printed at once: the second run takes a while
+        if not args.no_sqlite:
+            _report(_run_child(base, args))  # printed at once: the second run takes a while
         if not args.no_postgres:
-            _fresh_pg_database()
+            if not args.reuse:
+                _fresh_pg_database()
             _report(_run_child({**base, "NBOPEN_DATABASE_URL": PG_URL}, args))
 
 

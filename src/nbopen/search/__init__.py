@@ -26,7 +26,9 @@ popularity and freshness. ``total`` is exact unless the engine had more matches 
 window fetches (then a lower bound with ``total_relation: "gte"``); facet counts are exact
 when every visible match fits in the window, otherwise counted over the window with
 ``facets_relation: "gte"``.
-Either way only documents the caller may read are counted.
+Either way only documents the caller may read are counted. A query so broad that it matches
+more documents than the engine's scoring budget (``backends.score_budget()``) is scored over
+its most recently changed matches only (``scoring_window``), so its cost stays bounded.
 
 Filter/facet fields: domain, task, license, language, hardware, library, org_kind, owner, tag
 (values are lower-case). Writes need nothing from callers: the index follows the event log

@@ -20,7 +20,7 @@ from nbopen.collab.models import Like
 from nbopen.core.models import Event
 from nbopen.orgs.models import Organization
 from nbopen.repos.models import Repository
-from nbopen.search import backends, spelling
+from nbopen.search import backends, scoring_window, spelling
 from nbopen.search import trending as trending_job
 from nbopen.search.documents import (
     DocData,
@@ -72,30 +72,52 @@ def _find(kind: str, object_id: int) -> SearchDocument | None:
     return SearchDocument.objects.filter(**{_OWNER_FIELD[kind]: object_id}).first()
 
 
+def _new_document(
+    data: DocData, object_id: int, *, likes: int, downloads: int, trending: float
+) -> SearchDocument:
+    """An unsaved document row for one object, with the popularity signals given."""
+    return SearchDocument(
+        kind=data.kind,
+        doc_type=data.doc_type,
+        key=data.key[:200],
+        title=data.title[:256],
+        description=data.description,
+        owner_name=data.owner_name[:96],
+        name_text=" ".join(data.fields[0]),
+        meta_text=" ".join(data.fields[1]),
+        desc_text=" ".join(data.fields[2]),
+        body_text=" ".join(data.fields[3]),
+        words=" ".join(sorted(data.words)),
+        likes=likes,
+        downloads=downloads,
+        trending=trending,
+        static_rank=static_rank(likes=likes, downloads=downloads, updated_at=data.updated_at),
+        updated_at=data.updated_at,
+        created_at=data.created_at,
+        extra=data.extra,
+        **{_OWNER_FIELD[data.kind]: object_id},
+    )
+
+
 @transaction.atomic
 def write_document(data: DocData, object_id: int) -> SearchDocument:
-    """Create or replace the document of one object."""
+    """Create or replace the document of one object.
+
+    A replaced document gets a new id (the old row is deleted), so ids order documents by
+    when they last changed: ``scoring_window`` relies on that to score the most recently
+    changed matches of a very broad query. Popularity signals carry over.
+    """
     doc = _find(data.kind, object_id)
     old_terms = _stored_terms(doc) if doc is not None else set()
-    if doc is None:
-        doc = SearchDocument(kind=data.kind, **{_OWNER_FIELD[data.kind]: object_id})
-    doc.doc_type = data.doc_type
-    doc.key = data.key[:200]
-    doc.title = data.title[:256]
-    doc.description = data.description
-    doc.owner_name = data.owner_name[:96]
-    doc.name_text, doc.meta_text, doc.desc_text, doc.body_text = (" ".join(f) for f in data.fields)
-    doc.words = " ".join(sorted(data.words))
-    doc.updated_at = data.updated_at
-    doc.created_at = data.created_at
-    doc.extra = data.extra
-    if data.kind == "repo":
-        doc.likes = data.likes
-    doc.static_rank = static_rank(
-        likes=doc.likes, downloads=doc.downloads, updated_at=data.updated_at
-    )
+    downloads, trending = 0, 0.0
+    likes = data.likes if data.kind == "repo" else 0
+    if doc is not None:
+        downloads, trending = doc.downloads, doc.trending
+        likes = data.likes if data.kind == "repo" else doc.likes
+        backends.delete([doc.pk])
+        doc.delete()  # its facets go with it (cascade)
+    doc = _new_document(data, object_id, likes=likes, downloads=downloads, trending=trending)
     doc.save()
-    SearchFacet.objects.filter(document=doc).delete()
     SearchFacet.objects.bulk_create(
         [SearchFacet(document=doc, field=f, value=v) for f, v in sorted(data.facets)]
     )
@@ -237,29 +259,7 @@ def _bulk(
         likes, downloads, trending = signals.get((data.kind, object_id), (0, 0, 0.0))
         likes = data.likes if data.kind == "repo" else likes
         docs.append(
-            SearchDocument(
-                kind=data.kind,
-                doc_type=data.doc_type,
-                key=data.key[:200],
-                title=data.title[:256],
-                description=data.description,
-                owner_name=data.owner_name[:96],
-                name_text=" ".join(data.fields[0]),
-                meta_text=" ".join(data.fields[1]),
-                desc_text=" ".join(data.fields[2]),
-                body_text=" ".join(data.fields[3]),
-                words=" ".join(sorted(data.words)),
-                likes=likes,
-                downloads=downloads,
-                trending=trending,
-                static_rank=static_rank(
-                    likes=likes, downloads=downloads, updated_at=data.updated_at
-                ),
-                updated_at=data.updated_at,
-                created_at=data.created_at,
-                extra=data.extra,
-                **{_OWNER_FIELD[data.kind]: object_id},
-            )
+            _new_document(data, object_id, likes=likes, downloads=downloads, trending=trending)
         )
     created = SearchDocument.objects.bulk_create(docs)
     with connection.cursor() as cur:  # raw: model instances per facet row cost more than SQL
@@ -311,7 +311,10 @@ def reindex_all(
             .annotate(n=Count("pk"))
             .values_list("repository_id", "n")
         )
-        repos = Repository.objects.select_related("owner__organization").order_by("pk")
+        # Least recently changed first, so ids follow change order as write_document keeps it.
+        repos = Repository.objects.select_related("owner__organization").order_by(
+            F("updated_at").asc(nulls_first=True), "pk"
+        )
         sources: list[tuple[Iterable[Any], Callable[[Any], DocData]]] = [
             (
                 repos.iterator(chunk_size=batch),
@@ -347,5 +350,6 @@ def reindex_all(
             cur.execute("ANALYZE search_document")
             cur.execute("ANALYZE search_facet")
     spelling.invalidate()
+    scoring_window.invalidate()
     trending_job.refresh()
     return {"documents": count, "terms": len(df), "last_event_id": last_event}

@@ -26,6 +26,10 @@ the window and flagged ``facets_relation: "gte"``. Pages
 within the first ``CANDIDATES`` results come from one window and so agree with each other;
 deeper pages widen the window to reach them.
 
+Broad queries: a query expected to match more documents than ``backends.score_budget()``
+is scored over the most recently changed of them only (see ``scoring_window``), so its cost
+stays bounded however large the platform grows.
+
 Matching: every query term must match (prefix for the word being typed); a term unknown to
 the index is also tried as its closest spelling; if nothing matches, any term may match.
 """
@@ -38,10 +42,9 @@ from typing import Any
 
 from django.db import connection
 
-from nbopen.access.policy import Principal, visible_repositories
+from nbopen.access.policy import Principal, readable_among, visible_repositories
 from nbopen.core.errors import InvalidInput
-from nbopen.repos.models import Repository
-from nbopen.search import backends, spelling
+from nbopen.search import backends, scoring_window, spelling
 from nbopen.search.analysis import Group, is_cjk, query_groups, stem
 from nbopen.search.documents import FACET_FIELDS
 from nbopen.search.models import SearchDocument
@@ -58,7 +61,7 @@ MAX_LIST_LIMIT = 1001  # listing() asks for one more than a Hub page of 1000
 # Relevance ranking is a rescoring window, as in Elasticsearch: the engine ranks matches by
 # text relevance alone (FTS5 bm25 / ts_rank, in C), the best CANDIDATES visible ones are
 # re-ranked with popularity and freshness, and facets are counted over them.
-CANDIDATES = 500
+CANDIDATES = 300
 RAW_FACTOR = 2  # raw matches fetched per candidate needed, to survive privacy and filters
 RAW_RETRY = 8  # then once more this many per candidate, before ranking in SQL
 TRACK_TOTAL = 10_000  # browsing counts exactly up to here, then reports "at least" (gte)
@@ -346,7 +349,7 @@ def _window(
         rows = _sorted_page(text, where, sort, offset, limit, descending)
         return _Window(rows, 0, "eq", text, groups, any_group)
     need = max(CANDIDATES, offset + limit)
-    raw = backends.ranked(groups, any_group=any_group, limit=need * RAW_FACTOR)
+    raw = _raw_best(groups, any_group, need * RAW_FACTOR)
     visible, complete = _visible_best(raw, text, where, need)
     candidates = visible[:need]
     window = _Window([], 0, "eq", text, groups, any_group, raw, [i for i, _, _ in candidates])
@@ -360,6 +363,19 @@ def _window(
     return window
 
 
+def _raw_best(groups: list[Group], any_group: bool, limit: int) -> backends.Ranked:
+    """The engine's ``limit`` best matches, scoring only the recently changed ones when the
+    query is broad (see ``scoring_window``): a window too narrow for ``limit`` matches is
+    widened once by what it lacked, then the whole index is scored."""
+    floor = scoring_window.floor(groups, any_group=any_group)
+    while floor is not None:
+        raw = backends.ranked(groups, any_group=any_group, limit=limit, min_id=floor)
+        if len(raw.hits) >= limit:
+            return raw
+        floor = scoring_window.widen(floor, found=len(raw.hits), wanted=limit)
+    return backends.ranked(groups, any_group=any_group, limit=limit)
+
+
 def _visible_best(
     raw: backends.Ranked, text: backends.Match, where: _Where, need: int, without: str | None = None
 ) -> tuple[list[tuple[int, float, float]], bool]:
@@ -371,12 +387,12 @@ def _visible_best(
     that is not enough (a very selective filter), the ranking runs inside SQL over every
     match. The flag says whether these are all visible matches.
     """
-    survivors = _survivors(raw.hits, where, without)
+    survivors = _survivors(raw, where, without)
     if len(survivors) >= need or not raw.truncated:
         return survivors, not raw.truncated
     if len(raw.hits) < need * RAW_RETRY:
         wider = backends.ranked(raw.groups, any_group=raw.any_group, limit=need * RAW_RETRY)
-        survivors = _survivors(wider.hits, where, without)
+        survivors = _survivors(wider, where, without)
         if len(survivors) >= need or not wider.truncated:
             return survivors, not wider.truncated
     rows = _ranked_sql(text, where, need, without)
@@ -384,35 +400,33 @@ def _visible_best(
 
 
 def _survivors(
-    hits: list[tuple[int, float]], where: _Where, without: str | None
+    raw: backends.Ranked, where: _Where, without: str | None
 ) -> list[tuple[int, float, float]]:
     """Keep the raw hits that pass the filters and that the principal may read.
 
-    Two indexed lookups instead of a correlated privacy subquery per row (PostgreSQL turns
-    that into a hash of every visible repository): the documents by id with the facet
-    filters, then the policy's own ``visible_repositories`` restricted to their repositories.
+    Indexed lookups instead of a correlated privacy subquery per row (PostgreSQL turns that
+    into a hash of every visible repository): the documents by id with the facet filters
+    (skipped when there are none: the engine returned what is needed), then the policy's
+    own ``visible_repositories`` restricted to their repositories.
     """
-    if not hits:
+    if not raw.hits:
         return []
     wsql, wparams = where.sql(without=without, privacy=False)
-    ids_sql, ids_params = backends.ids_in("d.id", [i for i, _ in hits])
-    with connection.cursor() as cur:
-        cur.execute(
-            "SELECT d.id, d.repository_id, d.static_rank FROM search_document d"  # noqa: S608
-            f" WHERE {ids_sql} AND {wsql}",
-            [*ids_params, *wparams],
-        )
-        rows = cur.fetchall()
-    repo_ids = [int(r) for _, r, _ in rows if r is not None]
-    principal = where.principal
-    if principal.is_site_admin:
-        readable = set(Repository.objects.filter(pk__in=repo_ids).values_list("pk", flat=True))
+    rows: list[tuple[int, int | None, float]]
+    if wsql == "1=1" and len(raw.rows) == len(raw.hits):
+        rows = [(i, *raw.rows[i]) for i, _ in raw.hits]
     else:
-        readable = set(
-            visible_repositories(principal).filter(pk__in=repo_ids).values_list("pk", flat=True)
-        )
+        ids_sql, ids_params = backends.ids_in("d.id", [i for i, _ in raw.hits])
+        with connection.cursor() as cur:
+            cur.execute(
+                "SELECT d.id, d.repository_id, d.static_rank FROM search_document d"  # noqa: S608
+                f" WHERE {ids_sql} AND {wsql}",
+                [*ids_params, *wparams],
+            )
+            rows = cur.fetchall()
+    readable = readable_among(where.principal, [int(r) for _, r, _ in rows if r is not None])
     static = {int(i): float(sr) for i, r, sr in rows if r is None or int(r) in readable}
-    return [(i, rel, static[i]) for i, rel in hits if i in static]
+    return [(i, rel, static[i]) for i, rel in raw.hits if i in static]
 
 
 def _ranked_sql(
@@ -530,9 +544,7 @@ def _facet_sample(window: _Window, where: _Where, without: str | None) -> tuple[
     """The documents one facet is counted over, and whether they are all visible matches."""
     if window.text is not None:
         if window.raw is None:
-            window.raw = backends.ranked(
-                window.groups, any_group=window.any_group, limit=CANDIDATES * RAW_FACTOR
-            )
+            window.raw = _raw_best(window.groups, window.any_group, CANDIDATES * RAW_FACTOR)
         if without is None and window.candidates is not None:
             return window.candidates, window.complete
         rows, complete = _visible_best(window.raw, window.text, where, CANDIDATES, without)

@@ -4,15 +4,20 @@ A symmetric-delete lookup (the SymSpell idea): every vocabulary term is filed un
 and each string made by deleting one of its letters; a query term looks up the same keys,
 which finds candidates within one or two edits without scanning the vocabulary. Candidates
 are confirmed with a true Damerau–Levenshtein distance and the most frequent one wins.
-The dictionary is the ``SearchTerm`` table, cached per process for a short while.
+The dictionary is the ``SearchTerm`` table, cached per process for a short while and
+refreshed in the background when it ages.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
 
+from django.db import connections
+
+from nbopen.config.env import CONFIG
 from nbopen.search.models import SearchTerm
 
 CACHE_SECONDS = 30.0
@@ -74,13 +79,46 @@ def has_prefix(prefix: str) -> bool:
 
 _lock = threading.Lock()
 _cached: Vocabulary | None = None
+_refreshing = False
+
+
+def _refresh_in_background() -> None:
+    """Rebuild the stale dictionary on a thread; queries keep the old one meanwhile.
+
+    Building reads every Latin term (a regex over the whole vocabulary: hundreds of
+    milliseconds at 100,000 repositories), which must not land on one unlucky query.
+    """
+    global _cached, _refreshing
+    try:
+        fresh = _build()
+        with _lock:
+            _cached = fresh
+    except Exception:  # a failed refresh keeps the old dictionary; the next query retries
+        logging.getLogger(__name__).exception("spelling dictionary refresh failed")
+    finally:
+        with _lock:
+            _refreshing = False
+        connections.close_all()
 
 
 def vocabulary() -> Vocabulary:
-    global _cached
+    """The cached dictionary: built inline when there is none (or tasks run inline), else
+    refreshed in the background once it is older than ``CACHE_SECONDS``."""
+    global _cached, _refreshing
     with _lock:
-        if _cached is None or time.monotonic() - _cached.loaded_at > CACHE_SECONDS:
-            _cached = _build()
+        current = _cached
+        stale = current is None or time.monotonic() - current.loaded_at > CACHE_SECONDS
+        if not stale:
+            assert current is not None
+            return current
+        if current is not None and CONFIG.task_backend != "sync":
+            if not _refreshing:
+                _refreshing = True
+                threading.Thread(
+                    target=_refresh_in_background, name="nbopen-spelling", daemon=True
+                ).start()
+            return current
+        _cached = _build()
         return _cached
 
 
