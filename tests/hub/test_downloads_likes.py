@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -62,3 +63,40 @@ def test_dataset_downloads_count_data_files_not_the_card(hub: Hub) -> None:
     assert hub.api.dataset_info(repo_id).downloads == 0
     http(hub, "GET", f"/datasets/{repo_id}/resolve/main/data.csv", hub.token)
     assert hub.api.dataset_info(repo_id).downloads == 1
+
+
+def test_member_download_is_reuse_by_their_organization(hub: Hub, tmp_path: Path) -> None:
+    live = hub.live
+    live.cli("org", "create", "dlcorp", "--kind", "enterprise", "--owner", hub.user)
+    reader = f"{hub.user}r"
+    reader_token = live.create_user(reader)
+    live.cli("org", "create", "dluni", "--kind", "university", "--owner", reader)
+    hub.api.create_repo("dlcorp/detector")
+    repo_id = "dlcorp/detector"
+    hub.api.upload_file(path_or_fileobj=b"{}", path_in_repo="config.json", repo_id=repo_id)
+
+    def reused_by() -> dict[str, list[str]]:
+        report = json.loads(live.cli("analytics", "value").stdout)
+        rows = {r["repository"]: r for r in report["repositories"]}
+        return dict(rows["dlcorp/detector"]["reused_by"])
+
+    # Anonymous downloads are counted but say nothing about who reused it.
+    hf_hub_download("dlcorp/detector", "config.json", cache_dir=tmp_path / "a", endpoint=hub.url)
+    assert hub.api.model_info("dlcorp/detector").downloads == 1
+    assert reused_by() == {}
+    # A member of dluni downloads it (twice: the second is the same download).
+    for cache in ("b", "c"):
+        hf_hub_download(
+            "dlcorp/detector",
+            "config.json",
+            cache_dir=tmp_path / cache,
+            endpoint=hub.url,
+            token=reader_token,
+        )
+    assert hub.api.model_info("dlcorp/detector").downloads == 2
+    assert reused_by() == {"dluni": ["download"]}
+    # The owner's own organization downloading its repository is not reuse.
+    hf_hub_download(
+        repo_id, "config.json", cache_dir=tmp_path / "d", endpoint=hub.url, token=hub.token
+    )
+    assert reused_by() == {"dluni": ["download"]}

@@ -36,6 +36,9 @@ STATE = "events"
 CHUNK = 500
 MAX_TERM_LENGTH = 64
 
+# Events that change nothing a document holds (the download count arrives by signals_update).
+UNINDEXED_KINDS = frozenset({"repo.download"})
+
 _OWNER_FIELD = {"repo": "repository_id", "org": "organization_id", "user": "user_id"}
 
 
@@ -168,6 +171,8 @@ def apply_event(
     kind: str, repository_id: int | None, organization_id: int | None, actor_id: int | None
 ) -> None:
     """Bring the index up to date with one event (idempotent)."""
+    if kind in UNINDEXED_KINDS:
+        return
     if kind.startswith("repo.") and repository_id is not None:
         index_repository(repository_id)
     elif kind.startswith("org.") and organization_id is not None:

@@ -2,7 +2,8 @@
 
     trending(repo) = Σ over its events in the last 14 days of  weight(kind) × 0.5 ^ (age_h / 72)
 
-weights: like +3, unlike −3, download +0.2 (when download events are logged), push +1,
+weights: like +3, unlike −3, download +0.2 (signed-in downloads are logged as events;
+anonymous ones are only counted), push +1,
 create +0.5. A like is worth three pushes; anything loses half its weight every three days
 and is forgotten after two weeks. Scores are clamped at 0 and refreshed from the event log at
 most every ten minutes (and on every rebuild), so "trending this week" costs nothing per query.

@@ -174,7 +174,9 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
             )
     if scope["method"] == "GET" and _counts(scope, repo, sha, path):
         user_id = principal.user.pk if principal.user is not None else None
-        stats.record_download(repo_id=repo.pk, client=_client_key(scope, user_id))
+        counted = stats.record_download(repo_id=repo.pk, client=_client_key(scope, user_id))
+        if counted and principal.user is not None:
+            stats.record_member_download(repo, principal.user)
     return result
 
 

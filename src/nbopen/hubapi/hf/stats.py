@@ -17,7 +17,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F, Sum
 from django.utils import timezone
 
+from nbopen.accounts.models import User
 from nbopen.collab.models import Like
+from nbopen.core import events
 from nbopen.repos.models import Repository, RepositoryDownloadDay
 from nbopen.search import indexer
 
@@ -67,6 +69,17 @@ def record_download(*, repo_id: int, client: str) -> bool:
     # The search index sorts listings by downloads: keep its copy of the count current.
     indexer.signals_update(repository_id=repo_id, downloads=downloads([repo_id]).get(repo_id, 0))
     return True
+
+
+def record_member_download(repository: Repository, user: User) -> None:
+    """A signed-in user's counted download, kept as a ``repo.download`` event.
+
+    Counts stay in ``RepositoryDownloadDay`` (most downloads are anonymous); the event says
+    *who* fetched it, which is what cost-saved-by-reuse needs: a download by a member of
+    another organization is reuse by that organization (``analytics.value``). Called only
+    for downloads that counted, so a client's retries within five minutes add nothing.
+    """
+    events.record("repo.download", actor=user, repository=repository)
 
 
 def downloads(repo_ids: Iterable[int]) -> dict[int, int]:
