@@ -20,6 +20,7 @@ import pytest
 
 from nbopen.analytics import engines, store
 from nbopen.analytics.compute import Affiliations, compute_month
+from nbopen.cli.main import main
 from tests.analytics.test_compute import ev, write
 
 MONTHS = ["2024-05", "2024-06"]
@@ -124,3 +125,11 @@ def test_duckdb_and_spark_give_identical_metrics(tmp_path: Path, spark: None) ->
 def test_unknown_engine_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="analytics engine"):
         compute_month("2024-05", Affiliations(), base=tmp_path, engine="hadoop")
+
+
+def test_cli_offers_the_engines_and_refuses_others(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exc:
+        main(["analytics", "compute", "--engine", "hadoop"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'hadoop'" in err and "'duckdb', 'spark'" in err

@@ -40,6 +40,12 @@ def register(subparsers: Any) -> None:
     comp.add_argument(
         "--tolerance", type=float, default=0.01, help="OpenRank tolerance (OpenDigger: 0.01)"
     )
+    comp.add_argument(
+        "--engine",
+        default=None,
+        choices=["duckdb", "spark"],
+        help="engine for the event-sized aggregations (default: NBOPEN_ANALYTICS_ENGINE)",
+    )
 
     exp = group.add_parser("export", help="write OpenDigger-compatible JSON files")
     exp.add_argument("dir")
@@ -92,7 +98,10 @@ def run(args: argparse.Namespace) -> int:
 
         try:
             result = pipeline.compute_months(
-                month=args.month, memory_limit=args.memory_limit, tolerance=args.tolerance
+                month=args.month,
+                memory_limit=args.memory_limit,
+                tolerance=args.tolerance,
+                engine=args.engine,
             )
         except ValueError as exc:
             raise CommandError(str(exc)) from exc

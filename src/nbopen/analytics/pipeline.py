@@ -173,9 +173,11 @@ def compute_months(
     base: Path | None = None,
     memory_limit: str = "4GB",
     tolerance: float = DEFAULT_TOLERANCE,
+    engine: str | None = None,
 ) -> dict[str, int]:
     """The monthly job: refresh the platform log, then compute ``month`` (or every month with
-    events, oldest first, since each month starts from the previous month's OpenRank)."""
+    events, oldest first, since each month starts from the previous month's OpenRank).
+    ``engine`` overrides ``NBOPEN_ANALYTICS_ENGINE`` (see ``compute.compute_month``)."""
     if month is not None:
         store.check_month(month)
     sync_platform_events(base=base)
@@ -195,7 +197,7 @@ def compute_months(
     result = {}
     for m in months:
         result[m] = compute.compute_month(
-            m, ctx, base=base, memory_limit=memory_limit, tolerance=tolerance
+            m, ctx, base=base, memory_limit=memory_limit, tolerance=tolerance, engine=engine
         )
         log.info("analytics: %s → %d metric rows", m, result[m])
     return result
