@@ -32,6 +32,7 @@ from nbopen.xet import lfs_bridge
 
 log = logging.getLogger(__name__)
 CHUNK = 1024 * 1024
+FLUSH_BYTES = CHUNK  # upload bytes handed to the hashing thread at a time
 
 
 async def _json(
@@ -109,18 +110,23 @@ async def _upload(
     try:
         with os.fdopen(fd, "wb") as fh:
             writer = lfs.HashingWriter(fh, size)
+            # Hashing and writing run on a worker thread, a MiB at a time, so a large upload
+            # never holds the event loop that serves every other request.
+            pending = bytearray()
             while True:
                 message = await receive()
                 if message["type"] == "http.disconnect":
                     return
-                body = message.get("body", b"")
-                if body:
-                    writer.write(body)
-                if not message.get("more_body", False):
+                pending += message.get("body", b"")
+                more = message.get("more_body", False)
+                if len(pending) >= FLUSH_BYTES or (pending and not more):
+                    await asyncio.to_thread(writer.write, bytes(pending))
+                    pending.clear()
+                if not more:
                     break
         writer.check(oid)
         storage = get_storage()
-        if storage.size(oid) != size:
+        if await asyncio.to_thread(storage.size, oid) != size:
             await asyncio.to_thread(storage.put_verified, oid, Path(tmp_name))
         await sync_to_async(lfs.link, thread_sensitive=False)(repo_id, oid, size)
     except lfs.InvalidObject as exc:
