@@ -34,6 +34,7 @@ class Config:
     max_json_body: int
     analytics_engine: str  # "duckdb" (embedded, default) or "spark" (Apache Spark)
     spark_master: str  # Spark master URL for the spark engine, e.g. local[2], spark://host:7077
+    dataset_query_seconds: float  # a dataset viewer search/filter is stopped after this long
 
     @property
     def git_root(self) -> Path:
@@ -117,6 +118,7 @@ def load() -> Config:
         max_json_body=int(os.environ.get("NBOPEN_MAX_JSON_BODY") or 10 * 1024 * 1024),
         analytics_engine=_analytics_engine(),
         spark_master=os.environ.get("NBOPEN_SPARK_MASTER") or "local[2]",
+        dataset_query_seconds=float(os.environ.get("NBOPEN_DATASET_QUERY_SECONDS") or 10),
     )
 
 

@@ -16,6 +16,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from nbopen.datasets.deadline import duckdb_deadline
 from nbopen.datasets.duck import cursor
 from nbopen.datasets.features import rows_from_table
 from nbopen.datasets.wherelang import FilterError, compile_where, parse_orderby, parse_where
@@ -113,19 +114,21 @@ def filter_rows(
     offset: int,
     length: int,
 ) -> tuple[list[dict[str, Any]], int]:
-    """(viewer rows, total matches) for ``where``/``orderby``; raises FilterError on bad input."""
+    """(viewer rows, total matches) for ``where``/``orderby``; raises FilterError on bad input
+    and ``deadline.QueryTimeout`` when the query runs past its time budget."""
     clause, params = ("TRUE", []) if not where else compile_where(parse_where(where, columns))
     order = parse_orderby(orderby, columns) + ", __row_idx" if orderby else "__row_idx"
     con = cursor(files, with_row_idx=True)
     try:
-        total_row = con.execute(f"SELECT count(*) FROM t WHERE {clause}", params).fetchall()[0]  # noqa: S608 - identifiers quoted from the schema, values bound
-        # Only the predicate and sort columns are scanned here; the page's full rows are
-        # then read from their row groups, instead of DuckDB materializing every column
-        # of every match before the top-N (5-20x faster on wide or text-heavy splits).
-        found = con.execute(
-            f"SELECT __row_idx FROM t WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608 - identifiers quoted from the schema, values bound
-            [*params, length, offset],
-        ).fetchall()
+        with duckdb_deadline(con):  # QueryTimeout is not a duckdb.Error
+            total_row = con.execute(f"SELECT count(*) FROM t WHERE {clause}", params).fetchall()[0]  # noqa: S608 - identifiers quoted from the schema, values bound
+            # Only the predicate and sort columns are scanned here; the page's full rows are
+            # then read from their row groups, instead of DuckDB materializing every column
+            # of every match before the top-N (5-20x faster on wide or text-heavy splits).
+            found = con.execute(
+                f"SELECT __row_idx FROM t WHERE {clause} ORDER BY {order} LIMIT ? OFFSET ?",  # noqa: S608 - identifiers quoted from the schema, values bound
+                [*params, length, offset],
+            ).fetchall()
     except duckdb.Error as exc:
         # Type mismatches between a column and a literal surface here: a user error.
         raise FilterError(str(exc).splitlines()[0]) from None

@@ -21,6 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from nbopen.datasets.deadline import sqlite_deadline
 from nbopen.datasets.stats import column_type
 
 INDEX_NAME = "search.sqlite3"
@@ -121,23 +122,25 @@ def build_index(
 
 
 def search(index: Path, query: str, *, offset: int, length: int) -> tuple[list[int], int]:
-    """(row indices of the page, total number of matching rows)."""
+    """(row indices of the page, total number of matching rows); raises
+    ``deadline.QueryTimeout`` when the search runs past its time budget."""
     tokens = query_tokens(query)
     if not tokens:
         return [], 0
     expression = fts_expression(tokens)
     con = sqlite3.connect(f"file:{index}?mode=ro", uri=True)
     try:
-        total_row = con.execute(
-            "SELECT count(*) FROM fts WHERE fts MATCH ?", [expression]
-        ).fetchone()
-        ids = [
-            int(r[0])
-            for r in con.execute(
-                "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid LIMIT ? OFFSET ?",
-                [expression, length, offset],
-            )
-        ]
+        with sqlite_deadline(con):
+            total_row = con.execute(
+                "SELECT count(*) FROM fts WHERE fts MATCH ?", [expression]
+            ).fetchone()
+            ids = [
+                int(r[0])
+                for r in con.execute(
+                    "SELECT rowid FROM fts WHERE fts MATCH ? ORDER BY rowid LIMIT ? OFFSET ?",
+                    [expression, length, offset],
+                )
+            ]
     finally:
         con.close()
     return ids, int(total_row[0]) if total_row else 0

@@ -17,6 +17,7 @@ from typing import Any
 import duckdb
 
 from nbopen.datasets import services, versioning
+from nbopen.datasets.deadline import QueryTimeout
 from nbopen.datasets.features import rows_from_table
 from nbopen.datasets.models import Conversion, SplitResult
 from nbopen.datasets.query import MAX_LENGTH, filter_rows, read_indices, read_range
@@ -55,7 +56,7 @@ class RowsPage:
     total: int
     offset: int
     length: int
-    error: str = ""
+    error: str = ""  # "unavailable", "too long", "timeout" or a filter error's message
     where: str = ""
     orderby: str = ""
 
@@ -149,7 +150,10 @@ def search_page(split: SplitResult, query: str, offset: int, length: int) -> Row
         return RowsPage("search", [], 0, offset, length, error="unavailable")
     if len(query) > MAX_QUERY:
         return RowsPage("search", [], 0, offset, length, error="too long")
-    ids, total = search(services.search_index_path(split), query, offset=offset, length=length)
+    try:
+        ids, total = search(services.search_index_path(split), query, offset=offset, length=length)
+    except QueryTimeout:
+        return RowsPage("search", [], 0, offset, length, error="timeout")
     found = rows_from_table(read_indices(services.split_files(split), ids), ids) if ids else []
     return RowsPage("search", _rows(split, found), total, offset, length)
 
@@ -168,6 +172,8 @@ def filter_page(split: SplitResult, where: str, orderby: str, offset: int, lengt
         )
     except FilterError as exc:
         return RowsPage("filter", [], 0, offset, length, str(exc), where, orderby)
+    except QueryTimeout:
+        return RowsPage("filter", [], 0, offset, length, "timeout", where, orderby)
     return RowsPage("filter", _rows(split, found), total, offset, length, "", where, orderby)
 
 

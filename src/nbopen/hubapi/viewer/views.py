@@ -21,6 +21,7 @@ from django.views.decorators.http import require_GET
 
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.datasets import croissant, services, storage, versioning
+from nbopen.datasets.deadline import QueryTimeout
 from nbopen.datasets.features import rows_from_table
 from nbopen.datasets.models import Conversion, SplitResult
 from nbopen.datasets.query import MAX_LENGTH, filter_rows, read_indices, read_range
@@ -271,7 +272,10 @@ def search_view(request: HttpRequest) -> HttpResponseBase:
         )
     offset = _int_param(request, "offset", 0, 0, None)
     length = _int_param(request, "length", MAX_LENGTH, 0, MAX_LENGTH)
-    ids, total = search(services.search_index_path(split), query, offset=offset, length=length)
+    try:
+        ids, total = search(services.search_index_path(split), query, offset=offset, length=length)
+    except QueryTimeout as exc:
+        return _timeout(exc)
     table = read_indices(services.split_files(split), ids)
     return _page(split, rows_from_table(table, ids), total)
 
@@ -301,7 +305,18 @@ def filter_view(request: HttpRequest) -> HttpResponseBase:
         )
     except FilterError as exc:
         return api_error(400, f"Invalid filter: {exc}", "InvalidParameter")
+    except QueryTimeout as exc:
+        return _timeout(exc)
     return _page(split, found, total)
+
+
+def _timeout(exc: QueryTimeout) -> HttpResponseBase:
+    """504: the query was stopped at its time budget (``NBOPEN_DATASET_QUERY_SECONDS``)."""
+    return api_error(
+        504,
+        f"The query took longer than {exc.seconds:g} s and was stopped; narrow it down",
+        "QueryTimeout",
+    )
 
 
 @endpoint
