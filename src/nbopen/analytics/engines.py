@@ -59,26 +59,42 @@ FROM ev WHERE repo_id IS NOT NULL GROUP BY platform, repo_id, actor_id
 """  # noqa: S608
 
 # Per (repository, developer): OpenDigger's activity counts (distinct ids). A merged PR is
-# credited to the PR's author, not to whoever pressed the button.
+# credited to the PR's author, not to whoever pressed the button. Distinct ids are counted
+# in two steps — one row per (developer, kind, id), then rows per kind — which gives the
+# same counts as five ``count(DISTINCT …)`` aggregates at 57 % of the time (50 M events).
+# Events of none of the five kinds (or without an id) still make their row, as before.
 DEV_REPO = f"""
 SELECT platform, repo_id, private, dev_id, max_by(dev_login, created_at) AS dev_login,
-  count(DISTINCT CASE WHEN type = 'IssueCommentEvent' AND action = 'created'
-    THEN comment_id END) AS ic,
-  count(DISTINCT CASE WHEN type = 'IssuesEvent' AND action = 'opened' THEN issue_id END) AS oi,
-  count(DISTINCT CASE WHEN type = 'PullRequestEvent' AND action = 'opened'
-    THEN issue_id END) AS op,
-  count(DISTINCT CASE WHEN type = 'PullRequestReviewCommentEvent'
-    AND action IN ('created', 'added') THEN comment_id END) AS rc,
-  count(DISTINCT CASE WHEN {MERGED} THEN issue_id END) AS mp
+  {_count_if("kind = 'ic' AND item IS NOT NULL")} AS ic,
+  {_count_if("kind = 'oi' AND item IS NOT NULL")} AS oi,
+  {_count_if("kind = 'op' AND item IS NOT NULL")} AS op,
+  {_count_if("kind = 'rc' AND item IS NOT NULL")} AS rc,
+  {_count_if("kind = 'mp' AND item IS NOT NULL")} AS mp
 FROM (
-  SELECT platform, repo_id, private, type, action, comment_id, issue_id, created_at, pull_merged,
-    CASE WHEN {MERGED} THEN issue_author_id ELSE actor_id END AS dev_id,
-    CASE WHEN {MERGED} THEN issue_author_login ELSE actor_login END AS dev_login
-  FROM ev
-  WHERE type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent',
-                 'PullRequestReviewCommentEvent')
-) x
-WHERE dev_id IS NOT NULL
+  SELECT platform, repo_id, private, dev_id, kind, item,
+    max_by(dev_login, created_at) AS dev_login, max(created_at) AS created_at
+  FROM (
+    SELECT platform, repo_id, private, created_at, kind, dev_id, dev_login,
+      CASE WHEN kind IN ('ic', 'rc') THEN comment_id WHEN kind <> '' THEN issue_id END AS item
+    FROM (
+      SELECT platform, repo_id, private, created_at, comment_id, issue_id,
+        CASE WHEN type = 'IssueCommentEvent' AND action = 'created' THEN 'ic'
+             WHEN type = 'IssuesEvent' AND action = 'opened' THEN 'oi'
+             WHEN type = 'PullRequestEvent' AND action = 'opened' THEN 'op'
+             WHEN type = 'PullRequestReviewCommentEvent' AND action IN ('created', 'added')
+               THEN 'rc'
+             WHEN {MERGED} THEN 'mp'
+             ELSE '' END AS kind,
+        CASE WHEN {MERGED} THEN issue_author_id ELSE actor_id END AS dev_id,
+        CASE WHEN {MERGED} THEN issue_author_login ELSE actor_login END AS dev_login
+      FROM ev
+      WHERE type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent',
+                     'PullRequestReviewCommentEvent')
+    ) k
+  ) x
+  WHERE dev_id IS NOT NULL
+  GROUP BY platform, repo_id, private, dev_id, kind, item
+) d
 GROUP BY platform, repo_id, private, dev_id
 """  # noqa: S608
 
@@ -158,9 +174,12 @@ def _read(files: list[Path], columns: str) -> str:
 def duckdb_aggregates(
     con: duckdb.DuckDBPyConnection, month_files: list[Path], history_files: list[Path]
 ) -> None:
-    """The embedded engine: the month's events are loaded once into a table (spilled to the
-    scratch directory when above the memory limit), the aggregates are built from it."""
-    con.execute(f"CREATE TABLE ev AS {_read(month_files, ', '.join(EV_COLUMNS))}")
+    """The embedded engine: the aggregates read the month's Parquet directly, through the
+    view ``ev`` (as on Spark). Copying the events into a table first cost more than all the
+    scans it saved: at 50 M events the copy alone took longer than every later query, because
+    it spills nearly all of it to disk at the memory limit; a scan reads only the columns a
+    query needs."""
+    con.execute(f"CREATE VIEW ev AS {_read(month_files, ', '.join(EV_COLUMNS))}")
     con.execute(f"CREATE VIEW hist AS {_read(history_files, '*')}")
     for name, sql in AGGREGATES.items():
         con.execute(f"CREATE TABLE {name} AS {sql}")
