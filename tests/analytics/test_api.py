@@ -25,8 +25,12 @@ def git(*args: str, cwd: Path | None = None) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
 
 
-def api(live: LiveServer, path: str, token: str | None = None) -> tuple[int, Any]:
+def api(
+    live: LiveServer, path: str, token: str | None = None, *, lang: str = ""
+) -> tuple[int, Any]:
     headers = {"Authorization": f"Bearer {token}"} if token else {}
+    if lang:
+        headers["Accept-Language"] = lang
     request = urllib.request.Request(live.url + path, headers=headers)
     try:
         with urllib.request.urlopen(request) as response:
@@ -84,6 +88,9 @@ def test_api_respects_privacy(live: LiveServer, tmp_path: Path) -> None:
     assert status == 200 and city["month"] in city["months"]
     assert "secret-plan" not in json.dumps(city)
     assert city["kinds"]["enterprise"]["organizations"] >= 1
+    assert city["kinds"]["university"]["label"] == "高校"  # Chinese by default
+    english = api(live, "/api/v1/analytics/city", lang="en")[1]
+    assert english["kinds"]["university"]["label"] == "University"
 
     # The private repository: 401 anonymous, 404 for an outsider, numbers for its owner.
     assert api(live, "/api/v1/analytics/repos/anacorp/secret-plan")[0] == 401

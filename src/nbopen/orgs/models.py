@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
-        ENTERPRISE = "enterprise", "企业"
-        UNIVERSITY = "university", "高校"
-        INSTITUTE = "institute", "科研院所"
-        GOVERNMENT = "government", "政府机构"
-        COMMUNITY = "community", "社区"
+        ENTERPRISE = "enterprise", _("Enterprise")
+        UNIVERSITY = "university", _("University")
+        INSTITUTE = "institute", _("Research institute")
+        GOVERNMENT = "government", _("Government")
+        COMMUNITY = "community", _("Community")
 
     name = models.CharField(max_length=96, unique=True)
     display_name = models.CharField(max_length=128, blank=True)

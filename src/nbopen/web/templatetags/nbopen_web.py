@@ -8,15 +8,11 @@ from urllib.parse import quote
 from django import template
 from django.utils.translation import gettext_lazy as _
 
+from nbopen.orgs.models import Organization
+
 register = template.Library()
 
-KIND_LABELS = {
-    "enterprise": _("Enterprise"),
-    "university": _("University"),
-    "institute": _("Research institute"),
-    "government": _("Government"),
-    "community": _("Community"),
-}
+KIND_LABELS: dict[str, Any] = dict(Organization.Kind.choices)  # translated lazily
 TYPE_LABELS = {"code": _("Code"), "model": _("Model"), "dataset": _("Dataset")}
 ROLE_LABELS = {
     "owner": _("Owner"),
