@@ -279,6 +279,17 @@ def measure(queries: list[str]) -> tuple[dict[str, list[float]], list[tuple[int,
         ref.count()
         list(ref.order_by("-updated_at")[:20])
         timings["reference"].append(time.perf_counter() - t)
+    # The explore pages: no query, each sort, all types or one (what /models etc. run).
+    timings["browse"] = []
+    for i, (sort, types) in enumerate(
+        (s, t)
+        for s in ("relevance", "trending", "downloads", "likes", "updated")
+        for t in (None, ["model"], ["dataset"])
+    ):
+        who = member if i % 2 else anonymous
+        t0 = time.perf_counter()
+        search(principal=who, q="", types=types, sort=sort, per_page=20)
+        timings["browse"].append(time.perf_counter() - t0)
     return timings, totals
 
 
@@ -385,6 +396,7 @@ def _report(r: dict[str, Any]) -> None:
         ("facets", "search + facets"),
         ("suggest", "suggest (no facets)"),
         ("reference", "reference LIKE scan"),
+        ("browse", "browse (explore pages)"),
     ):
         print(
             f"  {label:22} median {r[name + '_median_ms']:8.2f} ms"

@@ -24,7 +24,7 @@ class SearchDocument(models.Model):
         USER = "user"
 
     kind = models.CharField(max_length=8, choices=Kind.choices)
-    doc_type = models.CharField(max_length=8, db_index=True)  # model/dataset/code/org/user
+    doc_type = models.CharField(max_length=8)  # model/dataset/code/org/user (indexes below)
     # Plain ids, not foreign keys (as in the event log): a deleted repository's document must
     # outlive the row until the indexer has also removed its terms from the full-text index.
     # Queries check the live repository through the policy, so a stale row is never shown.
@@ -51,13 +51,26 @@ class SearchDocument(models.Model):
 
     class Meta:
         db_table = "search_document"
+        # Browsing (no query) orders by a signal, then static rank, then id, often within one
+        # type: these indexes hold exactly that order, so a page is an index walk that stops
+        # after the page instead of a sort of every document (100k documents: ~120 ms → 1 ms).
         indexes = [
-            models.Index(fields=["trending"], name="search_doc_trending"),
-            models.Index(fields=["likes"], name="search_doc_likes"),
-            models.Index(fields=["downloads"], name="search_doc_downloads"),
+            models.Index(fields=["static_rank", "id"], name="search_doc_static"),
+            models.Index(fields=["trending", "static_rank", "id"], name="search_doc_trending"),
+            models.Index(fields=["likes", "static_rank", "id"], name="search_doc_likes"),
+            models.Index(fields=["downloads", "static_rank", "id"], name="search_doc_downloads"),
+            models.Index(fields=["doc_type", "static_rank", "id"], name="search_doc_type_static"),
+            models.Index(
+                fields=["doc_type", "trending", "static_rank", "id"], name="search_doc_type_trend"
+            ),
+            models.Index(
+                fields=["doc_type", "likes", "static_rank", "id"], name="search_doc_type_likes"
+            ),
+            models.Index(
+                fields=["doc_type", "downloads", "static_rank", "id"], name="search_doc_type_dl"
+            ),
             models.Index(fields=["updated_at"], name="search_doc_updated"),
             models.Index(fields=["created_at"], name="search_doc_created"),
-            models.Index(fields=["static_rank"], name="search_doc_static"),
         ]
 
     def __str__(self) -> str:
