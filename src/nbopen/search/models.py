@@ -44,6 +44,7 @@ class SearchDocument(models.Model):
     downloads = models.BigIntegerField(default=0)
     trending = models.FloatField(default=0.0)
     static_rank = models.FloatField(default=0.0)
+    # Every document source sets both dates (services order by them without NULL handling).
     updated_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(null=True, blank=True)
     extra = models.JSONField(default=dict, blank=True)
@@ -69,8 +70,11 @@ class SearchDocument(models.Model):
             models.Index(
                 fields=["doc_type", "downloads", "static_rank", "id"], name="search_doc_type_dl"
             ),
-            models.Index(fields=["updated_at"], name="search_doc_updated"),
-            models.Index(fields=["created_at"], name="search_doc_created"),
+            models.Index(fields=["updated_at", "static_rank", "id"], name="search_doc_updated"),
+            models.Index(fields=["created_at", "static_rank", "id"], name="search_doc_created"),
+            models.Index(
+                fields=["doc_type", "updated_at", "static_rank", "id"], name="search_doc_type_upd"
+            ),
         ]
 
     def __str__(self) -> str:

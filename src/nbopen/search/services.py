@@ -466,8 +466,10 @@ _ORDER = {
     "trending": "d.trending {d}, score DESC",
     "downloads": "d.downloads {d}, score DESC",
     "likes": "d.likes {d}, score DESC",
-    "updated": "(d.updated_at IS NULL), d.updated_at {d}, score DESC",
-    "created": "(d.created_at IS NULL), d.created_at {d}, score DESC",
+    # Dates are never NULL in documents (every source sets them), so these orders match the
+    # (date, static_rank, id) indexes and browsing walks them.
+    "updated": "d.updated_at {d}, score DESC",
+    "created": "d.created_at {d}, score DESC",
     "name": "d.key {d}, score DESC",
 }
 
