@@ -12,7 +12,7 @@ import pytest
 
 from nbopen.access.policy import Principal
 from nbopen.repos.services import repo_update_settings
-from nbopen.search import backends, scoring_window, services
+from nbopen.search import backends, indexer, scoring_window, services
 from nbopen.search.analysis import query_groups
 from nbopen.search.models import SearchDocument
 from tests.search.helpers import as_user, ids, make_repo, make_user
@@ -56,7 +56,7 @@ def _doc_id(repo_id: int) -> int:
     return SearchDocument.objects.get(repository_id=repo_id).pk
 
 
-def test_rewriting_a_document_gives_it_the_highest_id(
+def test_rewriting_a_document_keeps_its_id_and_a_rebuild_orders_by_last_change(
     twelve: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
     oldest = twelve["repos"][0]
@@ -66,9 +66,12 @@ def test_rewriting_a_document_gives_it_the_highest_id(
         repo_update_settings(
             actor=Principal(user=twelve["owner"]), repo=oldest, description=f"{TERM} renamed"
         )
-    after = _doc_id(oldest.pk)
-    assert after > max(_doc_id(r.pk) for r in twelve["repos"][1:])
-    assert not SearchDocument.objects.filter(pk=before).exists()
+    # A search that read the id before the rewrite still finds the document by it.
+    assert _doc_id(oldest.pk) == before
+    assert "windowowner/w00" in ids(as_user(None, q="renamed"))
+    indexer.reindex_all()
+    ours = sorted(twelve["repos"], key=lambda r: _doc_id(r.pk))
+    assert ours[-1].pk == oldest.pk  # changed last, so numbered last by the rebuild
 
 
 def test_no_window_for_a_selective_query(twelve: dict[str, Any]) -> None:
@@ -84,7 +87,7 @@ def test_broad_query_scores_only_the_newest_matches(
     assert floor is not None
     scored = {i for i, _ in backends.ranked(groups, limit=100, min_id=floor).hits}
     newest = [*sorted(_doc_id(r.pk) for r in twelve["repos"])[-3:], _doc_id(twelve["secret"].pk)]
-    # 13 matches, a budget of 4: the window holds the four most recently written documents.
+    # 13 matches, a budget of 4: the window holds the four newest documents.
     assert scored == set(newest)
 
     result = as_user(None, q=TERM, per_page=2)

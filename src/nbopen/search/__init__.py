@@ -28,7 +28,7 @@ when every visible match fits in the window, otherwise counted over the window w
 ``facets_relation: "gte"``.
 Either way only documents the caller may read are counted. A query so broad that it matches
 more documents than the engine's scoring budget (``backends.score_budget()``) is scored over
-its most recently changed matches only (``scoring_window``), so its cost stays bounded.
+its newest matches only (``scoring_window``), so its cost stays bounded.
 
 Filter/facet fields: domain, task, license, language, hardware, library, org_kind, owner, tag
 (values are lower-case). Writes need nothing from callers: the index follows the event log

@@ -106,9 +106,10 @@ def _new_document(
 def write_document(data: DocData, object_id: int) -> SearchDocument:
     """Create or replace the document of one object.
 
-    A replaced document gets a new id (the old row is deleted), so ids order documents by
-    when they last changed: ``scoring_window`` relies on that to score the most recently
-    changed matches of a very broad query. Popularity signals carry over.
+    A replaced document keeps its id, so a search running meanwhile (its statements see
+    successive snapshots) still finds it by the id the engine gave. Ids therefore order
+    documents by when they were first indexed; a rebuild (``reindex_all``) renumbers them in
+    order of last change. Popularity signals carry over.
     """
     doc = _find(data.kind, object_id)
     old_terms = _stored_terms(doc) if doc is not None else set()
@@ -117,10 +118,12 @@ def write_document(data: DocData, object_id: int) -> SearchDocument:
     if doc is not None:
         downloads, trending = doc.downloads, doc.trending
         likes = data.likes if data.kind == "repo" else doc.likes
-        backends.delete([doc.pk])
-        doc.delete()  # its facets go with it (cascade)
-    doc = _new_document(data, object_id, likes=likes, downloads=downloads, trending=trending)
-    doc.save()
+    fresh = _new_document(data, object_id, likes=likes, downloads=downloads, trending=trending)
+    if doc is not None:
+        fresh.pk = doc.pk
+        SearchFacet.objects.filter(document=doc).delete()
+    fresh.save()
+    doc = fresh
     SearchFacet.objects.bulk_create(
         [SearchFacet(document=doc, field=f, value=v) for f, v in sorted(data.facets)]
     )
@@ -316,7 +319,7 @@ def reindex_all(
             .annotate(n=Count("pk"))
             .values_list("repository_id", "n")
         )
-        # Least recently changed first, so ids follow change order as write_document keeps it.
+        # Least recently changed first: after a rebuild, ids follow the order of last change.
         repos = Repository.objects.select_related("owner__organization").order_by(
             F("updated_at").asc(nulls_first=True), "pk"
         )

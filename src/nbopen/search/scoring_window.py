@@ -1,4 +1,4 @@
-"""Bounded work for broad queries: score the most recently changed matches only.
+"""Bounded work for broad queries: score the newest matches only.
 
 Both engines compute text relevance (FTS5 bm25, PostgreSQL ts_rank) for *every* matching
 document before they can return the best ones, so a query term found in 40 % of 100,000
@@ -6,8 +6,9 @@ repositories costs 40,000 scorings — about 50 ms on SQLite and more on Postgre
 few results are shown. Search engines bound this with early termination over a static
 document order; this module does the same with the order we already have: document ids.
 
-A document gets a new id whenever it is rewritten (push, settings change, like: see
-``indexer.write_document``), so the highest ids are the most recently changed documents.
+The highest ids are the newest documents: a document keeps its id when it is rewritten
+(so a concurrent search never loses it), and a rebuild numbers documents in order of last
+change (``indexer.reindex_all``).
 When a query is estimated to match more than the engine's budget
 (``backends.score_budget()``: 10,000 on SQLite, 4,000 on PostgreSQL, whose scoring costs
 more per match), only documents in the top id range expected to hold about that many of its
@@ -17,7 +18,7 @@ of an all-terms query occur independently. When the range turns out to hold too 
 matches for the page, the caller scores everything (``services._window``).
 
 What a user sees: a query so broad that it matches more documents than the budget
-ranks the most recently active of them (the blend then adds popularity and freshness);
+ranks the newest of them (the blend then adds popularity and freshness);
 ``total`` is reported as a lower bound (``total_relation: "gte"``), as it already was for
 any query with more matches than the rescoring window. A query of ordinary selectivity is
 ranked over all of its matches, exactly as before.

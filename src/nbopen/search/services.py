@@ -27,7 +27,7 @@ within the first ``CANDIDATES`` results come from one window and so agree with e
 deeper pages widen the window to reach them.
 
 Broad queries: a query expected to match more documents than ``backends.score_budget()``
-is scored over the most recently changed of them only (see ``scoring_window``), so its cost
+is scored over the newest of them only (see ``scoring_window``), so its cost
 stays bounded however large the platform grows.
 
 Matching: every query term must match (prefix for the word being typed); a term unknown to
@@ -374,7 +374,7 @@ def _window(
 
 
 def _raw_best(groups: list[Group], any_group: bool, limit: int) -> backends.Ranked:
-    """The engine's ``limit`` best matches, scoring only the recently changed ones when the
+    """The engine's ``limit`` best matches, scoring only the newest ones when the
     query is broad (see ``scoring_window``): a window too narrow for ``limit`` matches is
     widened once by what it lacked, then the whole index is scored."""
     floor = scoring_window.floor(groups, any_group=any_group)
