@@ -16,12 +16,12 @@ it with popularity and freshness is the same on both.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
 
-from nbopen.core.sql import ids_in as ids_in  # re-exported: services builds id lists
 from nbopen.search.analysis import Group
 
 FIELDS = ("name", "meta", "descr", "body")
@@ -135,7 +135,9 @@ def ranked(
     marked truncated, because matches below the bound were not looked at.
     """
     floor_sql, floor_params = "", []
-    with transaction.atomic(), connection.cursor() as cur:
+    # Only PostgreSQL's planner hint needs a transaction (SET LOCAL lasts until its end).
+    hinted = vendor() == "postgresql" and min_id is not None
+    with transaction.atomic() if hinted else nullcontext(), connection.cursor() as cur:
         if vendor() == "postgresql":
             if min_id is not None:
                 floor_sql, floor_params = " AND d.id >= %s", [min_id]
@@ -150,7 +152,7 @@ def ranked(
                 [tsquery_expression(groups, any_group=any_group), *floor_params, limit + 1],
             )
             rows = cur.fetchall()
-            if min_id is not None:  # an enclosing transaction must not inherit the hint
+            if hinted:  # an enclosing transaction must not inherit the hint
                 cur.execute("RESET enable_indexscan")
         else:
             if min_id is not None:

@@ -113,14 +113,11 @@ def write_document(data: DocData, object_id: int) -> SearchDocument:
     """
     doc = _find(data.kind, object_id)
     old_terms = _stored_terms(doc) if doc is not None else set()
-    downloads, trending = 0, 0.0
-    likes = data.likes if data.kind == "repo" else 0
-    if doc is not None:
-        downloads, trending = doc.downloads, doc.trending
-        likes = data.likes if data.kind == "repo" else doc.likes
+    likes = data.likes if data.kind == "repo" else (doc.likes if doc is not None else 0)
+    downloads, trending = (doc.downloads, doc.trending) if doc is not None else (0, 0.0)
     fresh = _new_document(data, object_id, likes=likes, downloads=downloads, trending=trending)
     if doc is not None:
-        fresh.pk = doc.pk
+        fresh.pk = doc.pk  # saved as an UPDATE of the same row
         SearchFacet.objects.filter(document=doc).delete()
     fresh.save()
     doc = fresh

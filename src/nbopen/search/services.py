@@ -44,6 +44,7 @@ from django.db import connection
 
 from nbopen.access.policy import Principal, readable_among, visible_repositories
 from nbopen.core.errors import InvalidInput
+from nbopen.core.sql import ids_in
 from nbopen.search import backends, scoring_window, spelling
 from nbopen.search.analysis import Group, is_cjk, query_groups, stem
 from nbopen.search.documents import FACET_FIELDS
@@ -134,11 +135,15 @@ class _Where:
     base: list[tuple[str, list[Any]]] = field(default_factory=list)
     by_field: dict[str, tuple[str, list[Any]]] = field(default_factory=dict)
 
+    def filters(self, *, without: str | None = None) -> list[tuple[str, list[Any]]]:
+        """The conditions besides privacy (``without`` one facet's own filter)."""
+        return list(self.base) + [v for k, v in self.by_field.items() if k != without]
+
     def sql(
         self, *, without: str | None = None, privacy: bool = True, probe: bool = False
     ) -> tuple[str, list[Any]]:
         parts = [_privacy(self.principal, probe=probe)] if privacy else []
-        parts += list(self.base) + [v for k, v in self.by_field.items() if k != without]
+        parts += self.filters(without=without)
         return (
             " AND ".join(f"({s})" for s, _ in parts) or "1=1",
             [p for _, ps in parts for p in ps],
@@ -421,12 +426,12 @@ def _survivors(
     """
     if not raw.hits:
         return []
-    wsql, wparams = where.sql(without=without, privacy=False)
     rows: list[tuple[int, int | None, float]]
-    if wsql == "1=1" and len(raw.rows) == len(raw.hits):
+    if not where.filters(without=without):
         rows = [(i, *raw.rows[i]) for i, _ in raw.hits]
     else:
-        ids_sql, ids_params = backends.ids_in("d.id", [i for i, _ in raw.hits])
+        wsql, wparams = where.sql(without=without, privacy=False)
+        ids_sql, ids_params = ids_in("d.id", [i for i, _ in raw.hits])
         with connection.cursor() as cur:
             cur.execute(
                 "SELECT d.id, d.repository_id, d.static_rank FROM search_document d"  # noqa: S608
@@ -601,7 +606,7 @@ def _facets(window: _Window, where: _Where) -> tuple[dict[str, list[dict[str, An
             # Every field of the sample's documents is counted and the others dropped here:
             # a field condition in SQL made SQLite walk the (field, value) index over every
             # document instead of the sample's few hundred (120 ms → 3 ms at 100k).
-            ids_sql, ids_params = backends.ids_in("f.document_id", ids)
+            ids_sql, ids_params = ids_in("f.document_id", ids)
             cur.execute(
                 "SELECT f.field, f.value, COUNT(*) FROM search_facet f "  # noqa: S608
                 f"WHERE {ids_sql} GROUP BY f.field, f.value",

@@ -107,9 +107,7 @@ def vocabulary() -> Vocabulary:
     global _cached, _refreshing
     with _lock:
         current = _cached
-        stale = current is None or time.monotonic() - current.loaded_at > CACHE_SECONDS
-        if not stale:
-            assert current is not None
+        if current is not None and time.monotonic() - current.loaded_at <= CACHE_SECONDS:
             return current
         if current is not None and CONFIG.task_backend != "sync":
             if not _refreshing:
