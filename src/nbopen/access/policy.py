@@ -187,6 +187,13 @@ def readable_among(principal: Principal, repository_ids: Sequence[int]) -> set[i
     return set(rows.values_list("pk", flat=True))
 
 
+def public_repositories() -> QuerySet[Repository]:
+    """Repositories everyone may read: for figures that are the same for every caller
+    (fork counts, city-wide analytics, an organization's public list). What anonymous
+    visitors see, by definition, so it can never disagree with :func:`visible_repositories`."""
+    return visible_repositories(Principal.anonymous())
+
+
 def visible_repositories(principal: Principal) -> QuerySet[Repository]:
     """Every repository the principal may read, as a query (so counts and pages stay right)."""
     qs = Repository.objects.select_related("owner")

@@ -20,7 +20,7 @@ import shutil
 
 from django.db import IntegrityError, transaction
 
-from nbopen.access.policy import Level, Principal
+from nbopen.access.policy import Level, Principal, public_repositories
 from nbopen.accounts.models import Namespace
 from nbopen.config.env import CONFIG
 from nbopen.core import events
@@ -132,4 +132,4 @@ def _link_large_files(source: Repository, fork: Repository) -> None:
 
 def fork_count(repo: Repository) -> int:
     """Public forks only: a count must not reveal anything private."""
-    return Repository.objects.filter(forked_from=repo, private=False).count()
+    return public_repositories().filter(forked_from=repo).count()

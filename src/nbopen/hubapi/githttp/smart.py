@@ -19,9 +19,9 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
+from nbopen.access.credentials import InvalidCredentials, principal_from_authorization
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
 from nbopen.hubapi.githttp.paths import RepoPath, match_git
 from nbopen.repos.models import Repository
 from nbopen.repos.services import RefUpdate, parse_ref_updates, record_push, repo_find

@@ -23,9 +23,9 @@ from urllib.parse import parse_qs
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
+from nbopen.access.credentials import InvalidCredentials, principal_from_authorization
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.config.env import CONFIG
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import read
 from nbopen.repos.services import repo_find

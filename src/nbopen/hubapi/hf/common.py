@@ -14,10 +14,11 @@ from urllib.parse import quote
 
 from django.http import HttpRequest, JsonResponse
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, invalid_credentials, repo_denied
+from nbopen.hubapi.denials import repo_denied
+from nbopen.hubapi.errors import api_error
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -42,10 +43,8 @@ def repo_web_url(repo: Repository) -> str:
 
 
 def principal_or_error(request: HttpRequest) -> Principal | JsonResponse:
-    try:
-        return principal_from_request(request)
-    except InvalidCredentials:
-        return invalid_credentials()
+    """The caller. Bad credentials raise; the route declaration (hf/urls.py) answers them."""
+    return principal_from_request(request)
 
 
 def load_repo(

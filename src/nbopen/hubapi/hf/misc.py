@@ -20,8 +20,6 @@ from .common import iso, load_repo, principal_or_error
 @csrf_exempt
 def validate_yaml(request: HttpRequest) -> HttpResponse:
     """Always JSON: the client reads ``.json()`` before it looks at the status."""
-    if request.method != "POST":
-        return api_error(405, "Use POST")
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -56,8 +54,6 @@ def auth_check(
 
 @csrf_exempt
 def like(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpResponse:
-    if request.method not in {"POST", "DELETE"}:
-        return api_error(405, "Use POST or DELETE")
     principal = principal_or_error(request)
     if isinstance(principal, JsonResponse):
         return principal

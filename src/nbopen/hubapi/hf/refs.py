@@ -112,8 +112,6 @@ def valid_ref_name(name: str) -> bool:
 def branch(
     request: HttpRequest, type_plural: str, owner: str, name: str, branch: str
 ) -> HttpResponse:
-    if request.method not in {"POST", "DELETE"}:
-        return api_error(405, "Use POST or DELETE")
     ctx = load_repo(request, type_plural, owner, name, Level.WRITE)
     if isinstance(ctx, JsonResponse):
         return ctx
@@ -166,8 +164,6 @@ def branch(
 @csrf_exempt
 def tag(request: HttpRequest, type_plural: str, owner: str, name: str, rev: str) -> HttpResponse:
     """POST names the *target revision* in the path (tag name in the body); DELETE the tag."""
-    if request.method not in {"POST", "DELETE"}:
-        return api_error(405, "Use POST or DELETE")
     ctx = load_repo(request, type_plural, owner, name, Level.WRITE)
     if isinstance(ctx, JsonResponse):
         return ctx

@@ -28,10 +28,10 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
+from nbopen.access.credentials import InvalidCredentials, principal_from_authorization
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.core.storage import get_storage
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
 from nbopen.hubapi.githttp.transfer import send_object
 from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.hubapi.xet.stream import send_xet_file

@@ -25,8 +25,6 @@ MAX_PREUPLOAD_FILES = 1000
 def preupload(
     request: HttpRequest, type_plural: str, owner: str, name: str, rev: str
 ) -> HttpResponse:
-    if request.method != "POST":
-        return api_error(405, "Use POST")
     ctx = load_repo(request, type_plural, owner, name, Level.WRITE)
     if isinstance(ctx, JsonResponse):
         return ctx

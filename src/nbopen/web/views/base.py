@@ -8,9 +8,9 @@ from typing import Any
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from nbopen.access.credentials import InvalidCredentials, principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo, repo_level
 from nbopen.config.env import CONFIG
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
 from nbopen.repos.git import read
 from nbopen.repos.git.read import Ref
 from nbopen.repos.models import Repository
