@@ -71,6 +71,15 @@ def principal_from_request(request: HttpRequest) -> Principal:
     return Principal.anonymous()
 
 
+def page_principal(request: HttpRequest) -> Principal:
+    """:func:`principal_from_request` for web pages: a bad token header counts as anonymous
+    there (pages never act on a token's behalf beyond reading, and have no 401 to give)."""
+    try:
+        return principal_from_request(request)
+    except InvalidCredentials:
+        return Principal.anonymous()
+
+
 def authorization_of(scope: dict[str, Any]) -> str | None:
     """The Authorization header of a raw ASGI request, if any."""
     for key, value in scope["headers"]:

@@ -43,6 +43,19 @@ class Decision(enum.Enum):
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
 
+    @property
+    def http_status(self) -> int:
+        """The status every machine channel answers (the wording is the channel's:
+        ``nbopen.hubapi.denials``; web pages redirect to sign-in or show the 404 page)."""
+        return _HTTP_STATUS[self]
+
+
+_HTTP_STATUS = {
+    Decision.ALLOW: 200,
+    Decision.UNAUTHENTICATED: 401,
+    Decision.NOT_FOUND: 404,
+    Decision.FORBIDDEN: 403,
+}
 
 ROLE_LEVEL = {
     Membership.Role.OWNER: Level.ADMIN,

@@ -46,17 +46,26 @@ class Denial:
     code: str | None = None
 
 
+def _table(wording: dict[Decision, tuple[str, str | None]]) -> dict[Decision, Denial]:
+    # The status is the policy's (Decision.http_status); a channel only words it.
+    return {d: Denial(d.http_status, message, code) for d, (message, code) in wording.items()}
+
+
 _REPO_NOT_FOUND = "Repository Not Found"
-_HUB = {
-    Decision.UNAUTHENTICATED: Denial(401, _REPO_NOT_FOUND, "RepoNotFound"),
-    Decision.NOT_FOUND: Denial(404, _REPO_NOT_FOUND, "RepoNotFound"),
-    Decision.FORBIDDEN: Denial(403, "You do not have the rights needed on this repository"),
-}
-_GIT = {
-    Decision.UNAUTHENTICATED: Denial(401, "Authentication required"),
-    Decision.NOT_FOUND: Denial(404, "Repository not found"),
-    Decision.FORBIDDEN: Denial(403, "You do not have write access to this repository"),
-}
+_HUB = _table(
+    {
+        Decision.UNAUTHENTICATED: (_REPO_NOT_FOUND, "RepoNotFound"),
+        Decision.NOT_FOUND: (_REPO_NOT_FOUND, "RepoNotFound"),
+        Decision.FORBIDDEN: ("You do not have the rights needed on this repository", None),
+    }
+)
+_GIT = _table(
+    {
+        Decision.UNAUTHENTICATED: ("Authentication required", None),
+        Decision.NOT_FOUND: ("Repository not found", None),
+        Decision.FORBIDDEN: ("You do not have write access to this repository", None),
+    }
+)
 TABLES: dict[Channel, dict[Decision, Denial]] = {
     Channel.HUB: _HUB,
     Channel.API: _HUB,

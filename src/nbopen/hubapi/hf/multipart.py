@@ -108,14 +108,8 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await _reply(send, 403, {"message": "Invalid or expired multipart URL"})
         return
     size = int(size_text)
-    if part == "complete":
-        if scope["method"] != "POST":
-            await _reply(send, 405, {"message": "Use POST"})
-            return
+    if part == "complete":  # POST; a part is PUT (methods declared in hubapi/router.py)
         await _complete(receive, send, repo_id, oid, size)
-        return
-    if scope["method"] != "PUT":
-        await _reply(send, 405, {"message": "Use PUT"})
         return
     await _put_part(receive, send, repo_id, oid, size, int(part))
 
