@@ -1,5 +1,6 @@
 from django.urls import include, path
 
+from nbopen.hubapi import openapi
 from nbopen.hubapi import schemas as s
 from nbopen.hubapi.api import repos
 from nbopen.hubapi.denials import Channel
@@ -11,6 +12,20 @@ _REPO = r"^(?:datasets/)?[^/]+/[^/]+?(?:\.git)?/info/lfs/"
 _TEAM = r"^api/v1/orgs/(?P<org>[^/]+)/teams/(?P<team>[^/]+)"
 
 urlpatterns = [
+    route(
+        "api/openapi.json",
+        openapi.openapi_json,
+        summary="This document (OpenAPI 3.1)",
+        tag="meta",
+        responses={200: s.obj({"openapi": s.STR, "info": s.ANY_OBJECT, "paths": s.ANY_OBJECT})},
+    ),
+    route(
+        "api/docs",
+        openapi.docs,
+        summary="This document as a page",
+        tag="meta",
+        responses={200: None},
+    ),
     route("api/whoami-v2", repos.whoami, methods=("GET", "HEAD"), channel=Channel.HUB),
     route(
         "api/repos/create",
