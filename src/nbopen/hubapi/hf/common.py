@@ -42,18 +42,11 @@ def repo_web_url(repo: Repository) -> str:
     return f"{CONFIG.public_url}/{URL_PREFIX.get(repo.type, '')}{repo.full_name}"
 
 
-def principal_or_error(request: HttpRequest) -> Principal | JsonResponse:
-    """The caller. Bad credentials raise; the route declaration (hf/urls.py) answers them."""
-    return principal_from_request(request)
-
-
 def load_repo(
     request: HttpRequest, type_plural: str, owner: str, name: str, need: Level = Level.READ
 ) -> Ctx | JsonResponse:
     """The repository and principal, or the error response the Hub would give."""
-    principal = principal_or_error(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal = principal_from_request(request)  # bad credentials: 401 from the route
     repo_type = TYPE_FROM_PLURAL.get(type_plural)
     repo = repo_find(owner, name) if repo_type is not None else None
     if repo is not None and repo.type != repo_type:

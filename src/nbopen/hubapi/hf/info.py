@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import visible_repositories
 from nbopen.config.env import CONFIG
 from nbopen.core.errors import InvalidInput
@@ -22,7 +23,6 @@ from .common import (
     TYPE_FROM_PLURAL,
     iso,
     load_repo,
-    principal_or_error,
     query_flag,
     resolve_rev,
     revision_not_found,
@@ -168,9 +168,7 @@ def list_repos(request: HttpRequest, type_plural: str) -> HttpResponse:
     (the default), createdAt, trendingScore or id; ``direction=1`` ascending; offset cursor
     and an absolute ``Link: rel="next"`` header.
     """
-    principal = principal_or_error(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal = principal_from_request(request)  # bad credentials: 401 from the route
     repo_type = TYPE_FROM_PLURAL.get(type_plural)
     if repo_type is None:
         return api_error(404, "Unknown repository type")
