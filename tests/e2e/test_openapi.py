@@ -71,6 +71,7 @@ def test_every_route_of_our_api_is_documented() -> None:
             continue
         for method in declared.methods:
             assert method.lower() in paths[path], f"{method} {path} is not documented"
+            assert paths[path][method.lower()]["summary"], f"{method} {path} has no summary"
     assert not missing, f"routes missing from /api/openapi.json: {missing}"
     assert checked >= 35  # the walk really saw our routes
 

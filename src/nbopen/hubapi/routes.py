@@ -15,6 +15,7 @@ URL pattern. The view it installs
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
@@ -97,7 +98,7 @@ def route(
     name: str | None = None,
 ) -> URLPattern:
     """A URL pattern (``re_path`` when ``pattern`` starts with ``^``, else ``path``)."""
-    doc = (view.__doc__ or "").strip()
+    doc = _markdown((view.__doc__ or "").strip())
     first, _, rest = doc.partition("\n\n")
     declaration = Declaration(
         methods=tuple(m.upper() for m in methods),
@@ -113,6 +114,11 @@ def route(
     if name is None:
         return build(pattern, declared(view, declaration))
     return build(pattern, declared(view, declaration), name=name)
+
+
+def _markdown(docstring: str) -> str:
+    """reStructuredText roles and literals of a docstring as Markdown (what OpenAPI renders)."""
+    return re.sub(r":\w+:`~?([^`]+)`", r"`\1`", docstring).replace("``", "`")
 
 
 def declaration_of(callback: Any) -> Declaration | None:
