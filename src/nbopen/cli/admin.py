@@ -239,6 +239,11 @@ def serve(args: argparse.Namespace) -> int:
         _compute_demo_analytics()
         print("loaded demo content (empty data dir; --no-demo to skip)", file=sys.stderr)
     print(f"NBopen serving {CONFIG.public_url} (data: {CONFIG.data_dir})", file=sys.stderr)
+    # granian forks its workers from this process: none may inherit an open database
+    # connection (SQLite handles and PostgreSQL sockets are not shareable across processes).
+    from django.db import connections
+
+    connections.close_all()
     Granian(
         "nbopen.config.asgi:application",
         address=args.host,
