@@ -24,7 +24,7 @@ test: $(STAMP)
 	scripts/test.sh
 
 lint: $(STAMP)
-	$(VENV)/bin/ruff check src tests bench && $(VENV)/bin/mypy src
+	$(VENV)/bin/ruff check src tests bench scripts && $(VENV)/bin/mypy src && $(VENV)/bin/lint-imports
 
 format: $(STAMP)
 	$(VENV)/bin/ruff format src tests bench && $(VENV)/bin/ruff check --fix src tests bench

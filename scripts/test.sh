@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 export NBOPEN_DATA_DIR="${NBOPEN_TEST_DATA_DIR:-$(mktemp -d -t nbopen-test-XXXXXX)}"
 export NBOPEN_SECRET_KEY="test-secret-key-not-for-production"
 export NBOPEN_TASKS=sync
-.venv/bin/ruff check src tests bench
-.venv/bin/ruff format --check src tests bench
+.venv/bin/ruff check src tests bench scripts
+.venv/bin/ruff format --check src tests bench scripts
 .venv/bin/mypy src
 .venv/bin/python -m django makemigrations --check --dry-run --settings=nbopen.config.settings >/dev/null
 echo "database: ${NBOPEN_DATABASE_URL:-sqlite (embedded default)}"

@@ -68,17 +68,21 @@ class LiveServer:
             [*NBOPEN, *args], env=self.env, capture_output=True, text=True, check=check, timeout=120
         )
 
-    def start(self) -> LiveServer:
+    def start(self, *, demo: bool = False, timeout: float = 60) -> LiveServer:
+        """Serve; ``demo=True`` starts as ``make run`` does on an empty data dir (the demo is
+        loaded by ``serve`` itself, before granian forks its worker)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.cli("migrate")
+        if not demo:
+            self.cli("migrate")
         log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the server's lifetime
+        command = [*NBOPEN, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.proc = subprocess.Popen(
-            [*NBOPEN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-demo"],
+            [*command, *([] if demo else ["--no-demo"])],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"nbopen serve exited:\n{self.log()}")

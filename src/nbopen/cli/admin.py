@@ -3,29 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from datetime import timedelta
 
-
-class CommandError(Exception):
-    pass
-
-
-def setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nbopen.config.settings")
-    import django
-
-    django.setup()
-
-
-def migrate(verbosity: int = 0) -> None:
-    from django.core.management import call_command
-
-    from nbopen.config.env import CONFIG
-
-    CONFIG.data_dir.mkdir(parents=True, exist_ok=True)
-    call_command("migrate", interactive=False, verbosity=verbosity)
+from nbopen.cli.common import CommandError, migrate, setup_django
 
 
 def run(args: argparse.Namespace) -> int:
@@ -49,7 +30,7 @@ def _run_command(args: argparse.Namespace) -> int:
 
     try:
         if args.command == "search":
-            from nbopen.search import cli as search_cli
+            from nbopen.cli import search as search_cli
 
             return search_cli.run(args)
         if args.command == "migrate":
@@ -58,15 +39,15 @@ def _run_command(args: argparse.Namespace) -> int:
         if args.command == "demo":
             return demo()
         if args.command == "xet":
-            from nbopen.xet import cli as xet_cli
+            from nbopen.cli import xet as xet_cli
 
             return xet_cli.run(args)
         if args.command == "libraries":
-            from nbopen.libraries.cli import run as libraries_run
+            from nbopen.cli.libraries import run as libraries_run
 
             return libraries_run(args)
         if args.command == "analytics":
-            from nbopen.analytics.cli import run as analytics_run
+            from nbopen.cli.analytics import run as analytics_run
 
             return analytics_run(args)
         handler = {
@@ -239,6 +220,11 @@ def serve(args: argparse.Namespace) -> int:
         _compute_demo_analytics()
         print("loaded demo content (empty data dir; --no-demo to skip)", file=sys.stderr)
     print(f"NBopen serving {CONFIG.public_url} (data: {CONFIG.data_dir})", file=sys.stderr)
+    # granian forks its workers from this process: none may inherit an open database
+    # connection (SQLite handles and PostgreSQL sockets are not shareable across processes).
+    from django.db import connections
+
+    connections.close_all()
     Granian(
         "nbopen.config.asgi:application",
         address=args.host,

@@ -11,7 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 
-from nbopen.search import cli as search_cli
+from nbopen.cli import search as search_cli
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -68,17 +68,17 @@ def _parser() -> argparse.ArgumentParser:
     tc.add_argument("--scope", default="write", choices=["read", "write"])
     tc.add_argument("--expires-days", type=int, default=None)
 
-    from nbopen.xet import cli as xet_cli
+    from nbopen.cli import xet as xet_cli
 
     xet_cli.register(sub)
     from nbopen.client.cli import register as register_client
 
     register_client(sub)
-    from nbopen.analytics.cli import register as register_analytics
+    from nbopen.cli.analytics import register as register_analytics
 
     register_analytics(sub)
     search_cli.register(sub)
-    from nbopen.libraries.cli import register as register_libraries
+    from nbopen.cli.libraries import register as register_libraries
 
     register_libraries(sub)
     return parser
@@ -96,10 +96,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host  # noqa: S104
         os.environ["NBOPEN_PUBLIC_URL"] = f"http://{host}:{args.port}"
     from nbopen.cli import admin
+    from nbopen.cli.common import CommandError
 
     try:
         return admin.run(args)
-    except admin.CommandError as exc:
+    except CommandError as exc:
         print(f"nbopen: error: {exc}", file=sys.stderr)
         return 1
 

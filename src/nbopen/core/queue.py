@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -41,6 +42,10 @@ app.conf.update(
     worker_prefetch_multiplier=1,
     worker_hijack_root_logger=False,
 )
+# A forked child (granian's worker) must not publish over connections it inherited from the
+# parent: two processes writing frames on one AMQP socket corrupt both. Celery knows how to
+# drop its pools after a fork but only hooks ``multiprocessing``'s fork, not ``os.fork``.
+os.register_at_fork(after_in_child=app._after_fork)
 
 
 class NotATask(ValueError):

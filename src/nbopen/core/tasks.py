@@ -6,11 +6,18 @@ embedded default runs it on an in-process thread pool; ``NBOPEN_TASKS=sync`` run
 broker for ``nbopen worker`` processes (:mod:`nbopen.core.queue`). ``fn`` must be a module-level
 function and its arguments JSON values, so that every backend can carry it. Task functions must
 be idempotent: a task may run twice after a crash and retry.
+
+Which process owns the pool: the one that runs the jobs, never an ancestor. ``nbopen serve``
+may load the demo (deferring jobs, so creating the pool) before granian forks its worker; a
+forked child inherits the pool *object* but none of its threads, and jobs submitted to it would
+wait forever. :func:`_forget_parent_pool` runs in every forked child, so the child's first
+``defer`` builds a pool of its own.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +40,21 @@ def _pool() -> ThreadPoolExecutor:
         if _executor is None:
             _executor = ThreadPoolExecutor(max_workers=2, thread_name_prefix="nbopen-task")
         return _executor
+
+
+def _forget_parent_pool() -> None:
+    """After ``fork()``, in the child: drop the parent's pool, its lock and its futures.
+
+    The lock is replaced too: a task thread of the parent may have held it at the fork, and
+    no thread of the child would ever release it.
+    """
+    global _executor, _lock, _pending
+    _executor = None
+    _lock = threading.Lock()
+    _pending = set()
+
+
+os.register_at_fork(after_in_child=_forget_parent_pool)
 
 
 def _run(

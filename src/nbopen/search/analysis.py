@@ -12,6 +12,7 @@ SQLite FTS5 and PostgreSQL tsvector both store without further parsing.
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import unicodedata
@@ -82,6 +83,16 @@ _jieba_lock = threading.Lock()
 _jieba_ready = False
 _stemmer = snowballstemmer.stemmer("english")
 _stem_lock = threading.Lock()
+
+
+def _fresh_locks_after_fork() -> None:
+    """A forked child gets these locks in whatever state a parent thread left them."""
+    global _jieba_lock, _stem_lock
+    _jieba_lock = threading.Lock()
+    _stem_lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_fresh_locks_after_fork)
 
 
 def _ensure_jieba() -> None:

@@ -82,6 +82,11 @@ class Hit:
     updated_at: datetime | None
     extra: dict[str, Any]
 
+    @property
+    def web_path(self) -> str:
+        """Where the hit lives on the web UI (datasets under /datasets/, as on the Hub)."""
+        return f"/datasets/{self.id}" if self.type == "dataset" else f"/{self.id}"
+
     def as_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             "type": self.type,

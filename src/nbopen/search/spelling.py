@@ -11,6 +11,7 @@ refreshed in the background when it ages.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -80,6 +81,17 @@ def has_prefix(prefix: str) -> bool:
 _lock = threading.Lock()
 _cached: Vocabulary | None = None
 _refreshing = False
+
+
+def _after_fork_in_child() -> None:
+    """A refresh thread of the parent does not exist in a forked child: without this reset
+    the child would wait for it forever and keep a stale dictionary."""
+    global _lock, _refreshing
+    _lock = threading.Lock()
+    _refreshing = False
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _refresh_in_background() -> None:

@@ -16,7 +16,6 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from nbopen.core.errors import InvalidInput
-from nbopen.hubapi.v1.suggest import hit_url
 from nbopen.search.services import FILTER_FIELDS, SORTS, TYPES, SearchResult, search
 from nbopen.web.templatetags.nbopen_web import KIND_LABELS, TYPE_LABELS
 from nbopen.web.views.base import page, principal
@@ -166,7 +165,7 @@ def render_search(request: HttpRequest, where: Explore) -> HttpResponse:
             "type": state["type"],
             "error": error,
             "result": result,
-            "hits": [{"hit": h, "url": hit_url(h)} for h in result.hits],
+            "hits": [{"hit": h, "url": h.web_path} for h in result.hits],
             "facet_groups": _facet_groups(where, state, result),
             "sorts": [
                 {

@@ -12,7 +12,6 @@ from django.utils.translation import gettext_lazy as _
 from nbopen.access.policy import Principal, visible_repositories
 from nbopen.accounts.models import User
 from nbopen.collab import feeds
-from nbopen.hubapi.v1.suggest import hit_url
 from nbopen.orgs.models import Organization
 from nbopen.search.services import search as search_service
 from nbopen.web.views import discover
@@ -35,7 +34,7 @@ def trending_lists(who: Principal) -> list[dict[str, Any]]:
             with_facets=False,
         ).hits
         lists.append(
-            {"type": kind, "title": title, "hits": [{"hit": h, "url": hit_url(h)} for h in hits]}
+            {"type": kind, "title": title, "hits": [{"hit": h, "url": h.web_path} for h in hits]}
         )
     return lists
 

@@ -56,11 +56,11 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Dispatch ``nbopen analytics <verb>``; called by :mod:`nbopen.cli.admin`."""
-    from nbopen.cli.admin import CommandError
+    from nbopen.cli.common import CommandError
 
     if args.verb == "openrank":
         return _openrank(args, CommandError)
-    from nbopen.cli.admin import migrate
+    from nbopen.cli.common import migrate
 
     migrate()
     if args.verb == "import-gharchive":

@@ -35,7 +35,7 @@ def register(sub: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from nbopen.access.policy import Principal
-    from nbopen.cli.admin import migrate
+    from nbopen.cli.common import migrate
     from nbopen.libraries import services
 
     migrate()

@@ -28,7 +28,7 @@ def register(sub: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from nbopen.cli.admin import migrate
+    from nbopen.cli.common import migrate
     from nbopen.search import indexer
 
     migrate()
