@@ -44,6 +44,7 @@ NONE, READ, WRITE, ADMIN = 0, 1, 2, 3
 ORG = "pmorg"
 README = b"# matrix\n"
 CSV = b"a,b\n1,2\n3,4\n"
+XET_PAYLOAD = b"matrix weights " * 400
 
 # The rules of issue 2, as data: a principal's level on the org's public / private repo.
 LEVELS: dict[str, dict[str, int]] = {
@@ -95,6 +96,9 @@ CHANNELS: dict[str, tuple[str, int | None]] = {
     "hub_paths_info": ("api", READ),
     "hub_resolve": ("api", READ),
     "hub_refs": ("api", READ),
+    "hub_commits": ("api", READ),
+    "hub_auth_check": ("api", READ),
+    "hub_auth_check_write": ("api", WRITE),
     "hub_preupload": ("api", WRITE),
     "hub_commit": ("api", WRITE),
     "hub_branch_create": ("api", WRITE),
@@ -107,6 +111,7 @@ CHANNELS: dict[str, tuple[str, int | None]] = {
     "xet_read_token": ("api", READ),
     "xet_write_token": ("api", WRITE),
     "xet_cas_read": ("cas", READ),
+    "xet_cas_file": ("cas", READ),
     "xet_cas_write": ("cas", WRITE),
     # git smart HTTP and the LFS batch API
     "git_clone": ("git", READ),
@@ -115,17 +120,25 @@ CHANNELS: dict[str, tuple[str, int | None]] = {
     "lfs_upload": ("git", WRITE),
     # dataset viewer and analytics (on the repository)
     "viewer_splits": ("api", READ),
+    "viewer_first_rows": ("api", READ),
     "analytics_repo": ("api", READ),
     # listings: always answered; the private repository appears only to its readers
     "search": ("listing", READ),
+    "search_suggest": ("listing", READ),
+    "hub_list": ("listing", READ),
     "org_events": ("listing", READ),
     "feed": ("api", None),  # the caller's own dashboard: signed-in only
     # web pages (session cookie; a token header for token-only principals)
     "web_repo": ("web", READ),
     "web_blob": ("web", READ),
     "web_raw": ("web", READ),
+    "web_tree": ("web", READ),
+    "web_commits": ("web", READ),
     "web_insights": ("web", READ),
     "web_settings": ("web", ADMIN),
+    # pages that list repositories: the private one appears only to its readers
+    "web_owner_page": ("web_listing", READ),
+    "web_search": ("web_listing", READ),
 }
 LOGIN = "login"  # a 302 to /login?next=…
 # The status each situation gives, per family.
@@ -162,6 +175,14 @@ STATUS: dict[str, dict[str, int | str]] = {
         "signed_in_reader": 404,  # settings of a repository one cannot administer
         "bad_token": "as_anonymous",
     },
+    "web_listing": {
+        "allowed": 200,
+        "anonymous_reader": 200,
+        "anonymous_stranger": 200,
+        "signed_in_stranger": 200,
+        "signed_in_reader": 200,
+        "bad_token": "as_anonymous",
+    },
     "listing": {
         "allowed": 200,
         "anonymous_reader": 200,
@@ -171,7 +192,9 @@ STATUS: dict[str, dict[str, int | str]] = {
         "bad_token": 401,
     },
 }
-LISTINGS = {"search", "org_events", "feed"}
+LISTINGS = {
+    channel for channel, (family, _) in CHANNELS.items() if family in {"listing", "web_listing"}
+} | {"feed"}
 
 # Cells whose behaviour today is wrong: (channel, principal, visibility) → reason.
 KNOWN_WRONG: dict[tuple[str, str, str], str] = {}
@@ -199,9 +222,8 @@ def expected_status(principal: str, channel: str, visibility: str) -> int | str:
 
 
 def expected_listed(principal: str, visibility: str) -> bool:
-    """Whether a listing may show the repository: exactly to those who can read it."""
-    if principal in BAD_TOKENS:
-        return False  # the request itself is refused
+    """Whether a listing shows the repository: exactly to those who can read it (a bad token
+    never gets a listing from the API; pages list what an anonymous visitor sees)."""
     return LEVELS[principal][visibility] >= READ
 
 
@@ -379,7 +401,7 @@ def world(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterato
     assert request(f"{teams}/{TEAM}/members/pm-team", "PUT", token=owner).status == 200
 
     payload = tmp_path_factory.mktemp("xet") / "weights.bin"
-    payload.write_bytes(b"matrix weights " * 400)
+    payload.write_bytes(XET_PAYLOAD)
     for visibility in ("public", "private"):
         private = visibility == "private"
         model, dataset = world.repo(visibility), world.dataset(visibility)
@@ -527,6 +549,9 @@ def _call(world: World, channel: str, principal: str, visibility: str) -> Respon
         ),
         "hub_resolve": lambda: request(f"{live.url}/{repo_id}/resolve/main/README.md", token=token),
         "hub_refs": lambda: request(f"{api}/refs", token=token),
+        "hub_commits": lambda: request(f"{api}/commits/main", token=token),
+        "hub_auth_check": lambda: request(f"{api}/auth-check", token=token),
+        "hub_auth_check_write": lambda: request(f"{api}/auth-check/write", token=token),
         "hub_preupload": lambda: request(
             f"{api}/preupload/main",
             "POST",
@@ -555,6 +580,10 @@ def _call(world: World, channel: str, principal: str, visibility: str) -> Respon
             f"{cas}/reconstructions/{world.xet_files[visibility]}",
             token=_cas_token(world, principal, visibility, "read"),
         ),
+        "xet_cas_file": lambda: request(
+            f"{cas}/files/{world.xet_files[visibility]}",
+            token=_cas_token(world, principal, visibility, "read"),
+        ),
         "xet_cas_write": lambda: _xorb_upload(
             cas, _cas_token(world, principal, visibility, "write")
         ),
@@ -568,11 +597,22 @@ def _call(world: World, channel: str, principal: str, visibility: str) -> Respon
             f"{live.url}/datasets-server/splits?dataset={ORG}/{world.dataset(visibility)}",
             token=token,
         ),
+        "viewer_first_rows": lambda: request(
+            f"{live.url}/datasets-server/first-rows?dataset={ORG}/{world.dataset(visibility)}"
+            "&config=default&split=train",
+            token=token,
+        ),
         "analytics_repo": lambda: request(
             f"{live.url}/api/v1/analytics/repos/{repo_id}", token=token
         ),
         "search": lambda: request(
             f"{live.url}/api/v1/search?q={world.suffix}&per_page=100", token=token
+        ),
+        "search_suggest": lambda: request(
+            f"{live.url}/api/v1/search/suggest?q={world.suffix}", token=token
+        ),
+        "hub_list": lambda: request(
+            f"{live.url}/api/models?author={ORG}&search={world.suffix}", token=token
         ),
         "org_events": lambda: _events(world, f"/api/v1/owners/{ORG}/events", token)[0],
         "feed": lambda: _events(world, "/api/v1/feed", token)[0],
@@ -580,6 +620,10 @@ def _call(world: World, channel: str, principal: str, visibility: str) -> Respon
         "web_blob": lambda: _web(world, principal, f"{web}/blob/main/README.md"),
         "web_raw": lambda: _web(world, principal, f"{web}/raw/main/README.md"),
         "web_insights": lambda: _web(world, principal, f"{web}/insights"),
+        "web_tree": lambda: _web(world, principal, f"{web}/tree/main"),
+        "web_commits": lambda: _web(world, principal, f"{web}/commits"),
+        "web_owner_page": lambda: _web(world, principal, f"/{ORG}"),
+        "web_search": lambda: _web(world, principal, f"/search?q={world.suffix}"),
         "web_settings": lambda: _web(world, principal, f"{web}/settings"),
     }
     return calls[channel]()
@@ -678,6 +722,14 @@ def _check_success_body(
         assert response.headers["X-Xet-Access-Token"] == data["accessToken"]
     elif channel == "xet_cas_read":
         assert response.json()["terms"]
+    elif channel == "xet_cas_file":
+        assert response.body == XET_PAYLOAD
+    elif channel == "viewer_first_rows":
+        assert [r["row"] for r in response.json()["rows"]] == [{"a": 1, "b": 2}, {"a": 3, "b": 4}]
+    elif channel == "hub_commits":
+        assert response.json()[0]["id"]
+    elif channel in {"hub_auth_check", "hub_auth_check_write"}:
+        response.json()
     elif channel == "xet_cas_write":
         assert isinstance(response.json()["was_inserted"], bool)
     elif channel == "git_clone":
@@ -699,9 +751,12 @@ def _check_success_body(
         assert split["dataset"] == f"{ORG}/{world.dataset(visibility)}"
     elif channel == "analytics_repo":
         assert response.json()["repository"] == repo_id
-    elif channel in {"web_repo", "web_blob", "web_insights", "web_settings"}:
+    elif channel in {"web_repo", "web_blob", "web_insights", "web_settings", "web_tree"}:
         assert response.headers["Content-Type"].startswith("text/html")
         assert re.search(rf"<title>[^<]*{re.escape(repo_id)}", response.body.decode()), channel
+    elif channel == "web_commits":
+        assert response.headers["Content-Type"].startswith("text/html")
+        assert b"seed" in response.body  # the first commit's message
     elif channel == "api_whoami":
         data = response.json()
         assert data["name"] == USERNAMES[principal]
@@ -714,8 +769,13 @@ def _check_listing(
 ) -> None:
     """The repository appears exactly to those who can read it (presence, not only status)."""
     token = world.tokens[principal]
-    if channel == "search":
+    if channel in {"search", "search_suggest"}:
         names = {r["id"].split("/")[-1] for r in response.json()["results"]}
+    elif channel == "hub_list":
+        names = {r["id"].split("/")[-1] for r in response.json()}
+    elif channel in {"web_owner_page", "web_search"}:
+        assert response.headers["Content-Type"].startswith("text/html")
+        names = set(re.findall(rf"/{ORG}/(mx-[a-z]+-{world.suffix})\b", response.body.decode()))
     elif channel == "org_events":
         names = _events(world, f"/api/v1/owners/{ORG}/events", token)[1]
     else:
