@@ -6,7 +6,10 @@ The expectations are written down here as data, independently of ``nbopen.access
 * ``CHANNELS``: what each channel needs, and which family of answers it belongs to;
 * ``STATUS``: per family, the status each situation gives (allowed, anonymous, signed in
   without read, signed in with read but not enough, bad token);
-* ``LISTED``: for listings (search, feeds), whether the private repository may appear.
+* ``expected_listed``: for listings (search, feeds, org and search pages), whether the
+  repository appears: exactly to those who can read it;
+* refusing a private repository to someone who cannot read it looks exactly like the
+  answer for a repository that does not exist (status, challenge, body).
 
 Every cell is then driven over real HTTP against ``nbopen serve``: the Hub API, Xet tokens
 and the CAS, git and LFS, the dataset viewer, search, feeds, analytics and the web pages
@@ -528,9 +531,13 @@ def _cell_id(principal: str, visibility: str) -> str:
     return f"{principal.replace('_', '-')}-{visibility}-{uuid.uuid4().hex[:8]}"
 
 
-def _call(world: World, channel: str, principal: str, visibility: str) -> Response:
+def _call(
+    world: World, channel: str, principal: str, visibility: str, *, ghost: bool = False
+) -> Response:
+    """Drive one cell; ``ghost`` aims it at repositories that do not exist instead."""
     live, token = world.live, world.tokens[principal]
-    repo = world.repo(visibility)
+    repo = world.repo(visibility) if not ghost else f"mx-ghost-{world.suffix}"
+    dataset = world.dataset(visibility) if not ghost else f"mxd-ghost-{world.suffix}"
     repo_id = f"{ORG}/{repo}"
     api = f"{live.url}/api/models/{repo_id}"
     base = f"{live.url}/{repo_id}.git"
@@ -594,11 +601,11 @@ def _call(world: World, channel: str, principal: str, visibility: str) -> Respon
         "lfs_download": lambda: _lfs_batch(world, repo, token, "download"),
         "lfs_upload": lambda: _lfs_batch(world, repo, token, "upload"),
         "viewer_splits": lambda: request(
-            f"{live.url}/datasets-server/splits?dataset={ORG}/{world.dataset(visibility)}",
+            f"{live.url}/datasets-server/splits?dataset={ORG}/{dataset}",
             token=token,
         ),
         "viewer_first_rows": lambda: request(
-            f"{live.url}/datasets-server/first-rows?dataset={ORG}/{world.dataset(visibility)}"
+            f"{live.url}/datasets-server/first-rows?dataset={ORG}/{dataset}"
             "&config=default&split=train",
             token=token,
         ),
@@ -692,6 +699,49 @@ def test_cell(world: World, channel: str, principal: str, visibility: str) -> No
         assert response.headers.get("WWW-Authenticate", "").startswith("Basic")
     if want == 200:
         _check_success_body(world, channel, principal, visibility, response)
+    if _hides_existence(principal, channel, visibility):
+        _check_like_a_ghost(world, channel, principal, visibility, response)
+
+
+# Channels whose refusal can be compared with the answer for a repository that does not
+# exist (the others need the repository itself: a branch to delete, a CAS token, a listing).
+GHOST_COMPARABLE = {
+    channel
+    for channel, (family, need) in CHANNELS.items()
+    if family in {"api", "git", "web"} and need is not None
+} - {"hub_branch_delete", "api_delete"}
+
+
+def _hides_existence(principal: str, channel: str, visibility: str) -> bool:
+    """Refusing a private repository to someone who cannot read it must not reveal it."""
+    return (
+        visibility == "private"
+        and channel in GHOST_COMPARABLE
+        and situation(principal, channel, visibility)
+        in {"anonymous_stranger", "signed_in_stranger", "bad_token"}
+    )
+
+
+def _comparable(response: Response, names: tuple[str, str]) -> tuple[Any, ...]:
+    body = response.body
+    for name in names:
+        body = body.replace(name.encode(), b"REPO")
+    body = re.sub(rb'name="csrfmiddlewaretoken" value="[^"]*"', b"CSRF", body)
+    location = response.headers.get("Location", "")
+    for name in names:
+        location = location.replace(name, "REPO")
+    challenge = response.headers.get("WWW-Authenticate")
+    return response.status, response.headers.get("Content-Type"), challenge, location, body
+
+
+def _check_like_a_ghost(
+    world: World, channel: str, principal: str, visibility: str, response: Response
+) -> None:
+    """The same status, headers that matter and body as for a repository that isn't there."""
+    ghost = _call(world, channel, principal, visibility, ghost=True)
+    real_names = (world.repo(visibility), world.dataset(visibility))
+    ghost_names = (f"mx-ghost-{world.suffix}", f"mxd-ghost-{world.suffix}")
+    assert _comparable(response, real_names) == _comparable(ghost, ghost_names)
 
 
 def _check_success_body(
