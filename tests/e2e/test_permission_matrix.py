@@ -282,6 +282,7 @@ class World:
     tokens: dict[str, str | None]
     owner_token: str
     suffix: str
+    delete_suffix: str = field(default_factory=lambda: uuid.uuid4().hex[:6])
     cookies: dict[str, str] = field(default_factory=dict)
     # Xet CAS tokens issued to the revoked/expired principals while their Hub token was live.
     stale_cas: dict[tuple[str, str, str], str] = field(default_factory=dict)
@@ -616,7 +617,7 @@ def _call(
             f"{live.url}/api/v1/search?q={world.suffix}&per_page=100", token=token
         ),
         "search_suggest": lambda: request(
-            f"{live.url}/api/v1/search/suggest?q={world.suffix}", token=token
+            f"{live.url}/api/v1/search/suggest?q={world.suffix}&limit=20", token=token
         ),
         "hub_list": lambda: request(
             f"{live.url}/api/models?author={ORG}&search={world.suffix}", token=token
@@ -656,7 +657,8 @@ def _branch_delete(world: World, api: str, cell: str, token: str | None) -> Resp
 def _delete(world: World, principal: str, visibility: str) -> Response:
     """Deleting really deletes: every cell gets its own throwaway repository."""
     live = world.live
-    repo = f"mx-del-{principal.replace('_', '-')}-{visibility}-{world.suffix}"
+    # Not named with world.suffix: they must not crowd the matrix repos out of a search.
+    repo = f"mx-del-{principal.replace('_', '-')}-{visibility}-{world.delete_suffix}"
     private = visibility == "private"
     api_create_repo(live, world.owner_token, repo, organization=ORG, private=private)
     _grant(world, repo)
