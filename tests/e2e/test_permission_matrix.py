@@ -195,6 +195,17 @@ STATUS: dict[str, dict[str, int | str]] = {
         "bad_token": 401,
     },
 }
+# The Hub's X-Error-Code (what huggingface_hub turns into RepositoryNotFoundError) on the
+# repository channels of the "api" family: anonymous callers and strangers are told the
+# repository is not found, whatever the reason.
+ERROR_CODE: dict[str, str | None] = {
+    "allowed": None,
+    "anonymous_reader": "RepoNotFound",
+    "anonymous_stranger": "RepoNotFound",
+    "signed_in_stranger": "RepoNotFound",
+    "signed_in_reader": None,
+    "bad_token": None,
+}
 LISTINGS = {
     channel for channel, (family, _) in CHANNELS.items() if family in {"listing", "web_listing"}
 } | {"feed"}
@@ -699,6 +710,9 @@ def test_cell(world: World, channel: str, principal: str, visibility: str) -> No
     assert response.status == want, (response.status, response.body[:300])
     if want == 401 and family == "git":
         assert response.headers.get("WWW-Authenticate", "").startswith("Basic")
+    if family == "api" and CHANNELS[channel][1] is not None:
+        code = ERROR_CODE[situation(principal, channel, visibility)]
+        assert response.headers.get("X-Error-Code") == code, dict(response.headers)
     if want == 200:
         _check_success_body(world, channel, principal, visibility, response)
     if _hides_existence(principal, channel, visibility):
