@@ -32,12 +32,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.support.accounts import (
-    cookie_header,
-    expire_token,
-    web_login,
-    web_revoke_token,
-)
+from tests.support.accounts import expire_token, web_login, web_revoke_token
 from tests.support.client import Response, api_create_repo, request
 from tests.support.live import LiveServer
 
@@ -433,7 +428,7 @@ def world(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         if token is not None and principal not in TOKEN_ONLY:
             follow = request(f"{live.url}/api/v1/follow/{ORG}", "POST", token=token)
             assert follow.status == 200, follow.body
-            world.cookies[principal] = cookie_header(web_login(live, USERNAMES[principal]))
+            world.cookies[principal] = web_login(live, USERNAMES[principal]).cookie_header()
 
     # CAS tokens issued while the tokens were live; then revoke one (web) and expire one.
     for principal, visibility, kind in itertools.product(
@@ -447,7 +442,7 @@ def world(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         world.stale_cas[(principal, visibility, kind)] = issued.json()["accessToken"]
     revoked, expired = tokens["revoked_token"], tokens["expired_token"]
     assert revoked is not None and expired is not None
-    web_revoke_token(live, web_login(live, "pm-write"), revoked)
+    web_revoke_token(web_login(live, "pm-write"), revoked)
     expire_token(live, expired)
 
     # Background work: dataset conversion and the search index.

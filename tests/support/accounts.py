@@ -8,9 +8,10 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+from http.cookies import SimpleCookie
+from urllib.parse import urlencode
 
-import requests
-
+from tests.support.client import Response, request
 from tests.support.live import LiveServer
 
 
@@ -19,51 +20,69 @@ def password_of(username: str) -> str:
     return f"pw-{username}-Secret9"
 
 
-def web_login(live: LiveServer, username: str) -> requests.Session:
-    """A browser-like session signed in through ``/login`` (form + CSRF cookie)."""
-    session = requests.Session()
-    form = session.get(f"{live.url}/login", timeout=60)
-    assert form.status_code == 200, form.status_code
-    csrf = session.cookies["csrftoken"]
-    signed_in = session.post(
-        f"{live.url}/login",
-        data={
-            "username": username,
-            "password": password_of(username),
-            "csrfmiddlewaretoken": csrf,
-        },
-        headers={"Referer": f"{live.url}/login"},
-        allow_redirects=False,
-        timeout=60,
+class Browser:
+    """Just enough of a browser for forms: keeps cookies, posts with the CSRF token."""
+
+    def __init__(self, live: LiveServer) -> None:
+        self.live = live
+        self.cookies: dict[str, str] = {}
+
+    def cookie_header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+
+    def _remember(self, response: Response) -> Response:
+        for header in response.headers.get_all("Set-Cookie") or []:
+            jar: SimpleCookie = SimpleCookie()
+            jar.load(header)
+            for name, morsel in jar.items():
+                if morsel.value:
+                    self.cookies[name] = morsel.value
+                else:
+                    self.cookies.pop(name, None)
+        return response
+
+    def get(self, path: str) -> Response:
+        headers = {"Cookie": self.cookie_header()} if self.cookies else {}
+        return self._remember(request(self.live.url + path, headers=headers))
+
+    def post(self, path: str, form: dict[str, str], referer: str) -> Response:
+        body = urlencode({**form, "csrfmiddlewaretoken": self.cookies["csrftoken"]}).encode()
+        headers = {
+            "Cookie": self.cookie_header(),
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Referer": self.live.url + referer,
+        }
+        return self._remember(request(self.live.url + path, "POST", body=body, headers=headers))
+
+
+def web_login(live: LiveServer, username: str) -> Browser:
+    """A browser signed in through ``/login`` (the form, its CSRF cookie and token)."""
+    browser = Browser(live)
+    form = browser.get("/login")
+    assert form.status == 200, form.status
+    signed_in = browser.post(
+        "/login", {"username": username, "password": password_of(username)}, "/login"
     )
-    assert signed_in.status_code == 302, (signed_in.status_code, signed_in.text[:300])
-    mine = session.get(f"{live.url}/settings/tokens", allow_redirects=False, timeout=60)
-    assert mine.status_code == 200, ("not signed in", mine.status_code)
-    return session
+    assert signed_in.status == 302, (signed_in.status, signed_in.body[:300])
+    mine = browser.get("/settings/tokens")
+    assert mine.status == 200, ("not signed in", mine.status)
+    return browser
 
 
-def cookie_header(session: requests.Session) -> str:
-    return "; ".join(f"{name}={value}" for name, value in session.cookies.items())
-
-
-def web_revoke_token(live: LiveServer, session: requests.Session, secret: str) -> None:
+def web_revoke_token(browser: Browser, secret: str) -> None:
     """Revoke the token ``secret`` of the signed-in user from /settings/tokens, like a user."""
-    page = session.get(f"{live.url}/settings/tokens", timeout=60)
-    assert page.status_code == 200, page.status_code
+    page = browser.get("/settings/tokens")
+    assert page.status == 200, page.status
     # Each row shows the token's prefix, then (if live) its revoke form.
     rows = re.findall(
-        r'<code class="muted">([^<]*?)…</code>.*?/settings/tokens/(\d+)/revoke', page.text, re.S
+        r'<code class="muted">([^<]*?)…</code>.*?/settings/tokens/(\d+)/revoke',
+        page.body.decode(),
+        re.S,
     )
     matches = [token_id for prefix, token_id in rows if prefix and secret.startswith(prefix)]
     assert len(matches) == 1, (rows, "no single live token row for this secret")
-    revoked = session.post(
-        f"{live.url}/settings/tokens/{matches[0]}/revoke",
-        data={"csrfmiddlewaretoken": session.cookies["csrftoken"]},
-        headers={"Referer": f"{live.url}/settings/tokens"},
-        allow_redirects=False,
-        timeout=60,
-    )
-    assert revoked.status_code == 302, revoked.status_code
+    revoked = browser.post(f"/settings/tokens/{matches[0]}/revoke", {}, "/settings/tokens")
+    assert revoked.status == 302, revoked.status
 
 
 _EXPIRE = """
