@@ -35,6 +35,7 @@ from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
 from nbopen.hubapi.githttp.transfer import send_object
 from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.hubapi.xet.stream import send_xet_file
+from nbopen.repos import downloads
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -174,9 +175,9 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
             )
     if scope["method"] == "GET" and _counts(scope, repo, sha, path):
         user_id = principal.user.pk if principal.user is not None else None
-        counted = stats.record_download(repo_id=repo.pk, client=_client_key(scope, user_id))
+        counted = downloads.record_download(repo_id=repo.pk, client=_client_key(scope, user_id))
         if counted and principal.user is not None:
-            stats.record_member_download(repo, principal.user)
+            downloads.record_member_download(repo, principal.user)
     return result
 
 
