@@ -108,7 +108,7 @@ def branch(
         return ctx
     repo, user = ctx.repo, ctx.principal.user
     ref = f"refs/heads/{branch}"
-    current = read.resolve(repo.git_path, ref)
+    current = writes.branch_head(repo, branch)
     if request.method == "DELETE":
         if current is None:
             return revision_not_found(branch)

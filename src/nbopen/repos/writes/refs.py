@@ -95,6 +95,11 @@ def delete_branch(*, repo: Repository, actor: User | None, branch: str) -> None:
     )
 
 
+def branch_head(repo: Repository, branch: str) -> str | None:
+    """The commit ``branch`` points at (any valid branch name), or None."""
+    return gitcommit.branch_head(repo.git_path, branch)
+
+
 def tag_exists(repo: Repository, tag: str) -> bool:
     return gitcommit.ref_target(repo.git_path, f"refs/tags/{tag}") is not None
 
