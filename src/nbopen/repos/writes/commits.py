@@ -9,10 +9,12 @@ then :func:`.after_update.after_update` records the push and syncs the card.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Final
 
 from nbopen.accounts.models import User
 from nbopen.repos.git import commit as gitcommit
@@ -71,7 +73,14 @@ Operation = AddBytes | AddFile | AddLfs | DeleteFile | DeleteFolder
 # An operation whose content is already in the object database (see :func:`prepare`).
 Prepared = gitcommit.Operation
 
-ANY_PARENT = "any"
+
+class _Parent(enum.Enum):
+    ANY = "any"
+
+
+# ``parent=ANY_PARENT``: commit on whatever the branch holds (path operations make sense on
+# any parent), as opposed to a sha or None, which make the commit conditional.
+ANY_PARENT: Final = _Parent.ANY
 
 
 def prepare(*, repo: Repository, operation: Operation) -> Prepared:
@@ -119,7 +128,7 @@ def commit(
     branch: str,
     operations: Sequence[Operation | Prepared],
     message: str,
-    parent: str | None = ANY_PARENT,
+    parent: str | _Parent | None = ANY_PARENT,
     author: gitcommit.Author | None = None,
     skip_unchanged: bool = False,
     kind: str | None = PUSH,
@@ -142,8 +151,8 @@ def commit(
         operations=prepared,
         message=message,
         author=author or author_of(actor),
-        expected_parent=None if parent == ANY_PARENT else parent,
-        require_parent=parent != ANY_PARENT,
+        expected_parent=None if isinstance(parent, _Parent) else parent,
+        require_parent=not isinstance(parent, _Parent),
         skip_unchanged=skip_unchanged,
     )
     after_update(
