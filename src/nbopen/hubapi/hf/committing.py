@@ -52,15 +52,15 @@ def _clean_path(raw: object) -> str:
         raise BadPayload(f"invalid path {raw!r}") from None
 
 
-def _store_lfs(repo: Repository, line: Line) -> commits.AddLfs:
-    """Publish inline content whose sha256 the NDJSON reader computed while decoding it."""
+def _store_lfs(repo: Repository, line: Line) -> tuple[str, int]:
+    """Publish inline content as an LFS object; (oid, size). A big line's temporary file was
+    hashed by the NDJSON reader while it was decoded, so it is published without a re-read."""
     path = line.content_path
-    if path is not None:
-        objects.publish_verified(repo_id=repo.pk, oid=line.sha256, size=line.size, staged=path)
-        line.content_path = None
-        return commits.AddLfs("", line.sha256, line.size)
-    oid, size = objects.publish_bytes(repo_id=repo.pk, data=line.content or b"")
-    return commits.AddLfs("", oid, size)
+    if path is None:
+        return objects.publish_bytes(repo_id=repo.pk, data=line.content or b"")
+    objects.publish_verified(repo_id=repo.pk, oid=line.sha256, size=line.size, staged=path)
+    line.content_path = None
+    return line.sha256, line.size
 
 
 def add_line(repo: Repository, pending: PendingCommit, line: Line) -> None:
@@ -80,8 +80,7 @@ def add_line(repo: Repository, pending: PendingCommit, line: Line) -> None:
     if line.key == "file":
         op: commits.Operation
         if lfs_rule.stored_as_lfs(line.size, line.sample):
-            stored = _store_lfs(repo, line)
-            op = commits.AddLfs(path, stored.oid, stored.size)
+            op = commits.AddLfs(path, *_store_lfs(repo, line))
         elif line.content_path is not None:
             op = commits.AddFile(path, line.content_path)
         else:
