@@ -4,6 +4,7 @@ step and the datasets listener, called as every channel calls them."""
 from __future__ import annotations
 
 import subprocess
+from typing import Any
 
 import pytest
 
@@ -40,18 +41,25 @@ def test_lfs_rule_is_the_hubs() -> None:
     assert not lfs_rule.stored_as_lfs(0, b"")
 
 
+README = b"---\nlicense: mit\ntags: [a]\n---\n# x\n"
+
+
+def _commit(
+    repo: Repository, actor: User, *ops: commits.Operation, **options: Any
+) -> tuple[str, str | None]:
+    return commits.commit(
+        repo=repo, actor=actor, branch="main", operations=ops, message="m", **options
+    )
+
+
 def test_commit_operations_lfs_and_the_push_event(alice: User) -> None:
     repo = _repo(alice, "w-ops")
-    sha, old = commits.commit(
-        repo=repo,
-        actor=alice,
-        branch="main",
-        operations=[
-            commits.AddBytes("README.md", b"---\nlicense: mit\ntags: [a]\n---\n# x\n"),
-            commits.AddBytes("data/blob.bin", b"\0binary"),
-            commits.AddBytes("data/keep.txt", b"keep"),
-        ],
-        message="first",
+    sha, old = _commit(
+        repo,
+        alice,
+        commits.AddBytes("README.md", README),
+        commits.AddBytes("data/blob.bin", b"\0binary"),
+        commits.AddBytes("data/keep.txt", b"keep"),
     )
     assert old is None
     tree = [".gitattributes", "README.md", "data", "data/blob.bin", "data/keep.txt"]
@@ -64,41 +72,14 @@ def test_commit_operations_lfs_and_the_push_event(alice: User) -> None:
     assert (repo.license, repo.tags) == ("mit", ["a", "license:mit"])  # one tag derivation
     assert repo.pushed_at is not None
 
-    second, _ = commits.commit(
-        repo=repo,
-        actor=alice,
-        branch="main",
-        operations=[commits.DeleteFolder("data")],
-        message="drop data",
-        parent=sha,
-    )
+    second, _ = _commit(repo, alice, commits.DeleteFolder("data"), parent=sha)
     assert _files(repo, second) == [".gitattributes", "README.md"]
     with pytest.raises(commits.RefConflict):  # compare-and-swap on the stale parent
-        commits.commit(
-            repo=repo,
-            actor=alice,
-            branch="main",
-            operations=[commits.AddBytes("x", b"x")],
-            message="late",
-            parent=sha,
-        )
+        _commit(repo, alice, commits.AddBytes("x", b"x"), parent=sha)
     with pytest.raises(commits.PathNotFound):
-        commits.commit(
-            repo=repo,
-            actor=alice,
-            branch="main",
-            operations=[commits.DeleteFile("nope")],
-            message="nothing",
-        )
+        _commit(repo, alice, commits.DeleteFile("nope"))
     with pytest.raises(commits.NothingChanged):
-        commits.commit(
-            repo=repo,
-            actor=alice,
-            branch="main",
-            operations=[commits.AddBytes("README.md", b"---\nlicense: mit\ntags: [a]\n---\n# x\n")],
-            message="same",
-            skip_unchanged=True,
-        )
+        _commit(repo, alice, commits.AddBytes("README.md", README), skip_unchanged=True)
 
 
 def test_initialization_is_the_same_for_every_caller(alice: User) -> None:
