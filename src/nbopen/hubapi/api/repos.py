@@ -18,7 +18,6 @@ from nbopen.config.env import CONFIG
 from nbopen.core.errors import AlreadyExists, DomainError
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error, domain_error
-from nbopen.hubapi.hf.initial import initial_commit
 from nbopen.hubapi.hf.upload_mode import is_hub_client
 from nbopen.orgs.models import Membership
 from nbopen.repos import services
@@ -105,12 +104,17 @@ def create(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         return api_error(400, str(exc))
     try:
+        # Hub clients get what huggingface.co and the web form give: `main` at once, holding
+        # the default .gitattributes (snapshot_download right after create_repo needs a sha).
+        # Other API clients get an empty repository, as on GitHub/Gitee, so an existing
+        # history can be pushed as it is (repos/writes/repositories.py).
         repo = services.repo_create(
             actor=principal,
             owner=owner,
             name=name,
             type=repo_type,
             private=bool(private),
+            empty=not is_hub_client(request.headers.get("User-Agent", "")),
         )
     except AlreadyExists as exc:
         existing = services.repo_find(owner or principal.user.username, str(name))  # type: ignore[union-attr]
@@ -118,12 +122,6 @@ def create(request: HttpRequest) -> HttpResponse:
         return api_error(409, f"You already created this {repo_type} repo: {exc}", url=url)
     except DomainError as exc:
         return domain_error(exc)
-    if is_hub_client(request.headers.get("User-Agent", "")):
-        # Hub clients expect what huggingface.co does: `main` exists at once, holding the
-        # default .gitattributes (snapshot_download right after create_repo needs a sha).
-        # Everyone else gets an empty repository, as on GitHub/Gitee, so an existing
-        # history can be pushed as it is.
-        initial_commit(repo=repo, user=principal.user)
     return JsonResponse({"url": repo_url(repo), "name": repo.full_name, "id": str(repo.pk)})
 
 

@@ -25,7 +25,7 @@ from nbopen.hubapi.asgi_access import Access, repo_access
 from nbopen.hubapi.denials import Channel, Denial, asgi_reply
 from nbopen.hubapi.githttp.paths import RepoPath, match_git
 from nbopen.repos.models import Repository
-from nbopen.repos.services import RefUpdate, parse_ref_updates, record_push
+from nbopen.repos.writes.after_update import after_update, parse_ref_updates
 
 log = logging.getLogger(__name__)
 
@@ -190,10 +190,9 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
             if ok and push_log is not None:
                 with open(push_log) as fh:
                     updates = parse_ref_updates(fh)
-                await sync_to_async(record_push, thread_sensitive=False)(
+                await sync_to_async(after_update, thread_sensitive=False)(
                     repo_id=repo.pk, actor=principal.user, updates=updates
                 )
-                await sync_to_async(sync_card_after_push, thread_sensitive=False)(repo, updates)
 
         await _pump(
             proc, receive, send, service, gzip=encoding in {"gzip", "x-gzip"}, before_end=record
@@ -202,21 +201,6 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
         if push_log is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(push_log)
-
-
-def sync_card_after_push(repo: Repository, updates: list[RefUpdate]) -> None:
-    """Refresh the database copy of the card (licence, tags, ``domain:``) when a git push
-    moves the default branch, as Hub commits and browser uploads already do, so listing
-    filters and the data libraries see what the README says. Never fails the push."""
-    from nbopen.hubapi.hf import content
-
-    head = f"refs/heads/{repo.default_branch}"
-    for update in updates:
-        if update.ref == head and update.new.strip("0"):
-            try:
-                content.sync_card(repo, content.card_at(repo, update.new))
-            except Exception:
-                log.exception("card of repository %s not synced after push", repo.pk)
 
 
 async def _feed_stdin(proc: asyncio.subprocess.Process, receive: Any, gzip: bool) -> bool:

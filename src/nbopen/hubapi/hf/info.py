@@ -13,8 +13,10 @@ from nbopen.config.env import CONFIG
 from nbopen.core.errors import InvalidInput
 from nbopen.hubapi.errors import api_error
 from nbopen.repos import cards
+from nbopen.repos import downloads as download_counts
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
+from nbopen.repos.writes import after_update
 from nbopen.search import indexer
 from nbopen.search.services import listing
 
@@ -85,12 +87,13 @@ def repo_info(
     sha = resolve_rev(repo, rev or repo.default_branch)
     if sha is None and (rev is not None or not read.is_empty(repo.git_path)):
         return revision_not_found(rev or repo.default_branch)
-    card = content.card_at(repo, sha)
+    card = cards.card_at(repo, sha)
     if sha is not None and (rev is None or rev == repo.default_branch):
-        content.sync_card(repo, card)
+        # Repairs the database copy of a card written before the card rules changed.
+        after_update.sync_card(repo, card)
     data = base_info(
         repo,
-        downloads=stats.downloads([repo.pk]).get(repo.pk, 0),
+        downloads=download_counts.downloads([repo.pk]).get(repo.pk, 0),
         likes=stats.likes([repo.pk]).get(repo.pk, 0),
         card=card,
     )
@@ -204,7 +207,7 @@ def list_repos(request: HttpRequest, type_plural: str) -> HttpResponse:
     )
     repos = [found[i] for h in hits if (i := int(h.extra.get("repository_id") or 0)) in found]
     ids = [r.pk for r in repos]
-    downloads, likes = stats.downloads(ids), stats.likes(ids)
+    downloads, likes = download_counts.downloads(ids), stats.likes(ids)
     with_card = query_flag(request, "cardData") or full
     items = []
     for repo in repos:

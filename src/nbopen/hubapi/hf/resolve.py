@@ -36,6 +36,7 @@ from nbopen.hubapi.denials import Channel, Denial
 from nbopen.hubapi.githttp.transfer import send_object
 from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.hubapi.xet.stream import send_xet_file
+from nbopen.repos import downloads
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.xet import lfs_bridge
@@ -170,9 +171,9 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
             )
     if scope["method"] == "GET" and _counts(scope, repo, sha, path):
         user_id = principal.user.pk if principal.user is not None else None
-        counted = stats.record_download(repo_id=repo.pk, client=_client_key(scope, user_id))
+        counted = downloads.record_download(repo_id=repo.pk, client=_client_key(scope, user_id))
         if counted and principal.user is not None:
-            stats.record_member_download(repo, principal.user)
+            downloads.record_member_download(repo, principal.user)
     return result
 
 

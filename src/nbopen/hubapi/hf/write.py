@@ -13,10 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from nbopen.access.policy import Level
 from nbopen.hubapi.errors import api_error
 from nbopen.repos.git import read
+from nbopen.repos.writes.lfs_rule import stored_as_lfs
 
 from . import committing, content
 from .common import load_repo, resolve_rev, revision_not_found
-from .upload_mode import stored_as_lfs
 
 MAX_PREUPLOAD_FILES = 1000
 
