@@ -56,4 +56,3 @@ def maintain(
         check=True,
     )
     return count_objects(path) != before
-
