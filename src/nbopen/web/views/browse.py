@@ -12,12 +12,12 @@ from django.shortcuts import redirect
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.collab import watches
 from nbopen.collab.services import has_liked, like_count
-from nbopen.config.env import CONFIG
 from nbopen.repos import forks
 from nbopen.repos.git import read
 from nbopen.repos.git.read import TreeEntry
 from nbopen.repos.lfs import is_linked
 from nbopen.repos.models import Repository
+from nbopen.web import snippets
 from nbopen.web.highlight import highlight
 from nbopen.web.markdown import LinkBase, render_readme
 from nbopen.web.views.base import RepoAccess, clone_url, page, repo_access
@@ -51,18 +51,6 @@ def parse_pointer(data: bytes) -> Pointer | None:
     return Pointer(oid, size)
 
 
-def hf_snippet(access: RepoAccess) -> str:
-    repo = access.repo
-    if repo.type == "code":
-        return ""
-    kind = ', repo_type="dataset"' if repo.type == "dataset" else ""
-    return (
-        f"# export HF_ENDPOINT={CONFIG.public_url}\n"
-        "from huggingface_hub import snapshot_download\n\n"
-        f'path = snapshot_download("{repo.full_name}"{kind})'
-    )
-
-
 def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> dict[str, Any]:
     repo = access.repo
     branches, tags = access.refs()
@@ -75,7 +63,7 @@ def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> 
         "branches": branches,
         "tags": tags,
         "clone_url": clone_url(repo),
-        "hf_snippet": hf_snippet(access),
+        "use_snippets": snippets.repository(repo.full_name, repo.type),
         "license": repo.license or repo.card_data.get("license", ""),
         "tags_list": repo.tags or repo.card_data.get("tags", []) or [],
         "forks_count": forks.fork_count(repo),
