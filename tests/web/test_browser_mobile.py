@@ -27,6 +27,10 @@ PAGES = [
     "/insights",
     "/gangzhi-tech/insights",
     f"{REPO}/insights",
+    "/docs",
+    "/docs/getting-started",
+    "/docs/dataset-viewer",
+    "/docs/operators",
 ]
 
 
