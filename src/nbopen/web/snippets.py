@@ -92,7 +92,6 @@ def repository(full_name: str, repo_type: str) -> list[Snippet]:
 def getting_started(username: str) -> dict[str, Snippet]:
     """The getting-started guide's commands, with the reader's endpoint and name filled in."""
     base = endpoint()
-    host = endpoint_host()
     me = username or "USERNAME"
     model = f"{me}/my-model"
     dataset = f"{me}/my-dataset"
@@ -100,10 +99,7 @@ def getting_started(username: str) -> dict[str, Snippet]:
         Snippet(
             "git-clone",
             "git",
-            f"git clone {base}/{me}/my-code.git\n"
-            f"cd my-code\n"
-            f"# {host}: your user name, and an access token as the password\n"
-            f"git push origin main",
+            f"git clone {base}/{me}/my-code.git\ncd my-code\ngit push origin main",
         ),
         Snippet(
             "git-credentials",
@@ -198,8 +194,8 @@ def getting_started(username: str) -> dict[str, Snippet]:
             "ops-worker",
             "shell",
             "export NBOPEN_TASKS=celery NBOPEN_BROKER_URL=amqp://nbopen:SECRET@mq.internal:5672//\n"
-            "nbopen serve --host 0.0.0.0 --port 8000   # web, API and git\n"
-            "nbopen worker --concurrency 4             # background jobs, on any machine",
+            "nbopen serve --host 0.0.0.0 --port 8000\n"
+            "nbopen worker --concurrency 4",
         ),
         Snippet(
             "ops-spark",
@@ -211,9 +207,7 @@ def getting_started(username: str) -> dict[str, Snippet]:
         Snippet(
             "ops-backup",
             "shell",
-            "# 1. the database (SQLite instead: sqlite3 nbopen.sqlite3 '.backup copy.sqlite3')\n"
             "pg_dump --format=custom nbopen > nbopen-$(date +%F).dump\n"
-            "# 2. the data dir: git repositories, LFS objects on disk, secret key\n"
             'tar -czf nbopen-data-$(date +%F).tar.gz -C "$NBOPEN_DATA_DIR" .',
         ),
     ]
