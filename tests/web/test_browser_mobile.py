@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from tests.support.live import LiveServer
-from tests.web.conftest import Recorder
+from tests.web.conftest import Recorder, create_repo, sign_up
 
 PHONE = {"width": 390, "height": 844}
 REPO = "/gangzhi-tech/port-container-detector"
@@ -144,3 +144,36 @@ def test_the_wide_screen_keeps_one_header_line(browser: Browser, demo: LiveServe
             assert page.locator(".topbar").evaluate("e => e.getBoundingClientRect().height") <= 57
         finally:
             context.close()
+
+
+@pytest.mark.parametrize("locale", ["zh-CN", "en"])
+def test_signed_in_pages_fit_a_phone(browser: Browser, demo: LiveServer, locale: str) -> None:
+    user = "phone-" + locale[:2].lower()
+    context = browser.new_context(locale=locale, viewport=PHONE)
+    try:
+        page = context.new_page()
+        sign_up(page, demo.url, user)
+        page.goto(f"{demo.url}/organizations/new")
+        page.fill("#id_name", f"{user}-org")
+        page.select_option("#id_kind", "community")
+        page.click("form[action='/organizations/new'] button[type=submit]")
+        page.wait_for_url(f"{demo.url}/{user}-org")
+        create_repo(page, demo.url, owner=f"{user}-org", name="pocket", readme=True)
+        for path in (
+            "/new",
+            "/settings/tokens",
+            f"/{user}",
+            f"/{user}-org",
+            f"/{user}-org/pocket",
+            f"/{user}-org/pocket/settings",
+            f"/{user}-org/pocket/upload",
+        ):
+            page.goto(demo.url + path)
+            _no_sideways_scroll(page)
+        # The account menu opens inside the phone menu and reaches "log out".
+        page.click("#nav-toggle-label")
+        page.click(".usernav summary")
+        assert page.locator("#logout-button").is_visible()
+        _no_sideways_scroll(page)
+    finally:
+        context.close()
