@@ -208,3 +208,19 @@ def test_docs_and_help_are_reserved_owner_names(live: LiveServer, name: str) -> 
     assert result.returncode != 0
     with urllib.request.urlopen(live.url + "/docs") as response:
         assert response.status == 200
+
+
+def test_a_visitor_from_another_address_gets_commands_for_that_address(live: LiveServer) -> None:
+    """The test server's public URL is its loopback address (``serve``'s default): someone who
+    reached it by a LAN name gets commands that work from their machine."""
+    token = live.create_user("lanowner")
+    _create(live, token, "lan-model", "model")
+    for path, expected in (
+        ("/docs/getting-started", "git clone http://nbopen.lan:8123/USERNAME/my-code.git"),
+        ("/lanowner/lan-model", "git clone http://nbopen.lan:8123/lanowner/lan-model.git"),
+    ):
+        request = urllib.request.Request(live.url + path, headers={"Host": "nbopen.lan:8123"})
+        with urllib.request.urlopen(request) as response:
+            html = response.read().decode()
+        assert expected in html
+        assert "127.0.0.1" not in html

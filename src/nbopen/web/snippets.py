@@ -1,8 +1,11 @@
 """Copyable code for the help pages and a repository's "Use this" box.
 
 One place writes the commands people paste, so the help pages and every repository page give
-the same ones. The endpoint is ``NBOPEN_PUBLIC_URL`` (what ``serve`` hands to git and the Hub
-clients), never the request's Host header, which a proxy or a visitor controls.
+the same ones. The endpoint is ``NBOPEN_PUBLIC_URL``, what the server hands to git and the Hub
+clients. One exception: when that is a loopback address (``serve``'s default when the operator
+set none) and the visitor reached the server some other way, the loopback address is useless to
+them, so the commands use the scheme and host they came by. A configured public URL is never
+replaced by a Host header, which a visitor or a proxy controls.
 """
 
 from __future__ import annotations
@@ -10,7 +13,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.core.exceptions import DisallowedHost
+from django.http import HttpRequest
+
 from nbopen.config.env import CONFIG
+
+LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
 
 
 @dataclass(frozen=True)
@@ -20,22 +28,31 @@ class Snippet:
     code: str
 
 
-def endpoint() -> str:
-    return CONFIG.public_url
-
-
-def endpoint_host() -> str:
-    return urlsplit(CONFIG.public_url).netloc
+def endpoint(request: HttpRequest | None = None, public_url: str | None = None) -> str:
+    """The base URL the reader should give their clients (see the module docstring)."""
+    base = (public_url or CONFIG.public_url).rstrip("/")
+    if request is None or urlsplit(base).hostname not in LOOPBACK:
+        return base
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return base
+    if not host or urlsplit(f"//{host}").hostname in LOOPBACK:
+        return base
+    return f"{request.scheme}://{host}"
 
 
 def _py(env: str, base: str, body: str) -> str:
     return f'import os\nos.environ["{env}"] = "{base}"\n\n{body}'
 
 
-def repository(full_name: str, repo_type: str) -> list[Snippet]:
+def clone_url(base: str, full_name: str) -> str:
+    return f"{base}/{full_name}.git"
+
+
+def repository(full_name: str, repo_type: str, base: str) -> list[Snippet]:
     """Clone and download commands for one repository (``owner/name``) of a type."""
-    base = endpoint()
-    clone = f"{base}/{full_name}.git"
+    clone = clone_url(base, full_name)
     kind = ', repo_type="dataset"' if repo_type == "dataset" else ""
     cli_kind = " --repo-type dataset" if repo_type == "dataset" else ""
     snippets = [Snippet("use-git", "git", f"git clone {clone}")]
@@ -89,9 +106,8 @@ def repository(full_name: str, repo_type: str) -> list[Snippet]:
     return snippets
 
 
-def getting_started(username: str) -> dict[str, Snippet]:
+def getting_started(username: str, base: str) -> dict[str, Snippet]:
     """The getting-started guide's commands, with the reader's endpoint and name filled in."""
-    base = endpoint()
     me = username or "USERNAME"
     model = f"{me}/my-model"
     dataset = f"{me}/my-dataset"

@@ -12,7 +12,7 @@ from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from nbopen.orgs.models import Organization
-from nbopen.web import labels
+from nbopen.web import labels, snippets
 
 register = template.Library()
 
@@ -120,3 +120,13 @@ def card_key(key: str) -> Any:
 @register.filter
 def card_value(value: Any, key: str) -> Any:
     return labels.card_value(str(key), value) if isinstance(value, str) else value
+
+
+@register.simple_tag(takes_context=True)
+def use_repository(context: template.Context, repo: Any) -> dict[str, Any]:
+    """The "Use this" box's clone URL and snippets, at the reader's endpoint."""
+    base = snippets.endpoint(context.get("request"))
+    return {
+        "clone_url": snippets.clone_url(base, repo.full_name),
+        "snippets": snippets.repository(repo.full_name, repo.type, base),
+    }

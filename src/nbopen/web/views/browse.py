@@ -17,10 +17,9 @@ from nbopen.repos.git import read
 from nbopen.repos.git.read import TreeEntry
 from nbopen.repos.lfs import is_linked
 from nbopen.repos.models import Repository
-from nbopen.web import snippets
 from nbopen.web.highlight import highlight
 from nbopen.web.markdown import LinkBase, render_readme
-from nbopen.web.views.base import RepoAccess, clone_url, page, repo_access
+from nbopen.web.views.base import RepoAccess, page, repo_access
 
 MAX_VIEW_BYTES = 1024 * 1024  # files above this are offered for download, not rendered
 MAX_README_BYTES = 512 * 1024
@@ -62,8 +61,6 @@ def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> 
         "tab": tab,
         "branches": branches,
         "tags": tags,
-        "clone_url": clone_url(repo),
-        "use_snippets": snippets.repository(repo.full_name, repo.type),
         "license": repo.license or repo.card_data.get("license", ""),
         "tags_list": repo.tags or repo.card_data.get("tags", []) or [],
         "forks_count": forks.fork_count(repo),

@@ -47,6 +47,7 @@ def docs_page(request: HttpRequest, slug: str = "") -> HttpResponse:
         raise Http404("no such help page")
     who = principal(request)
     username = who.user.username if who.is_authenticated and who.user else ""
+    base = snippets.endpoint(request)
     return page(
         request,
         "web/docs/page.html",
@@ -55,9 +56,8 @@ def docs_page(request: HttpRequest, slug: str = "") -> HttpResponse:
             "title": TITLES.get(slug, _("Help")),
             "pages": PAGES,
             "body": f"web/docs/{slug or 'index'}.{_lang()}.html",
-            "endpoint": snippets.endpoint(),
-            "endpoint_host": snippets.endpoint_host(),
+            "endpoint": base,
             "username": username,
-            "snippets": snippets.getting_started(username),
+            "snippets": snippets.getting_started(username, base),
         },
     )
