@@ -7,6 +7,7 @@ answered with presigned URLs so object bytes never pass through Python.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +17,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
 from nbopen.config.env import CONFIG
-from nbopen.core.storage.base import object_key
+from nbopen.core.storage.base import KEY_RE, object_key
 
 
 class S3Storage:
@@ -81,3 +82,14 @@ class S3Storage:
 
     def delete(self, oid: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(oid))
+
+    def oids(self) -> Iterator[str]:
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                match = KEY_RE.match(item["Key"][len(prefix) :])
+                if match:
+                    yield match.group(3)
