@@ -22,7 +22,7 @@ from huggingface_hub import HfApi, hf_hub_download
 from huggingface_hub.errors import RepositoryNotFoundError
 
 from tests.datasets.support import create_dataset, get, push_files, wait_converted
-from tests.support.client import api_create_repo, authed, git, request
+from tests.support.client import api_create_repo, authed, db_rows, git, request
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -224,8 +224,30 @@ def test_restore_refuses_a_non_empty_target(deployment: Deployment, restored: Li
 def _untouched(server: LiveServer) -> None:
     assert not (server.data_dir / "git").exists() or not any((server.data_dir / "git").iterdir())
     assert not (server.data_dir / "datasets").exists()
-    sqlite = server.data_dir / "nbopen.sqlite3"
-    assert not sqlite.exists() or sqlite.stat().st_size == 0
+    if "NBOPEN_DATABASE_URL" in server.env:
+        tables = db_rows(
+            server, "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = 'public'"
+        )
+        assert tables == [(0,)]
+    else:
+        sqlite = server.data_dir / "nbopen.sqlite3"
+        assert not sqlite.exists() or sqlite.stat().st_size == 0
+
+
+def test_forced_restore_keeps_what_it_replaces(deployment: Deployment, tmp_path: Path) -> None:
+    target = LiveServer(tmp_path / "target")
+    try:
+        target.create_user("carol")
+        result = target.cli("restore", "--force", str(deployment.backup))
+        report = json.loads(result.stdout)
+        assert report["set_aside"], report
+        (aside,) = (target.data_dir).glob("pre-restore-*")
+        assert any((aside / "database").iterdir())
+        assert target.token("alice")  # the backup's users are there now
+        carol = target.cli("token", "create", "carol", check=False)
+        assert carol.returncode == 1  # and the replaced deployment's are not
+    finally:
+        target.stop()
 
 
 @pytest.mark.parametrize("damage", ["truncated object", "corrupt database", "no manifest"])

@@ -26,6 +26,7 @@ files of filesystem blob storage.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import time
@@ -106,19 +107,25 @@ class _Rule:
         those fewer than ``keep`` levels below ``root`` (0 removes ``root`` itself too)."""
         if not root.is_dir():
             return
+        # A directory's age as it was before we removed anything from it (each removal
+        # makes it look new): stale only if nothing was added to it within the grace period.
+        ages = {}
+        for dirpath, _dirnames, _filenames in os.walk(root):
+            with contextlib.suppress(OSError):
+                ages[dirpath] = os.stat(dirpath).st_mtime
         for dirpath, _dirnames, filenames in os.walk(root, topdown=False):
             here = Path(dirpath)
             for name in filenames:
                 self.file(here / name)
             if len(here.relative_to(root).parts) < keep:
                 continue
+            if ages.get(dirpath, self.cutoff + 1) > self.cutoff:
+                continue
             try:
-                stat = here.stat()
-                if stat.st_mtime <= self.cutoff:
-                    here.rmdir()  # refused, and skipped, when not empty
-                    self.removed.directories += 1
+                here.rmdir()  # refused, and skipped, when not empty
             except OSError:
-                pass
+                continue
+            self.removed.directories += 1
 
     def entries(self, directory: Path, prefixes: tuple[str, ...]) -> None:
         """Stale entries of ``directory`` whose names start with one of ``prefixes``."""
