@@ -73,7 +73,9 @@ def _prepare(target: Path, data_dir: Path, storage_root: Path | None) -> None:
         )
     if target.exists() and any(target.iterdir()):
         raise BackupError(f"{target} is not empty: back up into a new or empty directory")
-    target.mkdir(parents=True, exist_ok=True)
+    # A backup holds password hashes, token digests, private repositories and the secret key.
+    target.mkdir(mode=0o700, parents=True, exist_ok=True)
+    target.chmod(0o700)
 
 
 def _say(message: str) -> None:

@@ -21,7 +21,8 @@ Where: ``$DATA/tmp`` (all staging), ``$DATA/trash`` (trees whose background dele
 short: always garbage, nothing reads them), each repository's ``nbopen-tmp/`` (index files of
 commits made without a work tree) and git's own leftovers in ``objects/`` (a receive-pack
 quarantine ``tmp_objdir-incoming-*``, packs being written ``tmp_pack_*``), and ``*.partial``
-files of filesystem blob storage.
+files of filesystem blob storage; with S3 storage, multipart uploads begun before the grace
+period and never completed (a process killed inside an upload to the bucket).
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Removed:
     bytes: int = 0
     directories: int = 0
     kept_open: int = 0
+    s3_uploads: int = 0
     errors: list[str] = field(default_factory=list)
 
     def as_json(self) -> dict[str, object]:
@@ -50,6 +52,7 @@ class Removed:
             "bytes": self.bytes,
             "directories": self.directories,
             "kept_open": self.kept_open,
+            "s3_uploads": self.s3_uploads,
             "errors": self.errors[:20],
         }
 
@@ -196,9 +199,19 @@ def collect_deployment(*, grace_seconds: float = DEFAULT_GRACE_SECONDS) -> Remov
 
     storage = CONFIG.storage_url
     root = Path(storage.removeprefix("file://")) if storage.startswith("file://") else None
-    return collect(
+    removed = collect(
         data_dir=CONFIG.data_dir,
         git_root=CONFIG.git_root,
         storage_root=root,
         grace_seconds=grace_seconds,
     )
+    if storage.startswith("s3://"):
+        from nbopen.core.storage import get_storage
+
+        abort = getattr(get_storage(), "abort_stale_uploads", None)
+        if abort is not None:  # the LFS prefix holds Xet's xet/ too: one listing covers both
+            try:
+                removed.s3_uploads = abort(started_before=time.time() - grace_seconds)
+            except Exception as exc:  # the bucket may refuse the listing; files were done
+                removed.errors.append(f"S3 multipart uploads: {exc}")
+    return removed

@@ -90,24 +90,41 @@ def dump(db: dict[str, Any], backup_root: Path) -> str:
     return PG_FILE
 
 
+# A database holds a deployment once it has a user or a repository; a migrated schema
+# without either (``nbopen migrate`` or a first ``serve --no-demo``) holds nothing to keep.
+OCCUPYING_TABLES = ("accounts_user", "repos_repository")
+
+
 def is_empty(db: dict[str, Any]) -> bool:
-    """True when the database has no tables, or only an unmigrated schema."""
+    """True when the database has no tables, or a schema without users and repositories."""
     from django.db import connection
 
     tables = set(connection.introspection.table_names())
     if not tables:
         return True
-    if "accounts_user" not in tables:
-        return False
+    if not set(OCCUPYING_TABLES) <= tables:
+        return False  # not NBopen's schema: someone else's data
     with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM accounts_user")
-        (users,) = cursor.fetchone()
-    return bool(users == 0)
+        for table in OCCUPYING_TABLES:
+            quoted = connection.ops.quote_name(table)  # a constant of this module
+            cursor.execute(f"SELECT COUNT(*) FROM {quoted}")  # noqa: S608
+            (rows,) = cursor.fetchone()
+            if rows:
+                return False
+    return True
+
+
+def _drop_tables() -> None:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for table in connection.introspection.table_names():
+            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
 
 
 def set_aside(db: dict[str, Any], aside: Path) -> list[str]:
     """Keep the current database in ``aside`` before a forced restore replaces it."""
-    from django.db import connection, connections
+    from django.db import connections
 
     aside.mkdir(parents=True, exist_ok=True)
     if kind(db) == "sqlite":
@@ -125,9 +142,7 @@ def set_aside(db: dict[str, Any], aside: Path) -> list[str]:
         _pg_env(db),
         "pg_dump of the database being replaced",
     )
-    with connection.cursor() as cursor:
-        for table in connection.introspection.table_names():
-            cursor.execute(f"DROP TABLE IF EXISTS {connection.ops.quote_name(table)} CASCADE")
+    _drop_tables()
     connections.close_all()
     return [str(target)]
 
@@ -142,6 +157,10 @@ def load(db: dict[str, Any], backup_root: Path, rel: str) -> None:
             Path(f"{name}{suffix}").unlink(missing_ok=True)
         copy_out(backup_root / rel, name)
         return
+    # The target was found empty (or set aside): a schema migrated without data may be
+    # there, and pg_restore creates every table itself.
+    _drop_tables()
+    connections.close_all()
     _run(
         [
             _pg_tool("pg_restore"),

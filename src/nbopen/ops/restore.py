@@ -71,7 +71,10 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
     lfs, xet = _restore_objects(source, entries, CONFIG.tmp_dir)
     data = 0
     for entry in under(entries, "data/"):
-        copy_out(source / entry.path, data_dir / entry.path.removeprefix("data/"))
+        target = data_dir / entry.path.removeprefix("data/")
+        copy_out(source / entry.path, target)
+        if target.name == "secret_key":
+            target.chmod(0o600)
         data += 1
     from django.core.management import call_command
 
