@@ -363,3 +363,76 @@ def test_round_trip_with_s3_storage(moto_endpoint: str, tmp_path: Path) -> None:
             assert Path(path).read_bytes() == data
     finally:
         target.stop()
+
+
+def _holders(path: Path) -> list[int]:
+    """Pids of the processes that have ``path`` open."""
+    target = path.stat()
+    pids = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fds = os.listdir(f"/proc/{pid}/fd")
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                st = os.stat(f"/proc/{pid}/fd/{fd}")
+            except OSError:
+                continue
+            if (st.st_dev, st.st_ino) == (target.st_dev, target.st_ino):
+                pids.append(int(pid))
+                break
+    return pids
+
+
+def test_kill_9_during_lfs_upload_leaves_a_temp_file_that_gc_removes(tmp_path: Path) -> None:
+    """Issue 20's observation: a worker killed mid-upload leaves its temp file for good.
+    `nbopen gc` keeps it while the upload is writing it (open), removes it once orphaned."""
+    import signal
+    import socket
+    from urllib.parse import urlsplit
+
+    server = LiveServer(tmp_path / "kill").start()
+    try:
+        token = server.create_user("erin")
+        api_create_repo(server, token, "big")
+        size, oid = 50 * 1024 * 1024, "ab" * 32  # never completed, so never checked
+        response = request(
+            f"{server.url}/erin/big.git/info/lfs/objects/batch",
+            "POST",
+            json_body={"operation": "upload", "objects": [{"oid": oid, "size": size}]},
+            headers={"Accept": "application/vnd.git-lfs+json"},
+            basic=token,
+        )
+        href = response.json()["objects"][0]["actions"]["upload"]["href"]
+        parts = urlsplit(href)
+        with socket.create_connection((parts.hostname or "", parts.port or 80)) as sock:
+            head = (
+                f"PUT {parts.path}?{parts.query} HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+                f"Content-Type: application/octet-stream\r\nContent-Length: {size}\r\n\r\n"
+            )
+            sock.sendall(head.encode() + os.urandom(8 * 1024 * 1024))
+            deadline = time.monotonic() + 60
+            staged: list[Path] = []
+            while not staged or staged[0].stat().st_size < 4 * 1024 * 1024:
+                assert time.monotonic() < deadline, "the upload was not staged"
+                staged = list((server.data_dir / "tmp").glob(f"lfs-{oid[:12]}-*"))
+                time.sleep(0.05)
+            (temp,) = staged
+            # In flight: even with no grace period, a file a process has open stays.
+            report = json.loads(server.cli("gc", "--grace-seconds", "0").stdout)
+            assert report["kept_open"] >= 1 and temp.exists()
+            (worker,) = _holders(temp)
+            os.kill(worker, signal.SIGKILL)
+            deadline = time.monotonic() + 30
+            while _holders(temp):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+        assert temp.exists()  # the orphan the issue saw
+        assert json.loads(server.cli("gc").stdout)["files"] == 0  # within the grace period
+        assert temp.exists()
+        report = json.loads(server.cli("gc", "--grace-seconds", "0").stdout)
+        assert report["files"] >= 1 and report["bytes"] >= 4 * 1024 * 1024
+        assert not temp.exists()
+    finally:
+        server.stop()
