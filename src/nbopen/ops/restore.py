@@ -53,6 +53,7 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
             f"the backup holds a {manifest['database']['kind']} database and this deployment "
             f"uses {kind}: restore with the same kind of database (NBOPEN_DATABASE_URL)"
         )
+    _check_paths(entries, manifest["database"]["file"])
     data_dir = CONFIG.data_dir
     occupied = _occupied(db, data_dir, CONFIG.git_root)
     aside: list[str] = []
@@ -66,19 +67,25 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
         aside = _set_aside(db, data_dir, entries)
         _say(f"the current data was moved aside: {', '.join(aside)}")
 
-    database.load(db, source, manifest["database"]["file"])
-    repos = _restore_git(source, entries, CONFIG.git_root, data_dir / "hooks")
-    lfs, xet = _restore_objects(source, entries, CONFIG.tmp_dir)
-    data = 0
-    for entry in under(entries, "data/"):
-        target = data_dir / entry.path.removeprefix("data/")
-        copy_out(source / entry.path, target)
-        if target.name == "secret_key":
-            target.chmod(0o600)
-        data += 1
-    from django.core.management import call_command
+    try:
+        database.load(db, source, manifest["database"]["file"])
+        repos = _restore_git(source, entries, CONFIG.git_root, data_dir / "hooks")
+        lfs, xet = _restore_objects(source, entries, CONFIG.tmp_dir)
+        data = 0
+        for entry in under(entries, "data/"):
+            target = data_dir / entry.path.removeprefix("data/")
+            copy_out(source / entry.path, target)
+            if target.name == "secret_key":
+                target.chmod(0o600)
+            data += 1
+        from django.core.management import call_command
 
-    call_command("migrate", interactive=False, verbosity=0)
+        call_command("migrate", interactive=False, verbosity=0)
+    except Exception as exc:
+        raise BackupError(
+            f"restore failed part way ({exc}); the target is partly restored: fix the cause "
+            "and run the restore again with --force (the partial state is moved aside)"
+        ) from exc
     return {
         "backup": str(source),
         "created": manifest["created"],
@@ -93,12 +100,26 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
     }
 
 
+def _check_paths(entries: list[Entry], database_file: str) -> None:
+    """Only what a backup writes may be restored: a crafted file list must not place files
+    among the hooks, the temp files or anywhere else NBopen does not expect them."""
+    from nbopen.ops.backup import NOT_DATA
+
+    for entry in entries:
+        path = entry.path
+        if path == database_file or path.startswith(("git/", "objects/lfs/", "objects/xet/")):
+            continue
+        if path.startswith("data/") and path.split("/")[1] not in NOT_DATA:
+            continue
+        raise BackupError(f"the backup lists {path!r}, which no NBopen backup writes")
+
+
 def _occupied(db: dict[str, Any], data_dir: Path, git_root: Path) -> list[str]:
     from nbopen.ops.backup import repositories
 
     found = []
     if not database.is_empty(db):
-        found.append("the database has users")
+        found.append("the database holds users or repositories")
     repos = repositories(git_root) if git_root.exists() else []
     if repos:
         found.append(f"{len(repos)} repositories in {git_root}")
