@@ -28,6 +28,7 @@ from tests.support.live import LiveServer
 pytestmark = pytest.mark.e2e
 
 WEIGHTS = os.urandom(3 * 1024 * 1024)
+TABLE = os.urandom(1024 * 1024)
 IN_FLIGHT = 40 * 1024 * 1024
 
 
@@ -62,14 +63,18 @@ def _populate(server: LiveServer, work: Path) -> tuple[str, str]:
     git("add", ".", cwd=model)
     git("commit", "-qm", "weights", cwd=model)
     git("push", "-q", authed(server, alice, "/acme/secret-model.git"), "main", cwd=model)
-    # A public code repository with plain git history.
+    # A public code repository: git history and an LFS file.
     api_create_repo(server, alice, "tools")
     tools = work / "tools"
     git("init", "-q", "-b", "main", str(tools))
+    git("lfs", "track", "*.dat", cwd=tools)
     for n in range(3):
         (tools / "run.py").write_text(f"print({n})\n")
         git("add", ".", cwd=tools)
         git("commit", "-qm", f"step {n}", cwd=tools)
+    (tools / "table.dat").write_bytes(TABLE)
+    git("add", ".", cwd=tools)
+    git("commit", "-qm", "table", cwd=tools)
     git("push", "-q", authed(server, alice, "/alice/tools.git"), "main", cwd=tools)
     # A public dataset, converted by the server.
     create_dataset(server, alice, "harbour")
@@ -151,7 +156,7 @@ def test_manifest_describes_the_backup(deployment: Deployment) -> None:
     counts = manifest["counts"]
     assert isinstance(counts, dict)
     assert counts["repositories"] == 3
-    assert counts["lfs_objects"] >= 2  # the weights and the dataset's Parquet
+    assert counts["lfs_objects"] >= 3  # the weights, the table and the dataset's Parquet
     assert counts["data_files"] >= 1  # the conversion's outputs
     database = manifest["database"]
     assert isinstance(database, dict)
@@ -187,6 +192,8 @@ def test_restored_server_serves_what_was_backed_up(
     tools = tmp_path / "tools"
     git("clone", "-q", restored.url + "/alice/tools", str(tools))
     git("fsck", "--no-progress", cwd=tools)
+    assert (tools / "table.dat").read_bytes() == TABLE  # anonymous LFS download
+    assert int(git("rev-list", "--count", "HEAD", cwd=tools).stdout) >= 4
     if (tools / "big.bin").exists():
         assert hashlib.sha256((tools / "big.bin").read_bytes()).hexdigest() == (
             deployment.inflight_oid
