@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Any
 
 from nbopen.ops import database, gitcopy
-from nbopen.ops.manifest import BackupError, Inventory
+from nbopen.ops.manifest import MANIFEST, BackupError, Inventory
 
 REPO_DIR_RE = re.compile(r"[0-9a-f]{2}/[0-9]+\.git\Z")
 # Data dir entries that are not data: rebuilt (hooks, static), transient (tmp, trash),
@@ -85,14 +85,27 @@ def _say(message: str) -> None:
 def backup(target: Path) -> dict[str, Any]:
     """Write a backup of this deployment (as configured by ``NBOPEN_*``) into ``target``."""
     from nbopen.config.env import CONFIG
+
+    target = target.resolve()
+    storage_root = _storage_root(CONFIG.storage_url)
+    database.preflight(database.settings())
+    _prepare(target, CONFIG.data_dir, storage_root)
+    try:
+        return _backup(target, CONFIG.data_dir, CONFIG.git_root, storage_root)
+    except (BackupError, OSError) as exc:  # a full disk, a tool that failed
+        raise BackupError(
+            f"{exc} — {target} is incomplete (it has no {MANIFEST}); remove it"
+        ) from exc
+
+
+def _backup(
+    target: Path, data_dir: Path, git_root: Path, storage_root: Path | None
+) -> dict[str, Any]:
+    from nbopen.config.env import CONFIG
     from nbopen.core.storage import get_storage, object_key
     from nbopen.xet.storage import xorb_storage
 
     started = time.monotonic()
-    data_dir = CONFIG.data_dir
-    target = target.resolve()
-    storage_root = _storage_root(CONFIG.storage_url)
-    _prepare(target, data_dir, storage_root)
     inventory = Inventory(target)
     db = database.settings()
     db_kind = database.kind(db)
@@ -104,7 +117,7 @@ def backup(target: Path) -> dict[str, Any]:
         return now
 
     mark = time.monotonic()
-    refs = {rel: gitcopy.snapshot_refs(path) for rel, path in repositories(CONFIG.git_root)}
+    refs = {rel: gitcopy.snapshot_refs(path) for rel, path in repositories(git_root)}
     mark = lap("refs", mark)
     _say(f"refs of {len(refs)} repositories read; copying the {db_kind} database")
 
@@ -112,7 +125,7 @@ def backup(target: Path) -> dict[str, Any]:
     mark = lap("database", mark)
 
     repo_count = object_files = 0
-    for rel, path in repositories(CONFIG.git_root):
+    for rel, path in repositories(git_root):
         try:
             snapshot = refs.get(rel) or gitcopy.snapshot_refs(path)  # created since step 1
             object_files += gitcopy.copy_repository(path, snapshot, inventory, f"git/{rel}")

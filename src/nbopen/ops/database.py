@@ -66,6 +66,13 @@ def _pg_tool(name: str) -> str:
     return path
 
 
+def preflight(db: dict[str, Any]) -> None:
+    """Fail before anything is written when the tools this database needs are missing."""
+    if kind(db) == "postgresql":
+        _pg_tool("pg_dump")
+        _pg_tool("pg_restore")
+
+
 def _run(command: list[str], env: dict[str, str], what: str) -> None:
     proc = subprocess.run(command, env=env, capture_output=True, check=False)
     if proc.returncode != 0:

@@ -48,6 +48,7 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
     manifest, entries = read_manifest(source)
     db = database.settings()
     kind = database.kind(db)
+    database.preflight(db)
     if manifest["database"]["kind"] != kind:
         raise BackupError(
             f"the backup holds a {manifest['database']['kind']} database and this deployment "
