@@ -1,14 +1,28 @@
 #!/usr/bin/env bash
 # Run the whole test suite in an isolated data directory.
 # NBOPEN_DATABASE_URL=postgres://… runs it against PostgreSQL instead of SQLite.
+# Each phase prints its duration (CI has a time budget; see .ci/run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export NBOPEN_DATA_DIR="${NBOPEN_TEST_DATA_DIR:-$(mktemp -d -t nbopen-test-XXXXXX)}"
 export NBOPEN_SECRET_KEY="test-secret-key-not-for-production"
 export NBOPEN_TASKS=sync
-.venv/bin/ruff check src tests bench scripts
-.venv/bin/ruff format --check src tests bench scripts
-.venv/bin/mypy src
-.venv/bin/python -m django makemigrations --check --dry-run --settings=nbopen.config.settings >/dev/null
+
+phase() {
+  local name="$1" start=$SECONDS
+  shift
+  "$@"
+  echo "phase ${name}: $((SECONDS - start)) s"
+}
+
+phase ruff .venv/bin/ruff check src tests bench scripts
+phase format .venv/bin/ruff format --check src tests bench scripts
+phase mypy .venv/bin/mypy src
+phase import-contracts .venv/bin/lint-imports
+phase migrations-check .venv/bin/python -m django makemigrations --check --dry-run --settings=nbopen.config.settings
 echo "database: ${NBOPEN_DATABASE_URL:-sqlite (embedded default)}"
-exec .venv/bin/pytest "$@"
+start=$SECONDS
+status=0
+.venv/bin/pytest "$@" || status=$?
+echo "phase pytest: $((SECONDS - start)) s"
+exit "$status"

@@ -20,6 +20,7 @@ from nbopen.datasets.query import filter_rows, read_indices, read_range
 from nbopen.datasets.search import build_index, search
 from nbopen.datasets.stats import compute_statistics
 from nbopen.datasets.wherelang import FilterError, compile_where, parse_orderby, parse_where
+from nbopen.repos import cards
 
 
 def convert(tmp_path: Path, files: dict[str, bytes], fmt: str = "csv") -> pa.Table:
@@ -57,7 +58,7 @@ def test_split_names_follow_hub_conventions() -> None:
 
 
 def test_readme_configs_block() -> None:
-    card = layout.front_matter(
+    card = cards.front_matter_data(
         "---\nlicense: mit\nconfigs:\n- config_name: ports\n  data_files:\n"
         "  - split: train\n    path: ports/*.csv\n  - split: test\n    path: eval/p.csv\n"
         "- config_name: ships\n  data_files: ships/**/*.jsonl\n---\n# card\n"

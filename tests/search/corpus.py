@@ -14,7 +14,8 @@ from nbopen.accounts.services import user_create
 from nbopen.orgs.models import Organization
 from nbopen.orgs.services import org_create
 from nbopen.repos.models import Repository
-from nbopen.repos.services import RefUpdate, record_push, repo_create
+from nbopen.repos.services import repo_create
+from nbopen.repos.writes.after_update import RefUpdate, after_update
 
 DATA = yaml.safe_load((Path(__file__).with_name("corpus.yaml")).read_text(encoding="utf-8"))
 PASSWORD = "corpus-password-1"
@@ -39,7 +40,7 @@ def push_readme(repo: Repository, actor: User, text: str) -> None:
     commit = _git(path, *args)
     ref = f"refs/heads/{repo.default_branch}"
     _git(path, "update-ref", ref, commit)
-    record_push(repo_id=repo.pk, actor=actor, updates=[RefUpdate(parent or "0" * 40, commit, ref)])
+    after_update(repo_id=repo.pk, actor=actor, updates=[RefUpdate(parent or "0" * 40, commit, ref)])
 
 
 def readme_for(card: dict[str, Any] | None, title: str, body: str) -> str:

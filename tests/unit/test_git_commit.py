@@ -77,3 +77,68 @@ def test_parent_check_is_compare_and_swap(repo: Path) -> None:
         commit(repo, gc.Put("z", blob), expected_parent=base, require_parent=True)
     with pytest.raises(gc.RefConflict):
         gc.update_ref(repo, "refs/heads/main", base, base)
+
+
+def test_parent_none_means_the_branch_must_not_exist(repo: Path) -> None:
+    blob = gc.write_blob(repo, b"x")
+    first = commit(repo, gc.Put("x", blob), expected_parent=None, require_parent=True)
+    with pytest.raises(gc.RefConflict):
+        commit(repo, gc.Put("y", blob), expected_parent=None, require_parent=True)
+    assert git(repo, "rev-parse", "main").strip() == first
+
+
+@pytest.mark.parametrize(
+    "path", ["", "/", "../x", "a/../../x", "a/./b", ".git/config", "a/.GIT/x", "a\0b", "a//b"]
+)
+def test_bad_paths_are_refused(path: str) -> None:
+    with pytest.raises(gc.InvalidPath):
+        gc.clean_path(path)
+
+
+def test_outer_slashes_are_normalised() -> None:
+    assert gc.clean_path("/docs/说明.md/") == "docs/说明.md"
+
+
+def test_files_from_disk_executables_and_author(repo: Path, tmp_path: Path) -> None:
+    first = commit(repo, gc.Put("a.txt", gc.write_blob(repo, b"A\n")))
+    source = tmp_path / "big.bin"
+    source.write_bytes(bytes(range(256)) * 10)
+    second = commit(
+        repo,
+        gc.Put("dir/中文 名.bin", gc.write_blob_file(repo, source)),
+        gc.Put("run.sh", gc.write_blob(repo, b"#!/bin/sh\n"), mode="100755"),
+    )
+    assert git(repo, "rev-parse", f"{second}^").strip() == first
+    listing = git(repo, "ls-tree", "-r", "--name-only", "-z", second).split("\0")
+    assert sorted(filter(None, listing)) == ["a.txt", "dir/中文 名.bin", "run.sh"]
+    assert "100755" in git(repo, "ls-tree", second, "run.sh")
+    blob = subprocess.run(
+        ["git", "cat-file", "blob", f"{second}:dir/中文 名.bin"], cwd=repo, capture_output=True
+    ).stdout
+    assert blob == source.read_bytes()
+    assert git(repo, "log", "-1", "--format=%an <%ae>", second).strip() == "alice <a@example.org>"
+
+
+def test_a_commit_that_changes_nothing_can_be_refused(repo: Path) -> None:
+    blob = gc.write_blob(repo, b"1")
+    first = commit(repo, gc.Put("a", blob))
+    with pytest.raises(gc.NothingChanged):
+        commit(repo, gc.Put("a", blob), skip_unchanged=True)
+    assert git(repo, "rev-parse", "main").strip() == first
+    assert commit(repo, gc.Put("a", blob)) != first  # the Hub allows an empty commit
+
+
+def test_a_file_can_replace_a_directory(repo: Path) -> None:
+    commit(repo, gc.Put("d/x", gc.write_blob(repo, b"1")))
+    new = commit(repo, gc.Put("d", gc.write_blob(repo, b"file")))
+    assert git(repo, "ls-tree", "-r", "--name-only", new).split() == ["d"]
+
+
+def test_git_environment_ignores_the_callers_git_variables(
+    repo: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A hook or a test harness may export GIT_DIR; a write must still land in ``repo``.
+    monkeypatch.setenv("GIT_DIR", str(repo.parent / "elsewhere.git"))
+    sha = commit(repo, gc.Put("a", gc.write_blob(repo, b"1")))
+    monkeypatch.delenv("GIT_DIR")
+    assert git(repo, "rev-parse", "main").strip() == sha

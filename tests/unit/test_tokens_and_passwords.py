@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.hashers import get_hasher
 from django.utils import timezone
 
+from nbopen.access.credentials import InvalidCredentials, principal_from_authorization
 from nbopen.access.policy import Principal
 from nbopen.accounts.models import AccessToken, User
 from nbopen.accounts.services import (
@@ -18,7 +19,6 @@ from nbopen.accounts.services import (
     user_create,
 )
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
 
 pytestmark = pytest.mark.django_db
 

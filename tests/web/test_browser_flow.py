@@ -43,10 +43,11 @@ def test_signup_org_repo_upload_browse_language_logout(page: Page, live: LiveSer
     assert page.inner_text("#org-kind") == "高校"
     assert "宁波大学智能实验室" in page.inner_text("h1")
 
-    # Create an empty model repository under the organization.
+    # Create a model repository under the organization: like one a Hub client creates, it
+    # starts with the Hub's initial commit (.gitattributes routing weights through LFS).
     create_repo(page, base, owner="nbu-lab", name="port-detector", type_="model")
     assert page.inner_text("#repo-type") == "模型"
-    assert "这个仓库是空的" in page.inner_text("main")
+    assert ".gitattributes" in page.inner_text("#file-list")
 
     # Upload two files through the browser into a new commit.
     upload(

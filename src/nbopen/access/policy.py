@@ -43,6 +43,19 @@ class Decision(enum.Enum):
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
 
+    @property
+    def http_status(self) -> int:
+        """The status every machine channel answers (the wording is the channel's:
+        ``nbopen.hubapi.denials``; web pages redirect to sign-in or show the 404 page)."""
+        return _HTTP_STATUS[self]
+
+
+_HTTP_STATUS = {
+    Decision.ALLOW: 200,
+    Decision.UNAUTHENTICATED: 401,
+    Decision.NOT_FOUND: 404,
+    Decision.FORBIDDEN: 403,
+}
 
 ROLE_LEVEL = {
     Membership.Role.OWNER: Level.ADMIN,
@@ -185,6 +198,13 @@ def readable_among(principal: Principal, repository_ids: Sequence[int]) -> set[i
     sql, params = ids_in("repos_repository.id", repository_ids)
     rows = visible_repositories(principal).extra(where=[sql], params=params)  # noqa: S610
     return set(rows.values_list("pk", flat=True))
+
+
+def public_repositories() -> QuerySet[Repository]:
+    """Repositories everyone may read: for figures that are the same for every caller
+    (fork counts, city-wide analytics, an organization's public list). What anonymous
+    visitors see, by definition, so it can never disagree with :func:`visible_repositories`."""
+    return visible_repositories(Principal.anonymous())
 
 
 def visible_repositories(principal: Principal) -> QuerySet[Repository]:

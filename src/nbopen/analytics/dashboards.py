@@ -22,7 +22,7 @@ from collections import defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from nbopen.access.policy import Principal, visible_repositories
+from nbopen.access.policy import Principal, public_repositories, visible_repositories
 from nbopen.analytics import cocomo, queries
 from nbopen.orgs.models import Organization
 from nbopen.repos.models import Repository
@@ -94,11 +94,6 @@ def domains_of(repo: Repository) -> list[str]:
     return sorted({d.strip().lower() for d in found if d.strip()})
 
 
-def public_repositories() -> list[Repository]:
-    """What an anonymous visitor may read: the only repositories public aggregates name."""
-    return list(visible_repositories(Principal.anonymous()).select_related("owner"))
-
-
 def collaboration_edges(month: str | None) -> list[dict[str, Any]]:
     """Public organization ↔ organization edges, 产学研 (enterprise ↔ university/institute)
     flagged, exactly as the JSON API returns them."""
@@ -132,7 +127,7 @@ def city_overview(month: str | None, *, value: dict[str, Any] | None = None) -> 
     entities, collaboration and cost saved. Public data only."""
     trend = queries.series(entity_type="city", entity_id="city")
     kinds = organization_kinds(month)
-    repos = public_repositories()
+    repos = list(public_repositories())
     by_domain: dict[str, list[str]] = defaultdict(list)
     for repo in repos:
         for domain in domains_of(repo) or [""]:
@@ -222,9 +217,8 @@ def org_insights(principal: Principal, org: Organization, month: str | None) -> 
     """Influence, health, talent and partners of one organization."""
     scope = org_scope(principal, org)
     trend = queries.series(entity_type="org", entity_id=org.name, scope=scope)
-    repos = visible_repositories(principal).filter(owner__organization=org).select_related("owner")
-    if scope == "public":
-        repos = repos.filter(private=False)
+    readable = visible_repositories(principal) if scope == "members" else public_repositories()
+    repos = readable.filter(owner__organization=org).select_related("owner")
     listed = list(repos.order_by("name"))
     # platform → [(entity id, name, private)]: hosted repositories the principal may see,
     # then the organization's public GitHub/Gitee repositories from its registry entries.

@@ -28,6 +28,7 @@ from pathlib import PurePosixPath
 from typing import Any
 from urllib.parse import urlsplit
 
+from nbopen.access.policy import public_repositories
 from nbopen.analytics import cocomo
 from nbopen.config.env import CONFIG
 from nbopen.core.models import Event
@@ -124,7 +125,7 @@ def _card_refs(repo: Repository) -> set[str]:
 def city_value(*, monthly_cost: float | None = None) -> dict[str, Any]:
     """Rebuild cost of every public hosted repository and the cost saved by its reuse."""
     cost = monthly_cost if monthly_cost is not None else cocomo.DEFAULT_MONTHLY_COST_CNY
-    repos = list(Repository.objects.select_related("owner").filter(private=False))
+    repos = list(public_repositories())
     host = (urlsplit(CONFIG.public_url).hostname or "").lower()
     by_package: dict[str, list[Repository]] = defaultdict(list)
     by_full: dict[str, Repository] = {}

@@ -14,8 +14,6 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 FORMATS: dict[str, str] = {
     ".parquet": "parquet",
     ".csv": "csv",
@@ -71,20 +69,6 @@ def is_data_candidate(path: str) -> bool:
     if name.lower() in {"readme.md", "license.txt", "licence.txt", "requirements.txt"}:
         return False
     return file_format(path) is not None
-
-
-def front_matter(readme: str) -> dict[str, Any]:
-    """The YAML metadata block at the top of a dataset card ({} when absent or invalid)."""
-    if not readme.startswith("---"):
-        return {}
-    end = readme.find("\n---", 3)
-    if end < 0:
-        return {}
-    try:
-        data = yaml.safe_load(readme[3:end])
-    except yaml.YAMLError:
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def glob_regex(pattern: str) -> re.Pattern[str]:

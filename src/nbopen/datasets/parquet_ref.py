@@ -15,41 +15,20 @@ older push can never replace newer Parquet.
 from __future__ import annotations
 
 import logging
-import shutil
-import tempfile
 from pathlib import Path
 
 import yaml
 
-from nbopen.config.env import CONFIG
-from nbopen.core.storage import get_storage
 from nbopen.datasets import storage
 from nbopen.datasets.models import Conversion, SplitResult
-from nbopen.repos import lfs
-from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git.read import resolve
+from nbopen.repos.writes import commits, objects
 
 log = logging.getLogger(__name__)
 
 PARQUET_REF = "refs/convert/parquet"
-AUTHOR = gitcommit.Author("NBopen parquet converter", "parquet-converter@nbopen.invalid")
+AUTHOR = commits.Author("NBopen parquet converter", "parquet-converter@nbopen.invalid")
 GITATTRIBUTES = b"*.parquet filter=lfs diff=lfs merge=lfs -text\n"
-
-
-def _pointer(oid: str, size: int) -> bytes:
-    return f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {size}\n".encode()
-
-
-def _store(repo_id: int, local: Path, oid: str, size: int) -> None:
-    """Copy ``local`` into LFS storage under ``oid`` (once) and link it to the repository."""
-    store = get_storage()
-    if store.size(oid) != size:
-        CONFIG.tmp_dir.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=CONFIG.tmp_dir, delete=False) as tmp:
-            staged = Path(tmp.name)
-        shutil.copyfile(local, staged)
-        store.put_verified(oid, staged)
-    lfs.link(repo_id, oid, size)
 
 
 def _safe(name: str) -> bool:
@@ -88,22 +67,25 @@ def publish(conversion: Conversion) -> str | None:
     ]
     if not splits:
         return None
-    operations: list[gitcommit.Operation] = [
-        gitcommit.Put(".gitattributes", gitcommit.write_blob(git, GITATTRIBUTES)),
-        gitcommit.Put("README.md", gitcommit.write_blob(git, _readme(splits))),
+    operations: list[commits.Operation] = [
+        commits.AddBytes(".gitattributes", GITATTRIBUTES),
+        commits.AddBytes("README.md", _readme(splits)),
     ]
     for s in splits:
         base = storage.split_dir(repo.pk, conversion.revision, s.config, s.split)
         for f in s.files:
-            _store(repo.pk, base / f["filename"], f["sha256"], int(f["size"]))
-            oid = gitcommit.write_blob(git, _pointer(f["sha256"], int(f["size"])))
-            operations.append(gitcommit.Put(f"{s.config}/{s.split}/{f['filename']}", oid, lfs=True))
-    parent = resolve(git, PARQUET_REF)
-    tree = gitcommit.build_tree(git, None, operations)
-    message = f"Update parquet files (revision {conversion.revision[:12]})\n"
-    sha = gitcommit.commit_tree(git, tree, parent, message, AUTHOR)
-    gitcommit.update_ref(git, PARQUET_REF, sha, parent)
-    return sha
+            if not objects.link_if_stored(repo_id=repo.pk, oid=f["sha256"], size=int(f["size"])):
+                objects.publish_file(
+                    repo_id=repo.pk, source=base / f["filename"], expected_oid=f["sha256"]
+                )
+            path = f"{s.config}/{s.split}/{f['filename']}"
+            operations.append(commits.AddLfs(path, f["sha256"], int(f["size"])))
+    message = f"Update parquet files (revision {conversion.revision[:12]})"
+    # Each conversion commit holds exactly its own files (no parent tree), on top of the
+    # previous conversion commit; the converter's own ref records no event.
+    return commits.commit_ref(
+        repo=repo, ref=PARQUET_REF, operations=operations, message=message, author=AUTHOR
+    )
 
 
 def published(repo_git: Path) -> str | None:

@@ -32,6 +32,7 @@ from nbopen.datasets.query import read_range
 from nbopen.datasets.search import INDEX_NAME, build_index
 from nbopen.datasets.sources import Materialized, RepoFile, describe, sha256_of
 from nbopen.datasets.stats import compute_statistics
+from nbopen.repos import cards
 from nbopen.repos.git.read import ls_tree, read_blob, resolve
 from nbopen.repos.models import Repository
 
@@ -221,7 +222,7 @@ def _convert(conversion: Conversion) -> None:
     card: dict[str, Any] = {}
     readme = by_path.get("README.md")
     if readme is not None and (readme.size or 0) < 1 << 20:
-        card = layout.front_matter(read_blob(git, readme.oid).decode("utf-8", "replace"))
+        card = cards.front_matter_data(read_blob(git, readme.oid).decode("utf-8", "replace"))
     configs = layout.infer_layout(sorted(by_path), card)
     files: dict[str, RepoFile] = {}
     for spec in configs:

@@ -2,13 +2,22 @@
 
 These bypass Django: git smart HTTP (pack streams), LFS object transfers (large
 bodies), Hub file downloads (``/resolve/``, sendfile speed) and Hub commits (large
-bodies). All still go through the same policy and services.
+bodies). All still go through the same policy and services (credentials and refusals through
+:mod:`nbopen.hubapi.asgi_access` and :mod:`nbopen.hubapi.denials`).
+
+Like the Django routes (:mod:`nbopen.hubapi.routes`), each raw route is declared with the
+methods it answers; another method gets 405 with ``Allow`` here, in the channel's shape, so
+the handlers never check. A ``fallthrough`` route leaves other methods to Django instead
+(``/resolve/`` and ``/commit/`` paths are also web pages or Hub views).
 """
 
 from __future__ import annotations
 
+import re
+from dataclasses import dataclass
 from typing import Any
 
+from nbopen.hubapi.denials import Channel, Denial, asgi_reply
 from nbopen.hubapi.githttp import smart, transfer
 from nbopen.hubapi.githttp.paths import GIT_SMART_RE, LFS_TRANSFER_RE
 from nbopen.hubapi.hf import commit_asgi, multipart, resolve
@@ -17,28 +26,75 @@ from nbopen.hubapi.xet import cas as xet_cas
 ASGIApp = Any
 
 
+@dataclass(frozen=True)
+class RawRoute:
+    pattern: re.Pattern[str]
+    methods: tuple[str, ...] | None  # None: the handler dispatches on the method itself
+    app: ASGIApp
+    channel: Channel
+    fallthrough: bool = False
+
+    def matches(self, path: str) -> bool:
+        return self.pattern.match(path) is not None
+
+
+def _narrowed(base: re.Pattern[str], group: str, value: str) -> re.Pattern[str]:
+    """``base`` with the named group ``group`` restricted to ``value`` (a regex)."""
+    start = base.pattern.index(f"(?P<{group}>")
+    depth, end = 0, start
+    for end in range(start, len(base.pattern)):
+        depth += {"(": 1, ")": -1}.get(base.pattern[end], 0)
+        if depth == 0:
+            break
+    return re.compile(base.pattern[:start] + f"(?P<{group}>{value})" + base.pattern[end + 1 :])
+
+
+XET_RE = re.compile(re.escape(xet_cas.PREFIX) + r"(?:/.*)?\Z")
+GET = ("GET", "HEAD")
+RAW_ROUTES: tuple[RawRoute, ...] = (
+    RawRoute(_narrowed(GIT_SMART_RE, "part", "info/refs"), GET, smart.app, Channel.GIT),
+    RawRoute(
+        _narrowed(GIT_SMART_RE, "part", "git-upload-pack|git-receive-pack"),
+        ("POST",),
+        smart.app,
+        Channel.GIT,
+    ),
+    RawRoute(LFS_TRANSFER_RE, (*GET, "PUT"), transfer.app, Channel.LFS),
+    RawRoute(XET_RE, None, xet_cas.app, Channel.HUB),
+    RawRoute(resolve.RESOLVE_RE, GET, resolve.app, Channel.HUB, fallthrough=True),
+    RawRoute(commit_asgi.COMMIT_RE, ("POST",), commit_asgi.app, Channel.HUB, fallthrough=True),
+    RawRoute(
+        _narrowed(multipart.MULTIPART_RE, "part", "complete"), ("POST",), multipart.app, Channel.HUB
+    ),
+    RawRoute(
+        _narrowed(multipart.MULTIPART_RE, "part", r"\d{1,5}"), ("PUT",), multipart.app, Channel.HUB
+    ),
+)
+
+
+async def method_not_allowed(send: Any, route: RawRoute) -> None:
+    assert route.methods is not None
+    status, headers, body = asgi_reply(
+        route.channel, Denial(405, f"Use {' or '.join(route.methods)}")
+    )
+    headers.append((b"allow", ", ".join(route.methods).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 def build_router(django_app: ASGIApp) -> ASGIApp:
     async def router(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             path = scope["path"]
-            if GIT_SMART_RE.match(path):
-                await smart.app(scope, receive, send)
-                return
-            if LFS_TRANSFER_RE.match(path):
-                await transfer.app(scope, receive, send)
-                return
-            if xet_cas.matches(path):
-                await xet_cas.app(scope, receive, send)
-                return
-            if scope["method"] in {"GET", "HEAD"} and resolve.RESOLVE_RE.match(path):
-                await resolve.app(scope, receive, send)  # Hub downloads (hf/resolve.py)
-                return
-            if scope["method"] == "POST" and commit_asgi.COMMIT_RE.match(path):
-                await commit_asgi.app(scope, receive, send)  # Hub commits (streamed NDJSON)
-                return
-            if multipart.MULTIPART_RE.match(path):
-                await multipart.app(scope, receive, send)  # Hub multipart LFS uploads
-                return
+            for route in RAW_ROUTES:
+                if not route.matches(path):
+                    continue
+                if route.methods is None or scope["method"] in route.methods:
+                    await route.app(scope, receive, send)
+                    return
+                if not route.fallthrough:
+                    await method_not_allowed(send, route)
+                    return
         elif scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return

@@ -1,34 +1,109 @@
-from django.urls import include, path, re_path
+from django.urls import include, path
 
+from nbopen.hubapi import openapi
+from nbopen.hubapi import schemas as s
 from nbopen.hubapi.api import repos
+from nbopen.hubapi.denials import Channel
 from nbopen.hubapi.githttp import lfs_api
+from nbopen.hubapi.routes import route
 from nbopen.hubapi.v1 import collaborators, forks, teams
 
 _REPO = r"^(?:datasets/)?[^/]+/[^/]+?(?:\.git)?/info/lfs/"
+_TEAM = r"^api/v1/orgs/(?P<org>[^/]+)/teams/(?P<team>[^/]+)"
 
 urlpatterns = [
-    path("api/whoami-v2", repos.whoami),
-    path("api/repos/create", repos.create),
-    path("api/repos/delete", repos.delete),
-    path("api/<str:type_plural>/<str:owner>/<str:name>/settings", repos.settings),
-    re_path(_REPO + r"objects/batch\Z", lfs_api.batch),
-    re_path(_REPO + r"objects/verify\Z", lfs_api.verify),
-    re_path(_REPO + r"locks(?:/.*)?\Z", lfs_api.locks),
+    route(
+        "api/openapi.json",
+        openapi.openapi_json,
+        summary="This document (OpenAPI 3.1)",
+        tag="meta",
+        responses={200: s.obj({"openapi": s.STR, "info": s.ANY_OBJECT, "paths": s.ANY_OBJECT})},
+    ),
+    route(
+        "api/docs",
+        openapi.docs,
+        summary="This document as a page",
+        tag="meta",
+        responses={200: None},
+    ),
+    route("api/whoami-v2", repos.whoami, methods=("GET", "HEAD"), channel=Channel.HUB),
+    route(
+        "api/repos/create",
+        repos.create,
+        methods=("POST",),
+        tag="repositories",
+        body=s.REPO_CREATE_BODY,
+        responses={200: s.REPO_CREATED},
+    ),
+    route(
+        "api/repos/delete",
+        repos.delete,
+        methods=("DELETE",),
+        tag="repositories",
+        body=s.REPO_DELETE_BODY,
+        responses={200: s.EMPTY},
+    ),
+    route(
+        "api/<str:type_plural>/<str:owner>/<str:name>/settings",
+        repos.settings,
+        methods=("PUT",),
+        channel=Channel.HUB,
+    ),
+    route(_REPO + r"objects/batch\Z", lfs_api.batch, methods=("POST",), channel=Channel.LFS),
+    route(_REPO + r"objects/verify\Z", lfs_api.verify, methods=("POST",), channel=Channel.LFS),
+    route(_REPO + r"locks(?:/.*)?\Z", lfs_api.locks, methods=("GET", "POST"), channel=Channel.LFS),
     path("", include("nbopen.hubapi.viewer.urls")),
     path("api/v1/analytics/", include("nbopen.hubapi.v1.analytics.urls")),
     path("api/v1/", include("nbopen.hubapi.v1.search_urls")),
     path("api/v1/", include("nbopen.hubapi.v1.libraries_urls")),
-    path("api/v1/repos/<str:owner>/<str:name>/forks", forks.repo_forks),
-    path("api/v1/repos/<str:owner>/<str:name>/collaborators", collaborators.repo_collaborators),
-    path("api/v1/orgs/<str:org>/teams", teams.team_list),
-    path("api/v1/orgs/<str:org>/teams/<str:team>", teams.team_detail),
-    re_path(
-        r"^api/v1/orgs/(?P<org>[^/]+)/teams/(?P<team>[^/]+)/(?P<part>members|repos)/(?P<target>[^/]+)\Z",
-        teams.team_detail,
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/forks",
+        forks.repo_forks,
+        methods=("GET", "POST"),
+        tag="repositories",
+        body=s.FORK_BODY,
+        responses={200: s.FORKS, 201: s.FORK},
     ),
-    path(
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/collaborators",
+        collaborators.repo_collaborators,
+        summary="A repository's collaborators",
+        tag="repositories",
+        responses={200: s.COLLABORATORS},
+    ),
+    route(
         "api/v1/repos/<str:owner>/<str:name>/collaborators/<str:username>",
         collaborators.repo_collaborators,
+        methods=("PUT", "DELETE"),
+        summary="Add or change (PUT) or remove (DELETE) a collaborator (admin on the repository)",
+        tag="repositories",
+        body=s.PERMISSION_BODY,
+        responses={200: s.EMPTY, 201: s.GRANT},
+    ),
+    route(
+        "api/v1/orgs/<str:org>/teams",
+        teams.team_list,
+        methods=("GET", "POST"),
+        tag="teams",
+        body=s.TEAM_BODY,
+        responses={200: s.TEAMS, 201: s.TEAM},
+    ),
+    route(
+        _TEAM + r"\Z",
+        teams.team_detail,
+        methods=("GET", "DELETE"),
+        summary="A team (GET), or delete it (DELETE, organization admins)",
+        tag="teams",
+        responses={200: s.TEAM},
+    ),
+    route(
+        _TEAM + r"/(?P<part>members|repos)/(?P<target>[^/]+)\Z",
+        teams.team_detail,
+        methods=("PUT", "DELETE"),
+        summary="Add (PUT) or remove (DELETE) a team member or a team's repository role",
+        tag="teams",
+        body=s.PERMISSION_BODY,
+        responses={200: s.TEAM},
     ),
     path("api/v1/", include("nbopen.hubapi.v1.social_urls")),
     path("", include("nbopen.hubapi.hf.urls")),

@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import datetime
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
+
+from nbopen.repos.git import read
+
+if TYPE_CHECKING:
+    from nbopen.repos.models import Repository
 
 # NBopen's hardware tags for domestic AI accelerators (plus the usual two). A card lists
 # them under ``hardware:``; they become ``hardware:<name>`` tags that the listing filters on.
@@ -122,6 +129,45 @@ def parse_readme(text: str, repo_type: str = "model") -> Card:
     if yaml_text is None:
         return Card()
     return parse_yaml(yaml_text, repo_type)
+
+
+def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
+    """(front matter as a mapping, the Markdown after it): for readers that need the
+    metadata but not the author-facing errors or the tags. Invalid metadata reads as {}."""
+    match = _FRONT_MATTER.match(text)
+    if match is None:
+        return {}, text
+    return parse_yaml(match.group(1)).data, text[match.end() :]
+
+
+def front_matter_data(text: str) -> dict[str, Any]:
+    """A README's front matter as a mapping ({} when absent or invalid)."""
+    return split_front_matter(text)[0]
+
+
+_card_cache: OrderedDict[tuple[str, str], Card] = OrderedDict()
+_card_lock = threading.Lock()
+
+
+def card_at(repo: Repository, sha: str | None) -> Card:
+    """The card README.md at ``sha`` declares (cached by README blob id)."""
+    if sha is None:
+        return Card()
+    entry = read.entry_at(repo.git_path, sha, "README.md")
+    if entry is None or entry.type != "blob":
+        return Card()
+    key = (entry.oid, repo.type)
+    with _card_lock:
+        if key in _card_cache:
+            _card_cache.move_to_end(key)
+            return _card_cache[key]
+    data = read.read_blob(repo.git_path, entry.oid, limit=MAX_CARD_BYTES + 4096)
+    card = parse_readme(data.decode("utf-8", "replace"), repo.type)
+    with _card_lock:
+        _card_cache[key] = card
+        if len(_card_cache) > 4096:
+            _card_cache.popitem(last=False)
+    return card
 
 
 def hardware_tags(data: dict[str, Any], warnings: list[str]) -> list[str]:

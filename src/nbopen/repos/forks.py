@@ -16,20 +16,16 @@ Rules, as GitHub applies them by default to organizations:
 
 from __future__ import annotations
 
-import shutil
-
 from django.db import IntegrityError, transaction
 
-from nbopen.access.policy import Level, Principal
+from nbopen.access.policy import Level, Principal, public_repositories
 from nbopen.accounts.models import Namespace
-from nbopen.config.env import CONFIG
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, PermissionDenied
 from nbopen.core.names import validate_repo_name
-from nbopen.datasets import hooks as dataset_hooks
-from nbopen.repos.git import bare, install_hooks
-from nbopen.repos.models import Repository, RepositoryLFSObject, git_path_for
+from nbopen.repos.models import Repository
 from nbopen.repos.services import require, target_namespace
+from nbopen.repos.writes import repositories
 
 
 @transaction.atomic
@@ -50,8 +46,7 @@ def repo_fork(
             fork = _create_row(actor, source, namespace, name)
     except IntegrityError as exc:
         raise AlreadyExists(f"Repository {namespace.name}/{name} already exists") from exc
-    _copy_git(source, fork)
-    _link_large_files(source, fork)
+    repositories.initialize_fork(source=source, fork=fork)
     events.record(
         "repo.create",
         actor=actor.user,
@@ -63,8 +58,7 @@ def repo_fork(
         actor=actor.user,
         repository=source,
         payload={"forkee": fork.full_name, "forkee_id": fork.pk},
-    )
-    dataset_hooks.on_fork(repo=fork)
+    )  # a forked dataset is converted by the datasets app's listener on this event
     return fork
 
 
@@ -89,47 +83,6 @@ def _create_row(
     )
 
 
-def _copy_git(source: Repository, fork: Repository) -> None:
-    path = git_path_for(fork.pk)
-    if path.exists():  # a leftover of a crash before the row committed: never visible
-        shutil.rmtree(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    bare.clone_local(source.git_path, path)
-    bare.configure_server(path, hooks_dir=install_hooks(CONFIG.data_dir / "hooks"))
-
-
-def _link_large_files(source: Repository, fork: Repository) -> None:
-    RepositoryLFSObject.objects.bulk_create(
-        [
-            RepositoryLFSObject(repository=fork, lfs_object_id=oid)
-            for oid in RepositoryLFSObject.objects.filter(repository=source).values_list(
-                "lfs_object_id", flat=True
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    from nbopen.xet.models import XetFileRef, XorbRef
-
-    XetFileRef.objects.bulk_create(
-        [
-            XetFileRef(repository=fork, file_id=file_id)
-            for file_id in XetFileRef.objects.filter(repository=source).values_list(
-                "file_id", flat=True
-            )
-        ],
-        ignore_conflicts=True,
-    )
-    XorbRef.objects.bulk_create(
-        [
-            XorbRef(repository=fork, xorb_id=xorb_id)
-            for xorb_id in XorbRef.objects.filter(repository=source).values_list(
-                "xorb_id", flat=True
-            )
-        ],
-        ignore_conflicts=True,
-    )
-
-
 def fork_count(repo: Repository) -> int:
     """Public forks only: a count must not reveal anything private."""
-    return Repository.objects.filter(forked_from=repo, private=False).count()
+    return public_repositories().filter(forked_from=repo).count()

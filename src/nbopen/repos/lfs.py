@@ -1,4 +1,6 @@
-"""Git LFS objects: the batch decisions, verified uploads, and reference links.
+"""Git LFS objects: the batch decisions, upload verification, and which links exist.
+
+Links are written by the write service (:mod:`nbopen.repos.writes.objects`).
 
 An object becomes fetchable through a repository only once an upload *to that repository*
 was verified (or it was linked by a commit of that repository). Knowing an oid is not enough
@@ -11,11 +13,9 @@ import hashlib
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
-
 from nbopen.core.storage import get_storage
 from nbopen.core.storage.base import OID_RE
-from nbopen.repos.models import LFSObject, Repository, RepositoryLFSObject
+from nbopen.repos.models import Repository, RepositoryLFSObject
 
 MAX_OBJECT_SIZE = 1 << 40  # 1 TiB: anything larger is a malformed request
 
@@ -54,19 +54,6 @@ def linked_sizes(repo: Repository, oids: list[str]) -> dict[str, int]:
         "lfs_object_id", "lfs_object__size"
     )
     return dict(rows)
-
-
-@transaction.atomic
-def link(repo_id: int, oid: str, size: int) -> None:
-    """Record the object (if new) and that ``repo_id`` references it. Idempotent."""
-    obj, _ = LFSObject.objects.get_or_create(oid=oid, defaults={"size": size})
-    if obj.size != size:
-        raise InvalidObject(f"object {oid} is known with size {obj.size}, not {size}")
-    try:
-        with transaction.atomic():
-            RepositoryLFSObject.objects.get_or_create(repository_id=repo_id, lfs_object=obj)
-    except IntegrityError:
-        pass  # a concurrent upload of the same object linked it first
 
 
 def is_linked(repo: Repository, oid: str, size: int | None = None) -> bool:

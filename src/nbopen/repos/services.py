@@ -1,24 +1,21 @@
-"""Writes on repositories: create, delete, change settings, record pushes."""
+"""Writes on repositories: create, delete, change settings.
+
+Content (commits, refs, git directories, large files) is written by :mod:`nbopen.repos.writes`.
+"""
 
 from __future__ import annotations
 
 import logging
-import shutil
-from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from nbopen.access.policy import Decision, Level, Principal, decide_repo, may_create_repo_under
-from nbopen.accounts.models import Namespace, User
-from nbopen.config.env import CONFIG
-from nbopen.core import events, tasks, trash
+from nbopen.accounts.models import Namespace
+from nbopen.core import events, trash
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.core.names import is_well_formed, validate_repo_name
-from nbopen.datasets import hooks as dataset_hooks
-from nbopen.repos.git import init_bare, install_hooks, maintenance
-from nbopen.repos.models import Repository, git_path_for
+from nbopen.repos.models import Repository
+from nbopen.repos.writes import repositories
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +61,14 @@ def repo_create(
     type: str = Repository.Type.MODEL,
     private: bool = False,
     description: str = "",
+    empty: bool = True,
 ) -> Repository:
     """Create a repository and its bare git repository.
 
     ``owner`` defaults to the acting user. Raises AlreadyExists when ``owner/name`` is taken
     (by a repository of any type), PermissionDenied when the actor may not create there.
+    ``empty=False`` gives model and dataset repositories the Hub's initial commit (the web
+    form and Hub clients ask for it; see :mod:`nbopen.repos.writes.repositories`).
     """
     if not actor.is_authenticated or actor.user is None:
         raise PermissionDenied("Sign in to create a repository")
@@ -89,19 +89,13 @@ def repo_create(
             )
     except IntegrityError as exc:
         raise AlreadyExists(f"Repository {namespace.name}/{name} already exists") from exc
-    path = git_path_for(repo.pk)
-    if path.exists():
-        # A leftover from a crash between git init and commit: it was never visible; clear it.
-        shutil.rmtree(path)
-    init_bare(
-        path, default_branch=repo.default_branch, hooks_dir=install_hooks(CONFIG.data_dir / "hooks")
-    )
     events.record(
         "repo.create",
         actor=actor.user,
         repository=repo,
         payload={"type": type, "private": repo.private},
     )
+    repositories.initialize(repo=repo, actor=actor.user, empty=empty)
     return repo
 
 
@@ -109,11 +103,11 @@ def repo_create(
 def repo_delete(*, actor: Principal, repo: Repository) -> None:
     """Delete a repository (admin only). The git directory is moved aside, then removed."""
     require(actor, repo, Level.ADMIN)
-    path, repo_id = repo.git_path, repo.pk
+    path = repo.git_path
+    # Listeners (the dataset viewer's files) react to the event.
     events.record("repo.delete", actor=actor.user, repository=repo, payload={"type": repo.type})
     repo.delete()
     trash.discard(path)
-    dataset_hooks.on_delete(repo_id=repo_id)
 
 
 @transaction.atomic
@@ -148,54 +142,3 @@ def require(actor: Principal, repo: Repository, need: Level) -> None:
     if decision is Decision.FORBIDDEN:
         raise PermissionDenied(f"You need {need.name.lower()} access to {repo.full_name}")
     raise NotFound(f"Repository {repo.full_name} not found")
-
-
-@dataclass(frozen=True)
-class RefUpdate:
-    old: str
-    new: str
-    ref: str
-
-
-def parse_ref_updates(lines: Iterable[str]) -> list[RefUpdate]:
-    updates = []
-    for line in lines:
-        parts = line.split()
-        if len(parts) == 3:
-            updates.append(RefUpdate(*parts))
-    return updates
-
-
-def _pushed_commits(repo: Repository, updates: list[RefUpdate]) -> int:
-    """New commits on branches in this push (analytics' ``commits``; tags add none)."""
-    from nbopen.repos.git.read import count_pushed_commits
-
-    if not repo.git_path.exists():
-        return 0
-    return sum(
-        count_pushed_commits(repo.git_path, old=u.old, new=u.new, ref=u.ref)
-        for u in updates
-        if u.ref.startswith("refs/heads/")
-    )
-
-
-def record_push(*, repo_id: int, actor: User | None, updates: list[RefUpdate]) -> None:
-    """Record one push event (append-only) and touch the repository's push time."""
-    if not updates:
-        return
-    repo = Repository.objects.select_related("owner").filter(pk=repo_id).first()
-    if repo is None:
-        return
-    now = timezone.now()
-    Repository.objects.filter(pk=repo_id).update(pushed_at=now, updated_at=now)
-    events.record(
-        "repo.push",
-        actor=actor,
-        repository=repo,
-        payload={
-            "refs": [{"ref": u.ref, "old": u.old, "new": u.new} for u in updates],
-            "commits": _pushed_commits(repo, updates),
-        },
-    )
-    dataset_hooks.on_push(repo=repo, updates=updates)
-    tasks.defer(maintenance.after_push, repo.pk)

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-import yaml
 from django.utils import timezone
 
 from nbopen.accounts.models import User
 from nbopen.orgs.models import Organization
+from nbopen.repos import cards
 from nbopen.repos.git import read
 from nbopen.repos.git.bare import GitError
 from nbopen.repos.models import Repository
@@ -89,20 +89,6 @@ def _strings(value: Any) -> list[str]:
     return [str(v).strip() for v in items if isinstance(v, str | int | float) and str(v).strip()]
 
 
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """(YAML front matter as a dict, the rest). Bad YAML is ignored, not fatal."""
-    if not text.startswith("---"):
-        return {}, text
-    end = text.find("\n---", 3)
-    if end < 0:
-        return {}, text
-    try:
-        data = yaml.safe_load(text[3:end])
-    except yaml.YAMLError:
-        return {}, text[end + 4 :]
-    return (data if isinstance(data, dict) else {}), text[end + 4 :]
-
-
 def readme_text(repo: Repository) -> str:
     """README at the default branch, or "" (never pushed, empty, missing, unreadable)."""
     if repo.pushed_at is None:
@@ -145,7 +131,7 @@ def repository_doc(repo: Repository, *, readme: str | None = None) -> DocData:
     owner = repo.owner
     org = owner.organization if owner.organization_id else None
     text = readme_text(repo) if readme is None else readme
-    front, body = split_front_matter(text)
+    front, body = cards.split_front_matter(text)
     card: dict[str, Any] = dict(front)
     card.update(repo.card_data or {})
     tags = _strings(repo.tags) + _strings(card.get("tags"))

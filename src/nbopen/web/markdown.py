@@ -15,8 +15,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import nh3
-import yaml
 from markdown_it import MarkdownIt
+
+from nbopen.repos import cards
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
@@ -43,24 +44,6 @@ _md = MarkdownIt("commonmark", {"html": True, "linkify": False}).enable(["table"
 class Readme:
     html: str
     metadata: dict[str, Any]
-
-
-def split_front_matter(text: str) -> tuple[dict[str, Any], str]:
-    """YAML front matter (the Hub's model/dataset card metadata) and the Markdown body."""
-    if not text.startswith("---"):
-        return {}, text
-    lines = text.split("\n")
-    if lines[0].strip() != "---":
-        return {}, text
-    for i in range(1, len(lines)):
-        if lines[i].strip() == "---":
-            try:
-                data = yaml.safe_load("\n".join(lines[1:i]))
-            except yaml.YAMLError:
-                return {}, text
-            body = "\n".join(lines[i + 1 :])
-            return (data if isinstance(data, dict) else {}), body
-    return {}, text
 
 
 @dataclass(frozen=True)
@@ -117,5 +100,5 @@ def render_markdown(text: str, links: LinkBase | None = None) -> str:
 
 
 def render_readme(text: str, links: LinkBase | None = None) -> Readme:
-    metadata, body = split_front_matter(text)
+    metadata, body = cards.split_front_matter(text)
     return Readme(render_markdown(body, links), metadata)

@@ -6,7 +6,8 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from nbopen.web.views.base import LoginRequired, login_redirect
+from nbopen.web.denials import LoginRequired
+from nbopen.web.views.base import login_redirect
 
 
 class WebErrorsMiddleware:

@@ -5,7 +5,8 @@
 sha256, so the repository's LFS registry must link it, and the bytes must be served by
 reconstructing the Xet file. The link is made at commit time, after the server recomputed
 the sha256 from the reconstructed bytes: the sha256 in a shard is only the client's claim,
-and the LFS registry must never map an oid to other bytes.
+and the LFS registry must never map an oid to other bytes. This module only verifies; the
+link itself is written by the write service (``repos.writes.objects.adopt_xet``).
 
 A file counts as *Xet-backed for a repository* when a verified :class:`XetFile` with that
 sha256 is referenced by the repository (``XetFileRef``): the same rule that lets its CAS
@@ -18,7 +19,6 @@ import hashlib
 import io
 from collections.abc import Iterator
 
-from nbopen.repos import lfs
 from nbopen.repos.models import Repository
 from nbopen.xet import services
 from nbopen.xet.models import XetFile
@@ -69,12 +69,12 @@ def _candidates(repo: Repository, oid: str, size: int | None) -> list[XetFile]:
     return list(unclaimed[:UNCLAIMED_LIMIT])
 
 
-def adopt_for_commit(repo: Repository, oid: str, size: int | None) -> int | None:
-    """Link LFS object ``oid`` to ``repo`` if one of the repository's Xet files has those bytes.
+def verified_size(repo: Repository, oid: str, size: int | None) -> int | None:
+    """The size of LFS object ``oid`` if one of the repository's Xet files has those bytes.
 
     Candidates are the repository's Xet files whose (claimed or verified) sha256 is ``oid``.
     An unverified claim is checked by hashing the reconstruction once; a wrong claim is
-    corrected, so it can never be used again. Returns the object's size, or None.
+    corrected, so it can never be used again. Returns None when no file holds ``oid``.
     """
     candidates = _candidates(repo, oid, size)
     for xet_file in candidates:
@@ -83,7 +83,6 @@ def adopt_for_commit(repo: Repository, oid: str, size: int | None) -> int | None
             XetFile.objects.filter(pk=xet_file.pk).update(sha256=actual, sha256_verified=True)
             if actual != oid:
                 continue
-        lfs.link(repo.pk, oid, xet_file.size)
         return int(xet_file.size)
     return None
 

@@ -103,11 +103,7 @@ def issue_cas_token(
     decision = decide_repo(principal, repo, Level.WRITE if write else Level.READ)
     if decision is not Decision.ALLOW:
         raise CasError(
-            {
-                Decision.UNAUTHENTICATED: 401,
-                Decision.NOT_FOUND: 404,
-                Decision.FORBIDDEN: 403,
-            }[decision],
+            decision.http_status,
             "Repository not found" if decision is Decision.NOT_FOUND else "Access denied",
         )
     expires = int(time.time()) + ttl

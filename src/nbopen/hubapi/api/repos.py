@@ -12,12 +12,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.core.errors import AlreadyExists, DomainError
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, domain_error, invalid_credentials, repo_denied
-from nbopen.hubapi.hf.initial import initial_commit
+from nbopen.hubapi.denials import repo_denied
+from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.hubapi.hf.upload_mode import is_hub_client
 from nbopen.orgs.models import Membership
 from nbopen.repos import services
@@ -82,21 +82,13 @@ def _owner_and_name(data: dict[str, Any]) -> tuple[str | None, str]:
     return owner, name
 
 
-def _authenticated(request: HttpRequest) -> Principal | JsonResponse:
-    try:
-        principal = principal_from_request(request)
-    except InvalidCredentials:
-        return invalid_credentials()
-    return principal
-
-
 @csrf_exempt
 def create(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return api_error(405, "Use POST")
-    principal = _authenticated(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    """Create a repository (``huggingface_hub.create_repo``).
+
+    Body ``{"name", "organization"?, "type"?: model|dataset|code, "private"? | "visibility"?}``;
+    409 with ``url`` if it exists."""
+    principal = principal_from_request(request)
     if not principal.is_authenticated:
         return api_error(401, "You must be authenticated to create a repository")
     try:
@@ -112,12 +104,17 @@ def create(request: HttpRequest) -> HttpResponse:
     except ValueError as exc:
         return api_error(400, str(exc))
     try:
+        # Hub clients get what huggingface.co and the web form give: `main` at once, holding
+        # the default .gitattributes (snapshot_download right after create_repo needs a sha).
+        # Other API clients get an empty repository, as on GitHub/Gitee, so an existing
+        # history can be pushed as it is (repos/writes/repositories.py).
         repo = services.repo_create(
             actor=principal,
             owner=owner,
             name=name,
             type=repo_type,
             private=bool(private),
+            empty=not is_hub_client(request.headers.get("User-Agent", "")),
         )
     except AlreadyExists as exc:
         existing = services.repo_find(owner or principal.user.username, str(name))  # type: ignore[union-attr]
@@ -125,12 +122,6 @@ def create(request: HttpRequest) -> HttpResponse:
         return api_error(409, f"You already created this {repo_type} repo: {exc}", url=url)
     except DomainError as exc:
         return domain_error(exc)
-    if is_hub_client(request.headers.get("User-Agent", "")):
-        # Hub clients expect what huggingface.co does: `main` exists at once, holding the
-        # default .gitattributes (snapshot_download right after create_repo needs a sha).
-        # Everyone else gets an empty repository, as on GitHub/Gitee, so an existing
-        # history can be pushed as it is.
-        initial_commit(repo=repo, user=principal.user)
     return JsonResponse({"url": repo_url(repo), "name": repo.full_name, "id": str(repo.pk)})
 
 
@@ -148,11 +139,8 @@ def _find_visible(
 
 @csrf_exempt
 def delete(request: HttpRequest) -> HttpResponse:
-    if request.method != "DELETE":
-        return api_error(405, "Use DELETE")
-    principal = _authenticated(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    """Delete a repository (admin on it). Body ``{"name", "organization"?, "type"?}``."""
+    principal = principal_from_request(request)
     try:
         data = _body(request)
     except ValueError as exc:
@@ -178,14 +166,10 @@ def delete(request: HttpRequest) -> HttpResponse:
 
 @csrf_exempt
 def settings(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpResponse:
-    if request.method != "PUT":
-        return api_error(405, "Use PUT")
     repo_type = TYPE_FROM_PATH.get(type_plural)
     if repo_type is None:
         return api_error(404, "Unknown repository type", "RepoNotFound")
-    principal = _authenticated(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal = principal_from_request(request)
     try:
         data = _body(request)
         private = _private_flag(data)
@@ -209,9 +193,7 @@ def settings(request: HttpRequest, type_plural: str, owner: str, name: str) -> H
 
 
 def whoami(request: HttpRequest) -> HttpResponse:
-    principal = _authenticated(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal = principal_from_request(request)
     if not principal.is_authenticated or principal.user is None:
         return api_error(401, "Invalid user token: you must be authenticated")
     user = principal.user

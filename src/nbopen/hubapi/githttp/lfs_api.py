@@ -12,11 +12,12 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.core import signing
 from nbopen.core.storage import get_storage
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
+from nbopen.hubapi.denials import LFS_JSON, Channel, denied, lfs_error
 from nbopen.hubapi.githttp.paths import match_lfs_api
 from nbopen.hubapi.hf import multipart
 from nbopen.repos import lfs
@@ -24,45 +25,20 @@ from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
 from nbopen.xet import lfs_bridge
 
-LFS_JSON = "application/vnd.git-lfs+json"
 URL_TTL = 3600
-
-
-def lfs_error(status: int, message: str) -> HttpResponse:
-    response = HttpResponse(
-        json.dumps({"message": message, "documentation_url": CONFIG.public_url + "/docs/lfs"}),
-        status=status,
-        content_type=LFS_JSON,
-    )
-    response["X-Error-Message"] = message
-    if status == 401:
-        response["WWW-Authenticate"] = 'Basic realm="NBopen"'
-        response["LFS-Authenticate"] = 'Basic realm="NBopen"'
-    return response
-
-
-def _deny(decision: Decision) -> HttpResponse:
-    if decision is Decision.UNAUTHENTICATED:
-        return lfs_error(401, "Authentication required")
-    if decision is Decision.FORBIDDEN:
-        return lfs_error(403, "You do not have write access to this repository")
-    return lfs_error(404, "Repository not found")
 
 
 def _resolve(request: HttpRequest, need: Level) -> tuple[Principal, Repository] | HttpResponse:
     path = match_lfs_api(request.path)
     if path is None:
         return lfs_error(404, "Not found")
-    try:
-        principal = principal_from_request(request)
-    except InvalidCredentials as exc:
-        return lfs_error(401, str(exc))
+    principal = principal_from_request(request)  # bad credentials: the route answers 401
     repo = repo_find(path.owner, path.name)
     if repo is not None and path.dataset_prefix and repo.type != Repository.Type.DATASET:
         repo = None
     decision = decide_repo(principal, repo, need)
     if decision is not Decision.ALLOW or repo is None:
-        return _deny(decision)
+        return denied(decision, Channel.LFS)
     return principal, repo
 
 
@@ -89,8 +65,6 @@ def verify_url(repo: Repository, user_id: int | None) -> str:
 
 @csrf_exempt
 def batch(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return lfs_error(405, "Use POST")
     try:
         body = _json_body(request)
         if not isinstance(body, dict):
@@ -162,8 +136,6 @@ def _signed_verify_repo(request: HttpRequest) -> Repository | None:
 
 @csrf_exempt
 def verify(request: HttpRequest) -> HttpResponse:
-    if request.method != "POST":
-        return lfs_error(405, "Use POST")
     try:
         body = _json_body(request)
         if not isinstance(body, dict):

@@ -19,12 +19,13 @@ from typing import Any
 
 from asgiref.sync import sync_to_async
 
-from nbopen.access.policy import Decision, Level, Principal, decide_repo
+from nbopen.access.policy import Level, Principal
 from nbopen.config.env import CONFIG
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
+from nbopen.hubapi.asgi_access import Access, repo_access
+from nbopen.hubapi.denials import Channel, Denial, asgi_reply
 from nbopen.hubapi.githttp.paths import RepoPath, match_git
 from nbopen.repos.models import Repository
-from nbopen.repos.services import RefUpdate, parse_ref_updates, record_push, repo_find
+from nbopen.repos.writes.after_update import after_update, parse_ref_updates
 
 log = logging.getLogger(__name__)
 
@@ -59,27 +60,16 @@ async def send_simple(
     await send({"type": "http.response.body", "body": body})
 
 
-CHALLENGE = [(b"www-authenticate", b'Basic realm="NBopen"')]
-
-
-async def deny(send: Any, decision: Decision) -> None:
-    if decision is Decision.UNAUTHENTICATED:
-        await send_simple(send, 401, "Authentication required", CHALLENGE)
-    elif decision is Decision.FORBIDDEN:
-        await send_simple(send, 403, "You do not have write access to this repository")
-    else:
-        await send_simple(send, 404, "Repository not found")
-
-
-def _lookup(
-    authorization: str | None, path: RepoPath, need: Level
-) -> tuple[Principal, Repository | None, Decision]:
-    """Credentials, repository and the policy's decision (all database work, in a thread)."""
-    principal = principal_from_authorization(authorization)
-    repo = repo_find(path.owner, path.name)
-    if repo is not None and path.dataset_prefix and repo.type != Repository.Type.DATASET:
-        repo = None
-    return principal, repo, decide_repo(principal, repo, need)
+def _lookup(scope: Scope, path: RepoPath, need: Level) -> Access | Denial:
+    """Credentials, repository and the policy's answer (all database work, in a thread)."""
+    return repo_access(
+        scope,
+        owner=path.owner,
+        name=path.name,
+        want_type=Repository.Type.DATASET if path.dataset_prefix else None,
+        need=need,
+        channel=Channel.GIT,
+    )
 
 
 lookup = sync_to_async(_lookup, thread_sensitive=False)
@@ -89,15 +79,13 @@ async def authorize(
     scope: Scope, send: Any, path: RepoPath, need: Level
 ) -> tuple[Principal, Repository] | None:
     """Resolve credentials and repository; answer the denial and return None if refused."""
-    try:
-        principal, repo, decision = await lookup(_header(scope, b"authorization"), path, need)
-    except InvalidCredentials as exc:
-        await send_simple(send, 401, str(exc), CHALLENGE)
+    found = await lookup(scope, path, need)
+    if isinstance(found, Denial):
+        status, headers, body = asgi_reply(Channel.GIT, found)
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
         return None
-    if decision is not Decision.ALLOW or repo is None:
-        await deny(send, decision)
-        return None
-    return principal, repo
+    return found.principal, found.repo
 
 
 def _git_env(scope: Scope) -> dict[str, str]:
@@ -111,11 +99,7 @@ def _git_env(scope: Scope) -> dict[str, str]:
 async def app(scope: Scope, receive: Any, send: Any) -> None:
     path = match_git(scope["path"])
     assert path is not None
-    method = scope["method"]
-    if path.part == "info/refs":
-        if method not in {"GET", "HEAD"}:
-            await send_simple(send, 405, "Method not allowed")
-            return
+    if path.part == "info/refs":  # GET or HEAD; the RPCs POST (declared in hubapi/router.py)
         query = dict(
             part.split("=", 1) for part in scope["query_string"].decode().split("&") if "=" in part
         )
@@ -126,9 +110,6 @@ async def app(scope: Scope, receive: Any, send: Any) -> None:
             )
             return
         await advertise(scope, send, path, service)
-        return
-    if method != "POST":
-        await send_simple(send, 405, "Method not allowed")
         return
     await rpc(scope, receive, send, path, path.part)
 
@@ -209,10 +190,9 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
             if ok and push_log is not None:
                 with open(push_log) as fh:
                     updates = parse_ref_updates(fh)
-                await sync_to_async(record_push, thread_sensitive=False)(
+                await sync_to_async(after_update, thread_sensitive=False)(
                     repo_id=repo.pk, actor=principal.user, updates=updates
                 )
-                await sync_to_async(sync_card_after_push, thread_sensitive=False)(repo, updates)
 
         await _pump(
             proc, receive, send, service, gzip=encoding in {"gzip", "x-gzip"}, before_end=record
@@ -221,21 +201,6 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
         if push_log is not None:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(push_log)
-
-
-def sync_card_after_push(repo: Repository, updates: list[RefUpdate]) -> None:
-    """Refresh the database copy of the card (licence, tags, ``domain:``) when a git push
-    moves the default branch, as Hub commits and browser uploads already do, so listing
-    filters and the data libraries see what the README says. Never fails the push."""
-    from nbopen.hubapi.hf import content
-
-    head = f"refs/heads/{repo.default_branch}"
-    for update in updates:
-        if update.ref == head and update.new.strip("0"):
-            try:
-                content.sync_card(repo, content.card_at(repo, update.new))
-            except Exception:
-                log.exception("card of repository %s not synced after push", repo.pk)
 
 
 async def _feed_stdin(proc: asyncio.subprocess.Process, receive: Any, gzip: bool) -> bool:

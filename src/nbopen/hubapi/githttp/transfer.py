@@ -28,6 +28,7 @@ from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.hubapi.xet.stream import send_xet_file
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
+from nbopen.repos.writes import objects
 from nbopen.xet import lfs_bridge
 
 log = logging.getLogger(__name__)
@@ -75,10 +76,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     repo_id, oid = int(m["repo_id"]), m["oid"]
     query = dict(parse_qsl(scope["query_string"].decode("latin-1")))
     method = scope["method"]
-    op = {"PUT": "upload", "GET": "download", "HEAD": "download"}.get(method)
-    if op is None:
-        await _json(send, 405, "Method not allowed")
-        return
+    op = "upload" if method == "PUT" else "download"  # GET, HEAD or PUT (hubapi/router.py)
     size_text = query.get("size", "")
     if not size_text.isdigit() or not signing.verify(
         query,
@@ -125,10 +123,9 @@ async def _upload(
                 if not more:
                     break
         writer.check(oid)
-        storage = get_storage()
-        if await asyncio.to_thread(storage.size, oid) != size:
-            await asyncio.to_thread(storage.put_verified, oid, Path(tmp_name))
-        await sync_to_async(lfs.link, thread_sensitive=False)(repo_id, oid, size)
+        await sync_to_async(objects.publish_verified, thread_sensitive=False)(
+            repo_id=repo_id, oid=oid, size=size, staged=Path(tmp_name)
+        )
     except lfs.InvalidObject as exc:
         await _json(send, 400, str(exc))
         return

@@ -23,12 +23,12 @@ from urllib.parse import parse_qs
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.access.policy import Level
 from nbopen.config.env import CONFIG
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
+from nbopen.hubapi.asgi_access import repo_access
+from nbopen.hubapi.denials import Channel, Denial
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import read
-from nbopen.repos.services import repo_find
 
 from . import committing
 from .common import TYPE_FROM_PLURAL, repo_web_url, resolve_rev
@@ -63,19 +63,18 @@ def process(scope: dict[str, Any], match: re.Match[str], body_path: Path) -> Res
 
 
 def _process(scope: dict[str, Any], match: re.Match[str], body_path: Path) -> Result:
-    try:
-        principal = principal_from_authorization(_header(scope, b"authorization"))
-    except InvalidCredentials:
-        return _error(401, "Invalid credentials in Authorization header")
-    repo = repo_find(match["owner"], match["name"])
-    if repo is not None and repo.type != TYPE_FROM_PLURAL[match["type_plural"]]:
-        repo = None
-    decision = decide_repo(principal, repo, Level.WRITE)
-    if decision is not Decision.ALLOW or repo is None or principal.user is None:
-        if decision is Decision.FORBIDDEN:
-            return _error(403, "You do not have write access to this repository")
-        status = 401 if decision is Decision.UNAUTHENTICATED else 404
-        return _error(status, "Repository Not Found", "RepoNotFound")
+    found = repo_access(
+        scope,
+        owner=match["owner"],
+        name=match["name"],
+        want_type=TYPE_FROM_PLURAL[match["type_plural"]],
+        need=Level.WRITE,
+        channel=Channel.HUB,
+    )
+    if isinstance(found, Denial):
+        return _error(found.status, found.message, found.code)
+    principal, repo = found.principal, found.repo
+    assert principal.user is not None  # write access is never anonymous
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     if query.get("create_pr", [""])[0].lower() in {"1", "true"}:
         return _error(400, "Pull requests are not supported on this server yet")

@@ -1,37 +1,26 @@
 """Turning a Hub commit request (header + operations) into one git commit.
 
-Service layer for the commit endpoint: stores inline content (as git blobs, or as LFS
-objects plus pointer blobs when large or binary), checks that referenced LFS objects were
-uploaded to this repository (through the LFS API, or as Xet files whose sha256 the server
-verifies, see :mod:`nbopen.xet.lfs_bridge`), then commits atomically with compare-and-swap
-on the branch.
+Parses the NDJSON operations into the write service's operations
+(:mod:`nbopen.repos.writes.commits`), which stores inline content (as git blobs, or as LFS
+objects when large or binary), links Xet uploads whose sha256 the server verifies, and
+commits atomically with compare-and-swap on the branch. Here: only what is particular to
+the Hub's request (its paths, its ``lfsFile`` check, its error statuses).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import threading
 from dataclasses import dataclass, field
-from pathlib import Path
-
-from django.utils import timezone
 
 from nbopen.accounts.models import User
-from nbopen.config.env import CONFIG
 from nbopen.core.storage import get_storage
 from nbopen.core.storage.base import OID_RE
 from nbopen.repos import lfs
-from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.models import Repository, RepositoryLFSObject
-from nbopen.repos.services import RefUpdate, record_push
-from nbopen.xet import lfs_bridge
+from nbopen.repos.writes import commits, lfs_rule, objects
 
-from . import content
 from .ndjson import BadPayload, Line
-from .pointers import pointer_text
-from .upload_mode import stored_as_lfs
 
 _git_sha1_cache: dict[str, str] = {}
 _git_sha1_lock = threading.Lock()
@@ -51,37 +40,27 @@ class PendingCommit:
     summary: str = ""
     description: str = ""
     parent: str | None = None
-    operations: list[gitcommit.Operation] = field(default_factory=list)
-    readme_touched: bool = False
+    operations: list[commits.Prepared] = field(default_factory=list)
 
 
 def _clean_path(raw: object) -> str:
     if not isinstance(raw, str) or not raw.strip("/"):
         raise BadPayload("each operation needs a non-empty 'path'")
-    path = raw.strip("/")
-    parts = path.split("/")
-    if any(p in {"", ".", ".."} for p in parts) or ".git" in {p.lower() for p in parts}:
-        raise BadPayload(f"invalid path {raw!r}")
-    if "\0" in path or len(path.encode()) > 4096:
-        raise BadPayload(f"invalid path {raw!r}")
-    return path
+    try:
+        return commits.clean_path(raw)
+    except commits.InvalidPath:
+        raise BadPayload(f"invalid path {raw!r}") from None
 
 
-def _store_lfs(repo: Repository, line: Line) -> str:
-    """Publish inline content as an LFS object linked to ``repo``; returns the pointer blob."""
-    storage = get_storage()
-    if storage.size(line.sha256) != line.size:
-        source = line.content_path
-        if source is None:
-            CONFIG.tmp_dir.mkdir(parents=True, exist_ok=True)
-            fd, name = tempfile.mkstemp(prefix="inline-", dir=CONFIG.tmp_dir)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(line.content or b"")
-            source = Path(name)
-        storage.put_verified(line.sha256, source)
-        line.content_path = None
-    lfs.link(repo.pk, line.sha256, line.size)
-    return gitcommit.write_blob(repo.git_path, pointer_text(line.sha256, line.size))
+def _store_lfs(repo: Repository, line: Line) -> tuple[str, int]:
+    """Publish inline content as an LFS object; (oid, size). A big line's temporary file was
+    hashed by the NDJSON reader while it was decoded, so it is published without a re-read."""
+    path = line.content_path
+    if path is None:
+        return objects.publish_bytes(repo_id=repo.pk, data=line.content or b"")
+    objects.publish_verified(repo_id=repo.pk, oid=line.sha256, size=line.size, staged=path)
+    line.content_path = None
+    return line.sha256, line.size
 
 
 def add_line(repo: Repository, pending: PendingCommit, line: Line) -> None:
@@ -98,20 +77,19 @@ def add_line(repo: Repository, pending: PendingCommit, line: Line) -> None:
         pending.summary, pending.description, pending.parent = summary, description, parent
         return
     path = _clean_path(value.get("path"))
-    if path == "README.md":
-        pending.readme_touched = True
     if line.key == "file":
-        if stored_as_lfs(line.size, line.sample):
-            oid = _store_lfs(repo, line)
-            pending.operations.append(gitcommit.Put(path, oid, lfs=True))
+        op: commits.Operation
+        if lfs_rule.stored_as_lfs(line.size, line.sample):
+            op = commits.AddLfs(path, *_store_lfs(repo, line))
         elif line.content_path is not None:
-            oid = gitcommit.write_blob_file(repo.git_path, line.content_path)
-            pending.operations.append(gitcommit.Put(path, oid))
+            op = commits.AddFile(path, line.content_path)
         else:
-            oid = gitcommit.write_blob(repo.git_path, line.content or b"")
-            pending.operations.append(gitcommit.Put(path, oid))
-        if line.content_path is not None:
-            line.content_path.unlink(missing_ok=True)
+            op = commits.AddBytes(path, line.content or b"")
+        try:
+            pending.operations.append(commits.prepare(repo=repo, operation=op))
+        finally:
+            if line.content_path is not None:
+                line.content_path.unlink(missing_ok=True)
         return
     if line.key == "lfsFile":
         lfs_oid, size = value.get("oid"), value.get("size")
@@ -120,21 +98,22 @@ def add_line(repo: Repository, pending: PendingCommit, line: Line) -> None:
         known = lfs.linked_sizes(repo, [lfs_oid])
         if lfs_oid not in known and OID_RE.match(lfs_oid):
             # Uploaded through the Xet CAS (hf_xet): link it once its sha256 is verified.
-            adopted = lfs_bridge.adopt_for_commit(repo, lfs_oid, size)
+            adopted = objects.adopt_xet(repo=repo, oid=lfs_oid, size=size)
             if adopted is not None:
                 known[lfs_oid] = adopted
         if lfs_oid not in known or (size is not None and known[lfs_oid] != size):
             raise CommitRejected(
                 422, f"LFS object {lfs_oid} for {path} was not uploaded to this repository"
             )
-        blob = gitcommit.write_blob(repo.git_path, pointer_text(lfs_oid, known[lfs_oid]))
-        pending.operations.append(gitcommit.Put(path, blob, lfs=True))
+        op = commits.AddLfs(path, lfs_oid, known[lfs_oid])
+        pending.operations.append(commits.prepare(repo=repo, operation=op))
         return
     if line.key == "deletedFile":
-        pending.operations.append(gitcommit.Delete(path))
+        pending.operations.append(commits.prepare(repo=repo, operation=commits.DeleteFile(path)))
         return
     if line.key == "deletedFolder":
-        pending.operations.append(gitcommit.Delete(path, folder=True))
+        op = commits.DeleteFolder(path)
+        pending.operations.append(commits.prepare(repo=repo, operation=op))
         return
     raise BadPayload(f"unknown operation {line.key!r}")
 
@@ -148,34 +127,23 @@ def apply(
     message = pending.summary.strip() or "Upload files with huggingface_hub"
     if pending.description.strip():
         message += "\n\n" + pending.description.strip()
-    author = gitcommit.Author(user.username, user.email or f"{user.username}@users.nbopen")
     try:
-        sha, old = gitcommit.create_commit(
-            repo.git_path,
+        return commits.commit(
+            repo=repo,
+            actor=user,
             branch=branch,
             operations=pending.operations,
-            message=message + "\n",
-            author=author,
-            expected_parent=pending.parent,
-            require_parent=pending.parent is not None,
+            message=message,
+            parent=pending.parent if pending.parent is not None else commits.ANY_PARENT,
         )
-    except gitcommit.PathNotFound as exc:
+    except commits.PathNotFound as exc:
         raise CommitRejected(404, str(exc), "EntryNotFound") from exc
-    except gitcommit.RefConflict as exc:
+    except commits.RefConflict as exc:
         if pending.parent is not None:
             raise CommitRejected(
                 412, "A commit has happened since. Please refresh and try again."
             ) from exc
         raise CommitRejected(409, "Too many concurrent commits on this branch; retry") from exc
-    record_push(
-        repo_id=repo.pk,
-        actor=user,
-        updates=[RefUpdate(old or gitcommit.ZERO_SHA, sha, f"refs/heads/{branch}")],
-    )
-    Repository.objects.filter(pk=repo.pk).update(updated_at=timezone.now())
-    if branch == repo.default_branch and pending.readme_touched:
-        content.sync_card(repo, content.card_at(repo, sha))
-    return sha, old
 
 
 def git_sha1_of_lfs(oid: str) -> str | None:

@@ -14,10 +14,11 @@ from urllib.parse import quote
 
 from django.http import HttpRequest, JsonResponse
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, invalid_credentials, repo_denied
+from nbopen.hubapi.denials import repo_denied
+from nbopen.hubapi.errors import api_error
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -41,20 +42,11 @@ def repo_web_url(repo: Repository) -> str:
     return f"{CONFIG.public_url}/{URL_PREFIX.get(repo.type, '')}{repo.full_name}"
 
 
-def principal_or_error(request: HttpRequest) -> Principal | JsonResponse:
-    try:
-        return principal_from_request(request)
-    except InvalidCredentials:
-        return invalid_credentials()
-
-
 def load_repo(
     request: HttpRequest, type_plural: str, owner: str, name: str, need: Level = Level.READ
 ) -> Ctx | JsonResponse:
     """The repository and principal, or the error response the Hub would give."""
-    principal = principal_or_error(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal = principal_from_request(request)  # bad credentials: 401 from the route
     repo_type = TYPE_FROM_PLURAL.get(type_plural)
     repo = repo_find(owner, name) if repo_type is not None else None
     if repo is not None and repo.type != repo_type:

@@ -6,19 +6,13 @@ client cache ``trees/<sha>.json`` forever.
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from typing import Any
 
-from nbopen.repos import cards
 from nbopen.repos.git import read
 from nbopen.repos.git.read import TreeEntry
 from nbopen.repos.models import Repository
 
 from .pointers import Pointer, pointers_for
-
-_card_cache: OrderedDict[tuple[str, str], cards.Card] = OrderedDict()
-_card_lock = threading.Lock()
 
 
 def list_entries(
@@ -72,34 +66,3 @@ def siblings(repo: Repository, sha: str, *, blobs: bool) -> list[dict[str, Any]]
                 }
         result.append(item)
     return result
-
-
-def card_at(repo: Repository, sha: str | None) -> cards.Card:
-    """The card README.md at ``sha`` declares (cached by README blob id)."""
-    if sha is None:
-        return cards.Card()
-    entry = read.entry_at(repo.git_path, sha, "README.md")
-    if entry is None or entry.type != "blob":
-        return cards.Card()
-    key = (entry.oid, repo.type)
-    with _card_lock:
-        if key in _card_cache:
-            _card_cache.move_to_end(key)
-            return _card_cache[key]
-    data = read.read_blob(repo.git_path, entry.oid, limit=cards.MAX_CARD_BYTES + 4096)
-    card = cards.parse_readme(data.decode("utf-8", "replace"), repo.type)
-    with _card_lock:
-        _card_cache[key] = card
-        if len(_card_cache) > 4096:
-            _card_cache.popitem(last=False)
-    return card
-
-
-def sync_card(repo: Repository, card: cards.Card) -> None:
-    """Keep the database copy of the default branch's card (used by listing filters) current."""
-    tags = card.tags
-    if repo.card_data != card.data or repo.tags != tags or repo.license != card.license:
-        Repository.objects.filter(pk=repo.pk).update(
-            card_data=card.data, tags=tags, license=card.license
-        )
-        repo.card_data, repo.tags, repo.license = card.data, tags, card.license

@@ -7,13 +7,16 @@ from urllib.parse import urlencode
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import visible_repositories
 from nbopen.config.env import CONFIG
 from nbopen.core.errors import InvalidInput
 from nbopen.hubapi.errors import api_error
 from nbopen.repos import cards
+from nbopen.repos import downloads as download_counts
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
+from nbopen.repos.writes import after_update
 from nbopen.search import indexer
 from nbopen.search.services import listing
 
@@ -22,7 +25,6 @@ from .common import (
     TYPE_FROM_PLURAL,
     iso,
     load_repo,
-    principal_or_error,
     query_flag,
     resolve_rev,
     revision_not_found,
@@ -85,12 +87,13 @@ def repo_info(
     sha = resolve_rev(repo, rev or repo.default_branch)
     if sha is None and (rev is not None or not read.is_empty(repo.git_path)):
         return revision_not_found(rev or repo.default_branch)
-    card = content.card_at(repo, sha)
+    card = cards.card_at(repo, sha)
     if sha is not None and (rev is None or rev == repo.default_branch):
-        content.sync_card(repo, card)
+        # Repairs the database copy of a card written before the card rules changed.
+        after_update.sync_card(repo, card)
     data = base_info(
         repo,
-        downloads=stats.downloads([repo.pk]).get(repo.pk, 0),
+        downloads=download_counts.downloads([repo.pk]).get(repo.pk, 0),
         likes=stats.likes([repo.pk]).get(repo.pk, 0),
         card=card,
     )
@@ -168,9 +171,7 @@ def list_repos(request: HttpRequest, type_plural: str) -> HttpResponse:
     (the default), createdAt, trendingScore or id; ``direction=1`` ascending; offset cursor
     and an absolute ``Link: rel="next"`` header.
     """
-    principal = principal_or_error(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal = principal_from_request(request)  # bad credentials: 401 from the route
     repo_type = TYPE_FROM_PLURAL.get(type_plural)
     if repo_type is None:
         return api_error(404, "Unknown repository type")
@@ -206,7 +207,7 @@ def list_repos(request: HttpRequest, type_plural: str) -> HttpResponse:
     )
     repos = [found[i] for h in hits if (i := int(h.extra.get("repository_id") or 0)) in found]
     ids = [r.pk for r in repos]
-    downloads, likes = stats.downloads(ids), stats.likes(ids)
+    downloads, likes = download_counts.downloads(ids), stats.likes(ids)
     with_card = query_flag(request, "cardData") or full
     items = []
     for repo in repos:

@@ -7,6 +7,7 @@ import json
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Level, visible_repositories
 from nbopen.collab.models import Like
 from nbopen.collab.services import like_set
@@ -14,14 +15,12 @@ from nbopen.core.errors import NotFound, PermissionDenied
 from nbopen.hubapi.errors import api_error
 from nbopen.repos import cards
 
-from .common import iso, load_repo, principal_or_error
+from .common import iso, load_repo
 
 
 @csrf_exempt
 def validate_yaml(request: HttpRequest) -> HttpResponse:
     """Always JSON: the client reads ``.json()`` before it looks at the status."""
-    if request.method != "POST":
-        return api_error(405, "Use POST")
     try:
         body = json.loads(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
@@ -56,11 +55,7 @@ def auth_check(
 
 @csrf_exempt
 def like(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpResponse:
-    if request.method not in {"POST", "DELETE"}:
-        return api_error(405, "Use POST or DELETE")
-    principal = principal_or_error(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal = principal_from_request(request)  # bad credentials: 401 from the route
     if principal.user is None or principal.scope == "read":
         return api_error(401, "You must be authenticated with a write token to like")
     ctx = load_repo(request, type_plural, owner, name)
@@ -77,9 +72,7 @@ def like(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpR
 
 def user_likes(request: HttpRequest, username: str) -> HttpResponse:
     """``GET /api/users/{user}/likes``: the repositories they like that the caller may see."""
-    principal = principal_or_error(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal = principal_from_request(request)  # bad credentials: 401 from the route
     visible = visible_repositories(principal)
     liked = (
         Like.objects.filter(user__username__iexact=username, repository__in=visible)

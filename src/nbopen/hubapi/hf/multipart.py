@@ -29,9 +29,9 @@ from django.db import close_old_connections
 
 from nbopen.config.env import CONFIG
 from nbopen.core import signing
-from nbopen.core.storage import get_storage
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
+from nbopen.repos.writes import objects
 
 CHUNK_SIZE = 8 * 1024 * 1024
 THRESHOLD = 20 * 1000 * 1000  # objects at least this large are offered multipart
@@ -108,14 +108,8 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await _reply(send, 403, {"message": "Invalid or expired multipart URL"})
         return
     size = int(size_text)
-    if part == "complete":
-        if scope["method"] != "POST":
-            await _reply(send, 405, {"message": "Use POST"})
-            return
+    if part == "complete":  # POST; a part is PUT (methods declared in hubapi/router.py)
         await _complete(receive, send, repo_id, oid, size)
-        return
-    if scope["method"] != "PUT":
-        await _reply(send, 405, {"message": "Use PUT"})
         return
     await _put_part(receive, send, repo_id, oid, size, int(part))
 
@@ -169,9 +163,7 @@ def _assemble(repo_id: int, oid: str, size: int, etags: list[str]) -> tuple[int,
     try:
         if not Repository.objects.filter(pk=repo_id).exists():
             return 404, "Repository not found"
-        storage = get_storage()
-        if storage.size(oid) == size:
-            lfs.link(repo_id, oid, size)
+        if objects.link_if_stored(repo_id=repo_id, oid=oid, size=size):
             shutil.rmtree(_staging(repo_id, oid), ignore_errors=True)
             return 200, "ok"
         staging = _staging(repo_id, oid)
@@ -193,13 +185,12 @@ def _assemble(repo_id: int, oid: str, size: int, etags: list[str]) -> tuple[int,
                         while chunk := fh.read(1 << 20):
                             writer.write(chunk)
             writer.check(oid)
-            storage.put_verified(oid, Path(tmp))
+            objects.publish_verified(repo_id=repo_id, oid=oid, size=size, staged=Path(tmp))
         except lfs.InvalidObject as exc:
             return 400, str(exc)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-        lfs.link(repo_id, oid, size)
         shutil.rmtree(staging, ignore_errors=True)
         return 200, "ok"
     finally:

@@ -32,10 +32,6 @@ class Pointer:
     pointer_size: int  # size of the pointer blob itself
 
 
-def pointer_text(oid: str, size: int) -> bytes:
-    return f"version https://git-lfs.github.com/spec/v1\noid sha256:{oid}\nsize {size}\n".encode()
-
-
 def parse_pointer(data: bytes) -> Pointer | None:
     if len(data) > MAX_POINTER_SIZE:
         return None

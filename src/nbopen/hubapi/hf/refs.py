@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -13,10 +12,9 @@ from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.policy import Level
 from nbopen.config.env import CONFIG
-from nbopen.core import events
 from nbopen.hubapi.errors import api_error
-from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import read
+from nbopen.repos.writes import refs as writes
 
 from .common import iso, load_repo, resolve_rev, revision_not_found
 
@@ -99,48 +97,33 @@ def _json(request: HttpRequest) -> dict[str, Any]:
     return data
 
 
-def valid_ref_name(name: str) -> bool:
-    if not name or name.startswith(("-", "refs/")) or len(name) > 200:
-        return False
-    proc = subprocess.run(
-        ["git", "check-ref-format", f"refs/heads/{name}"], capture_output=True, check=False
-    )
-    return proc.returncode == 0
-
-
 @csrf_exempt
 def branch(
     request: HttpRequest, type_plural: str, owner: str, name: str, branch: str
 ) -> HttpResponse:
-    if request.method not in {"POST", "DELETE"}:
-        return api_error(405, "Use POST or DELETE")
     ctx = load_repo(request, type_plural, owner, name, Level.WRITE)
     if isinstance(ctx, JsonResponse):
         return ctx
-    repo, git_path = ctx.repo, ctx.repo.git_path
+    repo, user = ctx.repo, ctx.principal.user
     ref = f"refs/heads/{branch}"
-    current = gitcommit.branch_head(git_path, branch)
+    current = writes.branch_head(repo, branch)
     if request.method == "DELETE":
         if current is None:
             return revision_not_found(branch)
         if branch == repo.default_branch:
             return api_error(403, "You cannot delete the default branch")
         try:
-            gitcommit.delete_ref(git_path, ref, current)
-        except gitcommit.RefConflict as exc:
+            writes.delete_branch(repo=repo, actor=user, branch=branch)
+        except writes.RefNotFound:
+            return revision_not_found(branch)
+        except writes.RefConflict as exc:
             return api_error(409, str(exc))
-        events.record(
-            "repo.branch.delete",
-            actor=ctx.principal.user,
-            repository=repo,
-            payload={"branch": branch},
-        )
         return JsonResponse({})
     try:
         body = _json(request)
     except ValueError as exc:
         return api_error(400, f"Invalid JSON body: {exc}")
-    if not valid_ref_name(branch):
+    if not writes.valid_ref_name(branch):
         return api_error(400, f"Invalid branch name: {branch}")
     if current is not None:
         return api_error(409, f"Reference already exists: {ref}")
@@ -151,78 +134,47 @@ def branch(
     if target is None:
         return revision_not_found(start)
     try:
-        gitcommit.update_ref(git_path, ref, target, None)
-    except gitcommit.RefConflict:
+        writes.create_branch(repo=repo, actor=user, branch=branch, target=target)
+    except writes.RefConflict:
         return api_error(409, f"Reference already exists: {ref}")
-    events.record(
-        "repo.branch.create",
-        actor=ctx.principal.user,
-        repository=repo,
-        payload={"branch": branch, "target": target},
-    )
     return JsonResponse({})
 
 
 @csrf_exempt
 def tag(request: HttpRequest, type_plural: str, owner: str, name: str, rev: str) -> HttpResponse:
     """POST names the *target revision* in the path (tag name in the body); DELETE the tag."""
-    if request.method not in {"POST", "DELETE"}:
-        return api_error(405, "Use POST or DELETE")
     ctx = load_repo(request, type_plural, owner, name, Level.WRITE)
     if isinstance(ctx, JsonResponse):
         return ctx
-    repo, git_path = ctx.repo, ctx.repo.git_path
+    repo, user = ctx.repo, ctx.principal.user
     if request.method == "DELETE":
-        ref = f"refs/tags/{rev}"
-        proc = subprocess.run(
-            ["git", "rev-parse", "--verify", "--quiet", ref],
-            cwd=git_path,
-            capture_output=True,
-            check=False,
-        )
-        if proc.returncode != 0:
-            return revision_not_found(rev)
         try:
-            gitcommit.delete_ref(git_path, ref, proc.stdout.decode().strip())
-        except gitcommit.RefConflict as exc:
+            writes.delete_tag(repo=repo, actor=user, tag=rev)
+        except writes.RefNotFound:
+            return revision_not_found(rev)
+        except writes.RefConflict as exc:
             return api_error(409, str(exc))
-        events.record(
-            "repo.tag.delete", actor=ctx.principal.user, repository=repo, payload={"tag": rev}
-        )
         return JsonResponse({})
     try:
         body = _json(request)
     except ValueError as exc:
         return api_error(400, f"Invalid JSON body: {exc}")
     tag_name, message = body.get("tag"), body.get("message")
-    if not isinstance(tag_name, str) or not valid_ref_name(tag_name):
+    if not isinstance(tag_name, str) or not writes.valid_ref_name(tag_name):
         return api_error(400, f"Invalid tag name: {tag_name!r}")
     target = resolve_rev(repo, rev)
     if target is None:
         return revision_not_found(rev)
-    ref = f"refs/tags/{tag_name}"
-    exists = subprocess.run(
-        ["git", "rev-parse", "--verify", "--quiet", ref],
-        cwd=git_path,
-        capture_output=True,
-        check=False,
-    )
-    if exists.returncode == 0:
+    if writes.tag_exists(repo, tag_name):
         return api_error(409, f"Tag already exists: {tag_name}")
-    obj = target
-    if isinstance(message, str) and message:
-        user = ctx.principal.user
-        assert user is not None
-        author = gitcommit.Author(user.username, user.email or f"{user.username}@nbopen")
-        obj = gitcommit.write_tag(git_path, target, tag_name, message, author)
     try:
-        gitcommit.update_ref(git_path, ref, obj, None)
-    except gitcommit.RefConflict:
+        writes.create_tag(
+            repo=repo,
+            actor=user,
+            tag=tag_name,
+            target=target,
+            message=message if isinstance(message, str) else "",
+        )
+    except writes.RefConflict:
         return api_error(409, f"Tag already exists: {tag_name}")
-    events.record(
-        "repo.tag.create",
-        actor=ctx.principal.user,
-        repository=repo,
-        payload={"tag": tag_name, "target": target},
-    )
     return JsonResponse({})

@@ -28,16 +28,17 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.access.policy import Level
 from nbopen.config.env import CONFIG
 from nbopen.core.storage import get_storage
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_authorization
+from nbopen.hubapi.asgi_access import repo_access
+from nbopen.hubapi.denials import Channel, Denial
 from nbopen.hubapi.githttp.transfer import send_object
 from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.hubapi.xet.stream import send_xet_file
+from nbopen.repos import downloads
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
-from nbopen.repos.services import repo_find
 from nbopen.xet import lfs_bridge
 from nbopen.xet.models import XetFile
 
@@ -107,21 +108,17 @@ def plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
 
 
 def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
-    try:
-        principal = principal_from_authorization(_header(scope, b"authorization"))
-    except InvalidCredentials:
-        return _error(401, "Invalid credentials in Authorization header", None)
-    repo = repo_find(match["owner"], match["name"])
-    want = Repository.Type.DATASET if match["prefix"] else Repository.Type.MODEL
-    if repo is not None and repo.type != want:
-        repo = None
-    decision = decide_repo(principal, repo, Level.READ)
-    if decision is not Decision.ALLOW or repo is None:
-        return _error(
-            401 if decision is Decision.UNAUTHENTICATED else 404,
-            "Repository Not Found",
-            "RepoNotFound",
-        )
+    found = repo_access(
+        scope,
+        owner=match["owner"],
+        name=match["name"],
+        want_type=Repository.Type.DATASET if match["prefix"] else Repository.Type.MODEL,
+        need=Level.READ,
+        channel=Channel.HUB,
+    )
+    if isinstance(found, Denial):
+        return _error(found.status, found.message, found.code)
+    principal, repo = found.principal, found.repo
     split = split_rev_path(repo.git_path, match["rest"])
     if split is None:
         rev = match["rest"].split("/", 1)[0]
@@ -174,9 +171,9 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
             )
     if scope["method"] == "GET" and _counts(scope, repo, sha, path):
         user_id = principal.user.pk if principal.user is not None else None
-        counted = stats.record_download(repo_id=repo.pk, client=_client_key(scope, user_id))
+        counted = downloads.record_download(repo_id=repo.pk, client=_client_key(scope, user_id))
         if counted and principal.user is not None:
-            stats.record_member_download(repo, principal.user)
+            downloads.record_member_download(repo, principal.user)
     return result
 
 
@@ -200,10 +197,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     assert match is not None
     trace = _header(scope, b"x-amzn-trace-id")
     extra: Headers = [(b"x-request-id", trace.encode("latin-1"))] if trace else []
-    if method not in {"GET", "HEAD"}:
-        result = _error(405, "Use GET or HEAD", None)
-    else:
-        result = await plan_async(scope, match)
+    result = await plan_async(scope, match)  # GET or HEAD only (hubapi/router.py)
     headers = result.headers + extra
     head = method == "HEAD"
     if not result.blob:

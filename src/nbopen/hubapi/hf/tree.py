@@ -98,8 +98,6 @@ def tree(request: HttpRequest, type_plural: str, owner: str, name: str, rest: st
 def paths_info(
     request: HttpRequest, type_plural: str, owner: str, name: str, rev: str
 ) -> HttpResponse:
-    if request.method != "POST":
-        return api_error(405, "Use POST")
     ctx = load_repo(request, type_plural, owner, name)
     if isinstance(ctx, JsonResponse):
         return ctx

@@ -1,7 +1,7 @@
 """Which files are LFS (HF_COMPAT.md §6.2 and §7).
 
-Storage: a file is kept as an LFS object when it is 10 MB or larger, or binary (a NUL byte in
-its first 512 bytes), whatever way it arrived, so git clones and the API agree.
+Storage: the write service's one rule (:mod:`nbopen.repos.writes.lfs_rule`: 10 MB or larger,
+or binary), whatever way a file arrives, so git clones and the API agree.
 
 Answer to preupload: ``lfs`` for those files, to every client. NBopen runs the Xet CAS
 (docs/xet-protocol.md), so ``huggingface_hub`` ≥ 1.20 with ``hf_xet`` uploads them as Xet
@@ -16,13 +16,8 @@ from __future__ import annotations
 
 import re
 
-LFS_THRESHOLD = 10 * 1000 * 1000
 OPT_IN_HEADER = "X-NBopen-Lfs"
 _HF_HUB = re.compile(r"(?:^|[;\s])hf_hub/(\d+)\.(\d+)")
-
-
-def stored_as_lfs(size: int, sample: bytes) -> bool:
-    return size >= LFS_THRESHOLD or (size > 0 and b"\0" in sample[:512])
 
 
 def is_hub_client(user_agent: str) -> bool:

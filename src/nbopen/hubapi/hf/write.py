@@ -13,10 +13,10 @@ from django.views.decorators.csrf import csrf_exempt
 from nbopen.access.policy import Level
 from nbopen.hubapi.errors import api_error
 from nbopen.repos.git import read
+from nbopen.repos.writes.lfs_rule import stored_as_lfs
 
 from . import committing, content
 from .common import load_repo, resolve_rev, revision_not_found
-from .upload_mode import stored_as_lfs
 
 MAX_PREUPLOAD_FILES = 1000
 
@@ -25,8 +25,6 @@ MAX_PREUPLOAD_FILES = 1000
 def preupload(
     request: HttpRequest, type_plural: str, owner: str, name: str, rev: str
 ) -> HttpResponse:
-    if request.method != "POST":
-        return api_error(405, "Use POST")
     ctx = load_repo(request, type_plural, owner, name, Level.WRITE)
     if isinstance(ctx, JsonResponse):
         return ctx

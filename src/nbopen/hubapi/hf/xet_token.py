@@ -31,8 +31,6 @@ def xet_token(
     kind: str,
     rev: str | None = None,
 ) -> HttpResponse:
-    if request.method not in {"GET", "HEAD"}:
-        return api_error(405, "Use GET")
     write = kind == "write"
     ctx = load_repo(request, type_plural, owner, name, Level.WRITE if write else Level.READ)
     if isinstance(ctx, JsonResponse):

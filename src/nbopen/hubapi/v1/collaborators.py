@@ -12,11 +12,12 @@ import json
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.accounts.services import user_get
 from nbopen.core.errors import DomainError
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, domain_error, invalid_credentials, repo_denied
+from nbopen.hubapi.denials import repo_denied
+from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.repos import collaborators, services
 
 
@@ -24,10 +25,8 @@ from nbopen.repos import collaborators, services
 def repo_collaborators(
     request: HttpRequest, owner: str, name: str, username: str | None = None
 ) -> HttpResponse:
-    try:
-        principal = principal_from_request(request)
-    except InvalidCredentials:
-        return invalid_credentials()
+    """List a repository's collaborators (GET), add or change one (PUT), remove one (DELETE)."""
+    principal = principal_from_request(request)
     repo = services.repo_find(owner, name)
     need = Level.READ if request.method == "GET" else Level.ADMIN
     decision = decide_repo(principal, repo, need)
@@ -43,8 +42,7 @@ def repo_collaborators(
                     ]
                 }
             )
-        if username is None or request.method not in {"PUT", "DELETE"}:
-            return api_error(405, "Use GET on the list, PUT or DELETE on a user")
+        assert username is not None  # the route of a user takes PUT and DELETE only
         user = user_get(username)
         if request.method == "DELETE":
             collaborators.collaborator_remove(actor=principal, repo=repo, user=user)

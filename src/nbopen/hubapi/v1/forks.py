@@ -11,11 +11,12 @@ import json
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.access.credentials import principal_from_request
+from nbopen.access.policy import Decision, Level, decide_repo, public_repositories
 from nbopen.core.errors import DomainError
 from nbopen.hubapi.api.repos import repo_url
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, domain_error, invalid_credentials, repo_denied
+from nbopen.hubapi.denials import repo_denied
+from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.repos import forks, services
 from nbopen.repos.models import Repository
 
@@ -33,25 +34,24 @@ def _describe(repo: Repository) -> dict[str, object]:
 
 @csrf_exempt
 def repo_forks(request: HttpRequest, owner: str, name: str) -> HttpResponse:
-    try:
-        principal = principal_from_request(request)
-    except InvalidCredentials:
-        return invalid_credentials()
+    """List the public forks of a repository (GET), or fork it (POST).
+
+    POST takes ``{"organization"?, "name"?}`` and answers 201 with the fork."""
+    principal = principal_from_request(request)
     source = services.repo_find(owner, name)
     decision = decide_repo(principal, source, Level.READ)
     if decision is not Decision.ALLOW or source is None:
         return repo_denied(decision)
     if request.method == "GET":
         listed = (
-            Repository.objects.select_related("owner", "forked_from__owner")
-            .filter(forked_from=source, private=False)
+            public_repositories()
+            .select_related("forked_from__owner")
+            .filter(forked_from=source)
             .order_by("-created_at")[:100]
         )
         return JsonResponse(
             {"total": forks.fork_count(source), "forks": [_describe(r) for r in listed]}
         )
-    if request.method != "POST":
-        return api_error(405, "Use GET or POST")
     if not principal.is_authenticated:
         return api_error(401, "You must be authenticated to fork a repository")
     try:

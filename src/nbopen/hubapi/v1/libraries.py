@@ -7,11 +7,10 @@ caller: anonymous callers get aggregates of public repositories only.
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.core.errors import NotFound
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, invalid_credentials
+from nbopen.hubapi.errors import api_error
 from nbopen.libraries import services
 
 
@@ -22,12 +21,8 @@ def _json(data: object) -> JsonResponse:
     return response
 
 
-@require_GET
 def library_list(request: HttpRequest) -> HttpResponse:
-    try:
-        principal = principal_from_request(request)
-    except InvalidCredentials:
-        return invalid_credentials()
+    principal = principal_from_request(request)
     return _json(
         [
             {**services.domain_dict(d), "counts": counts}
@@ -36,12 +31,8 @@ def library_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
 def library_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    try:
-        principal = principal_from_request(request)
-    except InvalidCredentials:
-        return invalid_credentials()
+    principal = principal_from_request(request)
     try:
         domain = services.domain_get(slug)
     except NotFound as exc:

@@ -18,11 +18,10 @@ Credentials are optional; what a caller sees is decided by the permission policy
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.views.decorators.http import require_GET
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.core.errors import InvalidInput
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, invalid_credentials
+from nbopen.hubapi.errors import api_error
 from nbopen.search.services import FILTER_FIELDS, search
 
 ALIASES = {"licence": "license", "organization_kind": "org_kind", "author": "owner"}
@@ -42,12 +41,8 @@ def _int(request: HttpRequest, name: str, default: int) -> int:
         raise InvalidInput(f"{name} must be an integer") from None
 
 
-@require_GET
 def search_view(request: HttpRequest) -> HttpResponse:
-    try:
-        principal = principal_from_request(request)
-    except InvalidCredentials:
-        return invalid_credentials()
+    principal = principal_from_request(request)
     filters: dict[str, list[str]] = {}
     for name in [*FILTER_FIELDS, *ALIASES]:
         values = _values(request, name)

@@ -1,7 +1,27 @@
 """URLs of the search endpoint, included under ``api/v1/`` by ``nbopen.hubapi.urls``."""
 
-from django.urls import path
-
+from nbopen.hubapi import schemas as s
+from nbopen.hubapi.routes import Param, route
 from nbopen.hubapi.v1.search import search_view
 
-urlpatterns = [path("search", search_view, name="api-v1-search")]
+INT = {"type": "integer", "minimum": 1}
+
+urlpatterns = [
+    route(
+        "search",
+        search_view,
+        summary="Search repositories, organizations and users the caller may see",
+        tag="search",
+        query=(
+            Param("q", "the query (Chinese segmented, spelling-corrected)"),
+            Param("type", "model, dataset, code, org or user; repeatable"),
+            Param("sort", "relevance (default), trending, likes, downloads, updated, created"),
+            Param("page", schema=INT),
+            Param("per_page", schema=INT),
+            Param("facets", "0 to skip facet counts"),
+            Param("license", "filter; also tags, task, language, owner, org_kind, …"),
+        ),
+        responses={200: s.SEARCH},
+        name="api-v1-search",
+    )
+]

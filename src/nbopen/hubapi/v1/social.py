@@ -21,12 +21,13 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.middleware.csrf import CsrfViewMiddleware
 from django.views.decorators.csrf import csrf_exempt
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.accounts.models import Namespace
 from nbopen.collab import feeds, follows, watches
 from nbopen.core.errors import InvalidInput, NotFound, PermissionDenied
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, invalid_credentials, repo_denied
+from nbopen.hubapi.denials import repo_denied
+from nbopen.hubapi.errors import api_error
 from nbopen.repos.services import namespace_get, repo_find
 
 MAX_PER_PAGE = 100
@@ -66,46 +67,36 @@ def _csrf_checked_view(request: HttpRequest) -> HttpResponse:
 _csrf = CsrfViewMiddleware(_csrf_checked_view)
 
 
-def api_view(methods: set[str]) -> Callable[[Callable[..., HttpResponse]], Callable[..., Any]]:
-    """Authenticate, check the method and CSRF (sessions only), map domain errors to JSON."""
+def api_view(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
+    """Pass the caller, check CSRF (sessions only), map domain errors to JSON. Methods and
+    bad credentials are answered by the route declaration (social_urls)."""
 
-    def wrap(view: Callable[..., HttpResponse]) -> Callable[..., Any]:
-        @csrf_exempt
-        def handler(request: HttpRequest, **kwargs: Any) -> HttpResponse:
-            if request.method not in methods:
-                return api_error(405, f"Use {', '.join(sorted(methods))}")
-            try:
-                principal = principal_from_request(request)
-            except InvalidCredentials:
-                return invalid_credentials()
-            if (
-                request.method in WRITE_METHODS
-                and principal.is_authenticated
-                and not principal.token
-            ):
-                rejected = _csrf.process_view(request, _csrf_checked_view, (), {})
-                if rejected is not None:
-                    return api_error(403, "CSRF check failed; send the csrftoken header")
-            try:
-                return view(request, principal, **kwargs)
-            except InvalidInput as exc:
-                return api_error(400, str(exc), "BadRequest")
-            except PermissionDenied as exc:
-                return api_error(401 if not principal.is_authenticated else 403, str(exc))
-            except NotFound as exc:
-                return api_error(404, str(exc), "NotFound")
+    @csrf_exempt
+    def handler(request: HttpRequest, **kwargs: Any) -> HttpResponse:
+        principal = principal_from_request(request)
+        if request.method in WRITE_METHODS and principal.is_authenticated and not principal.token:
+            rejected = _csrf.process_view(request, _csrf_checked_view, (), {})
+            if rejected is not None:
+                return api_error(403, "CSRF check failed; send the csrftoken header")
+        try:
+            return view(request, principal, **kwargs)
+        except InvalidInput as exc:
+            return api_error(400, str(exc), "BadRequest")
+        except PermissionDenied as exc:
+            return api_error(401 if not principal.is_authenticated else 403, str(exc))
+        except NotFound as exc:
+            return api_error(404, str(exc), "NotFound")
 
-        handler.__doc__ = view.__doc__
-        return handler
-
-    return wrap
+    handler.__doc__ = view.__doc__
+    handler.__name__ = view.__name__
+    return handler
 
 
 def _owner_json(ns: Namespace) -> dict[str, Any]:
     return {"name": ns.name, "kind": "org" if ns.organization_id else "user"}
 
 
-@api_view({"GET", "PUT", "POST", "DELETE"})
+@api_view
 def follow(request: HttpRequest, who: Principal, name: str) -> HttpResponse:
     """Follow state of the caller for ``name``; PUT/POST follow, DELETE unfollow."""
     ns = _owner(name)
@@ -120,7 +111,7 @@ def follow(request: HttpRequest, who: Principal, name: str) -> HttpResponse:
     return _json({**_owner_json(ns), "following": following, "followers": count})
 
 
-@api_view({"GET"})
+@api_view
 def followers(request: HttpRequest, who: Principal, name: str) -> HttpResponse:
     """Users who follow ``name`` (a user or an organization)."""
     ns = _owner(name)
@@ -140,7 +131,7 @@ def followers(request: HttpRequest, who: Principal, name: str) -> HttpResponse:
     )
 
 
-@api_view({"GET"})
+@api_view
 def following(request: HttpRequest, who: Principal, name: str) -> HttpResponse:
     """Users and organizations that the user ``name`` follows."""
     ns = _owner(name)
@@ -167,7 +158,7 @@ def _readable_repo(who: Principal, owner: str, name: str) -> Any:
     return repo
 
 
-@api_view({"GET", "PUT", "POST", "DELETE"})
+@api_view
 def watch(request: HttpRequest, who: Principal, owner: str, name: str) -> HttpResponse:
     """Watch state of the caller for a repository; PUT/POST watch, DELETE unwatch."""
     repo = _readable_repo(who, owner, name)
@@ -182,7 +173,7 @@ def watch(request: HttpRequest, who: Principal, owner: str, name: str) -> HttpRe
     return _json({"repo": repo.full_name, "watching": watching, "watchers": count})
 
 
-@api_view({"GET"})
+@api_view
 def watchers(request: HttpRequest, who: Principal, owner: str, name: str) -> HttpResponse:
     """Users watching a repository the caller may read."""
     repo = _readable_repo(who, owner, name)
@@ -207,7 +198,7 @@ def _feed_json(request: HttpRequest, events: Any, **head: Any) -> HttpResponse:
     return _json({**head, "page": page, "results": [feeds.as_json(e) for e in rows]})
 
 
-@api_view({"GET"})
+@api_view
 def owner_events(request: HttpRequest, who: Principal, name: str) -> HttpResponse:
     """A user's or an organization's activity, as the caller may see it."""
     ns = _owner(name)
@@ -219,7 +210,7 @@ def owner_events(request: HttpRequest, who: Principal, name: str) -> HttpRespons
     return _feed_json(request, events, **_owner_json(ns))
 
 
-@api_view({"GET"})
+@api_view
 def dashboard(request: HttpRequest, who: Principal) -> HttpResponse:
     """The caller's dashboard feed: what they follow and watch, and their organizations."""
     if not who.is_authenticated:

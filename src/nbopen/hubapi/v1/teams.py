@@ -17,11 +17,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Level, Principal, org_level
 from nbopen.accounts.services import user_get
 from nbopen.core.errors import DomainError, NotFound
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, domain_error, invalid_credentials
+from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.orgs import teams
 from nbopen.orgs.models import Organization, Team
 from nbopen.orgs.services import org_get
@@ -44,10 +44,7 @@ def describe(team: Team) -> dict[str, Any]:
 
 
 def _context(request: HttpRequest, org_name: str) -> tuple[Principal, Organization] | HttpResponse:
-    try:
-        principal = principal_from_request(request)
-    except InvalidCredentials:
-        return invalid_credentials()
+    principal = principal_from_request(request)
     if not principal.is_authenticated:
         return api_error(401, "You must be authenticated to see teams")
     try:
@@ -71,14 +68,13 @@ def _body(request: HttpRequest) -> dict[str, Any]:
 
 @csrf_exempt
 def team_list(request: HttpRequest, org: str) -> HttpResponse:
+    """An organization's teams (GET), or create one (POST ``{"name", "description"}``)."""
     found = _context(request, org)
     if isinstance(found, HttpResponse):
         return found
     principal, organization = found
     if request.method == "GET":
         return JsonResponse({"teams": [describe(t) for t in teams.teams_of(organization)]})
-    if request.method != "POST":
-        return api_error(405, "Use GET or POST")
     try:
         data = _body(request)
         name, description = data.get("name"), data.get("description", "")
@@ -99,6 +95,7 @@ def team_list(request: HttpRequest, org: str) -> HttpResponse:
 def team_detail(
     request: HttpRequest, org: str, team: str, part: str = "", target: str = ""
 ) -> HttpResponse:
+    """A team (GET, DELETE), or one of its members or repository roles (PUT, DELETE)."""
     found = _context(request, org)
     if isinstance(found, HttpResponse):
         return found
@@ -108,12 +105,8 @@ def team_detail(
         if not part:
             if request.method == "GET":
                 return JsonResponse(describe(chosen))
-            if request.method == "DELETE":
-                teams.team_delete(actor=principal, team=chosen)
-                return JsonResponse({})
-            return api_error(405, "Use GET or DELETE")
-        if request.method not in {"PUT", "DELETE"}:
-            return api_error(405, "Use PUT or DELETE")
+            teams.team_delete(actor=principal, team=chosen)  # DELETE (the route takes no other)
+            return JsonResponse({})
         if org_level(principal, organization) < Level.ADMIN:
             return api_error(403, f"You need to be an admin of {organization.name}")
         if part == "members":

@@ -17,8 +17,8 @@ from urllib.parse import unquote
 import duckdb
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
-from django.views.decorators.http import require_GET
 
+from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.datasets import croissant, services, storage, versioning
 from nbopen.datasets.deadline import QueryTimeout
@@ -27,8 +27,8 @@ from nbopen.datasets.models import Conversion, SplitResult
 from nbopen.datasets.query import MAX_LENGTH, filter_rows, read_indices, read_range
 from nbopen.datasets.search import search
 from nbopen.datasets.wherelang import FilterError
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, invalid_credentials, repo_denied
+from nbopen.hubapi.denials import repo_denied
+from nbopen.hubapi.errors import api_error
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
 
@@ -56,10 +56,7 @@ def _dataset(request: HttpRequest, name: str | None = None) -> Repository:
                 422, "Parameter 'dataset' is required: owner/name", "MissingRequiredParameter"
             )
         )
-    try:
-        principal = principal_from_request(request)
-    except InvalidCredentials:
-        raise Problem(invalid_credentials()) from None
+    principal = principal_from_request(request)
     repo = repo_find(owner, repo_name)
     if repo is not None and repo.type != Repository.Type.DATASET:
         repo = None
@@ -130,7 +127,9 @@ def _int_param(request: HttpRequest, name: str, default: int, lo: int, hi: int |
 
 
 def endpoint(fn: Any) -> Any:
-    @require_GET
+    """A :class:`Problem` raised by the view becomes its response (methods and bad
+    credentials are answered by the route declaration, viewer/urls.py)."""
+
     def view(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return fn(request, *args, **kwargs)

@@ -1,11 +1,14 @@
-"""Writing commits into a bare repository without a work tree.
+"""Writing commits into a bare repository without a work tree: the one commit engine.
 
-Why plumbing: the Hub API receives whole commits (adds, deletes, copies) as one request and
-must turn them into one real git commit, visible to ``git clone``, without checking anything
-out. Blobs are written with ``git hash-object -w``, the tree is built in a throw-away index
-(``GIT_INDEX_FILE``) with ``update-index`` + ``write-tree``, the commit with ``commit-tree``,
-and the branch moves with ``git update-ref REF NEW OLD``: a compare-and-swap, so two writers
-racing from the same parent cannot both win (the loser gets :class:`RefConflict`).
+Every channel that turns content into a commit on the server (Hub commits, browser uploads,
+the demo loader, the Parquet ref) ends here, through :mod:`nbopen.repos.writes.commits`.
+Why plumbing: a request carries whole commits (adds, deletes) and must become one real git
+commit, visible to ``git clone``, without checking anything out. Blobs are written with
+``git hash-object -w``, the tree is built in a throw-away index (``GIT_INDEX_FILE``) with
+``update-index`` + ``write-tree``, the commit with ``commit-tree``, and the branch moves with
+``git update-ref REF NEW OLD``: a compare-and-swap, so two writers racing from the same parent
+cannot both win (the loser gets :class:`RefConflict`). One error hierarchy (``GitError``) and
+one environment (:func:`git_env`) for every writing command.
 """
 
 from __future__ import annotations
@@ -26,7 +29,15 @@ LFS_ATTRS = "filter=lfs diff=lfs merge=lfs -text"
 
 
 class RefConflict(GitError):
-    """The branch moved between reading its head and updating it."""
+    """The branch moved between reading its head and updating it (or a new ref exists)."""
+
+
+class InvalidPath(GitError):
+    """A path that would escape the tree, hide in ``.git`` or cannot be stored."""
+
+
+class NothingChanged(GitError):
+    """The commit would have the parent's tree (refused where an empty commit is a mistake)."""
 
 
 class PathNotFound(GitError):
@@ -42,6 +53,11 @@ class Author:
     name: str
     email: str
     when: datetime = field(default_factory=lambda: datetime.now(UTC))
+    offset: str = "+0000"  # the time zone git shows (the demo's back-dated commits use +0800)
+
+    @property
+    def stamp(self) -> str:
+        return f"{int(self.when.timestamp())} {self.offset}"
 
 
 @dataclass(frozen=True)
@@ -65,13 +81,32 @@ class Delete:
 Operation = Put | Delete
 
 
-def _env(index_file: str | None = None, author: Author | None = None) -> dict[str, str]:
+def clean_path(path: str) -> str:
+    """Normalise a repository path (outer slashes), refusing anything that escapes or hides.
+
+    ``.git`` components are refused because git itself would refuse to check them out.
+    """
+    path = path.strip("/")
+    if not path or "\0" in path or "\n" in path or len(path.encode()) > 4096:
+        raise InvalidPath(f"invalid path {path!r}")
+    parts = path.split("/")
+    for part in parts:
+        if part in {"", ".", ".."} or part.lower() == ".git":
+            raise InvalidPath(f"invalid path {path!r}")
+    return "/".join(parts)
+
+
+def git_env(index_file: str | None = None, author: Author | None = None) -> dict[str, str]:
+    """The environment every writing git command runs in: the server's own ``GIT_*``
+    variables dropped (a hook's ``GIT_DIR`` must never redirect a write), C locale, and the
+    throw-away index or the commit identity when given."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env["LC_ALL"] = "C"
+    env["GIT_TERMINAL_PROMPT"] = "0"
     if index_file is not None:
         env["GIT_INDEX_FILE"] = index_file
     if author is not None:
-        stamp = f"{int(author.when.timestamp())} +0000"
+        stamp = author.stamp
         env.update(
             {
                 "GIT_AUTHOR_NAME": author.name,
@@ -98,7 +133,7 @@ def _git(
         input=input_,
         capture_output=True,
         check=False,
-        env=env or _env(),
+        env=env or git_env(),
     )
     if check and proc.returncode != 0:
         raise GitError(f"git {args[0]}: {proc.stderr.decode(errors='replace').strip()}")
@@ -222,7 +257,7 @@ def build_tree(repo: Path, parent: str | None, operations: Iterable[Operation]) 
     fd, index = tempfile.mkstemp(prefix="index-", dir=tmp_dir)
     os.close(fd)
     os.unlink(index)  # git creates it itself
-    env = _env(index)
+    env = git_env(index)
     try:
         listing = b"".join(
             f"{mode} {oid}\t{path}".encode("utf-8", "surrogateescape") + b"\0"
@@ -254,11 +289,21 @@ def build_tree(repo: Path, parent: str | None, operations: Iterable[Operation]) 
                 os.unlink(leftover)
 
 
+def tree_of(repo: Path, commit: str) -> str:
+    return _git(repo, "rev-parse", f"{commit}^{{tree}}").stdout.decode().strip()
+
+
+def ref_target(repo: Path, ref: str) -> str | None:
+    """What ``ref`` points at (a tag object for annotated tags), or None."""
+    proc = _git(repo, "rev-parse", "--verify", "--quiet", ref, check=False)
+    return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
+
+
 def commit_tree(repo: Path, tree: str, parent: str | None, message: str, author: Author) -> str:
     args = ["commit-tree", tree]
     if parent is not None:
         args += ["-p", parent]
-    env = _env(author=author)
+    env = git_env(author=author)
     return _git(repo, *args, input_=message.encode(), env=env).stdout.decode().strip()
 
 
@@ -284,19 +329,24 @@ def create_commit(
     author: Author,
     expected_parent: str | None = None,
     require_parent: bool = False,
+    skip_unchanged: bool = False,
     retries: int = 3,
 ) -> tuple[str, str | None]:
     """Commit ``operations`` on ``branch``; returns (new commit sha, parent sha).
 
     With ``require_parent`` the branch must still point at ``expected_parent`` (the caller's
-    ``parentCommit``), otherwise :class:`RefConflict`. Without it, a lost race is retried on
-    the new head, because path-level operations are meaningful on any parent.
+    ``parentCommit``; None: the branch must not exist yet), otherwise :class:`RefConflict`.
+    Without it, a lost race is retried on the new head, because path-level operations are
+    meaningful on any parent. With ``skip_unchanged`` a commit that would not change the
+    tree raises :class:`NothingChanged` instead of being written.
     """
     for attempt in range(retries + 1):
         parent = branch_head(repo, branch)
         if require_parent and parent != expected_parent:
             raise RefConflict(f"refs/heads/{branch} is at {parent}, not {expected_parent}")
         tree = build_tree(repo, parent, operations)
+        if skip_unchanged and parent is not None and tree == tree_of(repo, parent):
+            raise NothingChanged("the commit does not change any file")
         sha = commit_tree(repo, tree, parent, message, author)
         try:
             update_ref(repo, f"refs/heads/{branch}", sha, parent)
@@ -310,9 +360,8 @@ def create_commit(
 
 def write_tag(repo: Path, target: str, name: str, message: str, tagger: Author) -> str:
     """An annotated tag object (not yet referenced); returns its sha."""
-    stamp = f"{int(tagger.when.timestamp())} +0000"
     text = (
         f"object {target}\ntype commit\ntag {name}\n"
-        f"tagger {tagger.name} <{tagger.email}> {stamp}\n\n{message.rstrip()}\n"
+        f"tagger {tagger.name} <{tagger.email}> {tagger.stamp}\n\n{message.rstrip()}\n"
     )
     return _git(repo, "mktag", input_=text.encode()).stdout.decode().strip()

@@ -56,12 +56,3 @@ def maintain(
         check=True,
     )
     return count_objects(path) != before
-
-
-def after_push(repo_id: int) -> None:
-    """Background job queued by every recorded push (idempotent: gc --auto decides)."""
-    from nbopen.repos.models import Repository
-
-    repo = Repository.objects.filter(pk=repo_id).first()
-    if repo is not None and repo.git_path.is_dir():
-        maintain(repo.git_path)

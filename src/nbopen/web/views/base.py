@@ -5,24 +5,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from nbopen.access.credentials import page_principal
 from nbopen.access.policy import Decision, Level, Principal, decide_repo, repo_level
 from nbopen.config.env import CONFIG
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
 from nbopen.repos.git import read
 from nbopen.repos.git.read import Ref
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
+from nbopen.web.denials import LoginRequired, refuse
 from nbopen.web.revs import split
 
-
-class LoginRequired(Exception):
-    """Raised by helpers when an anonymous visitor needs to sign in first.
-
-    :class:`nbopen.web.middleware.WebErrorsMiddleware` turns it into a redirect to /login.
-    """
+__all__ = ["LoginRequired", "principal", "repo_access"]
 
 
 def principal(request: HttpRequest) -> Principal:
@@ -31,10 +27,7 @@ def principal(request: HttpRequest) -> Principal:
     cached = getattr(request, "_nbopen_principal", None)
     if cached is not None:
         return cached
-    try:
-        who = principal_from_request(request)
-    except InvalidCredentials:
-        who = Principal.anonymous()
+    who = page_principal(request)
     request._nbopen_principal = who  # type: ignore[attr-defined]
     return who
 
@@ -78,13 +71,8 @@ def repo_access(
     decision = decide_repo(who, repo, need)
     if decision is Decision.ALLOW and repo is not None:
         return RepoAccess(repo, who, repo_level(who, repo))
-    if (
-        decision is Decision.UNAUTHENTICATED
-        and repo is not None
-        and decide_repo(who, repo, Level.READ) is Decision.ALLOW
-    ):
-        raise LoginRequired
-    raise Http404("repository not found")
+    visible = repo is not None and decide_repo(who, repo, Level.READ) is Decision.ALLOW
+    refuse(decision, visible=visible)
 
 
 def clone_url(repo: Repository) -> str:

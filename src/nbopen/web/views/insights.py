@@ -190,8 +190,11 @@ def organization(request: HttpRequest, owner: str) -> HttpResponse:
         from nbopen.web.views.browse import repo_home
 
         return repo_home(request, owner, "insights")
-    if request.method != "GET":
-        return HttpResponse(status=405)
+    return _organization(request, owner)
+
+
+@require_GET
+def _organization(request: HttpRequest, owner: str) -> HttpResponse:
     org = Organization.objects.filter(name__iexact=owner).first()
     if org is None:
         raise Http404("no such organization")

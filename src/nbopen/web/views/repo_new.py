@@ -53,6 +53,7 @@ def repo_new(request: HttpRequest) -> HttpResponse:
                 type=data["type"],
                 private=data["private"],
                 description=data["description"],
+                empty=False,  # the same first commit a Hub client's create_repo gets
             )
             if data["readme"]:
                 text = initial_readme(

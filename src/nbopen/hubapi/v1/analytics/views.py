@@ -14,10 +14,11 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from nbopen.access.policy import Decision, Level, Principal, decide_repo
+from nbopen.access.credentials import principal_from_request
+from nbopen.access.policy import Decision, Level, Principal, decide_repo, public_repositories
 from nbopen.analytics import dashboards, queries, store
-from nbopen.hubapi.auth import InvalidCredentials, principal_from_request
-from nbopen.hubapi.errors import api_error, invalid_credentials, repo_denied
+from nbopen.hubapi.denials import repo_denied
+from nbopen.hubapi.errors import api_error
 from nbopen.orgs.models import Organization
 from nbopen.repos import services as repo_services
 
@@ -32,13 +33,6 @@ FORMULAS = {
 }
 
 
-def _principal(request: HttpRequest) -> Principal | JsonResponse:
-    try:
-        return principal_from_request(request)
-    except InvalidCredentials:
-        return invalid_credentials()
-
-
 def _month(request: HttpRequest) -> str | JsonResponse | None:
     month = request.GET.get("month")
     if month is None:
@@ -51,11 +45,7 @@ def _month(request: HttpRequest) -> str | JsonResponse | None:
 
 
 def city(request: HttpRequest) -> HttpResponse:
-    if request.method != "GET":
-        return api_error(405, "Use GET")
-    principal = _principal(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal_from_request(request)  # a stale token is an error even on public figures
     month = _month(request)
     if isinstance(month, JsonResponse):
         return month
@@ -98,11 +88,7 @@ def _edges(month: str | None) -> list[dict[str, Any]]:
 
 
 def organization(request: HttpRequest, name: str) -> HttpResponse:
-    if request.method != "GET":
-        return api_error(405, "Use GET")
-    principal = _principal(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal = principal_from_request(request)
     org = Organization.objects.filter(name__iexact=name).first()
     if org is None:
         return api_error(404, "Organization Not Found")
@@ -142,19 +128,11 @@ def organization(request: HttpRequest, name: str) -> HttpResponse:
 def _public_repositories(principal: Principal, org: Organization) -> list[Any]:
     """Public repositories of the organization (private ones are only in ``members``
     aggregates and on their own pages)."""
-    from nbopen.repos.models import Repository
-
-    return list(
-        Repository.objects.select_related("owner").filter(owner__organization=org, private=False)
-    )
+    return list(public_repositories().filter(owner__organization=org))
 
 
 def repository(request: HttpRequest, owner: str, name: str) -> HttpResponse:
-    if request.method != "GET":
-        return api_error(405, "Use GET")
-    principal = _principal(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal = principal_from_request(request)
     platform = request.GET.get("platform", "nbopen")
     include_private = False
     if platform == "nbopen":
@@ -192,11 +170,7 @@ def repository(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 
 def value(request: HttpRequest) -> HttpResponse:
     """Rebuild cost and cost saved by reuse (public repositories), with the assumptions."""
-    if request.method != "GET":
-        return api_error(405, "Use GET")
-    principal = _principal(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal_from_request(request)  # a stale token is an error even on public figures
     from nbopen.analytics.value import city_value
 
     cost = request.GET.get("monthly_cost")
@@ -217,9 +191,7 @@ def registry(request: HttpRequest) -> HttpResponse:
     from nbopen.analytics import services
     from nbopen.core.errors import DomainError, NotFound
 
-    principal = _principal(request)
-    if isinstance(principal, JsonResponse):
-        return principal
+    principal = principal_from_request(request)
     if not principal.is_authenticated:
         return api_error(401, "Authentication required")
     if not principal.is_site_admin:
@@ -237,8 +209,6 @@ def registry(request: HttpRequest) -> HttpResponse:
                 ]
             }
         )
-    if request.method != "POST":
-        return api_error(405, "Use GET or POST")
     if principal.token is None or principal.scope == "read":
         return api_error(403, "A write token is required")
     try:

@@ -1,0 +1,178 @@
+"""The policy's :class:`~nbopen.access.policy.Decision` as each machine channel answers it.
+
+:func:`~nbopen.access.policy.decide_repo` decides; this module only words the answer, once per
+channel, in one table each. Django views take an ``HttpResponse`` from :func:`denied` /
+:func:`invalid`; the raw ASGI handlers (git smart HTTP, Hub downloads and commits, Xet) take
+the same table's :class:`Denial` (or :func:`asgi_reply`) and send it themselves.
+
+* ``HUB`` — the Hugging Face Hub's shapes: ``RepoNotFound`` for both 401 and 404 (a private
+  repository looks like a missing one), 403 without a code for a refused write.
+* ``API`` — our own JSON API (``/api/v1/…``, ``/api/repos/…``, the viewer): the same as
+  ``HUB``, so one client error mapping serves both.
+* ``GIT`` — git smart HTTP: plain text, and ``WWW-Authenticate: Basic`` on 401 so git asks
+  the credential helper.
+* ``LFS`` — the LFS batch API: the same statuses as ``GIT`` with git-lfs's JSON body
+  (``{"message", "documentation_url"}``, ``application/vnd.git-lfs+json``) and
+  ``LFS-Authenticate`` too.
+
+Web pages answer with a sign-in redirect or the 404 page: :mod:`nbopen.web.denials`.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+
+from django.http import HttpResponse, JsonResponse
+
+from nbopen.access.credentials import InvalidCredentials
+from nbopen.access.policy import Decision
+from nbopen.config.env import CONFIG
+from nbopen.hubapi.errors import api_error
+
+
+class Channel(enum.Enum):
+    HUB = "hub"
+    API = "api"
+    GIT = "git"
+    LFS = "lfs"
+
+
+@dataclass(frozen=True)
+class Denial:
+    status: int
+    message: str
+    code: str | None = None
+
+
+def _table(wording: dict[Decision, tuple[str, str | None]]) -> dict[Decision, Denial]:
+    # The status is the policy's (Decision.http_status); a channel only words it.
+    return {d: Denial(d.http_status, message, code) for d, (message, code) in wording.items()}
+
+
+_REPO_NOT_FOUND = "Repository Not Found"
+_HUB = _table(
+    {
+        Decision.UNAUTHENTICATED: (_REPO_NOT_FOUND, "RepoNotFound"),
+        Decision.NOT_FOUND: (_REPO_NOT_FOUND, "RepoNotFound"),
+        Decision.FORBIDDEN: ("You do not have the rights needed on this repository", None),
+    }
+)
+_GIT = _table(
+    {
+        Decision.UNAUTHENTICATED: ("Authentication required", None),
+        Decision.NOT_FOUND: ("Repository not found", None),
+        Decision.FORBIDDEN: ("You do not have write access to this repository", None),
+    }
+)
+TABLES: dict[Channel, dict[Decision, Denial]] = {
+    Channel.HUB: _HUB,
+    Channel.API: _HUB,
+    Channel.GIT: _GIT,
+    Channel.LFS: _GIT,
+}
+# The Hub sends no X-Error-Code for a bad token; its client keys its message off the status.
+INVALID_CREDENTIALS = "Invalid credentials in Authorization header"
+CHALLENGE = 'Basic realm="NBopen"'
+LFS_JSON = "application/vnd.git-lfs+json"
+
+AsgiHeaders = list[tuple[bytes, bytes]]
+
+
+def denial(channel: Channel, decision: Decision) -> Denial:
+    """What ``channel`` answers for a refusal. ``ALLOW`` with no repository (a caller that
+    found nothing to allow on) is answered as ``NOT_FOUND``."""
+    if decision is Decision.ALLOW:
+        decision = Decision.NOT_FOUND
+    return TABLES[channel][decision]
+
+
+def invalid_denial(channel: Channel, exc: InvalidCredentials | None = None) -> Denial:
+    """Bad credentials: always 401; git clients see the reason, Hub clients the Hub's text."""
+    if channel in (Channel.GIT, Channel.LFS) and exc is not None:
+        return Denial(401, str(exc))
+    return Denial(401, INVALID_CREDENTIALS)
+
+
+# --- Django responses -----------------------------------------------------------------------
+
+
+def lfs_error(status: int, message: str) -> HttpResponse:
+    """An error of the LFS batch API, as git-lfs expects it."""
+    response = HttpResponse(
+        json.dumps({"message": message, "documentation_url": CONFIG.public_url + "/docs/lfs"}),
+        status=status,
+        content_type=LFS_JSON,
+    )
+    response["X-Error-Message"] = message
+    if status == 401:
+        response["WWW-Authenticate"] = CHALLENGE
+        response["LFS-Authenticate"] = CHALLENGE
+    return response
+
+
+def response(channel: Channel, found: Denial) -> HttpResponse:
+    if channel is Channel.LFS:
+        return lfs_error(found.status, found.message)
+    if channel is Channel.GIT:
+        reply = HttpResponse(found.message + "\n", status=found.status, content_type="text/plain")
+        if found.status == 401:
+            reply["WWW-Authenticate"] = CHALLENGE
+        return reply
+    return api_error(found.status, found.message, found.code)
+
+
+def denied(decision: Decision, channel: Channel = Channel.HUB) -> HttpResponse:
+    """The response for a refused ``decide_repo`` on a Django view of ``channel``."""
+    return response(channel, denial(channel, decision))
+
+
+def invalid(channel: Channel = Channel.HUB, exc: InvalidCredentials | None = None) -> HttpResponse:
+    """The response for :class:`InvalidCredentials` on a Django view of ``channel``."""
+    return response(channel, invalid_denial(channel, exc))
+
+
+# Names the Hub views have always used.
+def repo_denied(decision: Decision) -> JsonResponse:
+    """401 for anonymous, 404 for those who may not see it, 403 for a refused write (Hub)."""
+    found = denial(Channel.HUB, decision)
+    return api_error(found.status, found.message, found.code)
+
+
+def invalid_credentials() -> JsonResponse:
+    return api_error(401, INVALID_CREDENTIALS)
+
+
+# --- raw ASGI ---------------------------------------------------------------------------
+
+
+def asgi_headers(channel: Channel, found: Denial) -> AsgiHeaders:
+    """The headers that carry a denial on ``channel`` (besides content type and length)."""
+    if channel in (Channel.HUB, Channel.API):
+        headers = [(b"x-error-message", found.message.encode("ascii", "replace"))]
+        if found.code:
+            headers.append((b"x-error-code", found.code.encode()))
+        return headers
+    if found.status == 401:
+        return [(b"www-authenticate", CHALLENGE.encode())]
+    return []
+
+
+def asgi_reply(channel: Channel, found: Denial) -> tuple[int, AsgiHeaders, bytes]:
+    """(status, headers, body) for a raw ASGI handler to send."""
+    if channel in (Channel.HUB, Channel.API):
+        body = json.dumps({"error": found.message}).encode()
+        content_type = b"application/json"
+    elif channel is Channel.LFS:
+        body = json.dumps({"message": found.message}).encode()
+        content_type = LFS_JSON.encode()
+    else:
+        body = (found.message + "\n").encode()
+        content_type = b"text/plain; charset=utf-8"
+    headers = [
+        (b"content-type", content_type),
+        (b"content-length", str(len(body)).encode()),
+        *asgi_headers(channel, found),
+    ]
+    return found.status, headers, body

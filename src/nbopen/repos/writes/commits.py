@@ -1,0 +1,196 @@
+"""Commits from a list of operations: the only way the server writes new content into a
+branch (Hub commits, browser uploads, the demo loader).
+
+Operations are plain data. Large or binary file content becomes an LFS object of the
+repository by the one rule in :mod:`.lfs_rule`, so a file ends up the same in git whatever
+channel sent it. The branch moves by compare-and-swap (:mod:`nbopen.repos.git.commit`);
+then :func:`.after_update.after_update` records the push and syncs the card.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Final
+
+from nbopen.accounts.models import User
+from nbopen.repos.git import commit as gitcommit
+from nbopen.repos.models import Repository
+from nbopen.repos.writes import lfs_rule, objects
+from nbopen.repos.writes.after_update import PUSH, RefUpdate, after_update
+
+# Errors callers map to their channel's answer (one hierarchy, rooted at GitError).
+RefConflict = gitcommit.RefConflict
+PathNotFound = gitcommit.PathNotFound
+InvalidPath = gitcommit.InvalidPath
+NothingChanged = gitcommit.NothingChanged
+ZERO_SHA = gitcommit.ZERO_SHA
+Author = gitcommit.Author
+clean_path = gitcommit.clean_path
+
+
+@dataclass(frozen=True)
+class AddBytes:
+    """Set ``path`` to ``data``."""
+
+    path: str
+    data: bytes
+    executable: bool = False
+
+
+@dataclass(frozen=True)
+class AddFile:
+    """Set ``path`` to the content of the local file ``source`` (left in place)."""
+
+    path: str
+    source: Path
+    executable: bool = False
+
+
+@dataclass(frozen=True)
+class AddLfs:
+    """Set ``path`` to the pointer of an LFS object already linked to the repository."""
+
+    path: str
+    oid: str
+    size: int
+
+
+@dataclass(frozen=True)
+class DeleteFile:
+    path: str
+
+
+@dataclass(frozen=True)
+class DeleteFolder:
+    path: str
+
+
+Operation = AddBytes | AddFile | AddLfs | DeleteFile | DeleteFolder
+# An operation whose content is already in the object database (see :func:`prepare`).
+Prepared = gitcommit.Operation
+
+
+class _Parent(enum.Enum):
+    ANY = "any"
+
+
+# ``parent=ANY_PARENT``: commit on whatever the branch holds (path operations make sense on
+# any parent), as opposed to a sha or None, which make the commit conditional.
+ANY_PARENT: Final = _Parent.ANY
+
+
+def prepare(*, repo: Repository, operation: Operation) -> Prepared:
+    """Store an operation's content now (git blob, or LFS object plus pointer blob).
+
+    Streaming channels call this as each file arrives, so its temporary copy can go at
+    once; :func:`commit` prepares whatever it is given unprepared.
+    """
+    git = repo.git_path
+    if isinstance(operation, DeleteFile | DeleteFolder):
+        return gitcommit.Delete(
+            gitcommit.clean_path(operation.path), folder=isinstance(operation, DeleteFolder)
+        )
+    path = gitcommit.clean_path(operation.path)
+    if isinstance(operation, AddLfs):
+        pointer = gitcommit.write_blob(git, objects.pointer_text(operation.oid, operation.size))
+        return gitcommit.Put(path, pointer, lfs=True)
+    mode = "100755" if operation.executable else gitcommit.FILE_MODE
+    if isinstance(operation, AddBytes):
+        if lfs_rule.stored_as_lfs(len(operation.data), operation.data[: lfs_rule.SNIFF_BYTES]):
+            oid, size = objects.publish_bytes(repo_id=repo.pk, data=operation.data)
+            return prepare(repo=repo, operation=AddLfs(path, oid, size))
+        return gitcommit.Put(path, gitcommit.write_blob(git, operation.data), mode)
+    size = operation.source.stat().st_size
+    if lfs_rule.stored_as_lfs(size, lfs_rule.sample_of(operation.source)):
+        oid, size = objects.publish_file(repo_id=repo.pk, source=operation.source)
+        return prepare(repo=repo, operation=AddLfs(path, oid, size))
+    return gitcommit.Put(path, gitcommit.write_blob_file(git, operation.source), mode)
+
+
+def author_of(user: User | None, when: datetime | None = None) -> gitcommit.Author:
+    """The commit identity of a user (or the server itself). ``when`` back-dates the commit
+    (the demo loader); such commits carry the platform's time zone, +0800."""
+    name = (user.username if user is not None else "") or "nbopen"
+    email = (user.email if user is not None else "") or f"{name}@users.nbopen"
+    if when is None:
+        return gitcommit.Author(name, email)
+    return gitcommit.Author(name, email, when=when, offset="+0800")
+
+
+def commit(
+    *,
+    repo: Repository,
+    actor: User | None,
+    branch: str,
+    operations: Sequence[Operation | Prepared],
+    message: str,
+    parent: str | _Parent | None = ANY_PARENT,
+    author: gitcommit.Author | None = None,
+    skip_unchanged: bool = False,
+    kind: str | None = PUSH,
+) -> tuple[str, str | None]:
+    """Commit ``operations`` on ``branch`` as ``actor``; returns (new sha, previous head).
+
+    ``parent``: :data:`ANY_PARENT` (default) commits on whatever the branch points at,
+    retrying a lost race; a sha (or None: the branch must not exist) makes the commit a
+    compare-and-swap that raises :class:`RefConflict` if the branch is elsewhere. Raises
+    :class:`PathNotFound` for a delete of a missing path, :class:`InvalidPath`, and with
+    ``skip_unchanged`` :class:`NothingChanged`. Runs :func:`after_update` on success, which
+    records ``kind`` (None: no event, for the commit that initializes a repository).
+    """
+    prepared = _prepare_all(repo, operations)
+    if not message.endswith("\n"):
+        message += "\n"
+    sha, old = gitcommit.create_commit(
+        repo.git_path,
+        branch=branch,
+        operations=prepared,
+        message=message,
+        author=author or author_of(actor),
+        expected_parent=None if isinstance(parent, _Parent) else parent,
+        require_parent=not isinstance(parent, _Parent),
+        skip_unchanged=skip_unchanged,
+    )
+    after_update(
+        repo_id=repo.pk,
+        actor=actor,
+        updates=[RefUpdate(old or ZERO_SHA, sha, f"refs/heads/{branch}")],
+        kind=kind,
+    )
+    return sha, old
+
+
+def commit_ref(
+    *,
+    repo: Repository,
+    ref: str,
+    operations: Sequence[Operation | Prepared],
+    message: str,
+    author: gitcommit.Author,
+) -> str:
+    """A commit whose tree holds exactly ``operations``' files, on top of whatever ``ref``
+    points at, for a server-kept ref that is not a branch (``refs/convert/parquet``).
+
+    Compare-and-swap like a branch (:class:`RefConflict` if two writers race); records no
+    event, because no person changed the repository's content.
+    """
+    git = repo.git_path
+    parent = gitcommit.ref_target(git, ref)
+    tree = gitcommit.build_tree(git, None, _prepare_all(repo, operations))
+    sha = gitcommit.commit_tree(git, tree, parent, message.rstrip("\n") + "\n", author)
+    gitcommit.update_ref(git, ref, sha, parent)
+    after_update(
+        repo_id=repo.pk, actor=None, updates=[RefUpdate(parent or ZERO_SHA, sha, ref)], kind=None
+    )
+    return sha
+
+
+def _prepare_all(repo: Repository, operations: Sequence[Operation | Prepared]) -> list[Prepared]:
+    return [
+        op if isinstance(op, gitcommit.Put | gitcommit.Delete) else prepare(repo=repo, operation=op)
+        for op in operations
+    ]

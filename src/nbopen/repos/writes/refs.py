@@ -1,0 +1,132 @@
+"""Branches and tags: created, moved and deleted by compare-and-swap, then announced.
+
+Used by the Hub's branch/tag routes, the Parquet ref and anything else that moves a ref
+without a new commit. Every change runs :func:`.after_update.after_update` with the event
+kind the Hub routes always recorded (``repo.branch.create`` …).
+"""
+
+from __future__ import annotations
+
+import subprocess
+
+from nbopen.accounts.models import User
+from nbopen.repos.git import commit as gitcommit
+from nbopen.repos.models import Repository
+from nbopen.repos.writes.after_update import RefUpdate, after_update
+from nbopen.repos.writes.commits import author_of
+
+ZERO_SHA = gitcommit.ZERO_SHA
+RefConflict = gitcommit.RefConflict
+
+
+class RefNotFound(gitcommit.GitError):
+    """The branch or tag to delete does not exist."""
+
+
+def valid_ref_name(name: str) -> bool:
+    """Whether ``name`` can be a branch or tag name (git's rules, no leading ``-``)."""
+    if not name or name.startswith(("-", "refs/")) or len(name) > 200:
+        return False
+    proc = subprocess.run(
+        ["git", "check-ref-format", f"refs/heads/{name}"], capture_output=True, check=False
+    )
+    return proc.returncode == 0
+
+
+def set_ref(
+    *,
+    repo: Repository,
+    actor: User | None,
+    ref: str,
+    new: str,
+    old: str | None,
+    kind: str | None,
+    payload: dict[str, object] | None = None,
+) -> None:
+    """Move ``ref`` from ``old`` (None: must not exist) to ``new``; :class:`RefConflict`
+    if it is elsewhere. ``kind``/``payload`` name the event (see ``after_update``)."""
+    gitcommit.update_ref(repo.git_path, ref, new, old)
+    after_update(
+        repo_id=repo.pk,
+        actor=actor,
+        updates=[RefUpdate(old or ZERO_SHA, new, ref)],
+        kind=kind,
+        payload=payload,
+    )
+
+
+def delete_ref(
+    *, repo: Repository, actor: User | None, ref: str, kind: str, payload: dict[str, object]
+) -> None:
+    """Delete ``ref`` (:class:`RefNotFound` if absent, :class:`RefConflict` if it moved)."""
+    current = gitcommit.ref_target(repo.git_path, ref)
+    if current is None:
+        raise RefNotFound(ref)
+    gitcommit.delete_ref(repo.git_path, ref, current)
+    after_update(
+        repo_id=repo.pk,
+        actor=actor,
+        updates=[RefUpdate(current, ZERO_SHA, ref)],
+        kind=kind,
+        payload=payload,
+    )
+
+
+def create_branch(*, repo: Repository, actor: User | None, branch: str, target: str) -> None:
+    """A new branch at commit ``target``; :class:`RefConflict` if it exists."""
+    set_ref(
+        repo=repo,
+        actor=actor,
+        ref=f"refs/heads/{branch}",
+        new=target,
+        old=None,
+        kind="repo.branch.create",
+        payload={"branch": branch, "target": target},
+    )
+
+
+def delete_branch(*, repo: Repository, actor: User | None, branch: str) -> None:
+    delete_ref(
+        repo=repo,
+        actor=actor,
+        ref=f"refs/heads/{branch}",
+        kind="repo.branch.delete",
+        payload={"branch": branch},
+    )
+
+
+def branch_head(repo: Repository, branch: str) -> str | None:
+    """The commit ``branch`` points at (any valid branch name), or None."""
+    return gitcommit.branch_head(repo.git_path, branch)
+
+
+def tag_exists(repo: Repository, tag: str) -> bool:
+    return gitcommit.ref_target(repo.git_path, f"refs/tags/{tag}") is not None
+
+
+def create_tag(
+    *, repo: Repository, actor: User | None, tag: str, target: str, message: str = ""
+) -> None:
+    """A tag on commit ``target``: annotated (tagger = actor) when there is a ``message``."""
+    obj = target
+    if message:
+        obj = gitcommit.write_tag(repo.git_path, target, tag, message, author_of(actor))
+    set_ref(
+        repo=repo,
+        actor=actor,
+        ref=f"refs/tags/{tag}",
+        new=obj,
+        old=None,
+        kind="repo.tag.create",
+        payload={"tag": tag, "target": target},
+    )
+
+
+def delete_tag(*, repo: Repository, actor: User | None, tag: str) -> None:
+    delete_ref(
+        repo=repo,
+        actor=actor,
+        ref=f"refs/tags/{tag}",
+        kind="repo.tag.delete",
+        payload={"tag": tag},
+    )
