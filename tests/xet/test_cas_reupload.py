@@ -25,6 +25,7 @@ from typing import Any
 
 import pytest
 
+from nbopen.xet import hashing, shardfmt
 from tests.support.live import LiveServer
 from tests.xet.conftest import Cas
 
@@ -103,10 +104,13 @@ def _cached_shards(home: Path) -> int:
     return sum(1 for p in (home / "xet").rglob("*.mdb") if "shard-cache" in p.parts)
 
 
-@pytest.fixture(scope="module")
-def weights(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    path = tmp_path_factory.mktemp("weights") / "model.safetensors"
-    data = random.Random(18).randbytes(SIZE)
+@pytest.fixture
+def weights(tmp_path: Path, request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Content of this test only (no other test's public repository holds it)."""
+    path = tmp_path / "model.safetensors"
+    # Binary from its first bytes (a safetensors header starts with a u64 length), so preupload
+    # answers "lfs" below the 10 MB threshold.
+    data = (1234).to_bytes(8, "little") + random.Random(request.node.name).randbytes(SIZE - 8)
     path.write_bytes(data)
     return {"path": str(path), "data": data, "sha256": hashlib.sha256(data).hexdigest()}
 
@@ -178,6 +182,204 @@ def test_reupload_after_delete_with_persistent_cache(
 def _xet_hash(live: LiveServer, token: str, repo: str) -> str:
     request = urllib.request.Request(
         f"{live.url}/{repo}/resolve/main/model.safetensors",
+        method="HEAD",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+    with urllib.request.urlopen(request) as response:
+        return str(response.headers["X-Xet-Hash"])
+
+
+def test_member_of_the_same_organization(
+    live: LiveServer, weights: dict[str, Any], tmp_path: Path
+) -> None:
+    """Bob builds his copy from Alice's org upload (server dedup, cached by his client); after
+    both org repositories are deleted, his cached answer still works in his own repository."""
+    alice, bob = live.create_user("xalice"), live.create_user("xbob")
+    live.cli("org", "create", "xlab", "--kind", "community", "--owner", "xalice")
+    live.cli("org", "add-member", "xlab", "xbob", "--role", "write")
+    up = {"op": "upload", "path": weights["path"], "name": "model.safetensors"}
+    alice_home, bob_home = tmp_path / "alice", tmp_path / "bob"
+    _ok(
+        _run(
+            live,
+            alice_home,
+            alice,
+            [{"op": "create", "repo": "xlab/base", "private": True}, {**up, "repo": "xlab/base"}],
+        )
+    )
+    assert _received(live, "xlab/base") >= SIZE
+    # Bob's own client, empty cache: the server's dedup answer (Alice's private org repo is
+    # readable to him) spares the bytes, and his client caches that answer.
+    _ok(
+        _run(
+            live,
+            bob_home,
+            bob,
+            [{"op": "create", "repo": "xlab/bobs"}, {**up, "repo": "xlab/bobs"}],
+        )
+    )
+    assert _received(live, "xlab/bobs") < SIZE // 2
+    live.delete_repo(alice, "xlab/base")
+    live.delete_repo(alice, "xlab/bobs")  # an org admin deletes both
+    assert _gc(live)["xorbs"] == 0
+    dl = {"op": "download", "name": "model.safetensors", "cache_dir": str(tmp_path / "dl")}
+    results = _ok(
+        _run(
+            live,
+            bob_home,
+            bob,
+            [
+                {"op": "create", "repo": "xbob/own"},
+                {**up, "repo": "xbob/own"},
+                {**dl, "repo": "xbob/own"},
+            ],
+        )
+    )
+    assert results[-1]["sha256"] == weights["sha256"]
+
+
+def _one_chunk_shard(chunk: bytes, size: int) -> bytes:
+    """A shard building a one-chunk file from the one-chunk xorb ``chunk`` (its hash is the
+    chunk hash): all an outsider needs is the chunk hash and length of a private file."""
+    term = shardfmt.Term(chunk, size, 0, 1)
+    info = shardfmt.FileInfo(
+        hashing.file_hash([(chunk, size)]), [term], [hashing.verification_hash([chunk])]
+    )
+    return shardfmt.write_upload_shard([info], [])
+
+
+def test_outsider_who_knows_the_hashes_gets_nothing(
+    live: LiveServer, cas: Cas, tmp_path: Path
+) -> None:
+    owner, outsider = live.create_user("xowner"), live.create_user("xmallory")
+    data = b"\0" + random.Random(7).randbytes(4999)
+    secret = tmp_path / "secret.bin"
+    secret.write_bytes(data)
+    sha = hashlib.sha256(data).hexdigest()
+    chunk = hashing.chunk_hash(data)
+    chunk_hex, file_hex = hashing.to_hex(chunk), hashing.to_hex(hashing.file_hash([(chunk, 5000)]))
+    up = {"op": "upload", "path": str(secret), "name": "secret.bin"}
+    _ok(
+        _run(
+            live,
+            tmp_path / "owner",
+            owner,
+            [
+                {"op": "create", "repo": "xowner/vault", "private": True},
+                {**up, "repo": "xowner/vault"},
+            ],
+        )
+    )
+    cas.create_repo(outsider, "own")
+    assert _xet_hash_of(live, owner, "xowner/vault", "secret.bin") == file_hex
+
+    fake = hashing.chunk_hash(random.Random(8).randbytes(5000))  # a xorb that never existed
+
+    def probe() -> None:
+        token = cas.token("xmallory/own", "xmallory", write=True)["accessToken"]
+        # Shard: the same 400, word for word, as for a xorb nobody ever uploaded.
+        status, body = cas.request("POST", "/v1/shards", token, _one_chunk_shard(chunk, 5000))
+        fake_status, fake_body = cas.request(
+            "POST", "/v1/shards", token, _one_chunk_shard(fake, 5000)
+        )
+        assert status == fake_status == 400
+        assert body.replace(chunk_hex.encode(), hashing.to_hex(fake).encode()) == fake_body
+        # Dedup, reconstruction, plain file: nothing.
+        assert cas.request("GET", f"/v1/chunks/default/{chunk_hex}", token)[0] == 404
+        assert cas.request("GET", f"/v1/chunks/default-merkledb/{chunk_hex}", token)[0] == 404
+        assert cas.request("GET", f"/v1/reconstructions/{file_hex}", token)[0] == 404
+        assert cas.request("GET", f"/v1/files/{file_hex}", token)[0] == 404
+        # Resolve in the owner's repository: not found for the outsider.
+        status, _ = _http(live, "GET", "/xowner/vault/resolve/main/secret.bin", outsider)
+        assert status == 404
+        # LFS bridge: committing the private sha256 as an LFS pointer is refused...
+        status, _ = _commit_lfs_pointer(live, outsider, "xmallory/own", sha, 5000)
+        assert status == 422
+        # ...and the git-lfs batch API of their own repository offers no download.
+        status, body = _lfs_batch(live, "xmallory", outsider, "xmallory/own", sha, 5000)
+        assert b'"href"' not in body and data not in body
+
+    probe()
+    # The owner deletes the repository; GC keeps the xorb for the owner's proof of possession.
+    live.delete_repo(owner, "xowner/vault")
+    gc = _gc(live)
+    assert gc["xorbs"] == 0 and gc["retained_xorbs"] >= 1
+    probe()  # a retained xorb is still no one else's
+    # Control: the owner (who uploaded the bytes) may build from it, the outsider still not.
+    cas.create_repo(owner, "again", private=True)
+    token = cas.token("xowner/again", "xowner", write=True)["accessToken"]
+    assert cas.request("POST", "/v1/shards", token, _one_chunk_shard(chunk, 5000))[0] == 200
+    status, body = cas.request("GET", f"/v1/files/{file_hex}", token)
+    assert status == 200 and body == data
+    probe()
+    # Once the proof is older than the retention, GC frees the content like any other.
+    live.delete_repo(owner, "xowner/again")
+    assert _gc(live, "--possession-seconds", "0")["xorbs"] >= 1
+    probe()
+
+
+def _http(live: LiveServer, method: str, path: str, token: str) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        live.url + path, method=method, headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _commit_lfs_pointer(
+    live: LiveServer, token: str, repo: str, oid: str, size: int
+) -> tuple[int, bytes]:
+    lines = [
+        {"key": "header", "value": {"summary": "claim"}},
+        {"key": "lfsFile", "value": {"path": "w.bin", "algo": "sha256", "oid": oid, "size": size}},
+    ]
+    request = urllib.request.Request(
+        f"{live.url}/api/models/{repo}/commit/main",
+        method="POST",
+        data="\n".join(json.dumps(line) for line in lines).encode(),
+        headers={"Authorization": f"Bearer {token}", "Content-Type": "application/x-ndjson"},
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _lfs_batch(
+    live: LiveServer, user: str, token: str, repo: str, oid: str, size: int
+) -> tuple[int, bytes]:
+    import base64
+
+    body = {
+        "operation": "download",
+        "transfers": ["basic"],
+        "objects": [{"oid": oid, "size": size}],
+    }
+    auth = base64.b64encode(f"{user}:{token}".encode()).decode()
+    request = urllib.request.Request(
+        f"{live.url}/{repo}.git/info/lfs/objects/batch",
+        method="POST",
+        data=json.dumps(body).encode(),
+        headers={
+            "Authorization": f"Basic {auth}",
+            "Accept": "application/vnd.git-lfs+json",
+            "Content-Type": "application/vnd.git-lfs+json",
+        },
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, response.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()
+
+
+def _xet_hash_of(live: LiveServer, token: str, repo: str, name: str) -> str:
+    request = urllib.request.Request(
+        f"{live.url}/{repo}/resolve/main/{name}",
         method="HEAD",
         headers={"Authorization": f"Bearer {token}"},
     )
