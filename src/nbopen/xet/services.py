@@ -22,15 +22,13 @@ import os
 import secrets
 import tempfile
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
-from django.utils import timezone
 
 from nbopen.access.policy import Decision, Level, Principal, decide_repo, visible_repositories
 from nbopen.accounts.models import Namespace, User
@@ -279,10 +277,12 @@ def _store_new_xorb(xorb_hex: str, parsed: xorbfmt.ParsedXorb, body: bytes) -> b
     return True
 
 
-def _prove_possession(grant: Grant, hashes: Iterable[str], kind: str) -> None:
+def _prove_possession(grant: Grant, hashes: set[str], kind: str) -> None:
     """Record (or refresh) that the calling user holds the content of xorbs ``hashes``."""
+    from django.utils import timezone
+
     user = grant.principal.user
-    if user is None:
+    if user is None or not hashes:
         return
     now = timezone.now()
     XorbPossession.objects.bulk_create(
@@ -309,6 +309,10 @@ def _xorbs_via_repositories(grant: Grant, hashes: set[str]) -> set[str]:
 def _xorbs_via_possession(grant: Grant, hashes: set[str], *, valid_for: int = 0) -> set[str]:
     """Of ``hashes``, the xorbs the calling user proved they hold, with a proof still valid
     ``valid_for`` seconds from now."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     user = grant.principal.user
     if user is None or not hashes:
         return set()
@@ -642,6 +646,10 @@ def collect_garbage(
     A xorb some user proved they hold within ``possession_seconds`` is kept (``retained``):
     their client may still reference it from its local cache. Older proofs are dropped first.
     """
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     now = timezone.now()
     cutoff = now - timedelta(seconds=grace_seconds)
     proven_since = now - timedelta(seconds=possession_seconds)
