@@ -64,6 +64,8 @@ def test_the_uploader_may_build_again_after_deletion_and_no_one_else() -> None:
     first = _repo(alice, "first")
     assert services.upload_xorb(grant=first, claimed_hash=hashing.to_hex(chunk), body=body)
     assert services.upload_shard(grant=first, body=shard)
+    proof = XorbPossession.objects.get(user=alice.user)
+    assert proof.kind == XorbPossession.Kind.UPLOADED  # not downgraded by the shard upload
     _delete(first)
     assert services.collect_garbage(grace_seconds=0)["retained_xorbs"] == 1
 

@@ -59,7 +59,8 @@ class XorbPossession(models.Model):
     """That a user proved they hold a xorb's content, and when they last did.
 
     ``uploaded``: they sent the xorb's bytes and the server verified them. ``readable``: a shard
-    of theirs built a file from it while a repository they could read referenced it. Either
+    of theirs built a file from it while a repository they could read referenced it. ``kind``
+    is the strongest proof they gave, ``proved_at`` the time of the latest. Either
     lets them reference the xorb in later shards until ``proved_at`` is older than
     ``services.POSSESSION_TTL``, and keeps the xorb from GC for as long: hf_xet's local shard
     cache makes the client reference xorbs it uploaded for three weeks without re-sending them.

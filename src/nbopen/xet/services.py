@@ -285,11 +285,14 @@ def _prove_possession(grant: Grant, hashes: set[str], kind: str) -> None:
     if user is None or not hashes:
         return
     now = timezone.now()
+    # ``kind`` keeps the strongest proof given (a byte upload is never downgraded to
+    # "readable"); ``proved_at`` is always the latest.
+    uploaded = kind == XorbPossession.Kind.UPLOADED
     XorbPossession.objects.bulk_create(
         [XorbPossession(user=user, xorb_id=h, kind=kind, proved_at=now) for h in sorted(hashes)],
         update_conflicts=True,
         unique_fields=["user", "xorb"],
-        update_fields=["kind", "proved_at"],
+        update_fields=["kind", "proved_at"] if uploaded else ["proved_at"],
     )
 
 
@@ -361,8 +364,11 @@ def upload_shard(*, grant: Grant, body: bytes) -> bool:
     with transaction.atomic():
         # Under the xorb rows' locks, as collect_garbage takes them: either GC already deleted
         # a xorb (then this shard is refused like one never uploaded) or it sees our reference.
-        locked = set(
-            Xorb.objects.select_for_update().filter(pk__in=used).values_list("hash", flat=True)
+        locked = set(  # in hash order, so two shard uploads never wait on each other crosswise
+            Xorb.objects.select_for_update()
+            .filter(pk__in=used)
+            .order_by("hash")
+            .values_list("hash", flat=True)
         )
         _require_usable(used, locked)
         _link_xorbs(grant.repo, used)
