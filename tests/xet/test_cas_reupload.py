@@ -284,6 +284,11 @@ def test_outsider_who_knows_the_hashes_gets_nothing(
         )
         assert status == fake_status == 400
         assert body.replace(chunk_hex.encode(), hashing.to_hex(fake).encode()) == fake_body
+        # No route serves a xorb by its hash; fetch URLs need the server's signature.
+        assert cas.request("GET", f"/v1/xorbs/default/{chunk_hex}", token)[0] != 200
+        for key in (chunk_hex, sha):
+            assert cas.request("GET", f"/fetch/{key}", None)[0] == 403
+            assert cas.request("GET", f"/fetch/{key}?op=xet-xorb&k={key}&r=0-99", None)[0] == 403
         # Dedup, reconstruction, plain file: nothing.
         assert cas.request("GET", f"/v1/chunks/default/{chunk_hex}", token)[0] == 404
         assert cas.request("GET", f"/v1/chunks/default-merkledb/{chunk_hex}", token)[0] == 404
