@@ -153,7 +153,7 @@ def test_reupload_after_delete_with_persistent_cache(
     assert results[-1]["sha256"] == weights["sha256"]
     status, body = cas.request(
         "GET",
-        "/v1/files/" + _xet_hash(live, token, "xre/ckpt"),
+        "/v1/files/" + _xet_hash_of(live, token, "xre/ckpt", "model.safetensors"),
         cas.token("xre/ckpt", "xre")["accessToken"],
     )
     assert status == 200 and body == weights["data"]
@@ -177,16 +177,6 @@ def test_reupload_after_delete_with_persistent_cache(
     )
     assert results[-1]["sha256"] == weights["sha256"]
     assert _received(live, "xre/b") == 0
-
-
-def _xet_hash(live: LiveServer, token: str, repo: str) -> str:
-    request = urllib.request.Request(
-        f"{live.url}/{repo}/resolve/main/model.safetensors",
-        method="HEAD",
-        headers={"Authorization": f"Bearer {token}"},
-    )
-    with urllib.request.urlopen(request) as response:
-        return str(response.headers["X-Xet-Hash"])
 
 
 def test_member_of_the_same_organization(
