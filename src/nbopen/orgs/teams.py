@@ -12,12 +12,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 
 from nbopen.access.policy import Level, Principal, org_level
+from nbopen.access.roles import normalize_role
 from nbopen.accounts.models import User
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.core.names import validate_owner_name
 from nbopen.orgs.models import Membership, Organization, Team, TeamMember, TeamRepository
-from nbopen.repos.collaborators import normalize_role
 from nbopen.repos.models import Repository
 
 

@@ -14,27 +14,11 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from nbopen.access.policy import Level, Principal, require_repo
+from nbopen.access.roles import normalize_role
 from nbopen.accounts.models import User
 from nbopen.core import events
 from nbopen.core.errors import InvalidInput, NotFound
 from nbopen.repos.models import Collaborator, Repository
-
-ROLE_ALIASES = {
-    "read": "read",
-    "pull": "read",
-    "triage": "read",
-    "write": "write",
-    "push": "write",
-    "maintain": "write",
-    "admin": "admin",
-}
-
-
-def normalize_role(role: str) -> str:
-    value = ROLE_ALIASES.get(role.strip().lower()) if isinstance(role, str) else None
-    if value is None:
-        raise InvalidInput(f"Role must be one of read, write, admin (or pull, push), not {role!r}")
-    return value
 
 
 def collaborators_of(repo: Repository) -> QuerySet[Collaborator]:
