@@ -42,3 +42,15 @@ def _git_identity(tmp_path_factory: pytest.TempPathFactory) -> None:
         import subprocess
 
         subprocess.run(["git", "lfs", "install", "--skip-repo"], check=True, capture_output=True)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked ``once`` run on the embedded default only: CI runs the suite twice (SQLite,
+    then PostgreSQL), and a second run of a test whose outcome cannot depend on the database
+    costs CI time and proves nothing."""
+    if not os.environ.get("NBOPEN_DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return
+    once = [item for item in items if item.get_closest_marker("once")]
+    if once:
+        items[:] = [item for item in items if not item.get_closest_marker("once")]
+        config.hook.pytest_deselected(items=once)

@@ -23,6 +23,8 @@ from nbopen.analytics.compute import Affiliations, compute_month
 from nbopen.cli.main import main
 from tests.analytics.test_compute import ev, write
 
+pytestmark = pytest.mark.once  # DuckDB and Spark over Parquet: no Django database
+
 MONTHS = ["2024-05", "2024-06"]
 KINDS = [
     ("PushEvent", 30),

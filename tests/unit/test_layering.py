@@ -12,6 +12,10 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.once  # reads the source
+
 SRC = Path(__file__).resolve().parents[2] / "src" / "nbopen"
 WRITE_HOMES = ("repos/writes/", "repos/git/")
 # git subcommands that create objects or move refs (``hash-object`` only with ``-w``).

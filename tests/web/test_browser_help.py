@@ -12,6 +12,8 @@ from playwright.sync_api import Browser, BrowserContext, expect
 from tests.support.live import LiveServer
 from tests.web.conftest import Recorder, sign_up
 
+pytestmark = pytest.mark.once  # static help pages
+
 GUIDES = {
     "zh-CN": {
         "": "帮助",

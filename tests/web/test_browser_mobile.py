@@ -12,6 +12,8 @@ from playwright.sync_api import Browser, Page
 from tests.support.live import LiveServer
 from tests.web.conftest import Recorder, create_repo, sign_up
 
+pytestmark = pytest.mark.once  # page layout at 390 px
+
 PHONE = {"width": 390, "height": 844}
 REPO = "/gangzhi-tech/port-container-detector"
 DATASET = "/datasets/yongcheng-data/air-quality-daily"
