@@ -39,7 +39,7 @@ def test_membership_grants_and_revokes_access(
         assert clerk.goto(f"{base}/boss-gov/plans").status == 200  # type: ignore[union-attr]
         assert clerk.locator("a:text('设置')").count() == 0
         for suffix in ("/settings", "/upload"):  # read members may not administer or write
-            assert clerk.goto(f"{base}/boss-gov/plans{suffix}").status == 404  # type: ignore[union-attr]
+            assert clerk.goto(f"{base}/boss-gov/plans{suffix}").status == 403  # type: ignore[union-attr]
         clerk.goto(f"{base}/boss-gov")
         assert "plans" in clerk.inner_text(".repo-list")
 

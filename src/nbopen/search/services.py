@@ -45,7 +45,7 @@ from django.db import connection
 from nbopen.access.policy import Principal, readable_among, visible_repositories
 from nbopen.core.errors import InvalidInput
 from nbopen.core.sql import ids_in
-from nbopen.search import backends, scoring_window, spelling
+from nbopen.search import backends, indexer, scoring_window, spelling
 from nbopen.search.analysis import Group, is_cjk, query_groups, stem
 from nbopen.search.documents import FACET_FIELDS
 from nbopen.search.models import SearchDocument
@@ -276,8 +276,14 @@ def search(
     per_page: int = 20,
     with_facets: bool = True,
 ) -> SearchResult:
-    """Search what ``principal`` may see. Raises InvalidInput for bad parameters."""
+    """Search what ``principal`` may see. Raises InvalidInput for bad parameters.
+
+    Read-your-writes: events the background job has not applied yet are applied first
+    (:func:`indexer.catch_up`, one indexed read when the index is current), so a repository
+    pushed a moment ago is found by its author and by those it was just shared with.
+    """
     q, types = _validate(q, types, sort)
+    indexer.catch_up()
     if not 1 <= page <= MAX_PAGE:
         raise InvalidInput(f"page must be between 1 and {MAX_PAGE}")
     if not 1 <= per_page <= MAX_PER_PAGE:
@@ -322,6 +328,7 @@ def listing(
     their order).
     """
     q, types = _validate(q, types, sort)
+    indexer.catch_up()  # read-your-writes, as in search()
     if offset < 0 or not 1 <= limit <= MAX_LIST_LIMIT:
         raise InvalidInput(f"limit must be between 1 and {MAX_LIST_LIMIT}")
     where = _build_where(principal, types, _parse_filters(filters), all_of)

@@ -17,7 +17,6 @@ from nbopen.repos import downloads as download_counts
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.repos.writes import after_update
-from nbopen.search import indexer
 from nbopen.search.services import listing
 
 from . import content, stats
@@ -187,7 +186,6 @@ def list_repos(request: HttpRequest, type_plural: str) -> HttpResponse:
         return api_error(400, "limit must be positive")
     sort = SORT_KEYS.get(request.GET.get("sort", ""), "updated")
     author = request.GET.get("author")
-    indexer.catch_up()  # read-your-writes: a repository just pushed is listed as it is now
     try:
         hits, more = listing(
             principal=principal,
