@@ -83,12 +83,17 @@ class _Parent(enum.Enum):
 ANY_PARENT: Final = _Parent.ANY
 
 
-def prepare(*, repo: Repository, operation: Operation) -> Prepared:
+def prepare(
+    *, repo: Repository, operation: Operation, rule: lfs_rule.Rule | None = None
+) -> Prepared:
     """Store an operation's content now (git blob, or LFS object plus pointer blob).
 
-    Streaming channels call this as each file arrives, so its temporary copy can go at
-    once; :func:`commit` prepares whatever it is given unprepared.
+    ``rule``: the LFS rule at the revision the commit goes on (:func:`lfs_rule.at`; None:
+    size and content only). Streaming channels call this as each file arrives, so its
+    temporary copy can go at once; :func:`commit` prepares whatever it is given unprepared,
+    with the rule at the branch's head.
     """
+    rule = rule or lfs_rule.CONTENT_ONLY
     git = repo.git_path
     if isinstance(operation, DeleteFile | DeleteFolder):
         return gitcommit.Delete(
@@ -100,12 +105,12 @@ def prepare(*, repo: Repository, operation: Operation) -> Prepared:
         return gitcommit.Put(path, pointer, lfs=True)
     mode = "100755" if operation.executable else gitcommit.FILE_MODE
     if isinstance(operation, AddBytes):
-        if lfs_rule.stored_as_lfs(len(operation.data), operation.data[: lfs_rule.SNIFF_BYTES]):
+        if rule.stored_as_lfs(path, len(operation.data), operation.data[: lfs_rule.SNIFF_BYTES]):
             oid, size = objects.publish_bytes(repo_id=repo.pk, data=operation.data)
             return prepare(repo=repo, operation=AddLfs(path, oid, size))
         return gitcommit.Put(path, gitcommit.write_blob(git, operation.data), mode)
     size = operation.source.stat().st_size
-    if lfs_rule.stored_as_lfs(size, lfs_rule.sample_of(operation.source)):
+    if rule.stored_as_lfs(path, size, lfs_rule.sample_of(operation.source)):
         oid, size = objects.publish_file(repo_id=repo.pk, source=operation.source)
         return prepare(repo=repo, operation=AddLfs(path, oid, size))
     return gitcommit.Put(path, gitcommit.write_blob_file(git, operation.source), mode)
@@ -142,7 +147,10 @@ def commit(
     ``skip_unchanged`` :class:`NothingChanged`. Runs :func:`after_update` on success, which
     records ``kind`` (None: no event, for the commit that initializes a repository).
     """
-    prepared = _prepare_all(repo, operations)
+    rule = None
+    if any(isinstance(op, AddBytes | AddFile) for op in operations):
+        rule = lfs_rule.at(repo.git_path, gitcommit.branch_head(repo.git_path, branch))
+    prepared = _prepare_all(repo, operations, rule)
     if not message.endswith("\n"):
         message += "\n"
     sha, old = gitcommit.create_commit(
@@ -180,7 +188,10 @@ def commit_ref(
     """
     git = repo.git_path
     parent = gitcommit.ref_target(git, ref)
-    tree = gitcommit.build_tree(git, None, _prepare_all(repo, operations))
+    rule = None
+    if parent is not None and any(isinstance(op, AddBytes | AddFile) for op in operations):
+        rule = lfs_rule.at(git, parent)
+    tree = gitcommit.build_tree(git, None, _prepare_all(repo, operations, rule))
     sha = gitcommit.commit_tree(git, tree, parent, message.rstrip("\n") + "\n", author)
     gitcommit.update_ref(git, ref, sha, parent)
     after_update(
@@ -189,8 +200,12 @@ def commit_ref(
     return sha
 
 
-def _prepare_all(repo: Repository, operations: Sequence[Operation | Prepared]) -> list[Prepared]:
+def _prepare_all(
+    repo: Repository, operations: Sequence[Operation | Prepared], rule: lfs_rule.Rule | None
+) -> list[Prepared]:
     return [
-        op if isinstance(op, gitcommit.Put | gitcommit.Delete) else prepare(repo=repo, operation=op)
+        op
+        if isinstance(op, gitcommit.Put | gitcommit.Delete)
+        else prepare(repo=repo, operation=op, rule=rule)
         for op in operations
     ]

@@ -1,0 +1,166 @@
+"""Issue 18 (items 2–6) with the real clients: huggingface_hub 2.4.0, git and git-lfs against a
+live ``nbopen serve`` — the repository's ``.gitattributes`` and ``.gitignore``, namespace-less
+ids, a model and a dataset sharing a name, and the Hub's smaller answers."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from huggingface_hub.errors import HfHubHTTPError
+
+from tests.hub.conftest import Hub
+
+pytestmark = pytest.mark.e2e
+
+GITATTRIBUTES = (
+    "*.custom filter=lfs diff=lfs merge=lfs -text\n"
+    "weights/** filter=lfs diff=lfs merge=lfs -text\n"
+    "/top.only filter=lfs diff=lfs merge=lfs -text\n"
+    "*.keep filter=lfs diff=lfs merge=lfs -text\n"
+    "plain.keep -filter\n"
+    "*.bin filter=lfs diff=lfs merge=lfs -text\n"
+)
+
+
+def git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True, text=True)
+
+
+def clone(hub: Hub, repo_id: str, dest: Path, prefix: str = "") -> Path:
+    auth_url = hub.url.replace("http://", f"http://hf_user:{hub.token}@") + f"/{prefix}{repo_id}"
+    git("clone", "-q", auth_url, str(dest))
+    return dest
+
+
+# -- item 2: .gitattributes decides LFS ----------------------------------------------------------
+
+
+def test_upload_folder_follows_the_repositorys_gitattributes(hub: Hub, tmp_path: Path) -> None:
+    repo_id = hub.repo_id("attrs")
+    hub.api.create_repo(repo_id)
+    hub.api.upload_file(path_or_fileobj=GITATTRIBUTES.encode(), path_in_repo=".gitattributes",
+                        repo_id=repo_id)  # fmt: skip
+    src = tmp_path / "src"
+    for rel, text in {
+        "notes.custom": "small text, LFS by *.custom",
+        "deep/er/notes.custom": "nested match of a basename pattern",
+        "weights/a/b.txt": "under weights/**",
+        "top.only": "anchored pattern at the root",
+        "small.bin": "text in a .bin: LFS by *.bin",
+        "plain.keep": "-filter later in the file unsets it",
+        "other.keep": "*.keep applies",
+        "README.md": "# plain\n",
+    }.items():
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(text)
+    hub.api.upload_folder(repo_id=repo_id, folder_path=src)
+
+    info = hub.api.model_info(repo_id, files_metadata=True)
+    lfs = {s.rfilename for s in info.siblings or [] if s.lfs}
+    assert lfs == {
+        "notes.custom", "deep/er/notes.custom", "weights/a/b.txt", "top.only", "small.bin",
+        "other.keep",
+    }  # fmt: skip
+
+    work = clone(hub, repo_id, tmp_path / "clone")
+    fsck = subprocess.run(
+        ["git", "lfs", "fsck", "--pointers"], cwd=work, capture_output=True, text=True
+    )
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+    assert git("status", "--porcelain", cwd=work).stdout == ""
+    git("lfs", "pull", cwd=work)
+    for rel in lfs | {"plain.keep", "README.md"}:
+        assert (work / rel).read_bytes() == (src / rel).read_bytes(), rel
+
+
+def test_preupload_answers_lfs_from_gitattributes(hub: Hub) -> None:
+    # git's matching: ``/top.only`` is anchored (git-lfs 3.3's own fsck matcher disagrees,
+    # which is why the clone test above leaves ``sub/top.only`` out).
+    repo_id = hub.repo_id("attrs-pre")
+    hub.api.create_repo(repo_id, repo_type="dataset")
+    hub.api.upload_file(path_or_fileobj=GITATTRIBUTES.encode(), path_in_repo=".gitattributes",
+                        repo_id=repo_id, repo_type="dataset")  # fmt: skip
+    status, body = post_json(
+        hub, f"/api/datasets/{repo_id}/preupload/main",
+        {"files": [{"path": p, "size": 3, "sample": "YWJj"}
+                   for p in ("x.custom", "weights/y", "sub/top.only", "plain.keep", "a.txt")]},
+    )  # fmt: skip
+    assert status == 200
+    modes = {f["path"]: f["uploadMode"] for f in body["files"]}
+    assert modes == {
+        "x.custom": "lfs", "weights/y": "lfs", "sub/top.only": "regular",
+        "plain.keep": "regular", "a.txt": "regular",
+    }  # fmt: skip
+
+
+# -- item 3: .gitignore decides shouldIgnore -----------------------------------------------------
+
+
+def test_upload_folder_skips_what_the_repositorys_gitignore_ignores(
+    hub: Hub, tmp_path: Path
+) -> None:
+    repo_id = hub.repo_id("ignore")
+    hub.api.create_repo(repo_id)
+    hub.api.upload_file(path_or_fileobj=b"*.env\n!keep.env\ncheckpoints/\n/root.log\n",
+                        path_in_repo=".gitignore", repo_id=repo_id)  # fmt: skip
+    hub.api.upload_file(path_or_fileobj=b"*.tmp\n", path_in_repo="nested/.gitignore",
+                        repo_id=repo_id)  # fmt: skip
+    src = tmp_path / "src"
+    files = [
+        "secret.env", "sub/more.env", "keep.env", "checkpoints/step1/model.txt",
+        "x/checkpoints/a.txt", "root.log", "deep/root.log", "nested/scratch.tmp",
+        "scratch.tmp", "model.txt",
+    ]  # fmt: skip
+    for rel in files:
+        (src / rel).parent.mkdir(parents=True, exist_ok=True)
+        (src / rel).write_text(rel)
+    hub.api.upload_folder(repo_id=repo_id, folder_path=src)
+    got = set(hub.api.list_repo_files(repo_id))
+    assert got - {".gitattributes", ".gitignore", "nested/.gitignore"} == {
+        "keep.env", "deep/root.log", "scratch.tmp", "model.txt",
+    }  # fmt: skip
+
+
+def test_upload_folder_with_its_own_gitignore_uses_that_one(hub: Hub, tmp_path: Path) -> None:
+    repo_id = hub.repo_id("ignore-own")
+    hub.api.create_repo(repo_id)
+    src = tmp_path / "src"
+    src.mkdir()
+    (src / ".gitignore").write_text("*.secret\n")
+    (src / "a.secret").write_text("no")
+    (src / "a.txt").write_text("yes")
+    hub.api.upload_folder(repo_id=repo_id, folder_path=src)
+    assert set(hub.api.list_repo_files(repo_id)) == {".gitattributes", ".gitignore", "a.txt"}
+
+
+# -- item 6: the Hub's smaller answers -----------------------------------------------------------
+
+
+def test_relative_path_is_422(hub: Hub) -> None:
+    repo_id = hub.repo_id("relpath")
+    hub.api.create_repo(repo_id)
+    for bad in ("..\\ddd", "a\\..\\b"):  # ``a/../b`` the client refuses itself
+        with pytest.raises(HfHubHTTPError) as info:
+            hub.api.upload_file(path_or_fileobj=b"x", path_in_repo=bad, repo_id=repo_id)
+        assert info.value.response.status_code == 422, bad
+    assert "ddd" not in "".join(hub.api.list_repo_files(repo_id))
+
+
+def post_json(hub: Hub, path: str, body: object) -> tuple[int, dict]:  # type: ignore[type-arg]
+    import json
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(
+        hub.url + path,
+        data=json.dumps(body).encode(),
+        method="POST",
+        headers={"Authorization": f"Bearer {hub.token}", "Content-Type": "application/json"},
+    )
+    try:
+        with urllib.request.urlopen(request) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, json.loads(exc.read() or b"{}")
