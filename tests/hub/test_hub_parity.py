@@ -40,8 +40,9 @@ def clone(hub: Hub, repo_id: str, dest: Path, prefix: str = "") -> Path:
 def test_upload_folder_follows_the_repositorys_gitattributes(hub: Hub, tmp_path: Path) -> None:
     repo_id = hub.repo_id("attrs")
     hub.api.create_repo(repo_id)
-    hub.api.upload_file(path_or_fileobj=GITATTRIBUTES.encode(), path_in_repo=".gitattributes",
-                        repo_id=repo_id)  # fmt: skip
+    hub.api.upload_file(
+        path_or_fileobj=GITATTRIBUTES.encode(), path_in_repo=".gitattributes", repo_id=repo_id
+    )
     src = tmp_path / "src"
     for rel, text in {
         "notes.custom": "small text, LFS by *.custom",
@@ -60,9 +61,13 @@ def test_upload_folder_follows_the_repositorys_gitattributes(hub: Hub, tmp_path:
     info = hub.api.model_info(repo_id, files_metadata=True)
     lfs = {s.rfilename for s in info.siblings or [] if s.lfs}
     assert lfs == {
-        "notes.custom", "deep/er/notes.custom", "weights/a/b.txt", "top.only", "small.bin",
+        "notes.custom",
+        "deep/er/notes.custom",
+        "weights/a/b.txt",
+        "top.only",
+        "small.bin",
         "other.keep",
-    }  # fmt: skip
+    }
 
     work = clone(hub, repo_id, tmp_path / "clone")
     fsck = subprocess.run(
@@ -80,19 +85,31 @@ def test_preupload_answers_lfs_from_gitattributes(hub: Hub) -> None:
     # which is why the clone test above leaves ``sub/top.only`` out).
     repo_id = hub.repo_id("attrs-pre")
     hub.api.create_repo(repo_id, repo_type="dataset")
-    hub.api.upload_file(path_or_fileobj=GITATTRIBUTES.encode(), path_in_repo=".gitattributes",
-                        repo_id=repo_id, repo_type="dataset")  # fmt: skip
+    hub.api.upload_file(
+        path_or_fileobj=GITATTRIBUTES.encode(),
+        path_in_repo=".gitattributes",
+        repo_id=repo_id,
+        repo_type="dataset",
+    )
     status, body = post_json(
-        hub, f"/api/datasets/{repo_id}/preupload/main",
-        {"files": [{"path": p, "size": 3, "sample": "YWJj"}
-                   for p in ("x.custom", "weights/y", "sub/top.only", "plain.keep", "a.txt")]},
-    )  # fmt: skip
+        hub,
+        f"/api/datasets/{repo_id}/preupload/main",
+        {
+            "files": [
+                {"path": p, "size": 3, "sample": "YWJj"}
+                for p in ("x.custom", "weights/y", "sub/top.only", "plain.keep", "a.txt")
+            ]
+        },
+    )
     assert status == 200
     modes = {f["path"]: f["uploadMode"] for f in body["files"]}
     assert modes == {
-        "x.custom": "lfs", "weights/y": "lfs", "sub/top.only": "regular",
-        "plain.keep": "regular", "a.txt": "regular",
-    }  # fmt: skip
+        "x.custom": "lfs",
+        "weights/y": "lfs",
+        "sub/top.only": "regular",
+        "plain.keep": "regular",
+        "a.txt": "regular",
+    }
 
 
 # -- item 3: .gitignore decides shouldIgnore -----------------------------------------------------
@@ -103,24 +120,38 @@ def test_upload_folder_skips_what_the_repositorys_gitignore_ignores(
 ) -> None:
     repo_id = hub.repo_id("ignore")
     hub.api.create_repo(repo_id)
-    hub.api.upload_file(path_or_fileobj=b"*.env\n!keep.env\ncheckpoints/\n/root.log\n",
-                        path_in_repo=".gitignore", repo_id=repo_id)  # fmt: skip
-    hub.api.upload_file(path_or_fileobj=b"*.tmp\n", path_in_repo="nested/.gitignore",
-                        repo_id=repo_id)  # fmt: skip
+    hub.api.upload_file(
+        path_or_fileobj=b"*.env\n!keep.env\ncheckpoints/\n/root.log\n",
+        path_in_repo=".gitignore",
+        repo_id=repo_id,
+    )
+    hub.api.upload_file(
+        path_or_fileobj=b"*.tmp\n", path_in_repo="nested/.gitignore", repo_id=repo_id
+    )
     src = tmp_path / "src"
     files = [
-        "secret.env", "sub/more.env", "keep.env", "checkpoints/step1/model.txt",
-        "x/checkpoints/a.txt", "root.log", "deep/root.log", "nested/scratch.tmp",
-        "scratch.tmp", "model.txt",
-    ]  # fmt: skip
+        "secret.env",
+        "sub/more.env",
+        "keep.env",
+        "checkpoints/step1/model.txt",
+        "x/checkpoints/a.txt",
+        "root.log",
+        "deep/root.log",
+        "nested/scratch.tmp",
+        "scratch.tmp",
+        "model.txt",
+    ]
     for rel in files:
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         (src / rel).write_text(rel)
     hub.api.upload_folder(repo_id=repo_id, folder_path=src)
     got = set(hub.api.list_repo_files(repo_id))
     assert got - {".gitattributes", ".gitignore", "nested/.gitignore"} == {
-        "keep.env", "deep/root.log", "scratch.tmp", "model.txt",
-    }  # fmt: skip
+        "keep.env",
+        "deep/root.log",
+        "scratch.tmp",
+        "model.txt",
+    }
 
 
 def test_upload_folder_with_its_own_gitignore_uses_that_one(hub: Hub, tmp_path: Path) -> None:
@@ -164,3 +195,73 @@ def post_json(hub: Hub, path: str, body: object) -> tuple[int, dict]:  # type: i
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
+
+
+# -- item 4: ids without a namespace -------------------------------------------------------------
+
+
+def test_namespaceless_ids_are_repo_not_found_on_every_route(hub: Hub, tmp_path: Path) -> None:
+    from huggingface_hub import HfApi, hf_hub_download
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    anonymous = HfApi(endpoint=hub.url, token=False)
+    for api in (hub.api, anonymous):
+        assert api.repo_exists("gpt2") is False
+        assert api.repo_exists("squad", repo_type="dataset") is False
+        assert api.file_exists("bert-base-uncased", "config.json") is False
+        assert api.file_exists("squad", "README.md", repo_type="dataset") is False
+        assert api.revision_exists("gpt2", "main") is False
+    calls = [
+        lambda: hub.api.model_info("gpt2"),
+        lambda: hub.api.model_info("gpt2", revision="main"),
+        lambda: hub.api.dataset_info("squad"),
+        lambda: hub.api.list_repo_files("gpt2"),
+        lambda: list(hub.api.list_repo_tree("gpt2", path_in_repo="sub")),
+        lambda: hub.api.get_paths_info("gpt2", ["config.json"]),
+        lambda: hub.api.list_repo_refs("gpt2"),
+        lambda: hub.api.list_repo_commits("gpt2"),
+        lambda: hub.api.create_branch("gpt2", branch="b"),
+        lambda: hub.api.upload_file(path_or_fileobj=b"x", path_in_repo="x", repo_id="gpt2"),
+        lambda: hf_hub_download(
+            "gpt2", "config.json", endpoint=hub.url, token=hub.token, cache_dir=tmp_path / "c"
+        ),
+        lambda: hf_hub_download(
+            "squad",
+            "x.csv",
+            repo_type="dataset",
+            endpoint=hub.url,
+            token=hub.token,
+            cache_dir=tmp_path / "c",
+        ),
+    ]
+    for call in calls:
+        with pytest.raises(RepositoryNotFoundError):
+            call()
+
+
+def test_namespaceless_answers_are_json_and_leave_web_pages_alone(hub: Hub) -> None:
+    import urllib.error
+    import urllib.request
+
+    def fetch(path: str) -> tuple[int, str, str | None]:
+        request = urllib.request.Request(hub.url + path, method="GET")
+        try:
+            with urllib.request.urlopen(request) as response:
+                return response.status, response.headers.get("Content-Type", ""), None
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.headers.get("Content-Type", ""), exc.headers.get("X-Error-Code")
+
+    for path in (
+        "/api/models/gpt2",
+        "/api/models/gpt2/tree/main",
+        "/gpt2/resolve/main/x.json",
+        "/api/datasets/squad/paths-info/main",
+        "/api/models/gpt2/revision/v1",
+    ):
+        status, ctype, code = fetch(path)
+        assert (status, code) == (401, "RepoNotFound"), path
+        assert ctype.startswith("application/json"), path
+    # A repository that happens to be called ``resolve`` keeps its web pages.
+    hub.api.create_repo(f"{hub.user}/resolve", exist_ok=True)
+    status, ctype, _ = fetch(f"/{hub.user}/resolve/tree/main")
+    assert status == 200 and ctype.startswith("text/html")

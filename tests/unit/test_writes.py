@@ -61,20 +61,36 @@ def test_lfs_rule_reads_gitattributes_with_gits_semantics(alice: User) -> None:
     )
     rule = lfs_rule.at(repo.git_path, sha)
     routed = {
-        "x.bin", "d/e/x.bin", "saved_model/v1/m.pb", "saved_model/a", "anchored.txt",
-        "docs/a.md", "abc.txt", "x.dat", "sub/any.txt", "sub/deep/any.txt",
-    }  # fmt: skip
+        "x.bin",
+        "d/e/x.bin",
+        "saved_model/v1/m.pb",
+        "saved_model/a",
+        "anchored.txt",
+        "docs/a.md",
+        "abc.txt",
+        "x.dat",
+        "sub/any.txt",
+        "sub/deep/any.txt",
+    }
     not_routed = {
-        "keep.bin", "saved_model", "d/anchored.txt", "docs/deep/a.md", "README.md", "ac.txt",
-        "z.dat", "other.txt", "x.bin.txt",
-    }  # fmt: skip
+        "keep.bin",
+        "saved_model",
+        "d/anchored.txt",
+        "docs/deep/a.md",
+        "README.md",
+        "ac.txt",
+        "z.dat",
+        "other.txt",
+        "x.bin.txt",
+    }
     assert rule.routed(routed | not_routed) == routed
     assert rule.stored_as_lfs("README.md", 10_000_000, b"")
     assert not lfs_rule.at(repo.git_path, None).routed(routed)
 
     # Every channel's commit follows it: small text matching a pattern is an LFS pointer.
-    sha, _ = _commit(repo, alice, commits.AddBytes("w/x.bin", b"text"),
-                     commits.AddBytes("keep.bin", b"text"))  # fmt: skip
+    sha, _ = _commit(
+        repo, alice, commits.AddBytes("w/x.bin", b"text"), commits.AddBytes("keep.bin", b"text")
+    )
     blob = read.entry_at(repo.git_path, sha, "w/x.bin")
     assert blob is not None
     assert read.read_blob(repo.git_path, blob.oid).startswith(b"version https://git-lfs")

@@ -8,14 +8,36 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.credentials import principal_from_request
-from nbopen.access.policy import Level, visible_repositories
+from nbopen.access.policy import Level, decide_repo, visible_repositories
 from nbopen.collab.models import Like
 from nbopen.collab.services import like_set
 from nbopen.core.errors import NotFound, PermissionDenied
+from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error
 from nbopen.repos import cards
 
 from .common import iso, load_repo
+
+# The Hub's per-repository routes, after the id: what a namespace-less id (``gpt2``) is
+# followed by when a client calls one (``/api/models/gpt2/revision/main``, ``…/tree/main``).
+NAMESPACELESS_SUBROUTES = (
+    "revision|tree|paths-info|refs|commits|commit|branch|tag|preupload|xet-read-token"
+    "|xet-write-token|auth-check|like|settings|parquet|discussions|lfs-files|resolve"
+)
+
+
+@csrf_exempt
+def namespaceless(
+    request: HttpRequest, type_plural: str, name: str, rest: str | None = None
+) -> HttpResponse:
+    """A repository id without a namespace (``gpt2``): the Hub's ``RepoNotFound``.
+
+    Every repository here has an owner. The answer is the one for a repository that does not
+    exist (401 to anonymous callers, else 404; JSON with ``X-Error-Code: RepoNotFound``), so
+    ``repo_exists``/``file_exists`` return False and transformers says "not found".
+    """
+    principal = principal_from_request(request)  # bad credentials: 401 from the route
+    return repo_denied(decide_repo(principal, None, Level.READ))
 
 
 @csrf_exempt
