@@ -265,3 +265,96 @@ def test_namespaceless_answers_are_json_and_leave_web_pages_alone(hub: Hub) -> N
     hub.api.create_repo(f"{hub.user}/resolve", exist_ok=True)
     status, ctype, _ = fetch(f"/{hub.user}/resolve/tree/main")
     assert status == 200 and ctype.startswith("text/html")
+
+
+# -- item 5: a model and a dataset may share a name ----------------------------------------------
+
+
+def _get(url: str) -> tuple[int, str]:
+    import urllib.error
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(url) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode(errors="replace")
+
+
+def test_a_model_and_a_dataset_share_a_name(hub: Hub, tmp_path: Path) -> None:
+    from huggingface_hub import hf_hub_download
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    repo_id = hub.repo_id("twin")
+    marks = {"model": "MODELMARK", "dataset": "DATAMARK"}
+    for kind in ("model", "dataset"):
+        hub.api.create_repo(repo_id, repo_type=kind)
+        hub.api.upload_file(
+            path_or_fileobj=f"# {marks[kind]}\n".encode(),
+            path_in_repo="README.md",
+            repo_id=repo_id,
+            repo_type=kind,
+        )
+        hub.api.upload_file(
+            path_or_fileobj=b"a,b\n1,2\n",
+            path_in_repo=f"{kind}.csv",
+            repo_id=repo_id,
+            repo_type=kind,
+        )
+    with pytest.raises(HfHubHTTPError) as info:  # one of each, still
+        hub.api.create_repo(repo_id, repo_type="dataset")
+    assert info.value.response.status_code == 409
+
+    def check(kind: str) -> None:
+        prefix = "datasets/" if kind == "dataset" else ""
+        readme = hf_hub_download(
+            repo_id,
+            "README.md",
+            repo_type=kind,
+            endpoint=hub.url,
+            token=hub.token,
+            cache_dir=tmp_path / f"c-{kind}",
+        )
+        assert marks[kind] in Path(readme).read_text()
+        assert {f"{kind}.csv", "README.md"} <= set(hub.api.list_repo_files(repo_id, repo_type=kind))
+        work = clone(
+            hub, repo_id, tmp_path / f"clone-{kind}-{len(list(tmp_path.iterdir()))}", prefix
+        )
+        assert marks[kind] in (work / "README.md").read_text()
+        status, html = _get(f"{hub.url}/{prefix}{repo_id}")
+        assert status == 200 and marks[kind] in html, kind
+        status, html = _get(f"{hub.url}/{prefix}{repo_id}/tree/main")
+        assert status == 200 and f"{kind}.csv" in html
+        if kind == "dataset":
+            assert f'href="/datasets/{repo_id}/tree/main' in html  # links stay on the dataset
+            assert _get(f"{hub.url}/datasets/{repo_id}/viewer")[0] == 200
+            status, body = _get(f"{hub.url}/datasets-server/is-valid?dataset={repo_id}")
+            assert status == 200, body
+
+    check("model")
+    check("dataset")
+
+    # Deleting one leaves the other whole, both ways round.
+    hub.api.delete_repo(repo_id, repo_type="dataset")
+    with pytest.raises(RepositoryNotFoundError):
+        hub.api.dataset_info(repo_id)
+    check("model")
+    hub.api.create_repo(repo_id, repo_type="dataset")
+    hub.api.upload_file(
+        path_or_fileobj=f"# {marks['dataset']}\n".encode(),
+        path_in_repo="README.md",
+        repo_id=repo_id,
+        repo_type="dataset",
+    )
+    hub.api.upload_file(
+        path_or_fileobj=b"a,b\n1,2\n",
+        path_in_repo="dataset.csv",
+        repo_id=repo_id,
+        repo_type="dataset",
+    )
+    hub.api.delete_repo(repo_id, repo_type="model")
+    with pytest.raises(RepositoryNotFoundError):
+        hub.api.model_info(repo_id)
+    check("dataset")
+    # The unprefixed URL now falls back to the dataset (links from before datasets had a space).
+    assert _get(f"{hub.url}/{repo_id}")[0] == 200

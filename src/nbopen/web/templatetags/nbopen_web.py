@@ -55,7 +55,8 @@ def basename(path: str) -> str:
 
 @register.simple_tag
 def repo_link(repo: Any, *parts: str) -> str:
-    base = f"/{quote(repo.owner.name)}/{quote(repo.name)}"
+    prefix = "/datasets" if getattr(repo, "type", None) == "dataset" else ""
+    base = f"{prefix}/{quote(repo.owner.name)}/{quote(repo.name)}"
     tail = "/".join(quote(str(p), safe="/") for p in parts if p != "")
     return f"{base}/{tail}" if tail else base
 
