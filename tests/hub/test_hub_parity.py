@@ -52,7 +52,7 @@ def test_upload_folder_follows_the_repositorys_gitattributes(hub: Hub, tmp_path:
         "small.bin": "text in a .bin: LFS by *.bin",
         "plain.keep": "-filter later in the file unsets it",
         "other.keep": "*.keep applies",
-        "README.md": "# plain\n",
+        "README.md": "---\nlicense: mit\n---\n# plain\n",
     }.items():
         (src / rel).parent.mkdir(parents=True, exist_ok=True)
         (src / rel).write_text(text)
@@ -290,7 +290,7 @@ def test_a_model_and_a_dataset_share_a_name(hub: Hub, tmp_path: Path) -> None:
     for kind in ("model", "dataset"):
         hub.api.create_repo(repo_id, repo_type=kind)
         hub.api.upload_file(
-            path_or_fileobj=f"# {marks[kind]}\n".encode(),
+            path_or_fileobj=f"---\nlicense: mit\n---\n# {marks[kind]}\n".encode(),
             path_in_repo="README.md",
             repo_id=repo_id,
             repo_type=kind,
@@ -341,7 +341,7 @@ def test_a_model_and_a_dataset_share_a_name(hub: Hub, tmp_path: Path) -> None:
     check("model")
     hub.api.create_repo(repo_id, repo_type="dataset")
     hub.api.upload_file(
-        path_or_fileobj=f"# {marks['dataset']}\n".encode(),
+        path_or_fileobj=f"---\nlicense: mit\n---\n# {marks['dataset']}\n".encode(),
         path_in_repo="README.md",
         repo_id=repo_id,
         repo_type="dataset",
@@ -358,3 +358,123 @@ def test_a_model_and_a_dataset_share_a_name(hub: Hub, tmp_path: Path) -> None:
     check("dataset")
     # The unprefixed URL now falls back to the dataset (links from before datasets had a space).
     assert _get(f"{hub.url}/{repo_id}")[0] == 200
+
+
+# -- item 6 (continued) --------------------------------------------------------------------------
+
+INVALID_MODELCARD = """
+---
+model-index: foo
+---
+
+This is a modelcard with an invalid metadata section.
+"""
+
+
+def test_validate_yaml_rejects_and_warns_as_the_hub(hub: Hub) -> None:
+    from huggingface_hub import CommitOperationAdd
+
+    repo_id = hub.repo_id("yaml")
+    hub.api.create_repo(repo_id)
+    with pytest.raises(ValueError, match=r"Invalid metadata in README\.md"):
+        hub.api.create_commit(
+            repo_id=repo_id,
+            operations=[
+                CommitOperationAdd("README.md", INVALID_MODELCARD.encode()),
+                CommitOperationAdd("file.txt", b"content"),
+            ],
+            commit_message="bad card",
+        )
+    assert "file.txt" not in hub.api.list_repo_files(repo_id)
+    with pytest.warns(UserWarning, match=r"Warnings while validating metadata in README\.md"):
+        hub.api.upload_file(
+            path_or_fileobj=b"This is a modelcard without metadata",
+            path_in_repo="README.md",
+            repo_id=repo_id,
+        )
+    good = b"---\nmodel-index:\n- name: m\n  results: []\n---\n# ok\n"
+    hub.api.upload_file(path_or_fileobj=good, path_in_repo="README.md", repo_id=repo_id)
+
+
+def test_delete_folder_without_trailing_slash(hub: Hub) -> None:
+    from huggingface_hub import CommitOperationDelete
+
+    repo_id = hub.repo_id("rmdir")
+    hub.api.create_repo(repo_id)
+    for rel in ("nested/a.txt", "nested/deep/b.txt", "nestedsibling.txt"):
+        hub.api.upload_file(path_or_fileobj=b"x", path_in_repo=rel, repo_id=repo_id)
+    hub.api.create_commit(
+        repo_id, operations=[CommitOperationDelete("nested")], commit_message="rm"
+    )
+    assert set(hub.api.list_repo_files(repo_id)) == {".gitattributes", "nestedsibling.txt"}
+    hub.api.upload_file(path_or_fileobj=b"x", path_in_repo="again/a.txt", repo_id=repo_id)
+    hub.api.delete_folder("again", repo_id=repo_id)
+    assert "again/a.txt" not in hub.api.list_repo_files(repo_id)
+
+
+def test_create_tag_checks_the_revision_first(hub: Hub) -> None:
+    from huggingface_hub.errors import RevisionNotFoundError
+
+    repo_id = hub.repo_id("tagrev")
+    hub.api.create_repo(repo_id)
+    with pytest.raises(RevisionNotFoundError):
+        hub.api.create_tag(repo_id, tag="bad tag name ~^:", revision="no-such-branch")
+    with pytest.raises(HfHubHTTPError) as info:
+        hub.api.create_tag(repo_id, tag="bad tag name ~^:", revision="main")
+    assert info.value.response.status_code == 400
+
+
+def test_listings_config_downloads_all_time_trending_and_unknown_expand(hub: Hub) -> None:
+    repo_id = hub.repo_id("listed")
+    hub.api.create_repo(repo_id)
+    config = b'{"architectures": ["BertModel"], "model_type": "bert", "hidden_size": 8}'
+    hub.api.upload_file(path_or_fileobj=config, path_in_repo="config.json", repo_id=repo_id)
+    hub.api.hf_hub_download(repo_id, "config.json")  # one counted download
+
+    listed = {m.id: m for m in hub.api.list_models(author=hub.user, fetch_config=True)}
+    model = listed[repo_id]
+    assert model.config == {"architectures": ["BertModel"], "model_type": "bert"}
+    assert model.trending_score is not None
+    expanded = list(
+        hub.api.list_models(author=hub.user, expand=["downloadsAllTime", "trendingScore"])
+    )
+    ours = next(m for m in expanded if m.id == repo_id)
+    assert ours.downloads_all_time == 1 and ours.trending_score is not None
+    info = hub.api.model_info(repo_id, expand=["downloadsAllTime", "config"])
+    assert info.downloads_all_time == 1 and info.config["model_type"] == "bert"
+    assert hub.api.model_info(repo_id).config == {
+        "architectures": ["BertModel"],
+        "model_type": "bert",
+    }
+    for call in (
+        lambda: list(hub.api.list_models(expand=["foo"])),  # type: ignore[list-item]
+        lambda: list(hub.api.list_datasets(expand=["config"])),  # type: ignore[list-item]
+        lambda: hub.api.model_info(repo_id, expand=["foo"]),  # type: ignore[list-item]
+    ):
+        with pytest.raises(HfHubHTTPError) as error:
+            call()
+        assert error.value.response.status_code == 400
+
+
+def test_hf_repos_ls(hub: Hub, tmp_path: Path) -> None:
+    import os
+    import sys
+
+    repo_id = hub.repo_id("ls")
+    hub.api.create_repo(repo_id, private=True)
+    hub.api.upload_file(path_or_fileobj=os.urandom(2000), path_in_repo="w.bin", repo_id=repo_id)
+    hub.api.create_repo(hub.repo_id("ls-ds"), repo_type="dataset")
+    repos = {r.id: r for r in hub.api.list_user_repos()}
+    assert repos[repo_id].type == "model" and repos[repo_id].visibility == "private"
+    assert repos[repo_id].storage >= 2000
+    assert all(r.id.startswith(hub.user + "/") for r in repos.values())
+    env = {**os.environ, "HF_ENDPOINT": hub.url, "HF_TOKEN": hub.token, "HF_HOME": str(tmp_path)}
+    hf = Path(sys.executable).parent / "hf"
+    out = subprocess.run(
+        [str(hf), "repos", "ls", "--limit", "0"], env=env, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert repo_id in out.stdout
+    with pytest.raises(HfHubHTTPError) as info:
+        list(hub.api.list_user_repos(namespace="no-such-org-here"))
+    assert info.value.response.status_code == 404

@@ -166,3 +166,28 @@ def require(actor: Principal, repo: Repository, need: Level) -> None:
     if decision is Decision.FORBIDDEN:
         raise PermissionDenied(f"You need {need.name.lower()} access to {repo.full_name}")
     raise NotFound(f"Repository {repo.full_name} not found")
+
+
+def storage_used(repos: list[Repository]) -> dict[int, int]:
+    """repository id → bytes it holds: its git directory plus the LFS objects linked to it
+    (what ``hf repos ls`` shows as storage)."""
+    from django.db.models import Sum
+
+    from nbopen.repos.models import RepositoryLFSObject
+
+    rows = (
+        RepositoryLFSObject.objects.filter(repository__in=repos)
+        .values("repository_id")
+        .annotate(total=Sum("lfs_object__size"))
+    )
+    used = {row["repository_id"]: int(row["total"] or 0) for row in rows}
+    for repo in repos:
+        git_bytes = 0
+        for path in repo.git_path.rglob("*") if repo.git_path.is_dir() else ():
+            try:
+                if path.is_file() and not path.is_symlink():
+                    git_bytes += path.stat().st_size
+            except OSError:
+                continue
+        used[repo.pk] = used.get(repo.pk, 0) + git_bytes
+    return used

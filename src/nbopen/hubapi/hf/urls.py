@@ -44,6 +44,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     hub(_REPO + r"/auth-check(?P<write>/write)?\Z", misc.auth_check),
     hub(_REPO + r"/like\Z", misc.like, POST_DELETE),
     hub(r"^api/users/(?P<username>[^/]+)/likes\Z", misc.user_likes),
+    hub(r"^api/settings/repositories\Z", misc.settings_repositories),
+    hub(r"^api/organizations/(?P<org>[^/]+)/settings/repositories\Z", misc.settings_repositories),
     # Namespace-less ids (``gpt2``): after every ``{owner}/{name}`` route, so only paths that
     # no repository route took get here.
     hub(

@@ -223,10 +223,12 @@ def apply_operations(
     for op in operations:
         path = op.path.strip("/")
         if isinstance(op, Delete):
-            if op.folder:
+            if op.folder or path not in files:
+                # A file delete naming a folder deletes the folder, as on the Hub (the client
+                # sends ``deletedFile`` for ``CommitOperationDelete("folder")``).
                 victims = [p for p in files if p.startswith(path + "/")] if path else []
             else:
-                victims = [path] if path in files else []
+                victims = [path]
             if not victims:
                 raise PathNotFound(op.path)
             for victim in victims:
