@@ -478,3 +478,30 @@ def test_hf_repos_ls(hub: Hub, tmp_path: Path) -> None:
     with pytest.raises(HfHubHTTPError) as info:
         list(hub.api.list_user_repos(namespace="no-such-org-here"))
     assert info.value.response.status_code == 404
+
+
+def test_web_delete_of_a_dataset_leaves_the_same_named_model(hub: Hub) -> None:
+    import re
+
+    from huggingface_hub.errors import RepositoryNotFoundError
+
+    from tests.support.accounts import web_login
+
+    repo_id = hub.repo_id("webtwin")
+    for kind in ("model", "dataset"):
+        hub.api.create_repo(repo_id, repo_type=kind)
+    browser = web_login(hub.live, hub.user)
+    page = browser.get(f"/datasets/{repo_id}/settings")
+    assert page.status == 200
+    actions = re.findall(r'action="([^"]*/settings/delete)"', page.body.decode())
+    assert actions == [f"/datasets/{repo_id}/settings/delete"]
+    done = browser.post(actions[0], {"confirm": repo_id}, f"/datasets/{repo_id}/settings")
+    assert done.status == 302
+    with pytest.raises(RepositoryNotFoundError):
+        hub.api.dataset_info(repo_id)
+    assert hub.api.model_info(repo_id).id == repo_id
+    # And the model's own page deletes the model.
+    page = browser.get(f"/{repo_id}/settings")
+    assert re.findall(r'action="([^"]*/settings/delete)"', page.body.decode()) == [
+        f"/{repo_id}/settings/delete"
+    ]
