@@ -505,3 +505,27 @@ def test_web_delete_of_a_dataset_leaves_the_same_named_model(hub: Hub) -> None:
     assert re.findall(r'action="([^"]*/settings/delete)"', page.body.decode()) == [
         f"/{repo_id}/settings/delete"
     ]
+
+
+def test_upload_folder_with_its_own_gitattributes_is_consistent(hub: Hub, tmp_path: Path) -> None:
+    repo_id = hub.repo_id("attrs-own")
+    hub.api.create_repo(repo_id)
+    src = tmp_path / "src"
+    (src / "ckpt").mkdir(parents=True)
+    (src / ".gitattributes").write_text("*.weights filter=lfs diff=lfs merge=lfs -text\n")
+    (src / "ckpt" / "a.weights").write_text("small text weights")
+    (src / "notes.txt").write_text("plain")
+    hub.api.upload_folder(repo_id=repo_id, folder_path=src)
+    info = hub.api.model_info(repo_id, files_metadata=True)
+    assert {s.rfilename for s in info.siblings or [] if s.lfs} == {"ckpt/a.weights"}
+    work = clone(hub, repo_id, tmp_path / "clone")
+    fsck = subprocess.run(
+        ["git", "lfs", "fsck", "--pointers"], cwd=work, capture_output=True, text=True
+    )
+    assert fsck.returncode == 0, fsck.stdout + fsck.stderr
+    git("lfs", "pull", cwd=work)
+    assert (work / "ckpt" / "a.weights").read_text() == "small text weights"
+    # An unchanged re-upload is recognised (preupload now answers lfs with its sha256).
+    before = hub.api.model_info(repo_id).sha
+    hub.api.upload_folder(repo_id=repo_id, folder_path=src)
+    assert hub.api.model_info(repo_id).sha == before

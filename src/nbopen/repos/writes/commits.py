@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Final
 
 from nbopen.accounts.models import User
+from nbopen.repos.git import attributes, read
 from nbopen.repos.git import commit as gitcommit
+from nbopen.repos.git.attributes import ATTRIBUTES
 from nbopen.repos.models import Repository
 from nbopen.repos.writes import lfs_rule, objects
 from nbopen.repos.writes.after_update import PUSH, RefUpdate, after_update
@@ -147,10 +149,11 @@ def commit(
     ``skip_unchanged`` :class:`NothingChanged`. Runs :func:`after_update` on success, which
     records ``kind`` (None: no event, for the commit that initializes a repository).
     """
+    head = gitcommit.branch_head(repo.git_path, branch)
     rule = None
     if any(isinstance(op, AddBytes | AddFile) for op in operations):
-        rule = lfs_rule.at(repo.git_path, gitcommit.branch_head(repo.git_path, branch))
-    prepared = _prepare_all(repo, operations, rule)
+        rule = lfs_rule.at(repo.git_path, head)
+    prepared = _route_by_committed_attributes(repo, head, _prepare_all(repo, operations, rule))
     if not message.endswith("\n"):
         message += "\n"
     sha, old = gitcommit.create_commit(
@@ -198,6 +201,48 @@ def commit_ref(
         repo_id=repo.pk, actor=None, updates=[RefUpdate(parent or ZERO_SHA, sha, ref)], kind=None
     )
     return sha
+
+
+def _is_attributes(path: str) -> bool:
+    return path == ATTRIBUTES or path.endswith("/" + ATTRIBUTES)
+
+
+def _route_by_committed_attributes(
+    repo: Repository, head: str | None, prepared: list[Prepared]
+) -> list[Prepared]:
+    """A commit that writes a ``.gitattributes`` also decides LFS for the files it carries:
+    regular files that the resulting attributes route through LFS become LFS objects, so the
+    commit is consistent for ``git clone`` + git-lfs (the rule at the head could not know)."""
+    if not any(isinstance(op, gitcommit.Put) and _is_attributes(op.path) for op in prepared):
+        return prepared
+    git = repo.git_path
+    files = {
+        path: (mode, oid) for mode, oid, path in attributes.special_files(git, head, ATTRIBUTES)
+    }
+    for op in prepared:
+        if isinstance(op, gitcommit.Delete):
+            gone = [p for p in files if p == op.path or p.startswith(op.path + "/")]
+            for path in gone:
+                del files[path]
+        elif _is_attributes(op.path):
+            files[op.path] = (op.mode, op.oid)
+    regular = [
+        op.path
+        for op in prepared
+        if isinstance(op, gitcommit.Put) and not op.lfs and not _is_attributes(op.path)
+    ]
+    routed = attributes.lfs_routed(git, [(m, o, p) for p, (m, o) in files.items()], regular)
+    if not routed:
+        return prepared
+    result: list[Prepared] = []
+    for op in prepared:
+        if isinstance(op, gitcommit.Put) and op.path in routed and not op.lfs:
+            data = read.read_blob(git, op.oid)
+            oid, size = objects.publish_bytes(repo_id=repo.pk, data=data)
+            result.append(prepare(repo=repo, operation=AddLfs(op.path, oid, size)))
+        else:
+            result.append(op)
+    return result
 
 
 def _prepare_all(
