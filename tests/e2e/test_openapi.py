@@ -12,7 +12,6 @@ Three checks, each able to fail on its own:
 from __future__ import annotations
 
 import re
-import subprocess
 from typing import Any
 
 import pytest
@@ -27,7 +26,7 @@ from nbopen.accounts.services import token_create
 from nbopen.hubapi.openapi import document, openapi_path
 from nbopen.orgs.services import org_create
 from nbopen.repos.models import Repository
-from nbopen.repos.services import RefUpdate, record_push
+from nbopen.repos.writes import commits
 from tests.search.corpus import push_readme
 from tests.search.helpers import make_repo, make_user
 
@@ -80,18 +79,13 @@ def test_every_route_of_our_api_is_documented() -> None:
 
 
 def _commit_file(repo: Repository, actor: User, name: str, data: bytes) -> None:
-    def git(*args: str, stdin: bytes | None = None) -> str:
-        out = subprocess.run(
-            ["git", *args], cwd=repo.git_path, input=stdin, capture_output=True, check=True
-        )
-        return out.stdout.decode().strip()
-
-    blob = git("hash-object", "-w", "--stdin", stdin=data)
-    tree = git("mktree", stdin=f"100644 blob {blob}\t{name}\n".encode())
-    commit = git("commit-tree", tree, "-m", "data")
-    ref = f"refs/heads/{repo.default_branch}"
-    git("update-ref", ref, commit)
-    record_push(repo_id=repo.pk, actor=actor, updates=[RefUpdate("0" * 40, commit, ref)])
+    commits.commit(
+        repo=repo,
+        actor=actor,
+        branch=repo.default_branch,
+        operations=[commits.AddBytes(name, data)],
+        message="data",
+    )
 
 
 @pytest.fixture

@@ -170,7 +170,7 @@ STATUS: dict[str, dict[str, int | str]] = {
         "anonymous_reader": LOGIN,
         "anonymous_stranger": 404,
         "signed_in_stranger": 404,
-        "signed_in_reader": 404,  # settings of a repository one cannot administer
+        "signed_in_reader": 403,  # settings of a repository one can read but not administer
         "bad_token": "as_anonymous",
     },
     "web_listing": {
@@ -271,7 +271,7 @@ def test_expectation_table_is_the_documented_rules() -> None:
     assert expected_status("anonymous", "web_repo", "private") == 404
     assert expected_status("anonymous", "web_settings", "private") == 404
     assert expected_status("anonymous", "web_settings", "public") == LOGIN
-    assert expected_status("member_write", "web_settings", "private") == 404
+    assert expected_status("member_write", "web_settings", "private") == 403
     # listings answer everyone, but show the private repository only to its readers
     assert expected_status("non_member", "search", "private") == 200
     assert not expected_listed("non_member", "private")

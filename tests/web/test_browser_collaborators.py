@@ -30,7 +30,7 @@ def test_collaborator_added_and_removed_in_settings(
 
         assert guest.goto(f"{base}/lab-owner/joint-study").status == 200  # type: ignore[union-attr]
         assert guest.goto(f"{base}/lab-owner/joint-study/upload").status == 200  # type: ignore[union-attr]
-        assert guest.goto(f"{base}/lab-owner/joint-study/settings").status == 404  # type: ignore[union-attr]
+        assert guest.goto(f"{base}/lab-owner/joint-study/settings").status == 403  # type: ignore[union-attr]
 
         page.click("#collaborator-list li:has-text('lab-guest') button[type=submit]")
         page.wait_for_url(f"{base}/lab-owner/joint-study/settings")

@@ -29,7 +29,8 @@ def test_team_on_the_organization_page(
         page.select_option("#member-role", "read")
         page.click("#add-member button[type=submit]")
         page.wait_for_url(f"{base}/tw-works")
-        assert dev.goto(f"{base}/tw-works/line-3/upload").status == 404  # type: ignore[union-attr]
+        # an org reader may read the repository but not upload: the 403 page
+        assert dev.goto(f"{base}/tw-works/line-3/upload").status == 403  # type: ignore[union-attr]
 
         page.fill("#team-name-input", "assembly")
         page.fill("#team-description-input", "总装车间")

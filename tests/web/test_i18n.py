@@ -7,6 +7,7 @@ catches a .po edit that was not recompiled (fix: ``msgfmt -o django.mo django.po
 from __future__ import annotations
 
 import gettext
+import re
 import shutil
 import subprocess
 import sys
@@ -39,8 +40,6 @@ def test_every_chinese_string_is_translated() -> None:
 
 def test_placeholders_survive_translation() -> None:
     po = polib.pofile(str(LOCALE / "zh_Hans" / "LC_MESSAGES" / "django.po"))
-    import re
-
     pattern = re.compile(r"%\(\w+\)[sd]")
     for entry in po.translated_entries():
         text = entry.msgstr or entry.msgstr_plural.get(0, "")
@@ -76,3 +75,17 @@ def test_every_marked_string_has_a_chinese_translation(tmp_path: Path) -> None:
     po = polib.pofile(str(copy / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"))
     assert sorted(e.msgid for e in po.untranslated_entries()) == []
     assert sorted(e.msgid for e in po.fuzzy_entries()) == []
+
+
+def test_every_help_page_is_written_in_both_languages() -> None:
+    """Help prose is one template per language (``web/docs/<page>.<zh|en>.html``): a page
+    added in one language only would fall back to an error, not to the other language."""
+    from nbopen.web.views.docs import PAGES
+
+    docs = LOCALE.parent / "web" / "templates" / "web" / "docs"
+    han = re.compile(r"[\u4e00-\u9fff]")
+    for slug in ["index", *(s for s, _title, _summary in PAGES)]:
+        zh = (docs / f"{slug}.zh.html").read_text(encoding="utf-8")
+        en = (docs / f"{slug}.en.html").read_text(encoding="utf-8")
+        # The Chinese page is written in Chinese; the English one only quotes Chinese examples.
+        assert len(han.findall(zh)) > 5 * max(1, len(han.findall(en))), slug

@@ -43,11 +43,20 @@ def test_gc_after_repo_deletion(live: LiveServer, cas: Cas, tmp_path: Path) -> N
         assert response.status == 200
     # Within the grace period nothing goes: uploads in flight are protected.
     assert json.loads(live.cli("xet", "gc").stdout)["xorbs"] == 0
-    result = json.loads(live.cli("xet", "gc", "--grace-seconds", "0").stdout)
+    # Nor while the uploader's proof of possession lasts: their client's cache may still
+    # reference the xorbs (docs/xet-protocol.md §6, §9).
+    retained = json.loads(live.cli("xet", "gc", "--grace-seconds", "0").stdout)
+    assert retained["xorbs"] == 0 and retained["retained_xorbs"] >= 1
+    assert _stored_objects(live) == before
+    result = json.loads(
+        live.cli("xet", "gc", "--grace-seconds", "0", "--possession-seconds", "0").stdout
+    )
     assert result["xorbs"] >= 1 and result["freed_bytes"] >= 400_000
+    assert result["expired_proofs"] >= 1
     assert _stored_objects(live) == before - result["xorbs"]
 
     dest = tmp_path / "back.bin"
     cas.download("xgc/keeper", "xgc", kept.hash, kept.file_size, dest)
     assert dest.read_bytes() == shared.read_bytes()
-    assert json.loads(live.cli("xet", "gc", "--grace-seconds", "0").stdout)["xorbs"] == 0
+    again = ["xet", "gc", "--grace-seconds", "0", "--possession-seconds", "0"]
+    assert json.loads(live.cli(*again).stdout)["xorbs"] == 0

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
+from nbopen.core.errors import NotFound, PermissionDenied
 from nbopen.core.sql import ids_in
 from nbopen.orgs.models import Membership, Organization, TeamRepository
 from nbopen.repos.models import Collaborator, Repository
@@ -151,6 +152,20 @@ def decide_repo(principal: Principal, repo: Repository | None, need: Level) -> D
     if not principal.is_authenticated:
         return Decision.UNAUTHENTICATED
     return Decision.NOT_FOUND if have == Level.NONE else Decision.FORBIDDEN
+
+
+def require_repo(principal: Principal, repo: Repository, need: Level) -> None:
+    """The decision as domain services answer it (no HTTP): nothing if allowed, else
+    :class:`~nbopen.core.errors.PermissionDenied` for a principal who can read ``repo`` and
+    :class:`~nbopen.core.errors.NotFound` otherwise — anonymous callers included, so a service
+    never confirms that a private repository exists. Interfaces map those errors to their
+    channel (``hubapi.errors.domain_error``, the web's error pages)."""
+    decision = decide_repo(principal, repo, need)
+    if decision is Decision.ALLOW:
+        return
+    if decision is Decision.FORBIDDEN:
+        raise PermissionDenied(f"You need {need.name.lower()} access to {repo.full_name}")
+    raise NotFound(f"Repository {repo.full_name} not found")
 
 
 def org_level(principal: Principal, org: Organization) -> Level:

@@ -42,6 +42,10 @@ def _run_command(args: argparse.Namespace) -> int:
             from nbopen.cli import xet as xet_cli
 
             return xet_cli.run(args)
+        if args.command in {"backup", "restore", "gc"}:
+            from nbopen.cli import backup as backup_cli
+
+            return backup_cli.run(args)
         if args.command == "libraries":
             from nbopen.cli.libraries import run as libraries_run
 
@@ -198,6 +202,19 @@ def _redact(url: str) -> str:
     return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))
 
 
+def _remove_leftovers() -> None:
+    """Temp files of uploads a crash interrupted (the same rule as ``nbopen gc``)."""
+    from nbopen.ops.cleanup import collect_deployment
+
+    removed = collect_deployment()
+    if removed.files or removed.directories:
+        print(
+            f"removed {removed.files} stale temp files and {removed.directories} directories"
+            f" ({removed.bytes} bytes; see nbopen gc)",
+            file=sys.stderr,
+        )
+
+
 def serve(args: argparse.Namespace) -> int:
     from granian import Granian
     from granian.constants import Interfaces
@@ -207,6 +224,7 @@ def serve(args: argparse.Namespace) -> int:
 
     _require_free_port(args.host, args.port)
     migrate()
+    _remove_leftovers()
     if not args.no_demo and not User.objects.exists():
         # A brand-new data dir: show a living platform instead of an empty page.
         from nbopen.demo.loader import load_demo

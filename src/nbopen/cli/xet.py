@@ -28,6 +28,12 @@ def register(sub: Any) -> None:
     usage.add_argument("repo", help="OWNER/NAME or OWNER")
     gc = xet.add_parser("gc", help="delete unreferenced Xet files and xorbs (prints JSON)")
     gc.add_argument("--grace-seconds", type=int, default=24 * 3600)
+    gc.add_argument(
+        "--possession-seconds",
+        type=int,
+        default=None,
+        help="keep xorbs a user proved they hold for this long (default: 28 days)",
+    )
 
 
 def _repo(text: str) -> Any:
@@ -58,7 +64,15 @@ def run(args: argparse.Namespace) -> int:
     from nbopen.xet import services
 
     if args.verb == "gc":
-        print(json.dumps(services.collect_garbage(grace_seconds=args.grace_seconds)))
+        kept = args.possession_seconds
+        print(
+            json.dumps(
+                services.collect_garbage(
+                    grace_seconds=args.grace_seconds,
+                    possession_seconds=services.POSSESSION_TTL if kept is None else kept,
+                )
+            )
+        )
         return 0
     if args.verb == "usage" and "/" not in args.repo:
         print(json.dumps(services.owner_usage(owner=_owner(args.repo))))

@@ -13,12 +13,11 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import QuerySet
 
-from nbopen.access.policy import Level, Principal
+from nbopen.access.policy import Level, Principal, require_repo
 from nbopen.accounts.models import User
 from nbopen.core import events
 from nbopen.core.errors import InvalidInput, NotFound
 from nbopen.repos.models import Collaborator, Repository
-from nbopen.repos.services import require
 
 ROLE_ALIASES = {
     "read": "read",
@@ -49,7 +48,7 @@ def collaborators_of(repo: Repository) -> QuerySet[Collaborator]:
 @transaction.atomic
 def collaborator_set(*, actor: Principal, repo: Repository, user: User, role: str) -> Collaborator:
     """Give ``user`` ``role`` on ``repo`` (or change it). Repository admins only."""
-    require(actor, repo, Level.ADMIN)
+    require_repo(actor, repo, Level.ADMIN)
     role = normalize_role(role)
     if repo.owner.user_id == user.pk:
         raise InvalidInput(f"{user.username} owns {repo.full_name} already")
@@ -69,7 +68,7 @@ def collaborator_set(*, actor: Principal, repo: Repository, user: User, role: st
 
 @transaction.atomic
 def collaborator_remove(*, actor: Principal, repo: Repository, user: User) -> None:
-    require(actor, repo, Level.ADMIN)
+    require_repo(actor, repo, Level.ADMIN)
     deleted, _ = Collaborator.objects.filter(repository=repo, user=user).delete()
     if not deleted:
         raise NotFound(f"{user.username} is not a collaborator on {repo.full_name}")

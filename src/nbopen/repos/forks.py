@@ -18,13 +18,13 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from nbopen.access.policy import Level, Principal, public_repositories
+from nbopen.access.policy import Level, Principal, public_repositories, require_repo
 from nbopen.accounts.models import Namespace
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, PermissionDenied
 from nbopen.core.names import validate_repo_name
 from nbopen.repos.models import Repository
-from nbopen.repos.services import require, target_namespace
+from nbopen.repos.services import target_namespace
 from nbopen.repos.writes import repositories
 
 
@@ -33,7 +33,7 @@ def repo_fork(
     *, actor: Principal, source: Repository, owner: str | None = None, name: str | None = None
 ) -> Repository:
     """Fork ``source`` to ``owner/name`` (default: the actor's namespace, the same name)."""
-    require(actor, source, Level.READ)
+    require_repo(actor, source, Level.READ)
     if not actor.is_authenticated or actor.user is None:
         raise PermissionDenied("Sign in to fork a repository")
     if source.private:

@@ -9,7 +9,7 @@ import logging
 
 from django.db import IntegrityError, transaction
 
-from nbopen.access.policy import Decision, Level, Principal, decide_repo, may_create_repo_under
+from nbopen.access.policy import Level, Principal, may_create_repo_under, require_repo
 from nbopen.accounts.models import Namespace
 from nbopen.core import events, trash
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
@@ -126,7 +126,7 @@ def repo_create(
 @transaction.atomic
 def repo_delete(*, actor: Principal, repo: Repository) -> None:
     """Delete a repository (admin only). The git directory is moved aside, then removed."""
-    require(actor, repo, Level.ADMIN)
+    require_repo(actor, repo, Level.ADMIN)
     path = repo.git_path
     # Listeners (the dataset viewer's files) react to the event.
     events.record("repo.delete", actor=actor.user, repository=repo, payload={"type": repo.type})
@@ -142,7 +142,7 @@ def repo_update_settings(
     private: bool | None = None,
     description: str | None = None,
 ) -> Repository:
-    require(actor, repo, Level.ADMIN)
+    require_repo(actor, repo, Level.ADMIN)
     if description is not None and "\x00" in description:
         raise InvalidInput("The description may not contain NUL characters")
     changes: dict[str, object] = {}
@@ -156,16 +156,6 @@ def repo_update_settings(
         repo.save()
         events.record("repo.settings", actor=actor.user, repository=repo, payload=changes)
     return repo
-
-
-def require(actor: Principal, repo: Repository, need: Level) -> None:
-    """Raise the domain error matching the policy's decision (for non-HTTP callers)."""
-    decision = decide_repo(actor, repo, need)
-    if decision is Decision.ALLOW:
-        return
-    if decision is Decision.FORBIDDEN:
-        raise PermissionDenied(f"You need {need.name.lower()} access to {repo.full_name}")
-    raise NotFound(f"Repository {repo.full_name} not found")
 
 
 def storage_used(repos: list[Repository]) -> dict[int, int]:

@@ -12,11 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from nbopen.access.policy import Level, Principal
+from nbopen.access.policy import Level, Principal, require_repo
 from nbopen.core.errors import InvalidInput
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
-from nbopen.repos.services import require
 from nbopen.repos.writes import commits
 
 
@@ -52,7 +51,7 @@ def upload_files(
     (or None: the branch must not exist yet) makes the upload conditional on what the
     uploader saw. ``when`` back-dates the commit (imports and the demo loader).
     """
-    require(actor, repo, Level.WRITE)
+    require_repo(actor, repo, Level.WRITE)
     assert actor.user is not None
     if not uploads:
         raise InvalidInput("Choose at least one file to upload")

@@ -1,10 +1,12 @@
 """The policy's :class:`~nbopen.access.policy.Decision` as a web page answers it, in one table.
 
-Pages never reveal a repository the visitor cannot read: everything but "sign in" is the
-404 page, a refused change to a visible repository included (its controls are not shown to
-those who cannot use them, so a 403 page would only confirm a guessed URL). An anonymous
-visitor asking to change a repository they can see is sent to sign in (:class:`LoginRequired`,
-turned into the redirect by :class:`nbopen.web.middleware.WebErrorsMiddleware`).
+Pages never reveal a repository the visitor cannot read: that is the 404 page, for anonymous
+visitors too. A signed-in visitor who can read the repository but asks for more (its
+settings, an upload) gets the 403 page, as the policy's table says: the repository's
+existence is no secret to them, and "permission denied" tells them what "not found" would
+hide. An anonymous visitor asking to change a repository they can see is sent to sign in
+(:class:`LoginRequired`, turned into the redirect by
+:class:`nbopen.web.middleware.WebErrorsMiddleware`).
 The machine channels' table is :mod:`nbopen.hubapi.denials`.
 """
 
@@ -13,6 +15,7 @@ from __future__ import annotations
 import enum
 from typing import NoReturn
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from nbopen.access.policy import Decision
@@ -28,18 +31,22 @@ class LoginRequired(Exception):
 class Page(enum.Enum):
     LOGIN = "login"
     NOT_FOUND = "not_found"
+    FORBIDDEN = "forbidden"
 
 
 WEB = {
     Decision.UNAUTHENTICATED: Page.LOGIN,
     Decision.NOT_FOUND: Page.NOT_FOUND,
-    Decision.FORBIDDEN: Page.NOT_FOUND,
+    Decision.FORBIDDEN: Page.FORBIDDEN,
 }
 
 
 def refuse(decision: Decision, *, visible: bool) -> NoReturn:
     """Raise what the page answers for a refused ``decision``. ``visible``: the visitor may
     read the repository (otherwise even "sign in" would reveal that it exists)."""
-    if WEB.get(decision) is Page.LOGIN and visible:
+    page = WEB.get(decision)
+    if page is Page.LOGIN and visible:
         raise LoginRequired
+    if page is Page.FORBIDDEN and visible:
+        raise PermissionDenied("you may not do this on this repository")
     raise Http404("repository not found")

@@ -4,13 +4,16 @@ Hashes are stored in the spec's 64-character string form. Per-xorb chunk tables 
 one packed binary column (40 bytes per chunk: raw hash, stored byte offset, length) instead
 of ~1000 rows per xorb; only chunks a client may ask the dedup API about get index rows.
 References (``XorbRef``, ``XetFileRef``) are the access-control and accounting truth: bytes
-are reachable only through a repository that references them.
+are reachable only through a repository that references them. ``XorbPossession`` records which
+user proved they hold a xorb's content, so they may build files from it again for a bounded
+time after every repository that referenced it is gone (docs/xet-protocol.md §6).
 """
 
 from __future__ import annotations
 
 import struct
 
+from django.conf import settings
 from django.db import models
 
 from nbopen.repos.models import Repository
@@ -50,6 +53,35 @@ class XorbRef(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository_id}:{self.xorb_id}"
+
+
+class XorbPossession(models.Model):
+    """That a user proved they hold a xorb's content, and when they last did.
+
+    ``uploaded``: they sent the xorb's bytes and the server verified them. ``readable``: a shard
+    of theirs built a file from it while a repository they could read referenced it. ``kind``
+    is the strongest proof they gave, ``proved_at`` the time of the latest. Either
+    lets them reference the xorb in later shards until ``proved_at`` is older than
+    ``services.POSSESSION_TTL``, and keeps the xorb from GC for as long: hf_xet's local shard
+    cache makes the client reference xorbs it uploaded for three weeks without re-sending them.
+    """
+
+    class Kind(models.TextChoices):
+        UPLOADED = "uploaded"
+        READABLE = "readable"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    xorb = models.ForeignKey(Xorb, on_delete=models.CASCADE, related_name="possessions")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    proved_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "xorb"], name="xet_xorbpossession_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id}:{self.xorb_id} ({self.kind})"
 
 
 class DedupChunk(models.Model):

@@ -7,9 +7,12 @@ Access rules (see docs/xet-protocol.md §Access):
 * Bytes are reachable only through a repository that references them: a reconstruction is
   answered only for files the token's repository references, and fetch URLs are signed for
   exactly the byte range of each term.
-* A shard may build files from xorbs the caller uploaded through this repository or that are
-  referenced by a repository the caller may read. The dedup API answers only from those same
-  xorbs, so it can never reveal that a repository the caller cannot read holds some content.
+* A shard may build files from xorbs this repository references, that a repository the caller
+  may read references, or that the calling user proved they hold within ``POSSESSION_TTL``
+  (they uploaded the verified bytes, or built a file from them while they could read them).
+  The dedup API answers only from those same xorbs, so it can never reveal that a repository
+  the caller cannot read holds some content; any other xorb gets the same "never uploaded"
+  answer whether it exists or not.
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ from nbopen.xet.models import (
     XetFileRef,
     XetUpload,
     Xorb,
+    XorbPossession,
     XorbRef,
 )
 
@@ -48,6 +52,12 @@ TOKEN_TTL = 3600
 FETCH_URL_TTL = 3600
 DEDUP_SHARD_TTL = 7 * 24 * 3600
 DEDUP_MAX_XORBS = 4
+# How long a user's proof of holding a xorb's content lets them reference it (and keeps it from
+# GC) after every repository referencing it is gone. hf_xet keeps the shards it uploaded in
+# its local cache for 3 weeks and references their xorbs without re-sending them; one more
+# week covers long upload sessions and the client's clock.
+POSSESSION_TTL = 28 * 24 * 3600
+NEVER_UPLOADED = "Shard references xorbs that were never uploaded to this repository"
 
 
 class CasError(Exception):
@@ -202,6 +212,8 @@ def upload_xorb(*, grant: Grant, claimed_hash: str, body: bytes) -> bool:
     if not _link_existing_xorb(grant.repo, actual):
         inserted = _store_new_xorb(actual, parsed, body)
         _link_xorbs(grant.repo, {actual})
+    # The bytes were just verified: this user holds the content (new to the CAS or not).
+    _prove_possession(grant, {actual}, XorbPossession.Kind.UPLOADED)
     _record(grant, XetUpload.Kind.XORB, actual, len(body), inserted)
     return inserted
 
@@ -261,8 +273,29 @@ def _store_new_xorb(xorb_hex: str, parsed: xorbfmt.ParsedXorb, body: bytes) -> b
     return True
 
 
-def _usable_xorbs(grant: Grant, hashes: set[str]) -> set[str]:
+def _prove_possession(grant: Grant, hashes: set[str], kind: str) -> None:
+    """Record (or refresh) that the calling user holds the content of xorbs ``hashes``."""
+    from django.utils import timezone
+
+    user = grant.principal.user
+    if user is None or not hashes:
+        return
+    now = timezone.now()
+    # ``kind`` keeps the strongest proof given (a byte upload is never downgraded to
+    # "readable"); ``proved_at`` is always the latest.
+    uploaded = kind == XorbPossession.Kind.UPLOADED
+    XorbPossession.objects.bulk_create(
+        [XorbPossession(user=user, xorb_id=h, kind=kind, proved_at=now) for h in sorted(hashes)],
+        update_conflicts=True,
+        unique_fields=["user", "xorb"],
+        update_fields=["kind", "proved_at"] if uploaded else ["proved_at"],
+    )
+
+
+def _xorbs_via_repositories(grant: Grant, hashes: set[str]) -> set[str]:
     """Of ``hashes``, the xorbs this repository or any repository the caller can read references."""
+    if not hashes:
+        return set()
     readable = visible_repositories(grant.principal).values("pk")
     return set(
         XorbRef.objects.filter(xorb_id__in=hashes)
@@ -270,6 +303,31 @@ def _usable_xorbs(grant: Grant, hashes: set[str]) -> set[str]:
         .values_list("xorb_id", flat=True)
         .distinct()
     )
+
+
+def _xorbs_via_possession(grant: Grant, hashes: set[str], *, valid_for: int = 0) -> set[str]:
+    """Of ``hashes``, the xorbs the calling user proved they hold, with a proof still valid
+    ``valid_for`` seconds from now."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    user = grant.principal.user
+    if user is None or not hashes:
+        return set()
+    since = timezone.now() - timedelta(seconds=POSSESSION_TTL - valid_for)
+    return set(
+        XorbPossession.objects.filter(user=user, xorb_id__in=hashes, proved_at__gte=since)
+        .values_list("xorb_id", flat=True)
+        .distinct()
+    )
+
+
+def _usable_xorbs(grant: Grant, hashes: set[str], *, valid_for: int = 0) -> set[str]:
+    """Of ``hashes``, the xorbs the caller may build files from (and hear about in dedup):
+    referenced by this repository or one the caller can read, or proved held by the user."""
+    via_repos = _xorbs_via_repositories(grant, hashes)
+    return via_repos | _xorbs_via_possession(grant, hashes - via_repos, valid_for=valid_for)
 
 
 def upload_shard(*, grant: Grant, body: bytes) -> bool:
@@ -287,24 +345,34 @@ def upload_shard(*, grant: Grant, body: bytes) -> bool:
     referenced = {hashing.to_hex(x.xorb) for x in shard.xorbs}
     for f in shard.files:
         referenced |= {hashing.to_hex(t.xorb) for t in f.terms}
+    via_repos = _xorbs_via_repositories(grant, referenced)
+    via_proof = _xorbs_via_possession(grant, referenced - via_repos)
+    _require_usable(referenced, via_repos | via_proof)
     xorbs = {x.hash: x for x in Xorb.objects.filter(pk__in=referenced)}
-    missing = referenced - set(xorbs)
-    if missing:
-        raise CasError(
-            400, f"Shard references xorbs that were never uploaded: {sorted(missing)[:3]}"
-        )
-    usable = _usable_xorbs(grant, referenced)
-    if referenced - usable:
-        # Same answer as "never uploaded": do not reveal that someone else holds it.
-        raise CasError(400, "Shard references xorbs that were never uploaded to this repository")
+    _require_usable(referenced, set(xorbs))  # GC may have removed one since
     tables = {h: x.chunks() for h, x in xorbs.items()}
     for info in shard.xorbs:
         table = tables[hashing.to_hex(info.xorb)]
         if [(c.hash, c.length) for c in info.chunks] != [(h, n) for h, _, n in table]:
             raise CasError(400, "Shard xorb listing does not match the stored xorb")
+    records = [_verified_file(f, tables) for f in shard.files]  # all checked before any write
+    used = {t[0] for record in records for t in record["terms"]}
+    with transaction.atomic():
+        # Under the xorb rows' locks, as collect_garbage takes them: either GC already deleted
+        # a xorb (then this shard is refused like one never uploaded) or it sees our reference.
+        locked = set(  # in hash order, so two shard uploads never wait on each other crosswise
+            Xorb.objects.select_for_update()
+            .filter(pk__in=used)
+            .order_by("hash")
+            .values_list("hash", flat=True)
+        )
+        _require_usable(used, locked)
+        _link_xorbs(grant.repo, used)
+        # Building a file from content the user could read is a fresh proof that they hold it
+        # (the client caches these xorbs too); a proof alone does not renew itself.
+        _prove_possession(grant, used & via_repos, XorbPossession.Kind.READABLE)
     new_files = 0
-    for f in shard.files:
-        record = _verified_file(f, tables)
+    for record in records:
         with transaction.atomic():
             # Locked so a concurrent GC cannot delete the row between here and the reference.
             xet_file = XetFile.objects.select_for_update().filter(pk=record["file_hash"]).first()
@@ -316,7 +384,6 @@ def upload_shard(*, grant: Grant, body: bytes) -> bool:
                 xet_file.save(update_fields=["sha256"])
             _, created = XetFileRef.objects.get_or_create(file=xet_file, repository=grant.repo)
             new_files += int(created)
-            _link_xorbs(grant.repo, {t[0] for t in record["terms"]})
             if record["terms"]:  # a file's first chunk is always a dedup query target
                 first = record["terms"][0]
                 DedupChunk.objects.get_or_create(
@@ -326,6 +393,13 @@ def upload_shard(*, grant: Grant, body: bytes) -> bool:
                 )
     _record(grant, XetUpload.Kind.SHARD, "", len(body), new_files > 0)
     return new_files > 0
+
+
+def _require_usable(wanted: set[str], usable: set[str]) -> None:
+    """The one answer for a xorb the caller may not use, whether it exists or not: telling the
+    two apart would reveal that someone else's repository holds some content."""
+    if wanted - usable:
+        raise CasError(400, f"{NEVER_UPLOADED}: {sorted(wanted - usable)[:3]}")
 
 
 def _verified_file(
@@ -367,7 +441,9 @@ def dedup_query(*, grant: Grant, chunk_hash: str) -> bytes | None:
     candidates = set(
         DedupChunk.objects.filter(chunk_hash=chunk_hash).values_list("xorb_id", flat=True)[:64]
     )
-    usable = sorted(_usable_xorbs(grant, candidates))[:DEDUP_MAX_XORBS]
+    # A client caches this answer for DEDUP_SHARD_TTL and may reference its xorbs until then,
+    # so a proof of possession counts only if it stays valid that long.
+    usable = sorted(_usable_xorbs(grant, candidates, valid_for=DEDUP_SHARD_TTL))[:DEDUP_MAX_XORBS]
     if not usable:
         return None
     key = secrets.token_bytes(32)
@@ -559,19 +635,27 @@ def owner_usage(*, owner: Namespace) -> dict[str, int]:
 # --- garbage collection -----------------------------------------------------------------
 
 
-def collect_garbage(*, grace_seconds: int = 24 * 3600) -> dict[str, int]:
+def collect_garbage(
+    *, grace_seconds: int = 24 * 3600, possession_seconds: int = POSSESSION_TTL
+) -> dict[str, int]:
     """Delete files and xorbs no repository references any more, once older than the grace.
 
     References disappear with their repository (cascade). The grace period protects uploads in
     flight: a xorb is stored and its row created a moment before the uploading repository's
     reference, and a shard may follow its xorbs by minutes. Each xorb row is re-checked under a
     row lock inside its own transaction, so a concurrent re-upload that links it wins.
+
+    A xorb some user proved they hold within ``possession_seconds`` is kept (``retained``):
+    their client may still reference it from its local cache. Older proofs are dropped first.
     """
     from datetime import timedelta
 
     from django.utils import timezone
 
-    cutoff = timezone.now() - timedelta(seconds=grace_seconds)
+    now = timezone.now()
+    cutoff = now - timedelta(seconds=grace_seconds)
+    proven_since = now - timedelta(seconds=possession_seconds)
+    expired = XorbPossession.objects.filter(proved_at__lt=proven_since).delete()[0]
     files = 0
     for fhex in list(
         XetFile.objects.filter(refs__isnull=True, created_at__lt=cutoff).values_list(
@@ -585,20 +669,25 @@ def collect_garbage(*, grace_seconds: int = 24 * 3600) -> dict[str, int]:
                 continue
             XetFile.objects.filter(pk=fhex).delete()
             files += 1
-    doomed = list(
-        Xorb.objects.filter(refs__isnull=True, created_at__lt=cutoff).values_list("hash", flat=True)
-    )
+    unreferenced = Xorb.objects.filter(refs__isnull=True, created_at__lt=cutoff)
+    retained = unreferenced.filter(possessions__isnull=False).distinct().count()
+    doomed = list(unreferenced.filter(possessions__isnull=True).values_list("hash", flat=True))
     xorbs = 0
     freed = 0
     for xhex in doomed:
         with transaction.atomic():
             # Lock the row alone (PostgreSQL refuses FOR UPDATE across an outer join), then
-            # re-check references: a reference inserted meanwhile waits on this lock.
+            # re-check references and proofs: one inserted meanwhile waits on this lock.
             x = Xorb.objects.select_for_update().filter(pk=xhex).first()
-            if x is None or XorbRef.objects.filter(xorb_id=xhex).exists():
+            if (
+                x is None
+                or XorbRef.objects.filter(xorb_id=xhex).exists()
+                or XorbPossession.objects.filter(xorb_id=xhex, proved_at__gte=proven_since).exists()
+            ):
                 continue
             key, size = x.storage_key, x.stored_bytes
             DedupChunk.objects.filter(xorb=x).delete()
+            XorbPossession.objects.filter(xorb=x).delete()
             x.delete()
             # Still inside the lock: an upload of the same xorb waiting on it finds no row
             # afterwards and stores the bytes again instead of linking to deleted ones.
@@ -606,4 +695,10 @@ def collect_garbage(*, grace_seconds: int = 24 * 3600) -> dict[str, int]:
                 storage.delete(key)
         xorbs += 1
         freed += size
-    return {"files": files, "xorbs": xorbs, "freed_bytes": freed}
+    return {
+        "files": files,
+        "xorbs": xorbs,
+        "freed_bytes": freed,
+        "retained_xorbs": retained,
+        "expired_proofs": expired,
+    }

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO, Protocol
 
 OID_RE = re.compile(r"[0-9a-f]{64}\Z")
+# A stored object's key relative to the backend's root: the sharded form of object_key.
+KEY_RE = re.compile(r"([0-9a-f]{2})/([0-9a-f]{2})/(\1\2[0-9a-f]{60})\Z")
 
 
 def object_key(oid: str) -> str:
@@ -34,3 +37,10 @@ class BlobStorage(Protocol):
 
     def delete(self, oid: str) -> None:
         """Remove the object if present."""
+
+    def oids(self) -> Iterator[str]:
+        """Every stored object's oid, in no particular order (for backups and audits).
+
+        Only keys of the sharded form are listed, so another key space under the same root
+        (Xet's ``xet/``) is never mistaken for objects of this one.
+        """

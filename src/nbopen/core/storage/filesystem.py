@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import BinaryIO
 
-from nbopen.core.storage.base import object_key
+from nbopen.core.storage.base import OID_RE, object_key
 
 
 class FilesystemStorage:
@@ -49,3 +50,23 @@ class FilesystemStorage:
 
     def delete(self, oid: str) -> None:
         self._path(oid).unlink(missing_ok=True)
+
+    def oids(self) -> Iterator[str]:
+        for first in sorted(_hex_dirs(self.root)):
+            for second in sorted(_hex_dirs(first)):
+                for entry in os.scandir(second):
+                    prefix = first.name + second.name
+                    if entry.is_file() and OID_RE.match(entry.name) and entry.name[:4] == prefix:
+                        yield entry.name
+
+
+def _hex_dirs(path: Path) -> list[Path]:
+    try:
+        entries = list(os.scandir(path))
+    except FileNotFoundError:
+        return []
+    return [
+        Path(e.path)
+        for e in entries
+        if e.is_dir() and len(e.name) == 2 and all(c in "0123456789abcdef" for c in e.name)
+    ]

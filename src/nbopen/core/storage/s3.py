@@ -7,6 +7,7 @@ answered with presigned URLs so object bytes never pass through Python.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +17,7 @@ from botocore.config import Config as BotoConfig
 from botocore.exceptions import ClientError
 
 from nbopen.config.env import CONFIG
-from nbopen.core.storage.base import object_key
+from nbopen.core.storage.base import KEY_RE, object_key
 
 
 class S3Storage:
@@ -81,3 +82,33 @@ class S3Storage:
 
     def delete(self, oid: str) -> None:
         self.client.delete_object(Bucket=self.bucket, Key=self._key(oid))
+
+    def abort_stale_uploads(self, *, started_before: float) -> int:
+        """Abort multipart uploads under this prefix begun before ``started_before`` (epoch
+        seconds): what a process killed inside ``put_verified`` leaves in the bucket, unseen
+        and billed. Returns how many were aborted."""
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        aborted = 0
+        pages = self.client.get_paginator("list_multipart_uploads").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        for page in pages:
+            for upload in page.get("Uploads", []):
+                if upload["Initiated"].timestamp() >= started_before:
+                    continue
+                self.client.abort_multipart_upload(
+                    Bucket=self.bucket, Key=upload["Key"], UploadId=upload["UploadId"]
+                )
+                aborted += 1
+        return aborted
+
+    def oids(self) -> Iterator[str]:
+        prefix = f"{self.prefix}/" if self.prefix else ""
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix=prefix
+        )
+        for page in pages:
+            for item in page.get("Contents", []):
+                match = KEY_RE.match(item["Key"][len(prefix) :])
+                if match:
+                    yield match.group(3)

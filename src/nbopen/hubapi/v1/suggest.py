@@ -11,16 +11,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from nbopen.access.credentials import principal_from_request
 from nbopen.core.errors import InvalidInput
 from nbopen.hubapi.errors import api_error
-from nbopen.search.services import Hit, suggest
+from nbopen.search.services import suggest
 
 MAX_LIMIT = 20
-
-
-def hit_url(hit: Hit) -> str:
-    """Where a hit lives on the web UI (datasets under /datasets/ as on the Hub)."""
-    if hit.type == "dataset":
-        return f"/datasets/{hit.id}"
-    return f"/{hit.id}"
 
 
 def suggest_view(request: HttpRequest) -> HttpResponse:
@@ -45,7 +38,7 @@ def suggest_view(request: HttpRequest) -> HttpResponse:
                     "id": h.id,
                     "title": h.title,
                     "description": h.description[:140],
-                    "url": hit_url(h),
+                    "url": h.web_path,
                 }
                 for h in hits
             ],

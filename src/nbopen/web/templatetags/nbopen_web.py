@@ -6,9 +6,13 @@ from typing import Any
 from urllib.parse import quote
 
 from django import template
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.utils.html import format_html
+from django.utils.timezone import now
 from django.utils.translation import gettext_lazy as _
 
 from nbopen.orgs.models import Organization
+from nbopen.web import labels, snippets
 
 register = template.Library()
 
@@ -20,6 +24,13 @@ ROLE_LABELS = {
     "write": _("Write"),
     "read": _("Read"),
 }
+CHANGE_LABELS = {
+    "added": _("added"),
+    "deleted": _("deleted"),
+    "modified": _("modified"),
+    "renamed": _("renamed"),
+}
+JUST_NOW_SECONDS = 60
 
 
 @register.filter
@@ -64,3 +75,59 @@ def repo_link(repo: Any, *parts: str) -> str:
 @register.filter
 def is_list(value: Any) -> bool:
     return isinstance(value, list | tuple)
+
+
+@register.filter
+def change_label(status: str) -> Any:
+    """A diff's file status (added, deleted, modified, renamed) in the reader's language."""
+    return CHANGE_LABELS.get(status, status)
+
+
+@register.filter
+def tag_chip(tag: str) -> str:
+    """A tag as a chip with a readable label; the raw tag stays in the title."""
+    key, value = labels.tag_parts(str(tag))
+    if key is None:
+        return format_html('<span class="tag" title="{}">{}</span>', tag, value)
+    return format_html(
+        '<span class="tag" title="{}"><span class="tag-key">{}</span> {}</span>', tag, key, value
+    )
+
+
+@register.filter
+def task_label(value: str) -> Any:
+    return labels.task_label(value)
+
+
+@register.filter
+def ago(when: Any) -> Any:
+    """Like ``naturaltime``, but "just now" for the last minute: Django's "now" (现在) reads
+    badly after "Updated" (更新于 现在)."""
+    if when is None:
+        return ""
+    try:
+        if 0 <= (now() - when).total_seconds() < JUST_NOW_SECONDS:
+            return _("just now")
+    except TypeError:  # a naive datetime or a date
+        pass
+    return naturaltime(when)
+
+
+@register.filter
+def card_key(key: str) -> Any:
+    return labels.card_key(str(key))
+
+
+@register.filter
+def card_value(value: Any, key: str) -> Any:
+    return labels.card_value(str(key), value) if isinstance(value, str) else value
+
+
+@register.simple_tag(takes_context=True)
+def use_repository(context: template.Context, repo: Any) -> dict[str, Any]:
+    """The "Use this" box's clone URL and snippets, at the reader's endpoint."""
+    base = snippets.endpoint(context.get("request"))
+    return {
+        "clone_url": snippets.clone_url(base, repo.full_name),
+        "snippets": snippets.repository(repo.full_name, repo.type, base),
+    }

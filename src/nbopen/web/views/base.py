@@ -63,7 +63,8 @@ def repo_access(
     request: HttpRequest, owner: str, name: str, need: Level = Level.READ
 ) -> RepoAccess:
     """The repository if the caller has ``need`` on it; otherwise 404 (existence is not
-    revealed), or a sign-in redirect when an anonymous visitor asks to change a public one."""
+    revealed), the 403 page for a signed-in reader who needs more, or a sign-in redirect when
+    an anonymous visitor asks to change a public one (:mod:`nbopen.web.denials`)."""
     who = principal(request)
     if name.lower().endswith(".git"):
         name = name[:-4]

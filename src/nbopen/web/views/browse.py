@@ -12,7 +12,6 @@ from django.shortcuts import redirect
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.collab import watches
 from nbopen.collab.services import has_liked, like_count
-from nbopen.config.env import CONFIG
 from nbopen.repos import forks
 from nbopen.repos.git import read
 from nbopen.repos.git.read import TreeEntry
@@ -20,7 +19,7 @@ from nbopen.repos.lfs import is_linked
 from nbopen.repos.models import Repository
 from nbopen.web.highlight import highlight
 from nbopen.web.markdown import LinkBase, render_readme
-from nbopen.web.views.base import RepoAccess, clone_url, page, repo_access
+from nbopen.web.views.base import RepoAccess, page, repo_access
 
 MAX_VIEW_BYTES = 1024 * 1024  # files above this are offered for download, not rendered
 MAX_README_BYTES = 512 * 1024
@@ -51,18 +50,6 @@ def parse_pointer(data: bytes) -> Pointer | None:
     return Pointer(oid, size)
 
 
-def hf_snippet(access: RepoAccess) -> str:
-    repo = access.repo
-    if repo.type == "code":
-        return ""
-    kind = ', repo_type="dataset"' if repo.type == "dataset" else ""
-    return (
-        f"# export HF_ENDPOINT={CONFIG.public_url}\n"
-        "from huggingface_hub import snapshot_download\n\n"
-        f'path = snapshot_download("{repo.full_name}"{kind})'
-    )
-
-
 def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> dict[str, Any]:
     repo = access.repo
     branches, tags = access.refs()
@@ -74,8 +61,6 @@ def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> 
         "tab": tab,
         "branches": branches,
         "tags": tags,
-        "clone_url": clone_url(repo),
-        "hf_snippet": hf_snippet(access),
         "license": repo.license or repo.card_data.get("license", ""),
         "tags_list": repo.tags or repo.card_data.get("tags", []) or [],
         "forks_count": forks.fork_count(repo),

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from nbopen.core.errors import InvalidInput
 from nbopen.search.services import FILTER_FIELDS, SORTS, TYPES, SearchResult, search
+from nbopen.web.labels import TASK_LABELS
 from nbopen.web.templatetags.nbopen_web import KIND_LABELS, TYPE_LABELS
 from nbopen.web.views.base import page, principal
 
@@ -44,6 +45,7 @@ SORT_LABELS = {
 VALUE_LABELS: dict[str, dict[str, Any]] = {
     "type": {**TYPE_LABELS, "org": _("Organization"), "user": _("User")},
     "org_kind": dict(KIND_LABELS),
+    "task": dict(TASK_LABELS),
 }
 
 

@@ -9,12 +9,25 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from nbopen.access.policy import Level, org_level
+from nbopen.accounts.models import User
 from nbopen.accounts.services import user_get
-from nbopen.core.errors import DomainError
+from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.orgs.models import Organization
 from nbopen.orgs.services import member_remove, member_set
 from nbopen.web.messages import explain
 from nbopen.web.views.base import LoginRequired, principal
+
+
+def find_user(username: str) -> User:
+    """The user to add or remove; a name nobody has is answered with that name, in the
+    reader's language (the page's message for InvalidInput is its text)."""
+    try:
+        return user_get(username)
+    except NotFound:
+        raise InvalidInput(
+            _("There is no user named “%(user)s”. Check the spelling of the user name.")
+            % {"user": username}
+        ) from None
 
 
 def _org_for_admin(request: HttpRequest, owner: str) -> Organization:
@@ -34,7 +47,7 @@ def member_add(request: HttpRequest, owner: str) -> HttpResponse:
     role = request.POST.get("role", "read")
     try:
         member_set(
-            organization=org, user=user_get(username), role=role, actor=principal(request).user
+            organization=org, user=find_user(username), role=role, actor=principal(request).user
         )
     except DomainError as exc:
         messages.error(request, explain(exc))
@@ -48,7 +61,7 @@ def member_delete(request: HttpRequest, owner: str) -> HttpResponse:
     org = _org_for_admin(request, owner)
     username = request.POST.get("username", "").strip()
     try:
-        member_remove(organization=org, user=user_get(username), actor=principal(request).user)
+        member_remove(organization=org, user=find_user(username), actor=principal(request).user)
     except DomainError as exc:
         messages.error(request, explain(exc))
     else:

@@ -9,7 +9,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nbopen.access.policy import Level
-from nbopen.accounts.services import user_get
 from nbopen.core.errors import DomainError
 from nbopen.repos.collaborators import collaborator_remove, collaborator_set, collaborators_of
 from nbopen.repos.models import Collaborator
@@ -18,6 +17,7 @@ from nbopen.web.forms import DeleteForm, RepoSettingsForm
 from nbopen.web.messages import explain
 from nbopen.web.views.base import page, repo_access
 from nbopen.web.views.browse import repo_context
+from nbopen.web.views.members import find_user
 
 
 @require_http_methods(["GET", "POST"])
@@ -75,7 +75,7 @@ def collaborator_add(request: HttpRequest, owner: str, name: str) -> HttpRespons
         collaborator_set(
             actor=access.who,
             repo=access.repo,
-            user=user_get(username),
+            user=find_user(username),
             role=request.POST.get("role", "read"),
         )
     except DomainError as exc:
@@ -90,7 +90,7 @@ def collaborator_delete(request: HttpRequest, owner: str, name: str) -> HttpResp
     access = repo_access(request, owner, name, Level.ADMIN)
     username = request.POST.get("username", "").strip()
     try:
-        collaborator_remove(actor=access.who, repo=access.repo, user=user_get(username))
+        collaborator_remove(actor=access.who, repo=access.repo, user=find_user(username))
     except DomainError as exc:
         messages.error(request, explain(exc))
     else:

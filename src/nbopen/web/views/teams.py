@@ -11,7 +11,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from nbopen.access.policy import Level, Principal, org_level
-from nbopen.accounts.services import user_get
 from nbopen.core.errors import DomainError, NotFound
 from nbopen.orgs import teams
 from nbopen.orgs.models import Organization, Team
@@ -20,6 +19,7 @@ from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
 from nbopen.web.messages import explain
 from nbopen.web.views.base import LoginRequired, page, principal
+from nbopen.web.views.members import find_user
 
 
 def _org_for_member(request: HttpRequest, owner: str) -> tuple[Principal, Organization]:
@@ -102,7 +102,7 @@ def member_add(request: HttpRequest, owner: str, team: str) -> HttpResponse:
     username = request.POST.get("username", "").strip()
 
     def act(who: Principal, chosen: Team) -> str:
-        teams.team_member_add(actor=who, team=chosen, user=user_get(username))
+        teams.team_member_add(actor=who, team=chosen, user=find_user(username))
         return _("%(user)s joined the team.") % {"user": username}
 
     return _act(request, owner, team, act)
@@ -113,7 +113,7 @@ def member_remove(request: HttpRequest, owner: str, team: str) -> HttpResponse:
     username = request.POST.get("username", "").strip()
 
     def act(who: Principal, chosen: Team) -> str:
-        teams.team_member_remove(actor=who, team=chosen, user=user_get(username))
+        teams.team_member_remove(actor=who, team=chosen, user=find_user(username))
         return _("%(user)s was removed.") % {"user": username}
 
     return _act(request, owner, team, act)
