@@ -128,6 +128,6 @@ def use_repository(context: template.Context, repo: Any) -> dict[str, Any]:
     """The "Use this" box's clone URL and snippets, at the reader's endpoint."""
     base = snippets.endpoint(context.get("request"))
     return {
-        "clone_url": snippets.clone_url(base, repo.full_name),
+        "clone_url": snippets.clone_url(base, repo.web_path.lstrip("/")),
         "snippets": snippets.repository(repo.full_name, repo.type, base),
     }
