@@ -54,7 +54,10 @@ def test_dataset_downloads_count_data_files_not_the_card(hub: Hub) -> None:
     repo_id = hub.repo_id("counted-ds")
     hub.api.create_repo(repo_id, repo_type="dataset")
     hub.api.upload_file(
-        path_or_fileobj=b"# card", path_in_repo="README.md", repo_id=repo_id, repo_type="dataset"
+        path_or_fileobj=b"---\nlicense: mit\n---\n# card",
+        path_in_repo="README.md",
+        repo_id=repo_id,
+        repo_type="dataset",
     )
     hub.api.upload_file(
         path_or_fileobj=b"a\n1\n", path_in_repo="data.csv", repo_id=repo_id, repo_type="dataset"

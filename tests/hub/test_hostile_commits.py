@@ -42,8 +42,8 @@ def test_bad_commits_are_refused_and_leave_the_branch_alone(hub: Hub) -> None:
     hub.api.create_tag(repo_id, tag="t1")
     head = hub.api.model_info(repo_id).sha
     cases = [
-        ([HEADER, file_line("../escape.txt")], 400, None),
-        ([HEADER, file_line("a/.git/config")], 400, None),
+        ([HEADER, file_line("../escape.txt")], 422, None),
+        ([HEADER, file_line("a/.git/config")], 422, None),
         ([HEADER, file_line("x.txt", "not base64!!")], 400, None),
         (
             [

@@ -74,7 +74,8 @@ def models(hub: Hub) -> dict[str, str]:
     secret = f"{hub.user}/{stem}-secret"
     hub.api.create_repo(secret, private=True)
     hub.api.upload_file(
-        path_or_fileobj=b"# \xe6\xb8\xaf\xe5\x8f\xa3 secret harbor model\n",
+        path_or_fileobj=b"---\nlicense: cc0-1.0\n---\n"
+        + b"# \xe6\xb8\xaf\xe5\x8f\xa3 secret harbor model\n",
         path_in_repo="README.md",
         repo_id=secret,
     )

@@ -88,11 +88,29 @@ def test_parent_none_means_the_branch_must_not_exist(repo: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "path", ["", "/", "../x", "a/../../x", "a/./b", ".git/config", "a/.GIT/x", "a\0b", "a//b"]
+    "path",
+    [
+        "",
+        "/",
+        "../x",
+        "a/../../x",
+        "a/./b",
+        ".git/config",
+        "a/.GIT/x",
+        "a\0b",
+        "a//b",
+        "..\\ddd",
+        "a\\..\\b",
+        "a/.\\b",
+    ],
 )
 def test_bad_paths_are_refused(path: str) -> None:
     with pytest.raises(gc.InvalidPath):
         gc.clean_path(path)
+
+
+def test_backslashes_that_are_not_dot_segments_are_kept() -> None:
+    assert gc.clean_path("a\\b/c..d\\...") == "a\\b/c..d\\..."
 
 
 def test_outer_slashes_are_normalised() -> None:

@@ -40,6 +40,6 @@ def test_repository_snippets_per_type() -> None:
         "code": ["use-git"],
     }
     dataset = {s.id: s.code for s in snippets.repository("o/n", "dataset", PUBLIC)}
-    assert f"git clone {PUBLIC}/o/n.git" in dataset["use-git"]
+    assert f"git clone {PUBLIC}/datasets/o/n.git" in dataset["use-git"]
     assert 'snapshot_download("o/n", repo_type="dataset")' in dataset["use-hf"]
     assert "--repo-type dataset" in dataset["use-cli"]

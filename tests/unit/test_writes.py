@@ -35,10 +35,67 @@ def _files(repo: Repository, sha: str) -> list[str]:
 
 
 def test_lfs_rule_is_the_hubs() -> None:
-    assert not lfs_rule.stored_as_lfs(9_999_999, b"text")
-    assert lfs_rule.stored_as_lfs(10_000_000, b"text")  # 10 MB, not 10 MiB
-    assert lfs_rule.stored_as_lfs(10, b"\x89PNG\0")
-    assert not lfs_rule.stored_as_lfs(0, b"")
+    assert not lfs_rule.by_content(9_999_999, b"text")
+    assert lfs_rule.by_content(10_000_000, b"text")  # 10 MB, not 10 MiB
+    assert lfs_rule.by_content(10, b"\x89PNG\0")
+    assert not lfs_rule.by_content(0, b"")
+
+
+ATTRS = b"""*.bin filter=lfs diff=lfs merge=lfs -text
+saved_model/** filter=lfs diff=lfs merge=lfs -text
+/anchored.txt filter=lfs diff=lfs merge=lfs -text
+docs/*.md filter=lfs diff=lfs merge=lfs -text
+a?c.txt filter=lfs diff=lfs merge=lfs -text
+[xy].dat filter=lfs diff=lfs merge=lfs -text
+keep.bin -filter
+"""
+
+
+def test_lfs_rule_reads_gitattributes_with_gits_semantics(alice: User) -> None:
+    repo = _repo(alice, "w-attrs")
+    sha, _ = _commit(
+        repo,
+        alice,
+        commits.AddBytes(".gitattributes", ATTRS),
+        commits.AddBytes("sub/.gitattributes", b"*.txt filter=lfs diff=lfs merge=lfs -text\n"),
+    )
+    rule = lfs_rule.at(repo.git_path, sha)
+    routed = {
+        "x.bin",
+        "d/e/x.bin",
+        "saved_model/v1/m.pb",
+        "saved_model/a",
+        "anchored.txt",
+        "docs/a.md",
+        "abc.txt",
+        "x.dat",
+        "sub/any.txt",
+        "sub/deep/any.txt",
+    }
+    not_routed = {
+        "keep.bin",
+        "saved_model",
+        "d/anchored.txt",
+        "docs/deep/a.md",
+        "README.md",
+        "ac.txt",
+        "z.dat",
+        "other.txt",
+        "x.bin.txt",
+    }
+    assert rule.routed(routed | not_routed) == routed
+    assert rule.stored_as_lfs("README.md", 10_000_000, b"")
+    assert not lfs_rule.at(repo.git_path, None).routed(routed)
+
+    # Every channel's commit follows it: small text matching a pattern is an LFS pointer.
+    sha, _ = _commit(
+        repo, alice, commits.AddBytes("w/x.bin", b"text"), commits.AddBytes("keep.bin", b"text")
+    )
+    blob = read.entry_at(repo.git_path, sha, "w/x.bin")
+    assert blob is not None
+    assert read.read_blob(repo.git_path, blob.oid).startswith(b"version https://git-lfs")
+    kept = read.entry_at(repo.git_path, sha, "keep.bin")
+    assert kept is not None and read.read_blob(repo.git_path, kept.oid) == b"text"
 
 
 README = b"---\nlicense: mit\ntags: [a]\n---\n# x\n"

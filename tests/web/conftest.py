@@ -107,7 +107,8 @@ def create_repo(
     if not readme:
         page.uncheck("#id_readme")
     page.click("form[action='/new'] button[type=submit]")
-    page.wait_for_url(f"{base}/{owner}/{name}")
+    prefix = "/datasets" if type_ == "dataset" else ""  # a dataset's page, as on the Hub
+    page.wait_for_url(f"{base}{prefix}/{owner}/{name}")
 
 
 def upload(page: Page, base: str, repo: str, files: list[dict[str, object]], message: str) -> None:

@@ -183,7 +183,8 @@ def test_every_repository_page_has_a_use_this_box(
             shown = [s.get_attribute("data-snippet") for s in box.locator(".snippet-box").all()]
             assert tuple(shown) == keys
             full = f"{owner}/use-{type_}"
-            assert f"git clone {live.url}/{full}.git" in page.inner_text("#snippet-use-git")
+            clone = f"git clone {live.url}{prefix}/{full}.git"  # datasets clone from /datasets/
+            assert clone in page.inner_text("#snippet-use-git")
             if type_ == "dataset":
                 assert f'load_dataset("{full}")' in page.inner_text("#snippet-use-datasets")
                 assert 'repo_type="dataset"' in page.inner_text("#snippet-use-hf")

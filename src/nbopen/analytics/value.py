@@ -111,14 +111,16 @@ def _manifests(repo: Repository) -> set[str]:
     return deps
 
 
-def _card_refs(repo: Repository) -> set[str]:
-    refs: set[str] = set()
+def _card_refs(repo: Repository) -> set[tuple[bool, str]]:
+    """(names a dataset, lower-cased owner/name) for each repository the card refers to: a
+    model and a dataset may share a name, and ``datasets:`` names datasets."""
+    refs: set[tuple[bool, str]] = set()
     card = repo.card_data if isinstance(repo.card_data, dict) else {}
     for key in ("base_model", "datasets"):
         value = card.get(key)
         for item in value if isinstance(value, list) else [value]:
             if isinstance(item, str) and "/" in item:
-                refs.add(item.lower())
+                refs.add((key == "datasets", item.lower()))
     return refs
 
 
@@ -128,10 +130,11 @@ def city_value(*, monthly_cost: float | None = None) -> dict[str, Any]:
     repos = list(public_repositories())
     host = (urlsplit(CONFIG.public_url).hostname or "").lower()
     by_package: dict[str, list[Repository]] = defaultdict(list)
-    by_full: dict[str, Repository] = {}
+    # (is a dataset, owner/name): a model and a dataset may share a name.
+    by_full: dict[tuple[bool, str], Repository] = {}
     for repo in repos:
         by_package[normalise(repo.name)].append(repo)
-        by_full[repo.full_name.lower()] = repo
+        by_full[(repo.type == Repository.Type.DATASET, repo.full_name.lower())] = repo
     reusers: dict[int, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
 
     def credit(target: Repository, org: str | None, signal: str) -> None:
@@ -146,7 +149,11 @@ def city_value(*, monthly_cost: float | None = None) -> dict[str, Any]:
         for dep in _manifests(repo):
             targets = list(by_package.get(dep, []))
             if dep.startswith(f"{host}/"):
-                hit = by_full.get(dep.removeprefix(f"{host}/"))
+                path = dep.removeprefix(f"{host}/")
+                dataset = path.startswith("datasets/")
+                hit = by_full.get((dataset, path.removeprefix("datasets/")))
+                if hit is None and not dataset:  # /{owner}/{name} of a dataset, as links were
+                    hit = by_full.get((True, path))
                 targets += [hit] if hit is not None else []
             for target in targets:
                 if target.pk != repo.pk:

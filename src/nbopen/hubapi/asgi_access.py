@@ -35,12 +35,13 @@ def repo_access(
     channel: Channel,
 ) -> Access | Denial:
     """``owner/name`` if the caller has ``need`` on it; a repository of another type than
-    ``want_type`` (when given) counts as missing. Otherwise the channel's refusal."""
+    ``want_type`` (when given) counts as missing, and ``want_type`` chooses between a model
+    and a dataset of the same name (``repo_find``). Otherwise the channel's refusal."""
     try:
         principal = principal_from_scope(scope)
     except InvalidCredentials as exc:
         return invalid_denial(channel, exc)
-    repo = repo_find(owner, name)
+    repo = repo_find(owner, name, want_type)
     if repo is not None and want_type is not None and repo.type != want_type:
         repo = None
     decision = decide_repo(principal, repo, need)

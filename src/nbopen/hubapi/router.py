@@ -62,6 +62,7 @@ RAW_ROUTES: tuple[RawRoute, ...] = (
     RawRoute(LFS_TRANSFER_RE, (*GET, "PUT"), transfer.app, Channel.LFS),
     RawRoute(XET_RE, None, xet_cas.app, Channel.HUB),
     RawRoute(resolve.RESOLVE_RE, GET, resolve.app, Channel.HUB, fallthrough=True),
+    RawRoute(resolve.NAMESPACELESS_RESOLVE_RE, GET, resolve.app, Channel.HUB, fallthrough=True),
     RawRoute(commit_asgi.COMMIT_RE, ("POST",), commit_asgi.app, Channel.HUB, fallthrough=True),
     RawRoute(
         _narrowed(multipart.MULTIPART_RE, "part", "complete"), ("POST",), multipart.app, Channel.HUB

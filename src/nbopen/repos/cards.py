@@ -36,8 +36,9 @@ HARDWARE = {
     "cpu": "CPU",
 }
 _ALIASES = {"hygon": "hygon-dcu", "dcu": "hygon-dcu", "npu": "ascend", "nvidia": "cuda"}
+# Blank lines may come first, as huggingface_hub's own parser (REGEX_YAML_BLOCK) allows.
 _FRONT_MATTER = re.compile(
-    r"\A\ufeff?---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*$", re.S | re.M
+    r"\A\ufeff?(?:[ \t]*\r?\n)*---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*$", re.S | re.M
 )
 MAX_CARD_BYTES = 1 << 20
 
@@ -129,6 +130,40 @@ def parse_readme(text: str, repo_type: str = "model") -> Card:
     if yaml_text is None:
         return Card()
     return parse_yaml(yaml_text, repo_type)
+
+
+NO_METADATA = "empty or missing yaml metadata in repo card"
+
+
+def validate_readme(text: str, repo_type: str = "model") -> Card:
+    """:func:`parse_readme` plus the Hub's checks of ``validate-yaml``: a README without
+    metadata is a warning; a ``model-index`` that is not a list of ``{name, results: [...]}``
+    is an error (the client then refuses the commit)."""
+    card = parse_readme(text, repo_type)
+    if card.errors:
+        return card
+    if not card.data:
+        card.warnings.append(NO_METADATA)
+        return card
+    if "model-index" in card.data:
+        card.errors.extend(_model_index_errors(card.data["model-index"]))
+    return card
+
+
+def _model_index_errors(value: Any) -> list[str]:
+    if not isinstance(value, list):
+        return ['"model-index" must be an array']
+    errors = []
+    for i, entry in enumerate(value):
+        if not isinstance(entry, dict):
+            errors.append(f'"model-index[{i}]" must be an object')
+            continue
+        if not isinstance(entry.get("name"), str):
+            errors.append(f'"model-index[{i}].name" is required and must be a string')
+        results = entry.get("results")
+        if not isinstance(results, list) or not all(isinstance(r, dict) for r in results):
+            errors.append(f'"model-index[{i}].results" must be an array of objects')
+    return errors
 
 
 def split_front_matter(text: str) -> tuple[dict[str, Any], str]:

@@ -66,6 +66,16 @@ def record_member_download(repository: Repository, user: User) -> None:
     events.record("repo.download", actor=user, repository=repository)
 
 
+def downloads_all_time(repo_ids: Iterable[int]) -> dict[int, int]:
+    """repository id → every download counted since it was created (``downloadsAllTime``)."""
+    rows = (
+        RepositoryDownloadDay.objects.filter(repository_id__in=list(repo_ids))
+        .values("repository_id")
+        .annotate(total=Sum("count"))
+    )
+    return {row["repository_id"]: int(row["total"] or 0) for row in rows}
+
+
 def downloads(repo_ids: Iterable[int]) -> dict[int, int]:
     """repository id → downloads in the last 30 days."""
     since = timezone.now().date() - timedelta(days=WINDOW_DAYS - 1)

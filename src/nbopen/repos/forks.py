@@ -40,7 +40,7 @@ def repo_fork(
         raise PermissionDenied("Private repositories cannot be forked")
     name = name or source.name
     validate_repo_name(name)
-    namespace = target_namespace(actor, owner, name)
+    namespace = target_namespace(actor, owner, name, source.type)
     try:
         with transaction.atomic():
             fork = _create_row(actor, source, namespace, name)

@@ -39,13 +39,37 @@ class Repository(models.Model):
 
     class Meta:
         constraints = [
-            # One namespace per owner across types: /{owner}/{name} is always one repository.
-            models.UniqueConstraint(fields=["owner", "name_lower"], name="repo_unique_per_owner")
+            # Two URL spaces per owner, as on the Hub: models and code repositories share
+            # /{owner}/{name}; datasets live under /datasets/{owner}/{name}, so a dataset may
+            # have the name of a model (an organization's model and its training data).
+            models.UniqueConstraint(
+                fields=["owner", "name_lower"],
+                condition=~models.Q(type="dataset"),
+                name="repo_unique_per_owner",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "name_lower"],
+                condition=models.Q(type="dataset"),
+                name="dataset_unique_per_owner",
+            ),
         ]
         indexes = [models.Index(fields=["type", "private"])]
 
     def __str__(self) -> str:
         return self.full_name
+
+    @staticmethod
+    def space_of(repo_type: str) -> tuple[str, ...]:
+        """The types that share ``repo_type``'s URL space (and so its names)."""
+        if repo_type == Repository.Type.DATASET:
+            return (Repository.Type.DATASET,)
+        return (Repository.Type.MODEL, Repository.Type.CODE)
+
+    @property
+    def web_path(self) -> str:
+        """``/datasets/{owner}/{name}`` for a dataset, ``/{owner}/{name}`` otherwise."""
+        prefix = "/datasets" if self.type == Repository.Type.DATASET else ""
+        return f"{prefix}/{self.full_name}"
 
     @property
     def full_name(self) -> str:

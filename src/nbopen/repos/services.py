@@ -29,25 +29,48 @@ def namespace_get(name: str) -> Namespace:
         raise NotFound(f"No user or organization named {name!r}") from None
 
 
-def repo_find(owner: str, name: str) -> Repository | None:
-    """The repository ``owner/name`` (case-insensitive), or None. No permission check."""
+def repo_find(owner: str, name: str, repo_type: str | None = None) -> Repository | None:
+    """The repository ``owner/name`` (case-insensitive) in ``repo_type``'s URL space, or None.
+    No permission check.
+
+    A model and a dataset may share a name (:meth:`Repository.space_of`): ``repo_type``
+    ``dataset`` finds only the dataset (``/datasets/{owner}/{name}``), ``model`` or ``code``
+    only the model or code repository of that name (``/{owner}/{name}``; callers that want
+    one exact type check it). Without a type (an unprefixed URL that may also name a dataset,
+    as links did before datasets had their own space), the model or code repository wins and
+    the dataset is the fallback.
+    """
     if not (is_well_formed(owner) and is_well_formed(name)):
         return None
-    return (
-        Repository.objects.select_related("owner")
-        .filter(owner__name_lower=owner.lower(), name_lower=name.lower())
-        .first()
+    found = Repository.objects.select_related("owner").filter(
+        owner__name_lower=owner.lower(), name_lower=name.lower()
     )
+    if repo_type is not None:
+        return found.filter(type__in=Repository.space_of(repo_type)).first()
+    candidates = list(found[:2])
+    candidates.sort(key=lambda repo: repo.type == Repository.Type.DATASET)
+    return candidates[0] if candidates else None
 
 
-def target_namespace(actor: Principal, owner: str | None, name: str) -> Namespace:
+def type_param(value: str | None) -> str | None:
+    """A ``?type=`` query value as a repository type (None when absent or not a type), for
+    the API routes that name a repository without a type in their path."""
+    return value if value in Repository.Type.values else None
+
+
+def target_namespace(
+    actor: Principal, owner: str | None, name: str, repo_type: str = Repository.Type.MODEL
+) -> Namespace:
     """Where ``actor`` asks to create ``name`` (default: under themselves), checked: the
-    namespace exists, the actor may create there, and the name is free."""
+    namespace exists, the actor may create there, and the name is free in ``repo_type``'s
+    URL space (a dataset may share a model's name)."""
     assert actor.user is not None
     namespace = namespace_get(owner) if owner else namespace_get(actor.user.username)
     if not may_create_repo_under(actor, namespace.user_id, namespace.organization_id):
         raise PermissionDenied(f"You cannot create repositories under {namespace.name!r}")
-    if Repository.objects.filter(owner=namespace, name_lower=name.lower()).exists():
+    if Repository.objects.filter(
+        owner=namespace, name_lower=name.lower(), type__in=Repository.space_of(repo_type)
+    ).exists():
         raise AlreadyExists(f"Repository {namespace.name}/{name} already exists")
     return namespace
 
@@ -66,7 +89,8 @@ def repo_create(
     """Create a repository and its bare git repository.
 
     ``owner`` defaults to the acting user. Raises AlreadyExists when ``owner/name`` is taken
-    (by a repository of any type), PermissionDenied when the actor may not create there.
+    in the type's URL space (models and code share one, datasets have their own),
+    PermissionDenied when the actor may not create there.
     ``empty=False`` gives model and dataset repositories the Hub's initial commit (the web
     form and Hub clients ask for it; see :mod:`nbopen.repos.writes.repositories`).
     """
@@ -75,7 +99,7 @@ def repo_create(
     validate_repo_name(name)
     if type not in Repository.Type.values:
         raise InvalidInput(f"Repository type must be one of {', '.join(Repository.Type.values)}")
-    namespace = target_namespace(actor, owner, name)
+    namespace = target_namespace(actor, owner, name, type)
     try:
         with transaction.atomic():
             repo = Repository.objects.create(
@@ -132,3 +156,28 @@ def repo_update_settings(
         repo.save()
         events.record("repo.settings", actor=actor.user, repository=repo, payload=changes)
     return repo
+
+
+def storage_used(repos: list[Repository]) -> dict[int, int]:
+    """repository id → bytes it holds: its git directory plus the LFS objects linked to it
+    (what ``hf repos ls`` shows as storage)."""
+    from django.db.models import Sum
+
+    from nbopen.repos.models import RepositoryLFSObject
+
+    rows = (
+        RepositoryLFSObject.objects.filter(repository__in=repos)
+        .values("repository_id")
+        .annotate(total=Sum("lfs_object__size"))
+    )
+    used = {row["repository_id"]: int(row["total"] or 0) for row in rows}
+    for repo in repos:
+        git_bytes = 0
+        for path in repo.git_path.rglob("*") if repo.git_path.is_dir() else ():
+            try:
+                if path.is_file() and not path.is_symlink():
+                    git_bytes += path.stat().st_size
+            except OSError:
+                continue
+        used[repo.pk] = used.get(repo.pk, 0) + git_bytes
+    return used

@@ -307,6 +307,14 @@ def search(
     return result
 
 
+def trending_scores(repo_ids: list[int]) -> dict[int, float]:
+    """repository id → its trending score as the index holds it (``trendingScore``)."""
+    rows = SearchDocument.objects.filter(kind="repo", repository_id__in=repo_ids).values_list(
+        "repository_id", "trending"
+    )
+    return {int(repo_id or 0): round(float(score), 4) for repo_id, score in rows}
+
+
 def listing(
     *,
     principal: Principal,

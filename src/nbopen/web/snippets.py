@@ -52,7 +52,8 @@ def clone_url(base: str, full_name: str) -> str:
 
 def repository(full_name: str, repo_type: str, base: str) -> list[Snippet]:
     """Clone and download commands for one repository (``owner/name``) of a type."""
-    clone = clone_url(base, full_name)
+    # A dataset clones from /datasets/ (a model of the same name owns /{owner}/{name}).
+    clone = clone_url(base, ("datasets/" if repo_type == "dataset" else "") + full_name)
     kind = ', repo_type="dataset"' if repo_type == "dataset" else ""
     cli_kind = " --repo-type dataset" if repo_type == "dataset" else ""
     snippets = [Snippet("use-git", "git", f"git clone {clone}")]

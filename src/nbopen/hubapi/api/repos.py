@@ -117,7 +117,7 @@ def create(request: HttpRequest) -> HttpResponse:
             empty=not is_hub_client(request.headers.get("User-Agent", "")),
         )
     except AlreadyExists as exc:
-        existing = services.repo_find(owner or principal.user.username, str(name))  # type: ignore[union-attr]
+        existing = services.repo_find(owner or principal.user.username, str(name), repo_type)  # type: ignore[union-attr]
         url = repo_url(existing) if existing else ""
         return api_error(409, f"You already created this {repo_type} repo: {exc}", url=url)
     except DomainError as exc:
@@ -128,7 +128,7 @@ def create(request: HttpRequest) -> HttpResponse:
 def _find_visible(
     principal: Principal, owner: str, name: str, repo_type: str | None, need: Level
 ) -> Repository | JsonResponse:
-    repo = services.repo_find(owner, name)
+    repo = services.repo_find(owner, name, repo_type)
     if repo is not None and repo_type is not None and repo.type != repo_type:
         repo = None
     decision = decide_repo(principal, repo, need)

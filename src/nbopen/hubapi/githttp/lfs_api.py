@@ -33,9 +33,8 @@ def _resolve(request: HttpRequest, need: Level) -> tuple[Principal, Repository] 
     if path is None:
         return lfs_error(404, "Not found")
     principal = principal_from_request(request)  # bad credentials: the route answers 401
-    repo = repo_find(path.owner, path.name)
-    if repo is not None and path.dataset_prefix and repo.type != Repository.Type.DATASET:
-        repo = None
+    want = Repository.Type.DATASET if path.dataset_prefix else None
+    repo = repo_find(path.owner, path.name, want)
     decision = decide_repo(principal, repo, need)
     if decision is not Decision.ALLOW or repo is None:
         return denied(decision, Channel.LFS)
@@ -129,7 +128,10 @@ def _signed_verify_repo(request: HttpRequest) -> Repository | None:
         return None
     path = match_lfs_api(request.path)
     repo = Repository.objects.select_related("owner").filter(pk=int(repo_id)).first()
-    if repo is None or path is None or repo_find(path.owner, path.name) != repo:
+    if repo is None or path is None:
+        return None
+    want = Repository.Type.DATASET if path.dataset_prefix else None
+    if repo_find(path.owner, path.name, want or repo.type) != repo:
         return None
     return repo
 

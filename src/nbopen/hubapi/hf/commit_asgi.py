@@ -29,6 +29,7 @@ from nbopen.hubapi.asgi_access import repo_access
 from nbopen.hubapi.denials import Channel, Denial
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import read
+from nbopen.repos.writes import lfs_rule
 
 from . import committing
 from .common import TYPE_FROM_PLURAL, repo_web_url, resolve_rev
@@ -79,13 +80,12 @@ def _process(scope: dict[str, Any], match: re.Match[str], body_path: Path) -> Re
     if query.get("create_pr", [""])[0].lower() in {"1", "true"}:
         return _error(400, "Pull requests are not supported on this server yet")
     rev = match["rev"]
-    if gitcommit.branch_head(repo.git_path, rev) is None and not (
-        rev == repo.default_branch and read.is_empty(repo.git_path)
-    ):
+    head = gitcommit.branch_head(repo.git_path, rev)
+    if head is None and not (rev == repo.default_branch and read.is_empty(repo.git_path)):
         if resolve_rev(repo, rev) is not None:
             return _error(400, f"Commits can only be pushed to a branch; {rev!r} is not one")
         return _error(404, f"Invalid rev id: {rev}", "RevisionNotFound")
-    pending = committing.PendingCommit()
+    pending = committing.PendingCommit(rule=lfs_rule.at(repo.git_path, head))
     leftover = None
     try:
         with open(body_path, "rb") as body:

@@ -41,6 +41,8 @@ class PendingCommit:
     description: str = ""
     parent: str | None = None
     operations: list[commits.Prepared] = field(default_factory=list)
+    # The LFS rule at the branch's head (its .gitattributes), set before the first line.
+    rule: lfs_rule.Rule = lfs_rule.CONTENT_ONLY
 
 
 def _clean_path(raw: object) -> str:
@@ -49,7 +51,8 @@ def _clean_path(raw: object) -> str:
     try:
         return commits.clean_path(raw)
     except commits.InvalidPath:
-        raise BadPayload(f"invalid path {raw!r}") from None
+        # The Hub's answer to a path that escapes or hides (``..\\ddd``, ``a/../b``): 422.
+        raise CommitRejected(422, f"Invalid path in repository: {raw!r}") from None
 
 
 def _store_lfs(repo: Repository, line: Line) -> tuple[str, int]:
@@ -79,7 +82,7 @@ def add_line(repo: Repository, pending: PendingCommit, line: Line) -> None:
     path = _clean_path(value.get("path"))
     if line.key == "file":
         op: commits.Operation
-        if lfs_rule.stored_as_lfs(line.size, line.sample):
+        if pending.rule.stored_as_lfs(path, line.size, line.sample):
             op = commits.AddLfs(path, *_store_lfs(repo, line))
         elif line.content_path is not None:
             op = commits.AddFile(path, line.content_path)

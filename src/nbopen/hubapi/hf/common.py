@@ -48,7 +48,7 @@ def load_repo(
     """The repository and principal, or the error response the Hub would give."""
     principal = principal_from_request(request)  # bad credentials: 401 from the route
     repo_type = TYPE_FROM_PLURAL.get(type_plural)
-    repo = repo_find(owner, name) if repo_type is not None else None
+    repo = repo_find(owner, name, repo_type) if repo_type is not None else None
     if repo is not None and repo.type != repo_type:
         repo = None
     decision = decide_repo(principal, repo, need)

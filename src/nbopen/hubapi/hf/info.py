@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 from urllib.parse import urlencode
 
@@ -17,7 +18,7 @@ from nbopen.repos import downloads as download_counts
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.repos.writes import after_update
-from nbopen.search.services import listing
+from nbopen.search.services import listing, trending_scores
 
 from . import content, stats
 from .common import (
@@ -45,6 +46,113 @@ SORT_KEYS = {
 }
 MAX_PAGE = 1000
 FULL_PAGE = 100
+# What ``expand=`` may ask for (huggingface_hub 2.4.0's ExpandModelProperty_T and
+# ExpandDatasetProperty_T); anything else is a 400, as on the Hub. Properties NBopen has no
+# data for (gguf, safetensors, spaces, inference, …) are accepted and left out.
+EXPAND: dict[str, frozenset[str]] = {
+    Repository.Type.MODEL: frozenset(
+        [
+            "author",
+            "baseModels",
+            "cardData",
+            "childrenModelCount",
+            "config",
+            "createdAt",
+            "disabled",
+            "downloads",
+            "downloadsAllTime",
+            "evalResults",
+            "gated",
+            "gguf",
+            "inference",
+            "inferenceProviderMapping",
+            "lastModified",
+            "library_name",
+            "likes",
+            "mask_token",
+            "model-index",
+            "pipeline_tag",
+            "private",
+            "resourceGroup",
+            "safetensors",
+            "sha",
+            "siblings",
+            "spaces",
+            "tags",
+            "transformersInfo",
+            "trendingScore",
+            "usedStorage",
+            "widgetData",
+        ]
+    ),
+    Repository.Type.DATASET: frozenset(
+        [
+            "author",
+            "cardData",
+            "citation",
+            "createdAt",
+            "description",
+            "disabled",
+            "downloads",
+            "downloadsAllTime",
+            "gated",
+            "lastModified",
+            "likes",
+            "mainSize",
+            "paperswithcode_id",
+            "private",
+            "resourceGroup",
+            "sha",
+            "siblings",
+            "tags",
+            "trendingScore",
+            "usedStorage",
+        ]
+    ),
+}
+CONFIG_LIMIT = 1 << 20
+# What the Hub's ``config`` holds from a model's config.json and tokenizer_config.json.
+CONFIG_KEYS = ("architectures", "model_type", "quantization_config", "task_specific_params")
+TOKENIZER_KEYS = ("bos_token", "eos_token", "unk_token", "pad_token", "chat_template")
+
+
+def expand_of(request: HttpRequest, repo_type: str) -> list[str] | JsonResponse:
+    """The ``expand`` properties asked for, or the Hub's 400 for one it does not know."""
+    expand = request.GET.getlist("expand") + request.GET.getlist("expand[]")
+    allowed = EXPAND.get(repo_type, frozenset())
+    unknown = [e for e in expand if e not in allowed]
+    if unknown:
+        return api_error(
+            400,
+            f'"expand" must be one of {", ".join(sorted(allowed))}; got {unknown[0]!r}',
+            "BadRequest",
+        )
+    return expand
+
+
+def _json_file(repo: Repository, sha: str, path: str) -> dict[str, Any] | None:
+    entry = read.entry_at(repo.git_path, sha, path)
+    if entry is None or entry.type != "blob" or (entry.size or 0) > CONFIG_LIMIT:
+        return None
+    try:
+        value = json.loads(read.read_blob(repo.git_path, entry.oid, limit=CONFIG_LIMIT))
+    except (ValueError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def model_config(repo: Repository, sha: str | None) -> dict[str, Any] | None:
+    """The Hub's ``config`` of a model: parts of its config.json (and tokenizer_config.json)."""
+    if sha is None or repo.type != Repository.Type.MODEL:
+        return None
+    raw = _json_file(repo, sha, "config.json")
+    if raw is None:
+        return None
+    config = {k: raw[k] for k in CONFIG_KEYS if k in raw}
+    tokenizer = _json_file(repo, sha, "tokenizer_config.json")
+    if tokenizer is not None:
+        config["tokenizer_config"] = {k: tokenizer[k] for k in TOKENIZER_KEYS if k in tokenizer}
+    return config
 
 
 def base_info(
@@ -79,6 +187,9 @@ def base_info(
 def repo_info(
     request: HttpRequest, type_plural: str, owner: str, name: str, rev: str | None = None
 ) -> HttpResponse:
+    expand = expand_of(request, TYPE_FROM_PLURAL.get(type_plural, ""))
+    if isinstance(expand, JsonResponse):
+        return expand
     ctx = load_repo(request, type_plural, owner, name)
     if isinstance(ctx, JsonResponse):
         return ctx
@@ -108,7 +219,13 @@ def repo_info(
     if sha is None:
         data.pop("sha")
     data["usedStorage"] = sum(s.get("size", 0) for s in data["siblings"])
-    expand = request.GET.getlist("expand") + request.GET.getlist("expand[]")
+    config = model_config(repo, sha)
+    if config is not None:
+        data["config"] = config
+    if "downloadsAllTime" in expand:
+        data["downloadsAllTime"] = download_counts.downloads_all_time([repo.pk]).get(repo.pk, 0)
+    if "trendingScore" in expand:
+        data["trendingScore"] = trending_scores([repo.pk]).get(repo.pk, 0)
     if expand:
         wanted = set(expand) | {"id", "_id"}
         data = {k: v for k, v in data.items() if k in wanted}
@@ -174,7 +291,9 @@ def list_repos(request: HttpRequest, type_plural: str) -> HttpResponse:
     repo_type = TYPE_FROM_PLURAL.get(type_plural)
     if repo_type is None:
         return api_error(404, "Unknown repository type")
-    expand = request.GET.getlist("expand") + request.GET.getlist("expand[]")
+    expand = expand_of(request, repo_type)
+    if isinstance(expand, JsonResponse):
+        return expand
     try:
         limit = int(request.GET.get("limit") or 0)
         offset = max(0, int(request.GET.get("cursor") or 0))
@@ -206,12 +325,22 @@ def list_repos(request: HttpRequest, type_plural: str) -> HttpResponse:
     repos = [found[i] for h in hits if (i := int(h.extra.get("repository_id") or 0)) in found]
     ids = [r.pk for r in repos]
     downloads, likes = download_counts.downloads(ids), stats.likes(ids)
+    all_time = download_counts.downloads_all_time(ids) if "downloadsAllTime" in expand else {}
+    trending = {int(h.extra.get("repository_id") or 0): round(h.trending, 4) for h in hits}
     with_card = query_flag(request, "cardData") or full
+    with_config = query_flag(request, "config") or full or "config" in expand
     items = []
     for repo in repos:
         data = base_info(
             repo, downloads=downloads.get(repo.pk, 0), likes=likes.get(repo.pk, 0), card=None
         )
+        data["trendingScore"] = trending.get(repo.pk, 0)
+        if "downloadsAllTime" in expand:
+            data["downloadsAllTime"] = all_time.get(repo.pk, 0)
+        if with_config and repo.type == Repository.Type.MODEL:
+            config = model_config(repo, resolve_rev(repo, repo.default_branch))
+            if config is not None:
+                data["config"] = config
         if with_card or "cardData" in expand:
             data["cardData"] = repo.card_data
         if full or "siblings" in expand or "sha" in expand:

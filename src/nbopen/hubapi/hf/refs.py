@@ -160,11 +160,12 @@ def tag(request: HttpRequest, type_plural: str, owner: str, name: str, rev: str)
     except ValueError as exc:
         return api_error(400, f"Invalid JSON body: {exc}")
     tag_name, message = body.get("tag"), body.get("message")
-    if not isinstance(tag_name, str) or not writes.valid_ref_name(tag_name):
-        return api_error(400, f"Invalid tag name: {tag_name!r}")
+    # The revision first, as the Hub: a missing revision is RevisionNotFound whatever the tag.
     target = resolve_rev(repo, rev)
     if target is None:
         return revision_not_found(rev)
+    if not isinstance(tag_name, str) or not writes.valid_ref_name(tag_name):
+        return api_error(400, f"Invalid tag name: {tag_name!r}")
     if writes.tag_exists(repo, tag_name):
         return api_error(409, f"Tag already exists: {tag_name}")
     try:

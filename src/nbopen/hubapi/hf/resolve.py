@@ -28,11 +28,12 @@ from typing import Any
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from nbopen.access.policy import Level
+from nbopen.access.credentials import InvalidCredentials, principal_from_scope
+from nbopen.access.policy import Level, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.core.storage import get_storage
 from nbopen.hubapi.asgi_access import repo_access
-from nbopen.hubapi.denials import Channel, Denial
+from nbopen.hubapi.denials import Channel, Denial, denial, invalid_denial
 from nbopen.hubapi.githttp.transfer import send_object
 from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.hubapi.xet.stream import send_xet_file
@@ -50,6 +51,13 @@ log = logging.getLogger(__name__)
 
 RESOLVE_RE = re.compile(
     r"^/(?:(?P<prefix>datasets)/)?(?P<owner>[^/]+)/(?P<name>[^/]+)/resolve/(?P<rest>.+)\Z"
+)
+# A namespace-less id (``/gpt2/resolve/main/config.json``): always ``RepoNotFound``. The
+# first segment after ``resolve`` is never one of the web pages of a repository called
+# ``resolve`` (``/alice/resolve/tree/main``), which stay Django's.
+NAMESPACELESS_RESOLVE_RE = re.compile(
+    r"^/(?P<name>[^/]+)/resolve/"
+    r"(?P<rest>(?!(?:tree|blob|raw|commits|commit|upload|settings)/)[^/]+/.+)\Z"
 )
 CHUNK = 1 << 20
 Headers = list[tuple[bytes, bytes]]
@@ -108,6 +116,14 @@ def plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
 
 
 def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
+    if "owner" not in match.re.groupindex:  # NAMESPACELESS_RESOLVE_RE
+        try:
+            principal = principal_from_scope(scope)
+        except InvalidCredentials as exc:
+            refused = invalid_denial(Channel.HUB, exc)
+        else:
+            refused = denial(Channel.HUB, decide_repo(principal, None, Level.READ))
+        return _error(refused.status, refused.message, refused.code)
     found = repo_access(
         scope,
         owner=match["owner"],
@@ -193,7 +209,7 @@ plan_async = sync_to_async(plan, thread_sensitive=False)
 
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     method = scope["method"]
-    match = RESOLVE_RE.match(scope["path"])
+    match = RESOLVE_RE.match(scope["path"]) or NAMESPACELESS_RESOLVE_RE.match(scope["path"])
     assert match is not None
     trace = _header(scope, b"x-amzn-trace-id")
     extra: Headers = [(b"x-request-id", trace.encode("latin-1"))] if trace else []

@@ -19,6 +19,7 @@ _MS = r"^api/v1/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+
 GET = ("GET", "HEAD")
 POST = ("POST",)
 POST_DELETE = ("POST", "DELETE")
+ANY = ("GET", "HEAD", "POST", "PUT", "DELETE")
 
 
 def hub(pattern: str, view: object, methods: tuple[str, ...] = GET) -> URLPattern:
@@ -43,6 +44,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     hub(_REPO + r"/auth-check(?P<write>/write)?\Z", misc.auth_check),
     hub(_REPO + r"/like\Z", misc.like, POST_DELETE),
     hub(r"^api/users/(?P<username>[^/]+)/likes\Z", misc.user_likes),
+    hub(r"^api/settings/repositories\Z", misc.settings_repositories),
+    hub(r"^api/organizations/(?P<org>[^/]+)/settings/repositories\Z", misc.settings_repositories),
+    # Namespace-less ids (``gpt2``): after every ``{owner}/{name}`` route, so only paths that
+    # no repository route took get here.
+    hub(
+        r"^api/(?P<type_plural>models|datasets)/(?P<name>[^/]+)"
+        rf"(?:/(?P<rest>(?:{misc.NAMESPACELESS_SUBROUTES})(?:/.*)?))?\Z",
+        misc.namespaceless,
+        ANY,
+    ),
     # ModelScope SDK downloads (HF_COMPAT.md §12)
     hub(_MS + r"/files\Z", modelscope.repo_files),
     hub(_MS + r"/tree\Z", modelscope.repo_tree),

@@ -25,9 +25,11 @@ from nbopen.repos import collaborators, services
 def repo_collaborators(
     request: HttpRequest, owner: str, name: str, username: str | None = None
 ) -> HttpResponse:
-    """List a repository's collaborators (GET), add or change one (PUT), remove one (DELETE)."""
+    """List a repository's collaborators (GET), add or change one (PUT), remove one (DELETE).
+
+    ``?type=dataset`` names the dataset when a model of the same name exists."""
     principal = principal_from_request(request)
-    repo = services.repo_find(owner, name)
+    repo = services.repo_find(owner, name, services.type_param(request.GET.get("type")))
     need = Level.READ if request.method == "GET" else Level.ADMIN
     decision = decide_repo(principal, repo, need)
     if decision is not Decision.ALLOW or repo is None:

@@ -36,9 +36,10 @@ def _describe(repo: Repository) -> dict[str, object]:
 def repo_forks(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     """List the public forks of a repository (GET), or fork it (POST).
 
-    POST takes ``{"organization"?, "name"?}`` and answers 201 with the fork."""
+    POST takes ``{"organization"?, "name"?}`` and answers 201 with the fork. ``?type=dataset``
+    names the dataset when a model of the same name exists."""
     principal = principal_from_request(request)
-    source = services.repo_find(owner, name)
+    source = services.repo_find(owner, name, services.type_param(request.GET.get("type")))
     decision = decide_repo(principal, source, Level.READ)
     if decision is not Decision.ALLOW or source is None:
         return repo_denied(decision)

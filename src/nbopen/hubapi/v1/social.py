@@ -28,7 +28,7 @@ from nbopen.collab import feeds, follows, watches
 from nbopen.core.errors import InvalidInput, NotFound, PermissionDenied
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error
-from nbopen.repos.services import namespace_get, repo_find
+from nbopen.repos.services import namespace_get, repo_find, type_param
 
 MAX_PER_PAGE = 100
 WRITE_METHODS = {"PUT", "POST", "DELETE"}
@@ -150,8 +150,8 @@ def following(request: HttpRequest, who: Principal, name: str) -> HttpResponse:
     )
 
 
-def _readable_repo(who: Principal, owner: str, name: str) -> Any:
-    repo = repo_find(owner, name)
+def _readable_repo(request: HttpRequest, who: Principal, owner: str, name: str) -> Any:
+    repo = repo_find(owner, name, type_param(request.GET.get("type")))
     decision = decide_repo(who, repo, Level.READ)
     if decision is not Decision.ALLOW or repo is None:
         return repo_denied(decision)
@@ -160,8 +160,10 @@ def _readable_repo(who: Principal, owner: str, name: str) -> Any:
 
 @api_view
 def watch(request: HttpRequest, who: Principal, owner: str, name: str) -> HttpResponse:
-    """Watch state of the caller for a repository; PUT/POST watch, DELETE unwatch."""
-    repo = _readable_repo(who, owner, name)
+    """Watch state of the caller for a repository; PUT/POST watch, DELETE unwatch.
+
+    ``?type=dataset`` names the dataset when a model of the same name exists."""
+    repo = _readable_repo(request, who, owner, name)
     if isinstance(repo, HttpResponse):
         return repo
     if request.method == "GET":
@@ -176,7 +178,7 @@ def watch(request: HttpRequest, who: Principal, owner: str, name: str) -> HttpRe
 @api_view
 def watchers(request: HttpRequest, who: Principal, owner: str, name: str) -> HttpResponse:
     """Users watching a repository the caller may read."""
-    repo = _readable_repo(who, owner, name)
+    repo = _readable_repo(request, who, owner, name)
     if isinstance(repo, HttpResponse):
         return repo
     page, per_page = _paging(request)

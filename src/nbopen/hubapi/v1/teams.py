@@ -25,7 +25,7 @@ from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.orgs import teams
 from nbopen.orgs.models import Organization, Team
 from nbopen.orgs.services import org_get
-from nbopen.repos.services import repo_find
+from nbopen.repos.services import repo_find, type_param
 
 
 def describe(team: Team) -> dict[str, Any]:
@@ -116,7 +116,7 @@ def team_detail(
             else:
                 teams.team_member_remove(actor=principal, team=chosen, user=user)
             return JsonResponse(describe(chosen))
-        repo = repo_find(organization.name, target)
+        repo = repo_find(organization.name, target, type_param(request.GET.get("type")))
         if repo is None:
             return api_error(404, "Repository Not Found")
         if request.method == "DELETE":

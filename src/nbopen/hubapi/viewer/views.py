@@ -57,7 +57,7 @@ def _dataset(request: HttpRequest, name: str | None = None) -> Repository:
             )
         )
     principal = principal_from_request(request)
-    repo = repo_find(owner, repo_name)
+    repo = repo_find(owner, repo_name, Repository.Type.DATASET)
     if repo is not None and repo.type != Repository.Type.DATASET:
         repo = None
     decision = decide_repo(principal, repo, Level.READ)

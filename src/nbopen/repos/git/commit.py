@@ -84,14 +84,17 @@ Operation = Put | Delete
 def clean_path(path: str) -> str:
     """Normalise a repository path (outer slashes), refusing anything that escapes or hides.
 
-    ``.git`` components are refused because git itself would refuse to check them out.
+    ``.git`` components are refused because git itself would refuse to check them out, and
+    ``.``/``..`` also between backslashes (``..\\ddd``), which Windows checkouts and the Hub
+    read as separators (the Hub answers 422).
     """
     path = path.strip("/")
     if not path or "\0" in path or "\n" in path or len(path.encode()) > 4096:
         raise InvalidPath(f"invalid path {path!r}")
     parts = path.split("/")
     for part in parts:
-        if part in {"", ".", ".."} or part.lower() == ".git":
+        pieces = part.split("\\")
+        if part == "" or part.lower() == ".git" or any(p in {".", ".."} for p in pieces):
             raise InvalidPath(f"invalid path {path!r}")
     return "/".join(parts)
 
@@ -220,10 +223,12 @@ def apply_operations(
     for op in operations:
         path = op.path.strip("/")
         if isinstance(op, Delete):
-            if op.folder:
+            if op.folder or path not in files:
+                # A file delete naming a folder deletes the folder, as on the Hub (the client
+                # sends ``deletedFile`` for ``CommitOperationDelete("folder")``).
                 victims = [p for p in files if p.startswith(path + "/")] if path else []
             else:
-                victims = [path] if path in files else []
+                victims = [path]
             if not victims:
                 raise PathNotFound(op.path)
             for victim in victims:

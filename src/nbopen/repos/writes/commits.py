@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Final
 
 from nbopen.accounts.models import User
+from nbopen.repos.git import attributes, read
 from nbopen.repos.git import commit as gitcommit
+from nbopen.repos.git.attributes import ATTRIBUTES
 from nbopen.repos.models import Repository
 from nbopen.repos.writes import lfs_rule, objects
 from nbopen.repos.writes.after_update import PUSH, RefUpdate, after_update
@@ -83,12 +85,17 @@ class _Parent(enum.Enum):
 ANY_PARENT: Final = _Parent.ANY
 
 
-def prepare(*, repo: Repository, operation: Operation) -> Prepared:
+def prepare(
+    *, repo: Repository, operation: Operation, rule: lfs_rule.Rule | None = None
+) -> Prepared:
     """Store an operation's content now (git blob, or LFS object plus pointer blob).
 
-    Streaming channels call this as each file arrives, so its temporary copy can go at
-    once; :func:`commit` prepares whatever it is given unprepared.
+    ``rule``: the LFS rule at the revision the commit goes on (:func:`lfs_rule.at`; None:
+    size and content only). Streaming channels call this as each file arrives, so its
+    temporary copy can go at once; :func:`commit` prepares whatever it is given unprepared,
+    with the rule at the branch's head.
     """
+    rule = rule or lfs_rule.CONTENT_ONLY
     git = repo.git_path
     if isinstance(operation, DeleteFile | DeleteFolder):
         return gitcommit.Delete(
@@ -100,12 +107,12 @@ def prepare(*, repo: Repository, operation: Operation) -> Prepared:
         return gitcommit.Put(path, pointer, lfs=True)
     mode = "100755" if operation.executable else gitcommit.FILE_MODE
     if isinstance(operation, AddBytes):
-        if lfs_rule.stored_as_lfs(len(operation.data), operation.data[: lfs_rule.SNIFF_BYTES]):
+        if rule.stored_as_lfs(path, len(operation.data), operation.data[: lfs_rule.SNIFF_BYTES]):
             oid, size = objects.publish_bytes(repo_id=repo.pk, data=operation.data)
             return prepare(repo=repo, operation=AddLfs(path, oid, size))
         return gitcommit.Put(path, gitcommit.write_blob(git, operation.data), mode)
     size = operation.source.stat().st_size
-    if lfs_rule.stored_as_lfs(size, lfs_rule.sample_of(operation.source)):
+    if rule.stored_as_lfs(path, size, lfs_rule.sample_of(operation.source)):
         oid, size = objects.publish_file(repo_id=repo.pk, source=operation.source)
         return prepare(repo=repo, operation=AddLfs(path, oid, size))
     return gitcommit.Put(path, gitcommit.write_blob_file(git, operation.source), mode)
@@ -142,7 +149,11 @@ def commit(
     ``skip_unchanged`` :class:`NothingChanged`. Runs :func:`after_update` on success, which
     records ``kind`` (None: no event, for the commit that initializes a repository).
     """
-    prepared = _prepare_all(repo, operations)
+    head = gitcommit.branch_head(repo.git_path, branch)
+    rule = None
+    if any(isinstance(op, AddBytes | AddFile) for op in operations):
+        rule = lfs_rule.at(repo.git_path, head)
+    prepared = _route_by_committed_attributes(repo, head, _prepare_all(repo, operations, rule))
     if not message.endswith("\n"):
         message += "\n"
     sha, old = gitcommit.create_commit(
@@ -180,7 +191,10 @@ def commit_ref(
     """
     git = repo.git_path
     parent = gitcommit.ref_target(git, ref)
-    tree = gitcommit.build_tree(git, None, _prepare_all(repo, operations))
+    rule = None
+    if parent is not None and any(isinstance(op, AddBytes | AddFile) for op in operations):
+        rule = lfs_rule.at(git, parent)
+    tree = gitcommit.build_tree(git, None, _prepare_all(repo, operations, rule))
     sha = gitcommit.commit_tree(git, tree, parent, message.rstrip("\n") + "\n", author)
     gitcommit.update_ref(git, ref, sha, parent)
     after_update(
@@ -189,8 +203,54 @@ def commit_ref(
     return sha
 
 
-def _prepare_all(repo: Repository, operations: Sequence[Operation | Prepared]) -> list[Prepared]:
+def _is_attributes(path: str) -> bool:
+    return path == ATTRIBUTES or path.endswith("/" + ATTRIBUTES)
+
+
+def _route_by_committed_attributes(
+    repo: Repository, head: str | None, prepared: list[Prepared]
+) -> list[Prepared]:
+    """A commit that writes a ``.gitattributes`` also decides LFS for the files it carries:
+    regular files that the resulting attributes route through LFS become LFS objects, so the
+    commit is consistent for ``git clone`` + git-lfs (the rule at the head could not know)."""
+    if not any(isinstance(op, gitcommit.Put) and _is_attributes(op.path) for op in prepared):
+        return prepared
+    git = repo.git_path
+    files = {
+        path: (mode, oid) for mode, oid, path in attributes.special_files(git, head, ATTRIBUTES)
+    }
+    for op in prepared:
+        if isinstance(op, gitcommit.Delete):
+            gone = [p for p in files if p == op.path or p.startswith(op.path + "/")]
+            for path in gone:
+                del files[path]
+        elif _is_attributes(op.path):
+            files[op.path] = (op.mode, op.oid)
+    regular = [
+        op.path
+        for op in prepared
+        if isinstance(op, gitcommit.Put) and not op.lfs and not _is_attributes(op.path)
+    ]
+    routed = attributes.lfs_routed(git, [(m, o, p) for p, (m, o) in files.items()], regular)
+    if not routed:
+        return prepared
+    result: list[Prepared] = []
+    for op in prepared:
+        if isinstance(op, gitcommit.Put) and op.path in routed and not op.lfs:
+            data = read.read_blob(git, op.oid)
+            oid, size = objects.publish_bytes(repo_id=repo.pk, data=data)
+            result.append(prepare(repo=repo, operation=AddLfs(op.path, oid, size)))
+        else:
+            result.append(op)
+    return result
+
+
+def _prepare_all(
+    repo: Repository, operations: Sequence[Operation | Prepared], rule: lfs_rule.Rule | None
+) -> list[Prepared]:
     return [
-        op if isinstance(op, gitcommit.Put | gitcommit.Delete) else prepare(repo=repo, operation=op)
+        op
+        if isinstance(op, gitcommit.Put | gitcommit.Delete)
+        else prepare(repo=repo, operation=op, rule=rule)
         for op in operations
     ]

@@ -66,7 +66,8 @@ def basename(path: str) -> str:
 
 @register.simple_tag
 def repo_link(repo: Any, *parts: str) -> str:
-    base = f"/{quote(repo.owner.name)}/{quote(repo.name)}"
+    prefix = "/datasets" if getattr(repo, "type", None) == "dataset" else ""
+    base = f"{prefix}/{quote(repo.owner.name)}/{quote(repo.name)}"
     tail = "/".join(quote(str(p), safe="/") for p in parts if p != "")
     return f"{base}/{tail}" if tail else base
 
@@ -127,6 +128,6 @@ def use_repository(context: template.Context, repo: Any) -> dict[str, Any]:
     """The "Use this" box's clone URL and snippets, at the reader's endpoint."""
     base = snippets.endpoint(context.get("request"))
     return {
-        "clone_url": snippets.clone_url(base, repo.full_name),
+        "clone_url": snippets.clone_url(base, repo.web_path.lstrip("/")),
         "snippets": snippets.repository(repo.full_name, repo.type, base),
     }

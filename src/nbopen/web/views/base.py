@@ -68,7 +68,10 @@ def repo_access(
     who = principal(request)
     if name.lower().endswith(".git"):
         name = name[:-4]
-    repo = repo_find(owner, name)
+    # /datasets/{owner}/{name} is the dataset; /{owner}/{name} the model or code repository
+    # of that name (else a dataset, for links from before datasets had their own space).
+    dataset = request.path_info.startswith("/datasets/")
+    repo = repo_find(owner, name, Repository.Type.DATASET if dataset else None)
     decision = decide_repo(who, repo, need)
     if decision is Decision.ALLOW and repo is not None:
         return RepoAccess(repo, who, repo_level(who, repo))
@@ -77,7 +80,7 @@ def repo_access(
 
 
 def clone_url(repo: Repository) -> str:
-    return f"{CONFIG.public_url}/{repo.full_name}.git"
+    return f"{CONFIG.public_url}{repo.web_path}.git"
 
 
 def page(

@@ -108,7 +108,7 @@ def _readme(access: RepoAccess, rev: str, sha: str, entries: list[TreeEntry]) ->
             if (entry.size or 0) > MAX_README_BYTES:
                 return None
             text = read.read_blob(access.repo.git_path, entry.oid).decode("utf-8", "replace")
-            base = f"/{access.repo.full_name}"
+            base = f"{access.repo.web_path}"
             links = LinkBase(
                 blob=f"{base}/blob/{rev}",
                 raw=f"{base}/raw/{rev}",
@@ -151,7 +151,7 @@ def repo_home(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     access = repo_access(request, owner, name)
     repo = access.repo
     if name != repo.name or owner != repo.owner.name:
-        return redirect(f"/{repo.full_name}")
+        return redirect(f"{repo.web_path}")
     rev = repo.default_branch
     branches, _ = access.refs()
     sha = next((b.target for b in branches if b.name == rev), None)
@@ -185,7 +185,7 @@ def blob(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse
     if entry is None:
         raise Http404("no such file")
     if entry.type == "tree":
-        return redirect(f"/{repo.full_name}/tree/{rev}/{path}")
+        return redirect(f"{repo.web_path}/tree/{rev}/{path}")
     ctx = repo_context(access, rev=rev, sha=sha, tab="files")
     ext = posixpath.splitext(path)[1].lower()
     size = entry.size or 0
@@ -214,7 +214,7 @@ def blob(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse
             text = data.decode("utf-8", "replace")
             view["lines"] = text.count("\n") + (0 if text.endswith("\n") else 1)
             if ext in {".md", ".markdown"} and request.GET.get("plain") != "1":
-                base = f"/{repo.full_name}"
+                base = f"{repo.web_path}"
                 links = LinkBase(
                     blob=f"{base}/blob/{rev}",
                     raw=f"{base}/raw/{rev}",

@@ -37,7 +37,7 @@ def fork(request: HttpRequest, owner: str, name: str) -> HttpResponse:
         except DomainError as exc:
             error = explain(exc)
         else:
-            return redirect(f"/{created.full_name}")
+            return redirect(f"{created.web_path}")
     ctx = repo_context(access, rev=source.default_branch, sha=None, tab="fork")
     ctx.update({"form": form, "error": error})
     return page(request, "web/repo_fork.html", ctx)

@@ -72,5 +72,5 @@ def repo_new(request: HttpRequest) -> HttpResponse:
         except DomainError as exc:
             error = explain(exc)
         else:
-            return redirect(f"/{repo.full_name}")
+            return redirect(f"{repo.web_path}")
     return page(request, "web/repo_new.html", {"form": form, "error": error, "Level": Level})

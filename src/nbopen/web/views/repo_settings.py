@@ -36,7 +36,7 @@ def settings(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             description=form.cleaned_data["description"],
         )
         messages.success(request, _("Settings saved."))
-        return redirect(f"/{repo.full_name}/settings")
+        return redirect(f"{repo.web_path}/settings")
     ctx = repo_context(access, rev=repo.default_branch, sha=None, tab="settings")
     ctx.update(
         {
@@ -56,13 +56,13 @@ def delete(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     form = DeleteForm(request.POST)
     if not form.is_valid() or form.cleaned_data["confirm"].strip() != repo.full_name:
         messages.error(request, _("The name you typed does not match; nothing was deleted."))
-        return redirect(f"/{repo.full_name}/settings")
-    full_name = repo.full_name
+        return redirect(f"{repo.web_path}/settings")
+    full_name, web_path = repo.full_name, repo.web_path
     try:
         repo_delete(actor=access.who, repo=repo)
     except DomainError as exc:
         messages.error(request, explain(exc))
-        return redirect(f"/{full_name}/settings")
+        return redirect(f"{web_path}/settings")
     messages.success(request, _("Repository %(name)s was deleted.") % {"name": full_name})
     return redirect(f"/{repo.owner.name}")
 
@@ -82,7 +82,7 @@ def collaborator_add(request: HttpRequest, owner: str, name: str) -> HttpRespons
         messages.error(request, explain(exc))
     else:
         messages.success(request, _("%(user)s is now a collaborator.") % {"user": username})
-    return redirect(f"/{access.repo.full_name}/settings")
+    return redirect(f"{access.repo.web_path}/settings")
 
 
 @require_POST
@@ -95,4 +95,4 @@ def collaborator_delete(request: HttpRequest, owner: str, name: str) -> HttpResp
         messages.error(request, explain(exc))
     else:
         messages.success(request, _("%(user)s was removed.") % {"user": username})
-    return redirect(f"/{access.repo.full_name}/settings")
+    return redirect(f"{access.repo.web_path}/settings")

@@ -54,23 +54,23 @@ def follow(request: HttpRequest, owner: str) -> HttpResponse:
 def watch(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     access = repo_access(request, owner, name)
     if not access.who.is_authenticated:
-        return _sign_in_first(f"/{access.repo.full_name}")
+        return _sign_in_first(f"{access.repo.web_path}")
     try:
         watches.watch_set(
             actor=access.who, repo=access.repo, watching=_turn_on(request, "watch", "unwatch")
         )
     except DomainError as exc:
         messages.error(request, explain(exc))
-    return redirect(safe_next(request, f"/{access.repo.full_name}"))
+    return redirect(safe_next(request, f"{access.repo.web_path}"))
 
 
 @require_POST
 def like(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     access = repo_access(request, owner, name)
     if not access.who.is_authenticated:
-        return _sign_in_first(f"/{access.repo.full_name}")
+        return _sign_in_first(f"{access.repo.web_path}")
     try:
         like_set(actor=access.who, repo=access.repo, liked=_turn_on(request, "like", "unlike"))
     except DomainError as exc:
         messages.error(request, explain(exc))
-    return redirect(safe_next(request, f"/{access.repo.full_name}"))
+    return redirect(safe_next(request, f"{access.repo.web_path}"))

@@ -120,7 +120,13 @@ def member_remove(request: HttpRequest, owner: str, team: str) -> HttpResponse:
 
 
 def _repo(chosen: Team, name: str) -> Repository:
-    repo = repo_find(chosen.organization.name, name)
+    # "datasets/name" names the dataset when a model of the same name exists.
+    dataset = name.startswith("datasets/")
+    repo = repo_find(
+        chosen.organization.name,
+        name.removeprefix("datasets/"),
+        Repository.Type.DATASET if dataset else None,
+    )
     if repo is None:
         raise NotFound(f"No repository {name!r}")
     return repo

@@ -60,7 +60,7 @@ def upload(request: HttpRequest, owner: str, name: str, branch: str = "") -> Htt
             else:
                 messages.success(request, _("%(n)d file(s) committed.") % {"n": len(files)})
                 suffix = f"/{directory}" if directory else ""
-                return redirect(f"/{repo.full_name}/tree/{branch}{suffix}")
+                return redirect(f"{repo.web_path}/tree/{branch}{suffix}")
     ctx = repo_context(access, rev=branch, sha=None, tab="files")
     ctx.update({"form": form, "error": error, "branch": branch})
     return page(request, "web/repo_upload.html", ctx)

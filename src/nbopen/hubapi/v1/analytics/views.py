@@ -136,7 +136,9 @@ def repository(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     platform = request.GET.get("platform", "nbopen")
     include_private = False
     if platform == "nbopen":
-        repo = repo_services.repo_find(owner, name)
+        repo = repo_services.repo_find(
+            owner, name, repo_services.type_param(request.GET.get("type"))
+        )
         decision = decide_repo(principal, repo, Level.READ)
         if decision is not Decision.ALLOW or repo is None:
             return repo_denied(decision)
