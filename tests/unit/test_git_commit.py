@@ -102,6 +102,25 @@ def test_parent_none_means_the_branch_must_not_exist(repo: Path) -> None:
         "..\\ddd",
         "a\\..\\b",
         "a/.\\b",
+        # issue 20 item 3: git's fsck rules for .git look-alikes, and what other systems misread
+        ".git./config",
+        ".git /config",
+        ".GIT. . /config",
+        "git~1/config",
+        "a/GIT~1/x",
+        ".gi\u200ct/config",
+        "\ufeff.git/config",
+        ".git::$INDEX_ALLOCATION/config",
+        "a\\..\\..\\b.txt",
+        "a\\b",
+        "C:\\x",
+        "C:/x",
+        "a\nb",
+        "a\rb",
+        "a\x01b",
+        "a\x7fb",
+        "x/" + "a" * 256,
+        "a/" * 2100 + "b",
     ],
 )
 def test_bad_paths_are_refused(path: str) -> None:
@@ -109,8 +128,18 @@ def test_bad_paths_are_refused(path: str) -> None:
         gc.clean_path(path)
 
 
-def test_backslashes_that_are_not_dot_segments_are_kept() -> None:
-    assert gc.clean_path("a\\b/c..d\\...") == "a\\b/c..d\\..."
+def test_names_that_only_resemble_refused_ones_are_kept() -> None:
+    for path in ["c..d/...", ".gitattributes", "a/.gitignore", "git~2/x", "x.git/y", "ab:c/d"]:
+        assert gc.clean_path(path) == path
+
+
+def test_ref_names_follow_check_ref_format_and_refuse_head() -> None:
+    from nbopen.repos.git import names
+
+    for good in ["main", "feature/x", "v1.0", "HEADS", "a/HEAD"]:
+        assert names.ref_name_problem(good) is None, good
+    for bad in ["HEAD", "", "-x", "refs/heads/x", "a..b", "a b", "a~1", "x.lock", "a\nb", "@"]:
+        assert names.ref_name_problem(bad) is not None, bad
 
 
 def test_outer_slashes_are_normalised() -> None:

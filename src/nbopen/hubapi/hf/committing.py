@@ -50,9 +50,10 @@ def _clean_path(raw: object) -> str:
         raise BadPayload("each operation needs a non-empty 'path'")
     try:
         return commits.clean_path(raw)
-    except commits.InvalidPath:
+    except commits.InvalidPath as exc:
         # The Hub's answer to a path that escapes or hides (``..\\ddd``, ``a/../b``): 422.
-        raise CommitRejected(422, f"Invalid path in repository: {raw!r}") from None
+        reason = str(exc).rsplit(": ", 1)[-1]
+        raise CommitRejected(422, f"Invalid path in repository: {raw!r} ({reason})") from None
 
 
 def _store_lfs(repo: Repository, line: Line) -> tuple[str, int]:

@@ -123,8 +123,9 @@ def branch(
         body = _json(request)
     except ValueError as exc:
         return api_error(400, f"Invalid JSON body: {exc}")
-    if not writes.valid_ref_name(branch):
-        return api_error(400, f"Invalid branch name: {branch}")
+    problem = writes.ref_name_problem(branch)
+    if problem is not None:
+        return api_error(400, f"Invalid branch name: {problem}")
     if current is not None:
         return api_error(409, f"Reference already exists: {ref}")
     start = body.get("startingPoint") or repo.default_branch
@@ -164,8 +165,9 @@ def tag(request: HttpRequest, type_plural: str, owner: str, name: str, rev: str)
     target = resolve_rev(repo, rev)
     if target is None:
         return revision_not_found(rev)
-    if not isinstance(tag_name, str) or not writes.valid_ref_name(tag_name):
-        return api_error(400, f"Invalid tag name: {tag_name!r}")
+    problem = writes.ref_name_problem(tag_name)
+    if problem is not None or not isinstance(tag_name, str):
+        return api_error(400, f"Invalid tag name: {problem}")
     if writes.tag_exists(repo, tag_name):
         return api_error(409, f"Tag already exists: {tag_name}")
     try:

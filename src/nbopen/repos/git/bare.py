@@ -19,11 +19,14 @@ fi
 
 # pre-receive keeps refs/convert/ (the dataset converter's Parquet, as on the Hub) server-owned:
 # the converter moves it with update-ref, which runs no hooks; client pushes to it are refused.
+# It also refuses a branch or tag named HEAD (the same rule as repos.git.names for the Hub and
+# web channels; git's own check-ref-format already ran). Paths are checked by receive.fsck.*.
 PRE_RECEIVE = """#!/bin/sh
 status=0
 while read old new ref; do
   case "$ref" in
     refs/convert/*) echo "$ref is written by the NBopen dataset converter only" >&2; status=1 ;;
+    refs/heads/HEAD|refs/tags/HEAD) echo "'HEAD' is not a valid branch or tag name" >&2; status=1 ;;
   esac
 done
 exit $status
@@ -37,6 +40,13 @@ SERVER_CONFIG = {
     "uploadpack.allowFilter": "true",
     "uploadpack.allowAnySHA1InWant": "true",
     "receive.fsckObjects": "true",
+    # git's path rules (repos.git.names is the same for the other channels) are warnings by
+    # default: make a pushed tree with a .git look-alike, "." / ".." / "" names an error.
+    "receive.fsck.hasDotgit": "error",
+    "receive.fsck.hasDot": "error",
+    "receive.fsck.hasDotdot": "error",
+    "receive.fsck.emptyName": "error",
+    "receive.fsck.fullPathname": "error",
     "receive.advertisePushOptions": "false",
     "core.logAllRefUpdates": "false",
     "gc.auto": "0",

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from nbopen.repos.git import names
 from nbopen.repos.git.bare import GitError
 
 ZERO_SHA = "0" * 40
@@ -82,21 +83,12 @@ Operation = Put | Delete
 
 
 def clean_path(path: str) -> str:
-    """Normalise a repository path (outer slashes), refusing anything that escapes or hides.
-
-    ``.git`` components are refused because git itself would refuse to check them out, and
-    ``.``/``..`` also between backslashes (``..\\ddd``), which Windows checkouts and the Hub
-    read as separators (the Hub answers 422).
-    """
-    path = path.strip("/")
-    if not path or "\0" in path or "\n" in path or len(path.encode()) > 4096:
-        raise InvalidPath(f"invalid path {path!r}")
-    parts = path.split("/")
-    for part in parts:
-        pieces = part.split("\\")
-        if part == "" or part.lower() == ".git" or any(p in {".", ".."} for p in pieces):
-            raise InvalidPath(f"invalid path {path!r}")
-    return "/".join(parts)
+    """Normalise a repository path (outer slashes), refusing anything that escapes or hides:
+    the one rule of :func:`nbopen.repos.git.names.check_path` (git's fsck rules and more)."""
+    try:
+        return names.check_path(path)
+    except names.PathRefused as exc:
+        raise InvalidPath(f"invalid path {path!r}: {exc}") from None
 
 
 def git_env(index_file: str | None = None, author: Author | None = None) -> dict[str, str]:

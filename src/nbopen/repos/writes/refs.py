@@ -7,10 +7,9 @@ kind the Hub routes always recorded (``repo.branch.create`` …).
 
 from __future__ import annotations
 
-import subprocess
-
 from nbopen.accounts.models import User
 from nbopen.repos.git import commit as gitcommit
+from nbopen.repos.git import names
 from nbopen.repos.models import Repository
 from nbopen.repos.writes.after_update import RefUpdate, after_update
 from nbopen.repos.writes.commits import author_of
@@ -23,14 +22,18 @@ class RefNotFound(gitcommit.GitError):
     """The branch or tag to delete does not exist."""
 
 
-def valid_ref_name(name: str) -> bool:
-    """Whether ``name`` can be a branch or tag name (git's rules, no leading ``-``)."""
-    if not name or name.startswith(("-", "refs/")) or len(name) > 200:
-        return False
-    proc = subprocess.run(
-        ["git", "check-ref-format", f"refs/heads/{name}"], capture_output=True, check=False
-    )
-    return proc.returncode == 0
+valid_ref_name = names.valid_ref_name
+ref_name_problem = names.ref_name_problem
+
+
+class InvalidRefName(gitcommit.GitError):
+    """A branch or tag name git (or NBopen: ``HEAD``) refuses."""
+
+
+def _check_name(name: str, kind: str) -> None:
+    problem = names.ref_name_problem(name)
+    if problem is not None:
+        raise InvalidRefName(f"Invalid {kind} name: {problem}")
 
 
 def set_ref(
@@ -73,7 +76,9 @@ def delete_ref(
 
 
 def create_branch(*, repo: Repository, actor: User | None, branch: str, target: str) -> None:
-    """A new branch at commit ``target``; :class:`RefConflict` if it exists."""
+    """A new branch at commit ``target``; :class:`RefConflict` if it exists,
+    :class:`InvalidRefName` for a name git or NBopen refuses."""
+    _check_name(branch, "branch")
     set_ref(
         repo=repo,
         actor=actor,
@@ -108,6 +113,7 @@ def create_tag(
     *, repo: Repository, actor: User | None, tag: str, target: str, message: str = ""
 ) -> None:
     """A tag on commit ``target``: annotated (tagger = actor) when there is a ``message``."""
+    _check_name(tag, "tag")
     obj = target
     if message:
         obj = gitcommit.write_tag(repo.git_path, target, tag, message, author_of(actor))
