@@ -13,9 +13,15 @@ from nbopen.core.errors import InvalidName
 MAX_LENGTH = 96
 _NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]*\Z")
 
-# Owner names that would shadow a top-level URL of the web UI, the Hub API or git.
+# Owner names that would shadow a top-level URL of the web UI, the Hub API or git (the raw
+# ASGI routes too: tests/unit/test_reserved_owner_names.py checks that every fixed first
+# segment of a route is here), or that a Hub client reads as a route (``resolve``).
 RESERVED_OWNER_NAMES = frozenset(
     {
+        "xet-cas",
+        "lfs-objects",
+        "lfs-multipart",
+        "resolve",
         "about",
         "admin",
         "api",
