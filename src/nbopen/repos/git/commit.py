@@ -13,10 +13,14 @@ one environment (:func:`git_env`) for every writing command.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -353,6 +357,47 @@ def create_commit(
             continue
         return sha, parent
     raise RefConflict("could not update the branch")  # pragma: no cover - loop always returns
+
+
+LOCK_DIR = "nbopen-locks"
+
+
+@contextmanager
+def branch_lock(repo: Path, branch: str, timeout: float = 120.0) -> Iterator[None]:
+    """Hold the server's write lock on ``branch`` of ``repo`` (every process, every thread).
+
+    Server-side commits on one branch (Hub commits, browser uploads) take it around
+    "read the head, build the tree, move the ref", so commits without a parent are applied one
+    after another on the current head, as the Hub does, instead of losing compare-and-swap
+    races. Why an ``flock`` on a file in the git directory rather than a database row lock:
+    it is the same on SQLite (which has no ``SELECT … FOR UPDATE``; a write transaction would
+    hold the one database write lock for the whole git work) and PostgreSQL (no transaction
+    held open across git subprocesses), it lives next to the refs it protects, and the kernel
+    releases it when a process dies (``kill -9``), so a crash never leaves a stale lock.
+    Git pushes do not take it: their ref updates stay compare-and-swap, and a commit that
+    loses to one is retried on the new head. :class:`RefConflict` after ``timeout`` seconds.
+    """
+    directory = repo / LOCK_DIR
+    directory.mkdir(exist_ok=True)
+    name = hashlib.sha256(branch.encode("utf-8", "surrogatepass")).hexdigest()[:40]
+    fd = os.open(directory / name, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        deadline = time.monotonic() + timeout
+        delay = 0.002
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    raise RefConflict(
+                        f"Timed out waiting for other commits on {branch}; retry"
+                    ) from None
+                time.sleep(delay)
+                delay = min(delay * 2, 0.05)
+        yield
+    finally:
+        os.close(fd)  # closing the descriptor releases the lock
 
 
 def write_tag(repo: Path, target: str, name: str, message: str, tagger: Author) -> str:

@@ -142,30 +142,35 @@ def commit(
 ) -> tuple[str, str | None]:
     """Commit ``operations`` on ``branch`` as ``actor``; returns (new sha, previous head).
 
-    ``parent``: :data:`ANY_PARENT` (default) commits on whatever the branch points at,
-    retrying a lost race; a sha (or None: the branch must not exist) makes the commit a
+    ``parent``: :data:`ANY_PARENT` (default) commits on whatever the branch points at
+    (server-side commits on a branch are serialized by a per-branch lock; a race lost to a
+    git push is retried); a sha (or None: the branch must not exist) makes the commit a
     compare-and-swap that raises :class:`RefConflict` if the branch is elsewhere. Raises
     :class:`PathNotFound` for a delete of a missing path, :class:`InvalidPath`, and with
     ``skip_unchanged`` :class:`NothingChanged`. Runs :func:`after_update` on success, which
     records ``kind`` (None: no event, for the commit that initializes a repository).
     """
-    head = gitcommit.branch_head(repo.git_path, branch)
-    rule = None
-    if any(isinstance(op, AddBytes | AddFile) for op in operations):
-        rule = lfs_rule.at(repo.git_path, head)
-    prepared = _route_by_committed_attributes(repo, head, _prepare_all(repo, operations, rule))
     if not message.endswith("\n"):
         message += "\n"
-    sha, old = gitcommit.create_commit(
-        repo.git_path,
-        branch=branch,
-        operations=prepared,
-        message=message,
-        author=author or author_of(actor),
-        expected_parent=None if isinstance(parent, _Parent) else parent,
-        require_parent=not isinstance(parent, _Parent),
-        skip_unchanged=skip_unchanged,
-    )
+    # One server-side writer per branch at a time (see gitcommit.branch_lock): a commit
+    # without a parent is applied on the head it finds, a commit with one is compare-and-swap.
+    with gitcommit.branch_lock(repo.git_path, branch):
+        head = gitcommit.branch_head(repo.git_path, branch)
+        rule = None
+        if any(isinstance(op, AddBytes | AddFile) for op in operations):
+            rule = lfs_rule.at(repo.git_path, head)
+        prepared = _prepare_all(repo, operations, rule)
+        prepared = _route_by_committed_attributes(repo, head, prepared)
+        sha, old = gitcommit.create_commit(
+            repo.git_path,
+            branch=branch,
+            operations=prepared,
+            message=message,
+            author=author or author_of(actor),
+            expected_parent=None if isinstance(parent, _Parent) else parent,
+            require_parent=not isinstance(parent, _Parent),
+            skip_unchanged=skip_unchanged,
+        )
     after_update(
         repo_id=repo.pk,
         actor=actor,
