@@ -62,6 +62,17 @@ def verify_url(repo: Repository, user_id: int | None) -> str:
     return f"{CONFIG.public_url}/{prefix}{repo.full_name}.git/info/lfs/objects/verify?{query}"
 
 
+def _one_per_oid(objects: list[lfs.ObjectSpec]) -> list[lfs.ObjectSpec]:
+    """The request's objects with each oid once (the Hub client sends one per file, so two
+    identical files in a commit are one object; answering twice made it upload twice)."""
+    first: dict[str, lfs.ObjectSpec] = {}
+    for obj in objects:
+        seen = first.setdefault(obj.oid, obj)
+        if seen.size != obj.size:
+            raise lfs.InvalidObject(f"object {obj.oid} is listed with two different sizes")
+    return list(first.values())
+
+
 @csrf_exempt
 def batch(request: HttpRequest) -> HttpResponse:
     try:
@@ -71,7 +82,7 @@ def batch(request: HttpRequest) -> HttpResponse:
         operation = body.get("operation")
         if operation not in {"upload", "download"}:
             raise lfs.InvalidObject("'operation' must be 'upload' or 'download'")
-        objects = lfs.parse_objects(body.get("objects"))
+        objects = _one_per_oid(lfs.parse_objects(body.get("objects")))
     except lfs.InvalidObject as exc:
         return lfs_error(422, str(exc))
     transfers = body.get("transfers") or ["basic"]
