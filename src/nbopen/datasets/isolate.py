@@ -19,6 +19,7 @@ Protocol: the request is one JSON object on stdin; the child writes JSON lines o
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -139,9 +140,23 @@ def _set_limits(limit: dict[str, int]) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
+_emit_lock = threading.Lock()
+BEAT_SECONDS = 60
+
+
 def _emit(message: dict[str, Any]) -> None:
-    sys.stdout.write(json.dumps(message, ensure_ascii=False, allow_nan=False) + "\n")
-    sys.stdout.flush()
+    line = json.dumps(message, ensure_ascii=False, allow_nan=False) + "\n"
+    with _emit_lock:
+        sys.stdout.write(line)
+        sys.stdout.flush()
+
+
+def _beat_forever() -> None:
+    """A step without progress (one huge cell) must not look like a dead job (the stale
+    check re-queues a conversion whose heartbeat is 15 minutes old)."""
+    while True:
+        time.sleep(BEAT_SECONDS)
+        _emit({"beat": 1})
 
 
 def _convert_split(request: dict[str, Any]) -> dict[str, Any]:
@@ -219,6 +234,8 @@ def main() -> int:
     from nbopen.datasets.convert import ConversionError
 
     memory_mib = request["limits"]["memory"] // _MIB
+    with contextlib.suppress(RuntimeError):  # no thread under a tiny limit: no beats
+        threading.Thread(target=_beat_forever, daemon=True).start()
     try:
         if request["op"] == "split":
             result: Any = _convert_split(request)
