@@ -35,6 +35,9 @@ class Config:
     analytics_engine: str  # "duckdb" (embedded, default) or "spark" (Apache Spark)
     spark_master: str  # Spark master URL for the spark engine, e.g. local[2], spark://host:7077
     dataset_query_seconds: float  # a dataset viewer search/filter is stopped after this long
+    convert_memory_mb: int  # address-space limit of the child process converting a split
+    convert_cpu_seconds: int  # CPU-time limit of that child (wall clock: twice this)
+    convert_output_mb: int  # largest file that child may write
 
     @property
     def git_root(self) -> Path:
@@ -119,6 +122,9 @@ def load() -> Config:
         analytics_engine=_analytics_engine(),
         spark_master=os.environ.get("NBOPEN_SPARK_MASTER") or "local[2]",
         dataset_query_seconds=float(os.environ.get("NBOPEN_DATASET_QUERY_SECONDS") or 10),
+        convert_memory_mb=int(os.environ.get("NBOPEN_CONVERT_MEMORY_MB") or 4096),
+        convert_cpu_seconds=int(os.environ.get("NBOPEN_CONVERT_CPU_SECONDS") or 1800),
+        convert_output_mb=int(os.environ.get("NBOPEN_CONVERT_OUTPUT_MB") or 10240),
     )
 
 

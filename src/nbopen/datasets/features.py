@@ -95,17 +95,81 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+# A viewer cell is cut to this many characters (strings are cut inside Arrow, before they
+# become Python objects) and a page of rows is fitted into PAGE_MAX_BYTES of JSON, so one
+# 100 MiB cell cannot make every page of its split 100 MiB.
+CELL_MAX_CHARS = 10_000
+PAGE_MAX_BYTES = 500_000
+MIN_CELL_BYTES = 100
+
+
+def _clip_columns(table: pa.Table) -> tuple[pa.Table, dict[str, list[bool]]]:
+    import pyarrow.compute as pc
+
+    clipped: dict[str, list[bool]] = {}
+    for i, field in enumerate(table.schema):
+        if not (pa.types.is_string(field.type) or pa.types.is_large_string(field.type)):
+            continue
+        column = table.column(i)
+        too_long = pc.fill_null(pc.greater(pc.utf8_length(column), CELL_MAX_CHARS), False)
+        if not pc.any(too_long).as_py():
+            continue
+        clipped[field.name] = too_long.to_pylist()
+        table = table.set_column(i, field, pc.utf8_slice_codeunits(column, 0, CELL_MAX_CHARS))
+    return table, clipped
+
+
 def rows_from_table(table: pa.Table, first_index: int | list[int]) -> list[dict[str, Any]]:
-    """Viewer rows (``row_idx``, ``row``, ``truncated_cells``) for a table slice."""
+    """Viewer rows (``row_idx``, ``row``, ``truncated_cells``) for a table slice; cells over
+    :data:`CELL_MAX_CHARS` are cut and named in ``truncated_cells``."""
+    table, clipped = _clip_columns(table)
     records = table.to_pylist()
     if isinstance(first_index, int):
         indices = list(range(first_index, first_index + len(records)))
     else:
         indices = first_index
-    return [
-        {"row_idx": idx, "row": {k: jsonable(v) for k, v in rec.items()}, "truncated_cells": []}
-        for idx, rec in zip(indices, records, strict=True)
-    ]
+    rows = []
+    for n, (idx, rec) in enumerate(zip(indices, records, strict=True)):
+        row = {k: jsonable(v) for k, v in rec.items()}
+        cut = [name for name, flags in clipped.items() if flags[n]]
+        for key, value in row.items():
+            if isinstance(value, str) and len(value) > 4 * CELL_MAX_CHARS and key not in cut:
+                row[key] = value[:CELL_MAX_CHARS]  # base64 of long binary cells
+                cut.append(key)
+        rows.append({"row_idx": idx, "row": row, "truncated_cells": cut})
+    return rows
+
+
+def fit_page(rows: list[dict[str, Any]], max_bytes: int = PAGE_MAX_BYTES) -> list[dict[str, Any]]:
+    """Cut the longest cells of a page (never drop rows: ``offset``/``length`` are the
+    client's) until its JSON fits in ``max_bytes``, or every cell is at MIN_CELL_BYTES."""
+    limit = CELL_MAX_CHARS
+    while limit > MIN_CELL_BYTES:
+        if len(json.dumps(rows, ensure_ascii=False).encode()) <= max_bytes:
+            return rows
+        limit = max(MIN_CELL_BYTES, limit // 4)
+        for row in rows:
+            for key, value in row["row"].items():
+                text = value if isinstance(value, str) else None
+                if text is None and isinstance(value, dict | list):
+                    text = json.dumps(value, ensure_ascii=False)
+                if text is not None and len(text) > limit:
+                    row["row"][key] = text[:limit]
+                    if key not in row["truncated_cells"]:
+                        row["truncated_cells"].append(key)
+    return rows
+
+
+def clip_strings(value: Any, max_chars: int = 1000) -> Any:
+    """``value`` with every string longer than ``max_chars`` cut (statistics keep category
+    values as keys and strings: a 100 MiB value must not ride along)."""
+    if isinstance(value, str):
+        return value[:max_chars]
+    if isinstance(value, dict):
+        return {clip_strings(k, max_chars): clip_strings(v, max_chars) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clip_strings(v, max_chars) for v in value]
+    return value
 
 
 def truncate_rows(

@@ -57,8 +57,12 @@ def _segment(text: str) -> str:
     return _segment_cached(text) if len(text) <= 64 else " ".join(_CUT_FOR_SEARCH(text))
 
 
+# Only the start of a very long cell is indexed: segmenting a 100 MiB cell takes gigabytes.
+INDEX_CELL_CHARS = 100_000
+
+
 def index_text(values: Iterable[str | None]) -> str:
-    return " ".join(_segment(v) for v in values if v)
+    return " ".join(_segment(v[:INDEX_CELL_CHARS]) for v in values if v)
 
 
 _SEPARATORS = re.compile(r"[\W_]+")

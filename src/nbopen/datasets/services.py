@@ -23,15 +23,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from nbopen.core import tasks
-from nbopen.datasets import layout, storage
-from nbopen.datasets.convert import ConversionError, Source, SplitOutput, convert_split
-from nbopen.datasets.convert.excel import sheet_names
-from nbopen.datasets.features import features_list, rows_from_table, truncate_rows
+from nbopen.datasets import isolate, layout, storage
+from nbopen.datasets.convert import ConversionError
 from nbopen.datasets.models import Conversion, SplitResult
-from nbopen.datasets.query import read_range
-from nbopen.datasets.search import INDEX_NAME, build_index
+from nbopen.datasets.search import INDEX_NAME
 from nbopen.datasets.sources import Materialized, RepoFile, describe, sha256_of
-from nbopen.datasets.stats import compute_statistics
 from nbopen.repos import cards
 from nbopen.repos.git.read import ls_tree, read_blob, resolve
 from nbopen.repos.models import Repository
@@ -298,7 +294,10 @@ def _expand_sheets(
             continue
         first = files[spec.splits[0].files[0]]
         with Materialized(git, first, storage.work_dir()) as local:
-            sheets = sheet_names(local, first.path)
+            try:
+                sheets = isolate.run({"op": "sheets", "path": str(local), "origin": first.path})
+            except isolate.IsolatedError as exc:
+                raise ConversionError(str(exc)) from None
         for sheet in sheets:
             name = (
                 spec.name
@@ -319,29 +318,39 @@ def _convert_split(
     sources: list[RepoFile],
     progress: _Progress,
 ) -> None:
+    """Convert one split in a limited child process (``isolate``) and store what it found."""
     out_dir = storage.split_dir(
         conversion.repository_id, conversion.revision, plan.config.name, plan.split.name
     )
     try:
         with contextlib.ExitStack() as stack:
             local = [
-                Source(
+                [
                     f.path,
-                    stack.enter_context(
-                        Materialized(conversion.repository.git_path, f, storage.work_dir())
+                    str(
+                        stack.enter_context(
+                            Materialized(conversion.repository.git_path, f, storage.work_dir())
+                        )
                     ),
                     f.size,
-                )
+                ]
                 for f in sources
             ]
-            output = convert_split(
-                fmt=plan.config.format,
-                sources=local,
-                out_dir=out_dir,
-                options=plan.options,
+            answer = isolate.run(
+                {
+                    "op": "split",
+                    "fmt": plan.config.format,
+                    "sources": local,
+                    "out_dir": str(out_dir),
+                    "options": plan.options,
+                    "first_rows": FIRST_ROWS,
+                    "first_rows_max_bytes": FIRST_ROWS_MAX_BYTES,
+                    "index_name": INDEX_NAME,
+                },
                 on_progress=progress.part,
+                on_beat=progress.beat,
             )
-    except ConversionError as exc:
+    except isolate.IsolatedError as exc:
         shutil.rmtree(out_dir, ignore_errors=True)
         _split_failed(result, str(exc))
         return
@@ -352,7 +361,7 @@ def _convert_split(
         missing = [f.path for f in sources if f.lfs_oid is not None]
         _split_failed(result, f"LFS content missing for {', '.join(missing) or 'a file'}")
         return
-    _describe_split(result, output, out_dir, sources, progress)
+    _describe_split(result, answer, sources)
 
 
 def _split_failed(result: SplitResult, message: str) -> None:
@@ -361,38 +370,20 @@ def _split_failed(result: SplitResult, message: str) -> None:
     result.save(update_fields=["status", "error"])
 
 
-def _describe_split(
-    result: SplitResult,
-    output: SplitOutput,
-    out_dir: Path,
-    sources: list[RepoFile],
-    progress: _Progress,
-) -> None:
-    paths = [out_dir / f.filename for f in output.files]
-    features = features_list(output.schema)
-    head = read_range(paths, 0, FIRST_ROWS)
-    rows = rows_from_table(head, 0) if head is not None else []
-    rows, truncated = truncate_rows(rows, max_bytes=FIRST_ROWS_MAX_BYTES)
-    result.files = [f.as_dict() for f in output.files]
+def _describe_split(result: SplitResult, answer: dict[str, Any], sources: list[RepoFile]) -> None:
+    result.files = answer["files"]
     result.sources = [f.path for f in sources]
-    result.features = features
-    result.num_rows = output.num_rows
-    result.num_columns = len(output.schema)
+    result.features = answer["features"]
+    result.num_rows = answer["num_rows"]
+    result.num_columns = answer["num_columns"]
     result.bytes_original = sum(f.size for f in sources)
-    result.bytes_parquet = sum(f.size for f in output.files)
-    result.bytes_memory = output.bytes_memory
-    result.first_rows = {"features": features, "rows": rows, "truncated": truncated}
+    result.bytes_parquet = sum(int(f["size"]) for f in answer["files"])
+    result.bytes_memory = answer["bytes_memory"]
+    result.first_rows = answer["first_rows"]
     # Statistics and the search index are separate steps: a failure there keeps the rows.
-    try:
-        result.statistics = compute_statistics(paths, output.schema, output.num_rows)
-    except Exception:
-        log.exception("statistics failed for %s", result)
-    try:
-        result.search_ready = build_index(
-            paths, output.schema, out_dir / INDEX_NAME, on_batch=progress.beat
-        )
-    except Exception:
-        log.exception("search index failed for %s", result)
+    if answer["statistics"] is not None:
+        result.statistics = answer["statistics"]
+    result.search_ready = answer["search_ready"]
     result.status = SplitResult.Status.DONE
     result.save()
 

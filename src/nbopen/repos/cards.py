@@ -8,6 +8,8 @@ YAML never raises: it comes back as a list of human-readable errors for the auth
 from __future__ import annotations
 
 import datetime
+import json
+import logging
 import re
 import threading
 from collections import OrderedDict
@@ -41,6 +43,15 @@ _FRONT_MATTER = re.compile(
     r"\A\ufeff?(?:[ \t]*\r?\n)*---[ \t]*\r?\n(.*?)(?:\r?\n)?^(?:---|\.\.\.)[ \t]*$", re.S | re.M
 )
 MAX_CARD_BYTES = 1 << 20
+# Caps on what the YAML may expand to (an alias bomb is a few hundred bytes of text that
+# expands to gigabytes): aliases, anchors, nesting depth, the expanded size (scalar characters
+# plus one per node, counting every alias as the copy it stands for) and the JSON stored.
+MAX_ALIASES = 100
+MAX_ANCHORS = 100
+MAX_DEPTH = 64
+MAX_EXPANDED = 1 << 20
+MAX_CARD_JSON = 1 << 20
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -67,6 +78,71 @@ def _str_constructor(loader: yaml.SafeLoader, node: yaml.Node) -> str:
 
 
 _SafeLoader.add_constructor("tag:yaml.org,2002:timestamp", _str_constructor)
+
+
+class CardTooLarge(ValueError):
+    """The metadata is over one of the caps (aliases, anchors, depth, expanded size)."""
+
+
+class _CappedLoader(_SafeLoader):
+    """Counts aliases and anchors while composing, before anything is constructed."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            self.aliases += 1
+            if self.aliases > MAX_ALIASES:
+                raise CardTooLarge(f"more than {MAX_ALIASES} YAML aliases (*name)")
+        node = super().compose_node(parent, index)
+        if len(self.anchors) > MAX_ANCHORS:
+            raise CardTooLarge(f"more than {MAX_ANCHORS} YAML anchors (&name)")
+        return node
+
+
+def _check_expansion(root: yaml.Node) -> None:
+    """Refuse a node graph whose expansion is too deep or too big (sizes memoised per node,
+    so a bomb is measured without being expanded)."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(node: yaml.Node, depth: int) -> int:
+        if depth > MAX_DEPTH:
+            raise CardTooLarge(f"nested deeper than {MAX_DEPTH} levels")
+        key = id(node)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            raise CardTooLarge("a YAML alias refers to itself")
+        active.add(key)
+        total = 1
+        if isinstance(node, yaml.ScalarNode):
+            total += len(node.value)
+        elif isinstance(node, yaml.SequenceNode):
+            total += sum(size(child, depth + 1) for child in node.value)
+        elif isinstance(node, yaml.MappingNode):
+            total += sum(size(k, depth + 1) + size(v, depth + 1) for k, v in node.value)
+        active.discard(key)
+        if total > MAX_EXPANDED:
+            raise CardTooLarge(f"expands to more than {MAX_EXPANDED // 1024} KiB")
+        sizes[key] = total
+        return total
+
+    size(root, 0)
+
+
+def _load(text: str) -> Any:
+    loader = _CappedLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None
+        _check_expansion(node)
+        return loader.construct_document(node)
+    finally:
+        loader.dispose()
 
 
 def front_matter(text: str) -> str | None:
@@ -104,7 +180,11 @@ def parse_yaml(text: str, repo_type: str = "model") -> Card:
         card.errors.append("The README metadata is larger than 1 MiB")
         return card
     try:
-        data = yaml.load(text, Loader=_SafeLoader)  # noqa: S506 - a SafeLoader subclass
+        data = _load(text)
+    except CardTooLarge as exc:
+        log.warning("card metadata refused: %s", exc)
+        card.errors.append(f"The README metadata is refused: {exc}")
+        return card
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -119,7 +199,20 @@ def parse_yaml(text: str, repo_type: str = "model") -> Card:
     if not isinstance(data, dict):
         card.errors.append("The README metadata must be a YAML mapping (key: value)")
         return card
-    card.data = _jsonable(data)
+    try:
+        card.data = _jsonable(data)
+        stored = len(json.dumps(card.data, ensure_ascii=False).encode())
+    except (ValueError, TypeError, RecursionError) as exc:
+        card.data = {}
+        card.errors.append(f"Invalid YAML in the README metadata: {exc}")
+        return card
+    if stored > MAX_CARD_JSON:
+        card.data = {}
+        log.warning("card metadata refused: %d bytes of JSON", stored)
+        card.errors.append(
+            f"The README metadata is refused: more than {MAX_CARD_JSON // 1024} KiB as JSON"
+        )
+        return card
     card.tags = derive_tags(card.data, repo_type, card.warnings)
     return card
 

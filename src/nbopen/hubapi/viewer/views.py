@@ -22,7 +22,7 @@ from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.datasets import croissant, services, storage, versioning
 from nbopen.datasets.deadline import QueryTimeout
-from nbopen.datasets.features import rows_from_table
+from nbopen.datasets.features import clip_strings, fit_page, rows_from_table
 from nbopen.datasets.models import Conversion, SplitResult
 from nbopen.datasets.query import MAX_LENGTH, filter_rows, read_indices, read_range
 from nbopen.datasets.search import search
@@ -232,7 +232,7 @@ def _page(split: SplitResult, rows: list[dict[str, Any]], total: int) -> JsonRes
     return JsonResponse(
         {
             "features": split.features,
-            "rows": rows,
+            "rows": fit_page(rows),
             "num_rows_total": total,
             "num_rows_per_page": MAX_LENGTH,
             "partial": split.partial,
@@ -326,7 +326,8 @@ def statistics(request: HttpRequest) -> HttpResponseBase:
         return api_error(
             422, "Statistics could not be computed for this split", "StatisticsNotAvailable"
         )
-    return JsonResponse(split.statistics, json_dumps_params={"ensure_ascii": False})
+    # Clipped again on the way out: statistics stored before strings were clipped.
+    return JsonResponse(clip_strings(split.statistics), json_dumps_params={"ensure_ascii": False})
 
 
 def _selected(request: HttpRequest, conversion: Conversion) -> list[SplitResult]:
