@@ -381,3 +381,26 @@ def test_token_requests_ignore_the_origin(live: LiveServer, token: str) -> None:
         f"{live.url}/api/models/{USER}/m/like", "POST", headers=CROSS_SITE, token=token
     )
     assert response.status < 300, (response.status, response.body)
+
+
+# --- found by the fuzzers (tests/e2e/test_fuzz.py) -------------------------------------------
+
+
+def test_huge_page_numbers_are_400(live: LiveServer, token: str) -> None:
+    """schemathesis: ``page=3552905243249581297841995776`` overflowed the SQL offset (500)."""
+    for page in ("3552905243249581297841995776", "1000001", "0", "-1"):
+        response = request(f"{live.url}/api/v1/feed?per_page=100&page={page}", token=token)
+        assert response.status == 400, (page, response.status, response.body[:200])
+
+
+def test_create_with_a_non_string_visibility_is_400(live: LiveServer, token: str) -> None:
+    """schemathesis: ``"visibility": {…}`` was hashed into a set (TypeError, 500)."""
+    for visibility in ({"a": 1}, ["public"], 1, True):
+        response = request(
+            f"{live.url}/api/repos/create",
+            "POST",
+            json_body={"name": "vis-odd", "type": "code", "visibility": visibility},
+            token=token,
+        )
+        assert response.status == 400, (visibility, response.status, response.body[:200])
+    assert not db_rows(live, "SELECT id FROM repos_repository WHERE name = %s", ("vis-odd",))

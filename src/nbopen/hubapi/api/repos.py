@@ -47,7 +47,7 @@ def _private_flag(data: dict[str, Any]) -> bool | None:
     """Newer clients send ``visibility``, clients ≤ 0.36 send ``private``; accept both."""
     visibility = data.get("visibility")
     if visibility is not None:
-        if visibility not in {"public", "private"}:
+        if not isinstance(visibility, str) or visibility not in {"public", "private"}:
             raise ValueError("visibility must be 'public' or 'private'")
         return bool(visibility == "private")
     private = data.get("private")
