@@ -7,6 +7,7 @@ and git runs with the test's isolated identity (see ``tests/conftest.py``).
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.client
 import json
 import sqlite3
@@ -60,7 +61,9 @@ def request(
     conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
     try:
         target = parts.path + (f"?{parts.query}" if parts.query else "")
-        conn.request(method, target, body=body, headers=all_headers)
+        # The server may answer (a 413, a 401) and close before reading the whole body.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            conn.request(method, target, body=body, headers=all_headers)
         response = conn.getresponse()
         return Response(response.status, response.headers, response.read())
     finally:

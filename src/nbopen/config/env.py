@@ -32,6 +32,8 @@ class Config:
     s3_secret_key: str | None
     s3_region: str
     max_json_body: int
+    max_form_body: int  # web form posts (sign-in, settings): undeclared Django routes
+    max_commit_body: int  # a Hub commit's NDJSON body (inline files included)
     analytics_engine: str  # "duckdb" (embedded, default) or "spark" (Apache Spark)
     spark_master: str  # Spark master URL for the spark engine, e.g. local[2], spark://host:7077
     dataset_query_seconds: float  # a dataset viewer search/filter is stopped after this long
@@ -119,6 +121,8 @@ def load() -> Config:
         or os.environ.get("AWS_SECRET_ACCESS_KEY"),
         s3_region=os.environ.get("NBOPEN_S3_REGION") or "us-east-1",
         max_json_body=int(os.environ.get("NBOPEN_MAX_JSON_BODY") or 10 * 1024 * 1024),
+        max_form_body=int(os.environ.get("NBOPEN_MAX_FORM_BODY") or 1024 * 1024),
+        max_commit_body=int(os.environ.get("NBOPEN_MAX_COMMIT_BODY") or 2 * 1024**3),
         analytics_engine=_analytics_engine(),
         spark_master=os.environ.get("NBOPEN_SPARK_MASTER") or "local[2]",
         dataset_query_seconds=float(os.environ.get("NBOPEN_DATASET_QUERY_SECONDS") or 10),

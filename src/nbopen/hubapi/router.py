@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from nbopen.hubapi.body_guard import guarded, limit_for
 from nbopen.hubapi.denials import Channel, Denial, asgi_reply
 from nbopen.hubapi.githttp import smart, transfer
 from nbopen.hubapi.githttp.paths import GIT_SMART_RE, LFS_TRANSFER_RE
@@ -73,6 +74,19 @@ RAW_ROUTES: tuple[RawRoute, ...] = (
 )
 
 
+def has_nul(scope: dict[str, Any]) -> bool:
+    """A NUL byte in the path or query: never a valid name, revision, path or parameter (git
+    refuses them; the OS cannot take them), so refused here rather than in every handler."""
+    query = scope.get("query_string", b"").lower()
+    return "\x00" in scope["path"] or b"%00" in query or b"\x00" in query
+
+
+async def refuse_nul(send: Any, channel: Channel) -> None:
+    status, headers, body = asgi_reply(channel, Denial(400, "NUL byte in the URL"))
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
 async def method_not_allowed(send: Any, route: RawRoute) -> None:
     assert route.methods is not None
     status, headers, body = asgi_reply(
@@ -90,13 +104,21 @@ def build_router(django_app: ASGIApp) -> ASGIApp:
             for route in RAW_ROUTES:
                 if not route.matches(path):
                     continue
+                if has_nul(scope):
+                    await refuse_nul(send, route.channel)
+                    return
                 if route.methods is None or scope["method"] in route.methods:
                     await route.app(scope, receive, send)
                     return
                 if not route.fallthrough:
                     await method_not_allowed(send, route)
                     return
-        elif scope["type"] == "lifespan":
+            if has_nul(scope):
+                await refuse_nul(send, limit_for(path)[1])
+                return
+            await guarded(django_app, scope, receive, send)
+            return
+        if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
         await django_app(scope, receive, send)

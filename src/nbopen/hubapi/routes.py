@@ -15,17 +15,22 @@ URL pattern. The view it installs
 
 from __future__ import annotations
 
+import contextlib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 from typing import Any
+from urllib.parse import urlsplit
 
+from django.core.exceptions import DisallowedHost
 from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import URLPattern, path, re_path
 
 from nbopen.access.credentials import InvalidCredentials
+from nbopen.config.env import CONFIG
 from nbopen.hubapi.denials import Channel, Denial, invalid, response
 
 Schema = dict[str, Any]
@@ -53,6 +58,8 @@ class Declaration:
     # status → JSON schema of the body (None: not JSON, e.g. a file).
     responses: dict[int, Schema | None] = field(default_factory=dict)
     description: str = ""
+    # Largest request body (bytes); None: NBOPEN_MAX_JSON_BODY (enforced by hubapi.body_guard).
+    max_body: int | None = None
 
     def method_not_allowed(self) -> HttpResponse:
         listed = " or ".join(self.methods)
@@ -71,6 +78,9 @@ def declared(view: View, declaration: Declaration) -> View:
     def handler(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         if request.method not in declaration.methods:
             return declaration.method_not_allowed()
+        refused = cross_site_refusal(request)
+        if refused is not None:
+            return response(declaration.channel, Denial(403, refused))
         try:
             return view(request, *args, **kwargs)
         except InvalidCredentials as exc:
@@ -82,6 +92,40 @@ def declared(view: View, declaration: Declaration) -> View:
     handler.csrf_exempt = not unsafe or getattr(view, "csrf_exempt", False)  # type: ignore[attr-defined]
     handler.declaration = declaration  # type: ignore[attr-defined]
     return handler
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else ""
+
+
+def _csrf_checked(request: HttpRequest) -> HttpResponse:
+    """Stands for a view that is not CSRF-exempt (Django's middleware checks it)."""
+    return HttpResponse()
+
+
+def cross_site_refusal(request: HttpRequest) -> str | None:
+    """Why an unsafe request authenticated by the session cookie alone is refused, if it is.
+
+    API routes are CSRF-exempt for token clients; a browser's cookie must not make them
+    writable from another site. Such a request needs a same-origin ``Origin`` (or, without
+    one, ``Referer``) — ``NBOPEN_PUBLIC_URL`` or the request's own host — or Django's CSRF
+    token (``X-CSRFToken``). Requests with an ``Authorization`` header are unaffected."""
+    if request.method in SAFE_METHODS or request.META.get("HTTP_AUTHORIZATION"):
+        return None
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return None
+    claimed = _origin(request.META.get("HTTP_ORIGIN") or request.META.get("HTTP_REFERER") or "")
+    if claimed:
+        own = {_origin(CONFIG.public_url)}
+        with contextlib.suppress(DisallowedHost):
+            own.add(_origin(f"{request.scheme}://{request.get_host()}"))
+        if claimed in own:
+            return None
+    if CsrfViewMiddleware(lambda r: HttpResponse()).process_view(request, _csrf_checked, (), {}):
+        return "Cross-site request refused: send the X-CSRFToken header or use a token"
+    return None
 
 
 def route(
@@ -96,6 +140,7 @@ def route(
     body: Schema | None = None,
     responses: dict[int, Schema | None] | None = None,
     name: str | None = None,
+    max_body: int | None = None,
 ) -> URLPattern:
     """A URL pattern (``re_path`` when ``pattern`` starts with ``^``, else ``path``)."""
     doc = _markdown((view.__doc__ or "").strip())
@@ -109,6 +154,7 @@ def route(
         body=body,
         responses=dict(responses or {}),
         description=rest.strip() if not summary else doc,
+        max_body=max_body,
     )
     build = re_path if pattern.startswith("^") else path
     if name is None:

@@ -6,7 +6,6 @@ and ``GET /api/whoami-v2`` speak exactly what ``huggingface_hub`` sends and expe
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -16,6 +15,7 @@ from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.core.errors import AlreadyExists, DomainError
+from nbopen.core.limits import loads as safe_json
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.hubapi.hf.upload_mode import is_hub_client
@@ -35,7 +35,7 @@ def repo_url(repo: Repository) -> str:
 
 def _body(request: HttpRequest) -> dict[str, Any]:
     try:
-        data = json.loads(request.body or b"{}")
+        data = safe_json(request.body or b"{}")
     except (ValueError, UnicodeDecodeError) as exc:
         raise ValueError(f"Request body is not valid JSON: {exc}") from exc
     if not isinstance(data, dict):
@@ -47,7 +47,7 @@ def _private_flag(data: dict[str, Any]) -> bool | None:
     """Newer clients send ``visibility``, clients ≤ 0.36 send ``private``; accept both."""
     visibility = data.get("visibility")
     if visibility is not None:
-        if visibility not in {"public", "private"}:
+        if not isinstance(visibility, str) or visibility not in {"public", "private"}:
             raise ValueError("visibility must be 'public' or 'private'")
         return bool(visibility == "private")
     private = data.get("private")

@@ -6,7 +6,6 @@ presigned URLs for downloads), so clients that send no credentials on PUT still 
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -16,6 +15,7 @@ from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.core import signing
+from nbopen.core.limits import loads as safe_json
 from nbopen.core.storage import get_storage
 from nbopen.hubapi.denials import LFS_JSON, Channel, denied, lfs_error
 from nbopen.hubapi.githttp.paths import match_lfs_api
@@ -43,7 +43,7 @@ def _resolve(request: HttpRequest, need: Level) -> tuple[Principal, Repository] 
 
 def _json_body(request: HttpRequest) -> Any:
     try:
-        return json.loads(request.body or b"null")
+        return safe_json(request.body or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise lfs.InvalidObject(f"request body is not valid JSON: {exc}") from exc
 

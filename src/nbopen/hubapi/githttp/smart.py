@@ -286,6 +286,10 @@ async def _pump(
             if not fed:
                 await send_simple(send, 400, "Request body was incomplete or not valid gzip")
                 return False
+            if returncode != 0:
+                # git said nothing and failed: it could not read the request (a garbage body).
+                await send_simple(send, 400, f"git {service} could not read the request body")
+                return False
             await send(
                 {
                     "type": "http.response.start",

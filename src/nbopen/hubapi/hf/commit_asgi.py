@@ -25,7 +25,7 @@ from django.db import close_old_connections
 
 from nbopen.access.policy import Level
 from nbopen.config.env import CONFIG
-from nbopen.hubapi.asgi_access import repo_access
+from nbopen.hubapi.asgi_access import Access, repo_access
 from nbopen.hubapi.denials import Channel, Denial
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import read
@@ -49,6 +49,12 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
     return None
 
 
+def declared_length(scope: dict[str, Any]) -> int:
+    """The request's ``Content-Length`` (0 when absent or unreadable)."""
+    value = _header(scope, b"content-length") or ""
+    return int(value) if value.isdigit() else 0
+
+
 def _error(status: int, message: str, code: str | None = None) -> Result:
     headers = [(b"x-error-message", message.encode("ascii", "replace"))]
     if code:
@@ -56,30 +62,40 @@ def _error(status: int, message: str, code: str | None = None) -> Result:
     return status, {"error": message}, headers
 
 
-def process(scope: dict[str, Any], match: re.Match[str], body_path: Path) -> Result:
+def authorize(scope: dict[str, Any], match: re.Match[str]) -> Access | Result:
+    """Credentials and policy, before a byte of the body is read."""
     try:
-        return _process(scope, match, body_path)
+        found = repo_access(
+            scope,
+            owner=match["owner"],
+            name=match["name"],
+            want_type=TYPE_FROM_PLURAL[match["type_plural"]],
+            need=Level.WRITE,
+            channel=Channel.HUB,
+        )
+    finally:
+        close_old_connections()
+    if isinstance(found, Denial):
+        return _error(found.status, found.message, found.code)
+    return found
+
+
+def process(scope: dict[str, Any], match: re.Match[str], found: Access, body_path: Path) -> Result:
+    try:
+        return _process(scope, match, found, body_path)
     finally:
         close_old_connections()
 
 
-def _process(scope: dict[str, Any], match: re.Match[str], body_path: Path) -> Result:
-    found = repo_access(
-        scope,
-        owner=match["owner"],
-        name=match["name"],
-        want_type=TYPE_FROM_PLURAL[match["type_plural"]],
-        need=Level.WRITE,
-        channel=Channel.HUB,
-    )
-    if isinstance(found, Denial):
-        return _error(found.status, found.message, found.code)
+def _process(scope: dict[str, Any], match: re.Match[str], found: Access, body_path: Path) -> Result:
     principal, repo = found.principal, found.repo
     assert principal.user is not None  # write access is never anonymous
     query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
     if query.get("create_pr", [""])[0].lower() in {"1", "true"}:
         return _error(400, "Pull requests are not supported on this server yet")
     rev = match["rev"]
+    if "\x00" in rev:
+        return _error(400, "Invalid revision", "RevisionNotFound")
     head = gitcommit.branch_head(repo.git_path, rev)
     if head is None and not (rev == repo.default_branch and read.is_empty(repo.git_path)):
         if resolve_rev(repo, rev) is not None:
@@ -112,12 +128,18 @@ def _process(scope: dict[str, Any], match: re.Match[str], body_path: Path) -> Re
 
 
 process_async = sync_to_async(process, thread_sensitive=False)
+authorize_async = sync_to_async(authorize, thread_sensitive=False)
 
 
-async def _spool(receive: Any, fh: Any) -> bool:
-    """Copy the request body into ``fh`` in large blocks; False if the client went away."""
+class TooLarge(Exception):
+    pass
+
+
+async def _spool(receive: Any, fh: Any, limit: int) -> bool:
+    """Copy the request body into ``fh`` in large blocks; False if the client went away;
+    :class:`TooLarge` once more than ``limit`` bytes arrived."""
     pending: list[bytes] = []
-    size = 0
+    size = total = 0
     while True:
         message = await receive()
         if message["type"] == "http.disconnect":
@@ -126,6 +148,9 @@ async def _spool(receive: Any, fh: Any) -> bool:
         if chunk:
             pending.append(chunk)
             size += len(chunk)
+            total += len(chunk)
+            if total > limit:
+                raise TooLarge
         more = message.get("more_body", False)
         if size >= SPOOL_BLOCK or (not more and pending):
             await asyncio.to_thread(fh.write, b"".join(pending))
@@ -137,18 +162,27 @@ async def _spool(receive: Any, fh: Any) -> bool:
 async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
     match = COMMIT_RE.match(scope["path"])
     assert match is not None
-    CONFIG.tmp_dir.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(prefix="commit-body-", dir=CONFIG.tmp_dir)
-    body_path = Path(name)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            complete = await _spool(receive, fh)
-        if not complete:
-            return
-        status, data, headers = await process_async(scope, match, body_path)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            body_path.unlink()
+    limit = CONFIG.max_commit_body
+    found = await authorize_async(scope, match)
+    if not isinstance(found, Access):
+        status, data, headers = found
+    elif declared_length(scope) > limit:
+        status, data, headers = _error(413, f"Commit body larger than {limit} bytes")
+    else:
+        CONFIG.tmp_dir.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix="commit-body-", dir=CONFIG.tmp_dir)
+        body_path = Path(name)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                complete = await _spool(receive, fh, limit)
+            if not complete:
+                return
+            status, data, headers = await process_async(scope, match, found, body_path)
+        except TooLarge:
+            status, data, headers = _error(413, f"Commit body larger than {limit} bytes")
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                body_path.unlink()
     payload = json.dumps(data).encode()
     trace = _header(scope, b"x-amzn-trace-id")
     if trace:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -12,6 +10,7 @@ from nbopen.access.policy import Level, decide_repo, visible_repositories
 from nbopen.collab.models import Like
 from nbopen.collab.services import like_set
 from nbopen.core.errors import NotFound, PermissionDenied
+from nbopen.core.limits import loads as safe_json
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error
 from nbopen.orgs.models import Organization
@@ -46,7 +45,7 @@ def namespaceless(
 def validate_yaml(request: HttpRequest) -> HttpResponse:
     """Always JSON: the client reads ``.json()`` before it looks at the status."""
     try:
-        body = json.loads(request.body or b"{}")
+        body = safe_json(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
         return JsonResponse({"errors": [{"message": "Request body is not JSON"}]}, status=400)
     if not isinstance(body, dict) or not isinstance(body.get("content", ""), str):

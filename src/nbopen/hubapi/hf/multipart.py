@@ -29,6 +29,7 @@ from django.db import close_old_connections
 
 from nbopen.config.env import CONFIG
 from nbopen.core import signing
+from nbopen.core.limits import loads as safe_json
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
 from nbopen.repos.writes import objects
@@ -213,7 +214,7 @@ async def _complete(receive: Any, send: Any, repo_id: int, oid: str, size: int) 
         if not message.get("more_body", False):
             break
     try:
-        body = json.loads(raw)
+        body = safe_json(raw)
         parts = sorted(body["parts"], key=lambda p: int(p["partNumber"]))
         etags = [str(p["etag"]) for p in parts]
         if body.get("oid") != oid or [int(p["partNumber"]) for p in parts] != list(

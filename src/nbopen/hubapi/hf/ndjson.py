@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 import os
 import re
 import tempfile
@@ -19,6 +18,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+
+from nbopen.core.limits import loads as safe_json
 
 READ_CHUNK = 1 << 20
 BIG_LINE = 4 << 20
@@ -87,7 +88,7 @@ class _Decoder:
 
 def _parse(raw: bytes) -> dict[str, Any]:
     try:
-        obj = json.loads(raw)
+        obj = safe_json(raw)
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadPayload(f"invalid JSON line: {exc}") from exc
     if not isinstance(obj, dict) or not isinstance(obj.get("key"), str):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -12,6 +11,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.policy import Level
 from nbopen.config.env import CONFIG
+from nbopen.core.limits import loads as safe_json
 from nbopen.hubapi.errors import api_error
 from nbopen.repos.git import read
 from nbopen.repos.writes import refs as writes
@@ -91,7 +91,7 @@ def commits(
 def _json(request: HttpRequest) -> dict[str, Any]:
     if not request.body:
         return {}
-    data = json.loads(request.body)
+    data = safe_json(request.body)
     if not isinstance(data, dict):
         raise ValueError("body must be a JSON object")
     return data

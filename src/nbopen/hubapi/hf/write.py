@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.policy import Level
+from nbopen.core.limits import loads as safe_json
 from nbopen.hubapi.errors import api_error
 from nbopen.repos.git import attributes, read
 from nbopen.repos.writes import commits, lfs_rule
@@ -30,7 +30,7 @@ def preupload(
         return ctx
     repo = ctx.repo
     try:
-        body = json.loads(request.body or b"{}")
+        body = safe_json(request.body or b"{}")
         files = body.get("files") if isinstance(body, dict) else None
         if not isinstance(files, list) or len(files) > MAX_PREUPLOAD_FILES:
             raise ValueError(f"'files' must be a list of at most {MAX_PREUPLOAD_FILES} entries")

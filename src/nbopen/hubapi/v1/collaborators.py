@@ -7,8 +7,6 @@ one; both need admin on the repository.
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -16,6 +14,7 @@ from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.accounts.services import user_get
 from nbopen.core.errors import DomainError
+from nbopen.core.limits import loads as safe_json
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.repos import collaborators, services
@@ -50,7 +49,7 @@ def repo_collaborators(
             collaborators.collaborator_remove(actor=principal, repo=repo, user=user)
             return JsonResponse({}, status=200)
         try:
-            body = json.loads(request.body or b"{}")
+            body = safe_json(request.body or b"{}")
         except (ValueError, UnicodeDecodeError):
             return api_error(400, "Request body is not valid JSON")
         permission = body.get("permission", "write") if isinstance(body, dict) else None

@@ -6,14 +6,13 @@ Shaped after GitHub's and Gitee's ``POST /repos/{owner}/{repo}/forks``: the body
 
 from __future__ import annotations
 
-import json
-
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, decide_repo, public_repositories
 from nbopen.core.errors import DomainError
+from nbopen.core.limits import loads as safe_json
 from nbopen.hubapi.api.repos import repo_url
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error, domain_error
@@ -56,7 +55,7 @@ def repo_forks(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     if not principal.is_authenticated:
         return api_error(401, "You must be authenticated to fork a repository")
     try:
-        data = json.loads(request.body or b"{}")
+        data = safe_json(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
         return api_error(400, "Request body is not valid JSON")
     if not isinstance(data, dict):

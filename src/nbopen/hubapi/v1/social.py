@@ -41,14 +41,19 @@ def _json(data: dict[str, Any], status: int = 200) -> JsonResponse:
     return response
 
 
+MAX_PAGE = 1_000_000  # the SQL offset must fit in 64 bits
+
+
 def _paging(request: HttpRequest) -> tuple[int, int]:
     try:
         page = int(request.GET.get("page") or 1)
         per_page = int(request.GET.get("per_page") or 20)
     except ValueError:
         raise InvalidInput("page and per_page must be integers") from None
-    if page < 1 or not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput(f"page must be ≥ 1 and per_page between 1 and {MAX_PER_PAGE}")
+    if not 1 <= page <= MAX_PAGE or not 1 <= per_page <= MAX_PER_PAGE:
+        raise InvalidInput(
+            f"page must be between 1 and {MAX_PAGE} and per_page between 1 and {MAX_PER_PAGE}"
+        )
     return page, per_page
 
 

@@ -12,7 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from nbopen.access.policy import Level
+from nbopen.config.env import CONFIG
 from nbopen.core.errors import DomainError
+from nbopen.core.limits import body_limit
 from nbopen.repos.uploads import Upload, upload_files
 from nbopen.web.forms import UploadForm
 from nbopen.web.messages import explain
@@ -22,6 +24,7 @@ from nbopen.web.views.browse import repo_context
 MAX_FILES = 100
 
 
+@body_limit(CONFIG.max_commit_body)
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest, owner: str, name: str, branch: str = "") -> HttpResponse:
     access = repo_access(request, owner, name, Level.WRITE)

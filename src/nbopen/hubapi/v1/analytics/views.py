@@ -8,7 +8,6 @@ repository's numbers are returned only to principals who may read that repositor
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -17,6 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo, public_repositories
 from nbopen.analytics import dashboards, queries, store
+from nbopen.core.limits import loads as safe_json
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error
 from nbopen.orgs.models import Organization
@@ -214,7 +214,7 @@ def registry(request: HttpRequest) -> HttpResponse:
     if principal.token is None or principal.scope == "read":
         return api_error(403, "A write token is required")
     try:
-        data = json.loads(request.body or b"{}")
+        data = safe_json(request.body or b"{}")
     except (ValueError, UnicodeDecodeError):
         return api_error(400, "Request body is not valid JSON")
     if not isinstance(data, dict) or not all(
