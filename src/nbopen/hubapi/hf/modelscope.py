@@ -57,10 +57,12 @@ def _revision(repo: Repository, requested: str | None) -> tuple[str, str | None]
 
 
 def _load(
-    request: HttpRequest, type_plural: str, owner: str, name: str
+    request: HttpRequest, type_plural: str, owner: str, name: str, *, content: bool = False
 ) -> tuple[Repository, str, str] | HttpResponse:
-    ctx = load_repo(request, type_plural, owner, name)
+    ctx = load_repo(request, type_plural, owner, name, content=content)
     if isinstance(ctx, JsonResponse):
+        if ctx.get("X-Error-Code") == "GatedRepo":
+            return _envelope(None, ctx.status_code, ctx["X-Error-Message"])
         return _envelope(None, ctx.status_code, "Repository not found")
     rev, sha = _revision(ctx.repo, request.GET.get("Revision"))
     if sha is None:
@@ -122,7 +124,7 @@ def repo_tree(request: HttpRequest, type_plural: str, owner: str, name: str) -> 
 
 def repo_file(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpResponse:
     """``GET /api/v1/{t}s/{ns}/{name}/repo?Revision=&FilePath=`` → the Hub download URL."""
-    loaded = _load(request, type_plural, owner, name)
+    loaded = _load(request, type_plural, owner, name, content=True)
     if isinstance(loaded, HttpResponse):
         return loaded
     repo, _rev, sha = loaded
