@@ -323,6 +323,13 @@ def test_hub_client_story(live: LiveServer, tmp_path: Path) -> None:
             cache_dir=tmp_path / "anon",
         )
     assert git_and_viewer() == (403, 403)
+    fork = request(
+        f"{live.url}/api/v1/repos/{repo_id}/forks?type=dataset",
+        "POST",
+        json_body={},
+        token=outsider,
+    )
+    assert fork.status == 403, fork.body  # a fork would copy the files
     # The metadata stays readable.
     assert {f.rfilename for f in out_api.dataset_info(repo_id).siblings or []} >= {"data.csv"}
 
