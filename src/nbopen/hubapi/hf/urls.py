@@ -59,6 +59,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         ANY,
     ),
     # ModelScope SDK downloads (HF_COMPAT.md §12)
+    hub(r"^api/v1/datasets/(?P<owner>[^/]+)/(?P<name>[^/]+)\Z", modelscope.dataset_info),
+    hub(r"^api/v1/datasets/(?P<dataset_id>\d+)/repo/tree\Z", modelscope.dataset_tree_by_id),
     hub(_MS + r"/files\Z", modelscope.repo_files),
     hub(_MS + r"/tree\Z", modelscope.repo_tree),
     hub(_MS + r"\Z", modelscope.repo_file),
