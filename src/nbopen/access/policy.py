@@ -11,6 +11,13 @@ give, so that private repositories look the same from everywhere:
 * anonymous and not enough  → ``UNAUTHENTICATED`` (git/LFS answer 401 so clients prompt)
 * signed in, cannot read    → ``NOT_FOUND`` (404: a private repo's existence is not revealed)
 * signed in, can read only  → ``FORBIDDEN`` (403: the repo is visible, the write is refused)
+
+Gated repositories (``Repository.gated``): :func:`decide_content` is the rule for a file's
+*bytes* (resolve, git upload-pack, LFS and Xet downloads, viewer rows, ModelScope files, raw
+pages). Metadata stays ``decide_repo(…, READ)``. A public gated repository's contents go to
+those with a role or grant on it and to those whose access request was accepted; everyone
+else who can read it gets ``GATED`` (anonymous callers included: the Hub answers them 401
+``GatedRepo``, git 401 with the challenge).
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from django.db.models import Q, QuerySet
 from nbopen.core.errors import NotFound, PermissionDenied
 from nbopen.core.sql import ids_in
 from nbopen.orgs.models import Membership, Organization, TeamRepository
-from nbopen.repos.models import Collaborator, Repository
+from nbopen.repos.models import AccessRequest, Collaborator, Repository
 
 if TYPE_CHECKING:
     from nbopen.accounts.models import AccessToken, User
@@ -43,6 +50,8 @@ class Decision(enum.Enum):
     UNAUTHENTICATED = "unauthenticated"
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
+    GATED = "gated"  # signed in, no accepted request: 403
+    GATED_ANONYMOUS = "gated_anonymous"  # anonymous on a gated repository: 401
 
     @property
     def http_status(self) -> int:
@@ -50,12 +59,18 @@ class Decision(enum.Enum):
         ``nbopen.hubapi.denials``; web pages redirect to sign-in or show the 404 page)."""
         return _HTTP_STATUS[self]
 
+    @property
+    def is_gated(self) -> bool:
+        return self in (Decision.GATED, Decision.GATED_ANONYMOUS)
+
 
 _HTTP_STATUS = {
     Decision.ALLOW: 200,
     Decision.UNAUTHENTICATED: 401,
     Decision.NOT_FOUND: 404,
     Decision.FORBIDDEN: 403,
+    Decision.GATED: 403,
+    Decision.GATED_ANONYMOUS: 401,
 }
 
 ROLE_LEVEL = {
@@ -127,7 +142,15 @@ class Principal:
 
 
 def repo_level(principal: Principal, repo: Repository) -> Level:
-    level = Level.NONE if repo.private else Level.READ
+    return max(
+        Level.NONE if repo.private else principal.cap(Level.READ), _role_level(principal, repo)
+    )
+
+
+def _role_level(principal: Principal, repo: Repository) -> Level:
+    """The level from who the principal is (owner, site admin, organization role, grants),
+    not from the repository being public."""
+    level = Level.NONE
     if principal.is_authenticated:
         assert principal.user is not None
         if principal.is_site_admin or repo.owner.user_id == principal.user.pk:
@@ -152,6 +175,25 @@ def decide_repo(principal: Principal, repo: Repository | None, need: Level) -> D
     if not principal.is_authenticated:
         return Decision.UNAUTHENTICATED
     return Decision.NOT_FOUND if have == Level.NONE else Decision.FORBIDDEN
+
+
+def decide_content(principal: Principal, repo: Repository | None) -> Decision:
+    """What the channel must answer when ``principal`` wants a file's contents of ``repo``:
+    :func:`decide_repo` with READ, then the gate (see the module's docstring)."""
+    decision = decide_repo(principal, repo, Level.READ)
+    if decision is not Decision.ALLOW or repo is None or not repo.gated:
+        return decision
+    if _role_level(principal, repo) >= Level.READ or has_accepted_request(principal, repo):
+        return Decision.ALLOW
+    return Decision.GATED if principal.is_authenticated else Decision.GATED_ANONYMOUS
+
+
+def has_accepted_request(principal: Principal, repo: Repository) -> bool:
+    if not principal.is_authenticated:
+        return False
+    return AccessRequest.objects.filter(
+        repository=repo, user=principal.user, status=AccessRequest.Status.ACCEPTED
+    ).exists()
 
 
 def require_repo(principal: Principal, repo: Repository, need: Level) -> None:

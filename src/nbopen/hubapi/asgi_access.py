@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nbopen.access.credentials import InvalidCredentials, principal_from_scope
-from nbopen.access.policy import Decision, Level, Principal, decide_repo
+from nbopen.access.policy import Decision, Level, Principal, decide_content, decide_repo
 from nbopen.hubapi.denials import Channel, Denial, denial, invalid_denial
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -33,6 +33,7 @@ def repo_access(
     want_type: str | None,
     need: Level,
     channel: Channel,
+    content: bool = False,
 ) -> Access | Denial:
     """``owner/name`` if the caller has ``need`` on it; a repository of another type than
     ``want_type`` (when given) counts as missing, and ``want_type`` chooses between a model
@@ -44,7 +45,11 @@ def repo_access(
     repo = repo_find(owner, name, want_type)
     if repo is not None and want_type is not None and repo.type != want_type:
         repo = None
-    decision = decide_repo(principal, repo, need)
+    # ``content``: the caller serves file contents, so a gated repository's gate applies.
+    if content and need == Level.READ:
+        decision = decide_content(principal, repo)
+    else:
+        decision = decide_repo(principal, repo, need)
     if decision is not Decision.ALLOW or repo is None:
         return denial(channel, decision)
     return Access(principal, repo)

@@ -52,11 +52,22 @@ def _table(wording: dict[Decision, tuple[str, str | None]]) -> dict[Decision, De
 
 
 _REPO_NOT_FOUND = "Repository Not Found"
+# The Hub's wording for a gated repository (its client raises GatedRepoError on the code).
+GATED_ANONYMOUS = (
+    "Access to this repository is restricted. You must have access to it and be "
+    "authenticated to access it. Please log in."
+)
+GATED = (
+    "Access to this repository is restricted and you are not in the authorized list. "
+    "Visit the repository's page to ask for access."
+)
 _HUB = _table(
     {
         Decision.UNAUTHENTICATED: (_REPO_NOT_FOUND, "RepoNotFound"),
         Decision.NOT_FOUND: (_REPO_NOT_FOUND, "RepoNotFound"),
         Decision.FORBIDDEN: ("You do not have the rights needed on this repository", None),
+        Decision.GATED: (GATED, "GatedRepo"),
+        Decision.GATED_ANONYMOUS: (GATED_ANONYMOUS, "GatedRepo"),
     }
 )
 _GIT = _table(
@@ -64,6 +75,8 @@ _GIT = _table(
         Decision.UNAUTHENTICATED: ("Authentication required", None),
         Decision.NOT_FOUND: ("Repository not found", None),
         Decision.FORBIDDEN: ("You do not have write access to this repository", None),
+        Decision.GATED: (GATED, None),
+        Decision.GATED_ANONYMOUS: ("Authentication required: this repository is gated", None),
     }
 )
 TABLES: dict[Channel, dict[Decision, Denial]] = {

@@ -18,7 +18,13 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from nbopen.access.policy import Level, Principal, public_repositories, require_repo
+from nbopen.access.policy import (
+    Level,
+    Principal,
+    decide_content,
+    public_repositories,
+    require_repo,
+)
 from nbopen.accounts.models import Namespace
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, PermissionDenied
@@ -38,6 +44,8 @@ def repo_fork(
         raise PermissionDenied("Sign in to fork a repository")
     if source.private:
         raise PermissionDenied("Private repositories cannot be forked")
+    if decide_content(actor, source).is_gated:  # a fork copies the files
+        raise PermissionDenied("This repository is gated: request access to it first")
     name = name or source.name
     validate_repo_name(name)
     namespace = target_namespace(actor, owner, name, source.type)

@@ -22,6 +22,10 @@ class Repository(models.Model):
     name_lower = models.CharField(max_length=96)
     type = models.CharField(max_length=8, choices=Type.choices)
     private = models.BooleanField(default=False)
+    # Gating (the Hub's ``gated``): "" (open), "auto" or "manual". A public gated repository
+    # shows its metadata to everyone and its file contents to those with an accepted
+    # AccessRequest or a role on it (``access.policy.decide_content``).
+    gated = models.CharField(max_length=8, blank=True, default="")
     description = models.TextField(blank=True)
     license = models.CharField(max_length=64, blank=True)
     tags = models.JSONField(default=list, blank=True)
@@ -109,6 +113,35 @@ class Collaborator(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository_id}:{self.user_id}:{self.role}"
+
+
+class AccessRequest(models.Model):
+    """A user's request to read a gated repository's files (one per user and repository)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        ACCEPTED = "accepted"
+        REJECTED = "rejected"
+
+    repository = models.ForeignKey(
+        Repository, on_delete=models.CASCADE, related_name="access_requests"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_requests"
+    )
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
+    fields = models.JSONField(default=dict, blank=True)
+    rejection_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "user"], name="access_request_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}:{self.user_id}:{self.status}"
 
 
 class LFSObject(models.Model):

@@ -32,13 +32,25 @@ class Page(enum.Enum):
     LOGIN = "login"
     NOT_FOUND = "not_found"
     FORBIDDEN = "forbidden"
+    GATED = "gated"
 
 
 WEB = {
     Decision.UNAUTHENTICATED: Page.LOGIN,
     Decision.NOT_FOUND: Page.NOT_FOUND,
     Decision.FORBIDDEN: Page.FORBIDDEN,
+    Decision.GATED: Page.GATED,
+    Decision.GATED_ANONYMOUS: Page.GATED,
 }
+
+
+class GatedPage(Exception):
+    """Raised for a gated repository's contents: the middleware answers the page that explains
+    how to request access (with the form), status 403."""
+
+    def __init__(self, repo_id: int) -> None:
+        super().__init__(repo_id)
+        self.repo_id = repo_id
 
 
 def refuse(decision: Decision, *, visible: bool) -> NoReturn:

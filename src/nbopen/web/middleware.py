@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 
-from nbopen.web.denials import LoginRequired
+from nbopen.web.denials import GatedPage, LoginRequired
 from nbopen.web.views.base import login_redirect
 
 
@@ -20,4 +20,8 @@ class WebErrorsMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, LoginRequired):
             return login_redirect(request)
+        if isinstance(exception, GatedPage):
+            from nbopen.web.views.gated import gated_page
+
+            return gated_page(request, exception.repo_id)
         return None

@@ -30,7 +30,14 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 
-from nbopen.access.policy import Decision, Level, Principal, decide_repo, visible_repositories
+from nbopen.access.policy import (
+    Decision,
+    Level,
+    Principal,
+    decide_content,
+    decide_repo,
+    visible_repositories,
+)
 from nbopen.accounts.models import Namespace, User
 from nbopen.config.env import CONFIG
 from nbopen.core import signing
@@ -110,7 +117,10 @@ def issue_cas_token(
 
     Raises :class:`CasError` with the status the Hub route should answer (401/403/404).
     """
-    decision = decide_repo(principal, repo, Level.WRITE if write else Level.READ)
+    # A read token reads file contents: a gated repository's gate applies.
+    decision = (
+        decide_repo(principal, repo, Level.WRITE) if write else decide_content(principal, repo)
+    )
     if decision is not Decision.ALLOW:
         raise CasError(
             decision.http_status,
@@ -145,7 +155,7 @@ def authorize(*, authorization: str | None, write: bool) -> Grant:
     if claims.access_token_id is not None and not _hub_token_live(claims.access_token_id):
         raise CasError(401, "Invalid CAS token: the Hub token it was issued for is revoked")
     principal = Principal(user=user, scope=claims.scope)
-    if repo is None or decide_repo(principal, repo, Level.READ) is not Decision.ALLOW:
+    if repo is None or decide_content(principal, repo) is not Decision.ALLOW:
         raise CasError(401, "The CAS token no longer grants access to its repository")
     if write:
         if not claims.write:

@@ -20,7 +20,7 @@ from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.hubapi.hf.upload_mode import is_hub_client
 from nbopen.orgs.models import Membership
-from nbopen.repos import services
+from nbopen.repos import access_requests, services
 from nbopen.repos.models import Repository
 
 # Hub type names (singular in bodies, plural in paths) → ours.
@@ -178,6 +178,10 @@ def settings(request: HttpRequest, type_plural: str, owner: str, name: str) -> H
     description = data.get("description")
     if description is not None and not isinstance(description, str):
         return api_error(400, "description must be a string")
+    try:
+        gated = access_requests.parse_gated(data.get("gated"))
+    except ValueError as exc:
+        return api_error(400, str(exc))
     repo = _find_visible(principal, owner, name, repo_type, Level.ADMIN)
     if isinstance(repo, JsonResponse):
         return repo
@@ -185,6 +189,8 @@ def settings(request: HttpRequest, type_plural: str, owner: str, name: str) -> H
         services.repo_update_settings(
             actor=principal, repo=repo, private=private, description=description
         )
+        if gated is not None:
+            access_requests.set_gated(actor=principal, repo=repo, gated=gated)
     except DomainError as exc:
         return api_error(400, str(exc))
     return JsonResponse(

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.credentials import principal_from_request
-from nbopen.access.policy import Decision, Level, Principal, decide_repo
+from nbopen.access.policy import Decision, Level, Principal, decide_content, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.core import signing
 from nbopen.core.limits import loads as safe_json
@@ -28,14 +28,19 @@ from nbopen.xet import lfs_bridge
 URL_TTL = 3600
 
 
-def _resolve(request: HttpRequest, need: Level) -> tuple[Principal, Repository] | HttpResponse:
+def _resolve(
+    request: HttpRequest, need: Level, content: bool = False
+) -> tuple[Principal, Repository] | HttpResponse:
     path = match_lfs_api(request.path)
     if path is None:
         return lfs_error(404, "Not found")
     principal = principal_from_request(request)  # bad credentials: the route answers 401
     want = Repository.Type.DATASET if path.dataset_prefix else None
     repo = repo_find(path.owner, path.name, want)
-    decision = decide_repo(principal, repo, need)
+    if content and need == Level.READ:  # downloads: a gated repository's gate applies
+        decision = decide_content(principal, repo)
+    else:
+        decision = decide_repo(principal, repo, need)
     if decision is not Decision.ALLOW or repo is None:
         return denied(decision, Channel.LFS)
     return principal, repo
@@ -88,7 +93,7 @@ def batch(request: HttpRequest) -> HttpResponse:
     transfers = body.get("transfers") or ["basic"]
     if not isinstance(transfers, list) or "basic" not in transfers:
         return lfs_error(422, "only the 'basic' transfer adapter is supported")
-    resolved = _resolve(request, Level.WRITE if operation == "upload" else Level.READ)
+    resolved = _resolve(request, Level.WRITE if operation == "upload" else Level.READ, content=True)
     if isinstance(resolved, HttpResponse):
         return resolved
     principal, repo = resolved

@@ -69,6 +69,7 @@ def _lookup(scope: Scope, path: RepoPath, need: Level) -> Access | Denial:
         want_type=Repository.Type.DATASET if path.dataset_prefix else None,
         need=need,
         channel=Channel.GIT,
+        content=True,
     )
 
 

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from django.http import HttpRequest, JsonResponse
 
 from nbopen.access.credentials import principal_from_request
-from nbopen.access.policy import Decision, Level, Principal, decide_repo
+from nbopen.access.policy import Decision, Level, Principal, decide_content, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error
@@ -43,15 +43,25 @@ def repo_web_url(repo: Repository) -> str:
 
 
 def load_repo(
-    request: HttpRequest, type_plural: str, owner: str, name: str, need: Level = Level.READ
+    request: HttpRequest,
+    type_plural: str,
+    owner: str,
+    name: str,
+    need: Level = Level.READ,
+    *,
+    content: bool = False,
 ) -> Ctx | JsonResponse:
-    """The repository and principal, or the error response the Hub would give."""
+    """The repository and principal, or the error response the Hub would give. ``content``:
+    the view serves file contents, so a gated repository's gate applies (``GatedRepo``)."""
     principal = principal_from_request(request)  # bad credentials: 401 from the route
     repo_type = TYPE_FROM_PLURAL.get(type_plural)
     repo = repo_find(owner, name, repo_type) if repo_type is not None else None
     if repo is not None and repo.type != repo_type:
         repo = None
-    decision = decide_repo(principal, repo, need)
+    if content and need == Level.READ:
+        decision = decide_content(principal, repo)
+    else:
+        decision = decide_repo(principal, repo, need)
     if decision is not Decision.ALLOW or repo is None:
         return repo_denied(decision)
     return Ctx(principal, repo)

@@ -163,7 +163,7 @@ def base_info(
         "id": repo.full_name,
         "author": repo.owner.name,
         "private": repo.private,
-        "gated": False,
+        "gated": repo.gated or False,
         "disabled": False,
         "downloads": downloads,
         "likes": likes,

@@ -24,6 +24,7 @@ from .common import iso, load_repo
 NAMESPACELESS_SUBROUTES = (
     "revision|tree|paths-info|refs|commits|commit|branch|tag|preupload|xet-read-token"
     "|xet-write-token|auth-check|like|settings|parquet|discussions|lfs-files|resolve"
+    "|user-access-request"
 )
 
 
@@ -70,7 +71,7 @@ def auth_check(
     request: HttpRequest, type_plural: str, owner: str, name: str, write: str = ""
 ) -> HttpResponse:
     need = Level.WRITE if write else Level.READ
-    ctx = load_repo(request, type_plural, owner, name, need)
+    ctx = load_repo(request, type_plural, owner, name, need, content=True)  # the Hub: GatedRepo
     if isinstance(ctx, JsonResponse):
         return ctx
     return JsonResponse({"ok": True})

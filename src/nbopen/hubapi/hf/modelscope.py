@@ -1,9 +1,11 @@
 """ModelScope SDK downloads (HF_COMPAT.md §12), so ``MODELSCOPE_ENDPOINT`` users pull unchanged.
 
-Three routes: the model file listing (``repo/files``), the dataset listing (``repo/tree``,
-paged) and the per-file download (``repo?FilePath=``), which redirects to the Hub
-``/resolve/`` URL (same origin, so the client keeps its token and any ``Range``). ModelScope's
-default revision is ``master``; it means the default branch unless a ``master`` branch exists.
+Routes: the model file listing (``repo/files``), the dataset listing (``repo/tree``,
+paged; also by dataset id), a dataset's id and type (``/api/v1/datasets/{ns}/{name}``, what
+``MsDataset.load`` asks first) and the per-file download (``repo?FilePath=``), which
+redirects to the Hub ``/resolve/`` URL (same origin, so the client keeps its token and any
+``Range``). ModelScope's default revision is ``master``; it means the default branch unless a
+``master`` branch exists.
 Listings give every file's content sha256 (the client verifies it), computed once per blob.
 """
 
@@ -57,10 +59,12 @@ def _revision(repo: Repository, requested: str | None) -> tuple[str, str | None]
 
 
 def _load(
-    request: HttpRequest, type_plural: str, owner: str, name: str
+    request: HttpRequest, type_plural: str, owner: str, name: str, *, content: bool = False
 ) -> tuple[Repository, str, str] | HttpResponse:
-    ctx = load_repo(request, type_plural, owner, name)
+    ctx = load_repo(request, type_plural, owner, name, content=content)
     if isinstance(ctx, JsonResponse):
+        if ctx.get("X-Error-Code") == "GatedRepo":
+            return _envelope(None, ctx.status_code, ctx["X-Error-Message"])
         return _envelope(None, ctx.status_code, "Repository not found")
     rev, sha = _revision(ctx.repo, request.GET.get("Revision"))
     if sha is None:
@@ -122,7 +126,7 @@ def repo_tree(request: HttpRequest, type_plural: str, owner: str, name: str) -> 
 
 def repo_file(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpResponse:
     """``GET /api/v1/{t}s/{ns}/{name}/repo?Revision=&FilePath=`` → the Hub download URL."""
-    loaded = _load(request, type_plural, owner, name)
+    loaded = _load(request, type_plural, owner, name, content=True)
     if isinstance(loaded, HttpResponse):
         return loaded
     repo, _rev, sha = loaded
@@ -133,3 +137,41 @@ def repo_file(request: HttpRequest, type_plural: str, owner: str, name: str) -> 
     return HttpResponseRedirect(
         f"{CONFIG.public_url}/{prefix}{repo.full_name}/resolve/{sha}/{quote(path)}"
     )
+
+
+# --- datasets (``MsDataset.load``) ---------------------------------------------------------
+
+# ModelScope's dataset formation: 4 is a "general" dataset, loaded through ``datasets``.
+GENERAL_DATASET = 4
+
+
+def dataset_info(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    """``GET /api/v1/datasets/{ns}/{name}``: the id and type ``MsDataset.load`` asks first."""
+    ctx = load_repo(request, "datasets", owner, name)
+    if isinstance(ctx, JsonResponse):
+        return _envelope(None, ctx.status_code, "Dataset not found")
+    repo = ctx.repo
+    return _envelope(
+        {
+            "Id": repo.pk,
+            "Type": GENERAL_DATASET,
+            "Name": repo.name,
+            "Namespace": repo.owner.name,
+            "Description": repo.description,
+            "License": repo.license,
+            "Visibility": 1 if repo.private else 5,
+            "Private": repo.private,
+        }
+    )
+
+
+def dataset_tree_by_id(request: HttpRequest, dataset_id: str) -> HttpResponse:
+    """``GET /api/v1/datasets/{id}/repo/tree``: the listing, addressed by the id above."""
+    repo = (
+        Repository.objects.select_related("owner")
+        .filter(pk=int(dataset_id), type=Repository.Type.DATASET)
+        .first()
+    )
+    if repo is None:
+        return _envelope(None, 404, "Dataset not found")
+    return repo_tree(request, "datasets", repo.owner.name, repo.name)

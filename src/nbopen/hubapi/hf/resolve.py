@@ -131,6 +131,7 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
         want_type=Repository.Type.DATASET if match["prefix"] else Repository.Type.MODEL,
         need=Level.READ,
         channel=Channel.HUB,
+        content=True,
     )
     if isinstance(found, Denial):
         return _error(found.status, found.message, found.code)

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver
 from nbopen.hubapi.denials import Channel
 from nbopen.hubapi.routes import route
 
-from . import info, misc, modelscope, refs, tree, write, xet_token
+from . import gated, info, misc, modelscope, refs, tree, write, xet_token
 
 _REPO = r"^api/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 _MS = r"^api/v1/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)/repo"
@@ -43,6 +43,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     hub(_REPO + r"/xet-(?P<kind>read|write)-token(?:/(?P<rev>.+))?\Z", xet_token.xet_token),
     hub(_REPO + r"/auth-check(?P<write>/write)?\Z", misc.auth_check),
     hub(_REPO + r"/like\Z", misc.like, POST_DELETE),
+    hub(_REPO + r"/user-access-request/(?P<status>pending|accepted|rejected)\Z", gated.requests),
+    hub(_REPO + r"/user-access-request/handle\Z", gated.handle, POST),
+    hub(_REPO + r"/user-access-request/grant\Z", gated.grant, POST),
+    hub(_REPO + r"/user-access-request/ask\Z", gated.ask, POST),
     hub(r"^api/users/(?P<username>[^/]+)/likes\Z", misc.user_likes),
     hub(r"^api/settings/repositories\Z", misc.settings_repositories),
     hub(r"^api/organizations/(?P<org>[^/]+)/settings/repositories\Z", misc.settings_repositories),
@@ -55,6 +59,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
         ANY,
     ),
     # ModelScope SDK downloads (HF_COMPAT.md §12)
+    hub(r"^api/v1/datasets/(?P<owner>[^/]+)/(?P<name>[^/]+)\Z", modelscope.dataset_info),
+    hub(r"^api/v1/datasets/(?P<dataset_id>\d+)/repo/tree\Z", modelscope.dataset_tree_by_id),
     hub(_MS + r"/files\Z", modelscope.repo_files),
     hub(_MS + r"/tree\Z", modelscope.repo_tree),
     hub(_MS + r"\Z", modelscope.repo_file),

@@ -32,7 +32,9 @@ def xet_token(
     rev: str | None = None,
 ) -> HttpResponse:
     write = kind == "write"
-    ctx = load_repo(request, type_plural, owner, name, Level.WRITE if write else Level.READ)
+    ctx = load_repo(
+        request, type_plural, owner, name, Level.WRITE if write else Level.READ, content=True
+    )
     if isinstance(ctx, JsonResponse):
         return ctx
     try:

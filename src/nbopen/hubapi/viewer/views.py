@@ -19,7 +19,7 @@ from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
 from django.http.response import HttpResponseBase
 
 from nbopen.access.credentials import principal_from_request
-from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.access.policy import Decision, decide_content
 from nbopen.datasets import croissant, services, storage, versioning
 from nbopen.datasets.deadline import QueryTimeout
 from nbopen.datasets.features import clip_strings, fit_page, rows_from_table
@@ -60,7 +60,7 @@ def _dataset(request: HttpRequest, name: str | None = None) -> Repository:
     repo = repo_find(owner, repo_name, Repository.Type.DATASET)
     if repo is not None and repo.type != Repository.Type.DATASET:
         repo = None
-    decision = decide_repo(principal, repo, Level.READ)
+    decision = decide_content(principal, repo)  # rows are contents: a gated dataset's gate applies
     if decision is not Decision.ALLOW or repo is None:
         raise Problem(
             repo_denied(decision if decision is not Decision.ALLOW else Decision.NOT_FOUND)

@@ -9,13 +9,20 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
 from nbopen.access.credentials import page_principal
-from nbopen.access.policy import Decision, Level, Principal, decide_repo, repo_level
+from nbopen.access.policy import (
+    Decision,
+    Level,
+    Principal,
+    decide_content,
+    decide_repo,
+    repo_level,
+)
 from nbopen.config.env import CONFIG
 from nbopen.repos.git import read
 from nbopen.repos.git.read import Ref
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
-from nbopen.web.denials import LoginRequired, refuse
+from nbopen.web.denials import GatedPage, LoginRequired, refuse
 from nbopen.web.revs import split
 
 __all__ = ["LoginRequired", "principal", "repo_access"]
@@ -60,7 +67,7 @@ class RepoAccess:
 
 
 def repo_access(
-    request: HttpRequest, owner: str, name: str, need: Level = Level.READ
+    request: HttpRequest, owner: str, name: str, need: Level = Level.READ, *, content: bool = False
 ) -> RepoAccess:
     """The repository if the caller has ``need`` on it; otherwise 404 (existence is not
     revealed), the 403 page for a signed-in reader who needs more, or a sign-in redirect when
@@ -73,6 +80,10 @@ def repo_access(
     dataset = request.path_info.startswith("/datasets/")
     repo = repo_find(owner, name, Repository.Type.DATASET if dataset else None)
     decision = decide_repo(who, repo, need)
+    # File contents: a gated repository's gate applies (the page explains how to ask).
+    if content and decision is Decision.ALLOW and decide_content(who, repo).is_gated:
+        assert repo is not None
+        raise GatedPage(repo.pk)
     if decision is Decision.ALLOW and repo is not None:
         return RepoAccess(repo, who, repo_level(who, repo))
     visible = repo is not None and decide_repo(who, repo, Level.READ) is Decision.ALLOW

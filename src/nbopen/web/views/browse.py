@@ -178,7 +178,7 @@ def tree(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse
 
 
 def blob(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse:
-    access = repo_access(request, owner, name)
+    access = repo_access(request, owner, name, content=True)
     rev, sha, path = _split(access, rest)
     repo = access.repo
     entry = read.entry_at(repo.git_path, sha, path) if path else None

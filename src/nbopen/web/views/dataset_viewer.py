@@ -26,7 +26,7 @@ MAX_OFFSET = 10**12  # far beyond any split; keeps SQLite/DuckDB integer binding
 
 
 def _dataset(request: HttpRequest, owner: str, name: str) -> RepoAccess:
-    access = repo_access(request, owner, name)
+    access = repo_access(request, owner, name, content=True)
     if access.repo.type != Repository.Type.DATASET:
         raise Http404("not a dataset")
     return access

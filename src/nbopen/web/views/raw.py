@@ -83,7 +83,7 @@ def _headers(
 def raw(
     request: HttpRequest, owner: str, name: str, rest: str
 ) -> HttpResponse | StreamingHttpResponse:
-    access = repo_access(request, owner, name)
+    access = repo_access(request, owner, name, content=True)
     repo = access.repo
     split = access.split(rest)
     if split is None:
