@@ -163,14 +163,19 @@ def _role_level(principal: Principal, repo: Repository) -> Level:
     return principal.cap(level)
 
 
-def decide_repo(principal: Principal, repo: Repository | None, need: Level) -> Decision:
+def decide_repo(
+    principal: Principal, repo: Repository | None, need: Level, *, content: bool = False
+) -> Decision:
     """What the channel must answer when ``principal`` wants ``need`` on ``repo``.
 
     ``repo`` may be None (it does not exist): the answer is then indistinguishable from a
-    private repository the principal cannot read.
+    private repository the principal cannot read. ``content``: the caller serves file
+    contents, so a gated repository's gate applies to a read (:func:`decide_content`).
     """
     have = repo_level(principal, repo) if repo is not None else Level.NONE
     if have >= need:
+        if content and need == Level.READ and repo is not None and repo.gated:
+            return _gate(principal, repo)
         return Decision.ALLOW
     if not principal.is_authenticated:
         return Decision.UNAUTHENTICATED
@@ -180,9 +185,10 @@ def decide_repo(principal: Principal, repo: Repository | None, need: Level) -> D
 def decide_content(principal: Principal, repo: Repository | None) -> Decision:
     """What the channel must answer when ``principal`` wants a file's contents of ``repo``:
     :func:`decide_repo` with READ, then the gate (see the module's docstring)."""
-    decision = decide_repo(principal, repo, Level.READ)
-    if decision is not Decision.ALLOW or repo is None or not repo.gated:
-        return decision
+    return decide_repo(principal, repo, Level.READ, content=True)
+
+
+def _gate(principal: Principal, repo: Repository) -> Decision:
     if _role_level(principal, repo) >= Level.READ or has_accepted_request(principal, repo):
         return Decision.ALLOW
     return Decision.GATED if principal.is_authenticated else Decision.GATED_ANONYMOUS

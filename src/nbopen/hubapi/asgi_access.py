@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nbopen.access.credentials import InvalidCredentials, principal_from_scope
-from nbopen.access.policy import Decision, Level, Principal, decide_content, decide_repo
+from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.hubapi.denials import Channel, Denial, denial, invalid_denial
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -45,11 +45,7 @@ def repo_access(
     repo = repo_find(owner, name, want_type)
     if repo is not None and want_type is not None and repo.type != want_type:
         repo = None
-    # ``content``: the caller serves file contents, so a gated repository's gate applies.
-    if content and need == Level.READ:
-        decision = decide_content(principal, repo)
-    else:
-        decision = decide_repo(principal, repo, need)
+    decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return denial(channel, decision)
     return Access(principal, repo)

@@ -12,7 +12,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.credentials import principal_from_request
-from nbopen.access.policy import Decision, Level, Principal, decide_content, decide_repo
+from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.core import signing
 from nbopen.core.limits import loads as safe_json
@@ -37,10 +37,7 @@ def _resolve(
     principal = principal_from_request(request)  # bad credentials: the route answers 401
     want = Repository.Type.DATASET if path.dataset_prefix else None
     repo = repo_find(path.owner, path.name, want)
-    if content and need == Level.READ:  # downloads: a gated repository's gate applies
-        decision = decide_content(principal, repo)
-    else:
-        decision = decide_repo(principal, repo, need)
+    decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return denied(decision, Channel.LFS)
     return principal, repo

@@ -15,7 +15,7 @@ from urllib.parse import quote
 from django.http import HttpRequest, JsonResponse
 
 from nbopen.access.credentials import principal_from_request
-from nbopen.access.policy import Decision, Level, Principal, decide_content, decide_repo
+from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error
@@ -58,10 +58,7 @@ def load_repo(
     repo = repo_find(owner, name, repo_type) if repo_type is not None else None
     if repo is not None and repo.type != repo_type:
         repo = None
-    if content and need == Level.READ:
-        decision = decide_content(principal, repo)
-    else:
-        decision = decide_repo(principal, repo, need)
+    decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return repo_denied(decision)
     return Ctx(principal, repo)
