@@ -15,6 +15,7 @@ from typing import Any
 from nbopen.access.credentials import InvalidCredentials, principal_from_scope
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.hubapi.denials import Channel, Denial, denial, invalid_denial
+from nbopen.hubapi.moved import from_scope
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
 
@@ -45,6 +46,10 @@ def repo_access(
     repo = repo_find(owner, name, want_type)
     if repo is not None and want_type is not None and repo.type != want_type:
         repo = None
+    if repo is None:
+        went = from_scope(scope, principal, owner, name, want_type)
+        if went is not None:
+            return went
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return denial(channel, decision)

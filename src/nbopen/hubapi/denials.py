@@ -44,6 +44,16 @@ class Denial:
     status: int
     message: str
     code: str | None = None
+    # A moved repository (:func:`moved`): where the same request should go instead.
+    location: str | None = None
+
+
+def moved(location: str) -> Denial:
+    """The answer at a moved repository's old name, on every machine channel: 307 keeps the
+    method and body (a Hub commit or a git push to the old name arrives intact), and git,
+    git-lfs and huggingface_hub all follow it. Only issued when the caller may read the
+    repository (:func:`nbopen.repos.moves.visible_move`)."""
+    return Denial(307, f"Repository moved to {location}", location=location)
 
 
 def _table(wording: dict[Decision, tuple[str, str | None]]) -> dict[Decision, Denial]:
@@ -126,6 +136,13 @@ def lfs_error(status: int, message: str) -> HttpResponse:
 
 
 def response(channel: Channel, found: Denial) -> HttpResponse:
+    reply = _response(channel, found)
+    if found.location is not None:
+        reply["Location"] = found.location
+    return reply
+
+
+def _response(channel: Channel, found: Denial) -> HttpResponse:
     if channel is Channel.LFS:
         return lfs_error(found.status, found.message)
     if channel is Channel.GIT:
@@ -160,16 +177,25 @@ def invalid_credentials() -> JsonResponse:
 # --- raw ASGI ---------------------------------------------------------------------------
 
 
+def location_header(found: Denial) -> AsgiHeaders:
+    """The ``Location`` of a moved repository's redirect (none for other denials), for the
+    raw handlers that frame their own errors."""
+    if found.location is None:
+        return []
+    return [(b"location", found.location.encode("ascii", "replace"))]
+
+
 def asgi_headers(channel: Channel, found: Denial) -> AsgiHeaders:
     """The headers that carry a denial on ``channel`` (besides content type and length)."""
+    headers = location_header(found)
     if channel in (Channel.HUB, Channel.API):
-        headers = [(b"x-error-message", found.message.encode("ascii", "replace"))]
+        headers.append((b"x-error-message", found.message.encode("ascii", "replace")))
         if found.code:
             headers.append((b"x-error-code", found.code.encode()))
         return headers
     if found.status == 401:
-        return [(b"www-authenticate", CHALLENGE.encode())]
-    return []
+        headers.append((b"www-authenticate", CHALLENGE.encode()))
+    return headers
 
 
 def asgi_reply(channel: Channel, found: Denial) -> tuple[int, AsgiHeaders, bytes]:

@@ -43,6 +43,7 @@ urlpatterns = [
         body=s.REPO_DELETE_BODY,
         responses={200: s.EMPTY},
     ),
+    route("api/repos/move", repos.move, methods=("POST",), channel=Channel.HUB),
     route(
         "api/<str:type_plural>/<str:owner>/<str:name>/settings",
         repos.settings,

@@ -29,6 +29,7 @@ from nbopen.accounts.models import Namespace
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, PermissionDenied
 from nbopen.core.names import validate_repo_name
+from nbopen.repos import moves
 from nbopen.repos.models import Repository
 from nbopen.repos.services import target_namespace
 from nbopen.repos.writes import repositories
@@ -54,6 +55,7 @@ def repo_fork(
             fork = _create_row(actor, source, namespace, name)
     except IntegrityError as exc:
         raise AlreadyExists(f"Repository {namespace.name}/{name} already exists") from exc
+    moves.release_name(owner=namespace, name=name, repo_type=fork.type)
     repositories.initialize_fork(source=source, fork=fork)
     events.record(
         "repo.create",

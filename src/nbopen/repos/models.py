@@ -89,6 +89,34 @@ def git_path_for(repo_id: int) -> Path:
     return CONFIG.git_root / f"{repo_id % 256:02x}" / f"{repo_id}.git"
 
 
+class RepositoryRedirect(models.Model):
+    """An old name of a moved repository, answering with a redirect to where it lives now.
+
+    Keyed by the old owner's *name* (a string), not the namespace row: the old owner may be
+    renamed or deleted and links to the old URL must still arrive. The row points at the
+    repository by id, so a repository moved twice redirects from both old names to the
+    current one. A new repository (or a move) that takes the old name deletes the row
+    (:func:`nbopen.repos.moves.release_name`): from then on the name is that repository's.
+    """
+
+    owner_lower = models.CharField(max_length=96)
+    name_lower = models.CharField(max_length=96)
+    # The URL space of the old name (``Repository.space_of``): datasets have their own.
+    dataset = models.BooleanField(default=False)
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="redirects")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner_lower", "name_lower", "dataset"], name="repo_redirect_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_lower}/{self.name_lower} -> {self.repository_id}"
+
+
 class Collaborator(models.Model):
     """A user given a role on one repository, beside the owner's own people (as on GitHub)."""
 

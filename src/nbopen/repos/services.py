@@ -14,6 +14,7 @@ from nbopen.accounts.models import Namespace
 from nbopen.core import events, trash
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.core.names import is_well_formed, validate_repo_name
+from nbopen.repos import moves
 from nbopen.repos.models import Repository
 from nbopen.repos.writes import repositories
 
@@ -113,6 +114,7 @@ def repo_create(
             )
     except IntegrityError as exc:
         raise AlreadyExists(f"Repository {namespace.name}/{name} already exists") from exc
+    moves.release_name(owner=namespace, name=name, repo_type=type)
     events.record(
         "repo.create",
         actor=actor.user,

@@ -53,6 +53,16 @@ class GatedPage(Exception):
         self.repo_id = repo_id
 
 
+class Moved(Exception):
+    """Raised at the old name of a moved repository the visitor may read: the middleware
+    answers a redirect to ``location`` (302, not 301: a browser would remember a permanent
+    redirect after a new repository takes the old name)."""
+
+    def __init__(self, location: str) -> None:
+        super().__init__(location)
+        self.location = location
+
+
 def refuse(decision: Decision, *, visible: bool) -> NoReturn:
     """Raise what the page answers for a refused ``decision``. ``visible``: the visitor may
     read the repository (otherwise even "sign in" would reveal that it exists)."""

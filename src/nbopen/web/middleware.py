@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, HttpResponseRedirect
 
-from nbopen.web.denials import GatedPage, LoginRequired
+from nbopen.web.denials import GatedPage, LoginRequired, Moved
 from nbopen.web.views.base import login_redirect
 
 
@@ -20,6 +20,8 @@ class WebErrorsMiddleware:
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if isinstance(exception, LoginRequired):
             return login_redirect(request)
+        if isinstance(exception, Moved):
+            return HttpResponseRedirect(exception.location)
         if isinstance(exception, GatedPage):
             from nbopen.web.views.gated import gated_page
 

@@ -20,7 +20,7 @@ from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.hubapi.hf.upload_mode import is_hub_client
 from nbopen.orgs.models import Membership
-from nbopen.repos import access_requests, services
+from nbopen.repos import access_requests, moves, services
 from nbopen.repos.models import Repository
 
 # Hub type names (singular in bodies, plural in paths) → ours.
@@ -162,6 +162,42 @@ def delete(request: HttpRequest) -> HttpResponse:
         return repo
     services.repo_delete(actor=principal, repo=repo)
     return JsonResponse({})
+
+
+def _repo_id(value: object, field: str) -> tuple[str, str]:
+    if not isinstance(value, str) or value.count("/") != 1 or "" in value.split("/"):
+        raise ValueError(f"{field} must be 'owner/name'")
+    owner, name = value.split("/")
+    return owner, name
+
+
+@csrf_exempt
+def move(request: HttpRequest) -> HttpResponse:
+    """Rename or transfer a repository (``huggingface_hub.move_repo``).
+
+    Body ``{"fromRepo", "toRepo", "type"?}``; admin on the repository, and the right to
+    create repositories under the new owner. The old name redirects to the new one
+    (:mod:`nbopen.repos.moves`)."""
+    principal = principal_from_request(request)
+    if not principal.is_authenticated:
+        return api_error(401, "You must be authenticated to move a repository")
+    try:
+        data = _body(request)
+        from_owner, from_name = _repo_id(data.get("fromRepo"), "fromRepo")
+        to_owner, to_name = _repo_id(data.get("toRepo"), "toRepo")
+    except ValueError as exc:
+        return api_error(400, str(exc))
+    repo_type = _body_type(data)
+    if repo_type is None:
+        return api_error(400, f"Unsupported repository type {data.get('type')!r}")
+    repo = _find_visible(principal, from_owner, from_name, repo_type, Level.ADMIN)
+    if isinstance(repo, JsonResponse):
+        return repo
+    try:
+        moves.repo_move(actor=principal, repo=repo, owner=to_owner, name=to_name)
+    except DomainError as exc:
+        return domain_error(exc)
+    return JsonResponse({"url": repo_url(repo), "name": repo.full_name})
 
 
 @csrf_exempt

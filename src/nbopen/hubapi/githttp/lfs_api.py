@@ -17,9 +17,10 @@ from nbopen.config.env import CONFIG
 from nbopen.core import signing
 from nbopen.core.limits import loads as safe_json
 from nbopen.core.storage import get_storage
-from nbopen.hubapi.denials import LFS_JSON, Channel, denied, lfs_error
+from nbopen.hubapi.denials import LFS_JSON, Channel, denied, lfs_error, response
 from nbopen.hubapi.githttp.paths import match_lfs_api
 from nbopen.hubapi.hf import multipart
+from nbopen.hubapi.moved import from_request
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -37,6 +38,10 @@ def _resolve(
     principal = principal_from_request(request)  # bad credentials: the route answers 401
     want = Repository.Type.DATASET if path.dataset_prefix else None
     repo = repo_find(path.owner, path.name, want)
+    if repo is None:
+        went = from_request(request, principal, path.owner, path.name, want)
+        if went is not None:
+            return response(Channel.LFS, went)
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return denied(decision, Channel.LFS)

@@ -17,8 +17,9 @@ from django.http import HttpRequest, JsonResponse
 from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
-from nbopen.hubapi.denials import repo_denied
+from nbopen.hubapi.denials import Channel, repo_denied, response
 from nbopen.hubapi.errors import api_error
+from nbopen.hubapi.moved import from_request
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -58,6 +59,10 @@ def load_repo(
     repo = repo_find(owner, name, repo_type) if repo_type is not None else None
     if repo is not None and repo.type != repo_type:
         repo = None
+    if repo is None and repo_type is not None:
+        went = from_request(request, principal, owner, name, repo_type)
+        if went is not None:
+            return response(Channel.HUB, went)  # type: ignore[return-value]
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return repo_denied(decision)

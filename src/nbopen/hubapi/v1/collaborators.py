@@ -15,7 +15,7 @@ from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.accounts.services import user_get
 from nbopen.core.errors import DomainError
 from nbopen.core.limits import loads as safe_json
-from nbopen.hubapi.denials import repo_denied
+from nbopen.hubapi import moved
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.repos import collaborators, services
 
@@ -32,7 +32,15 @@ def repo_collaborators(
     need = Level.READ if request.method == "GET" else Level.ADMIN
     decision = decide_repo(principal, repo, need)
     if decision is not Decision.ALLOW or repo is None:
-        return repo_denied(decision)
+        return moved.refusal(
+            request,
+            principal,
+            repo is None,
+            owner,
+            name,
+            services.type_param(request.GET.get("type")),
+            decision,
+        )
     try:
         if request.method == "GET" and username is None:
             return JsonResponse(

@@ -13,8 +13,8 @@ from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, decide_repo, public_repositories
 from nbopen.core.errors import DomainError
 from nbopen.core.limits import loads as safe_json
+from nbopen.hubapi import moved
 from nbopen.hubapi.api.repos import repo_url
-from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.repos import forks, services
 from nbopen.repos.models import Repository
@@ -41,7 +41,15 @@ def repo_forks(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     source = services.repo_find(owner, name, services.type_param(request.GET.get("type")))
     decision = decide_repo(principal, source, Level.READ)
     if decision is not Decision.ALLOW or source is None:
-        return repo_denied(decision)
+        return moved.refusal(
+            request,
+            principal,
+            source is None,
+            owner,
+            name,
+            services.type_param(request.GET.get("type")),
+            decision,
+        )
     if request.method == "GET":
         listed = (
             public_repositories()

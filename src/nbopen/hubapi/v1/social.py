@@ -26,7 +26,7 @@ from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.accounts.models import Namespace
 from nbopen.collab import feeds, follows, watches
 from nbopen.core.errors import InvalidInput, NotFound, PermissionDenied
-from nbopen.hubapi.denials import repo_denied
+from nbopen.hubapi import moved
 from nbopen.hubapi.errors import api_error
 from nbopen.repos.services import namespace_get, repo_find, type_param
 
@@ -159,7 +159,9 @@ def _readable_repo(request: HttpRequest, who: Principal, owner: str, name: str) 
     repo = repo_find(owner, name, type_param(request.GET.get("type")))
     decision = decide_repo(who, repo, Level.READ)
     if decision is not Decision.ALLOW or repo is None:
-        return repo_denied(decision)
+        return moved.refusal(
+            request, who, repo is None, owner, name, type_param(request.GET.get("type")), decision
+        )
     return repo
 
 

@@ -18,11 +18,12 @@ from nbopen.access.policy import (
     repo_level,
 )
 from nbopen.config.env import CONFIG
+from nbopen.repos import moves
 from nbopen.repos.git import read
 from nbopen.repos.git.read import Ref
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
-from nbopen.web.denials import GatedPage, LoginRequired, refuse
+from nbopen.web.denials import GatedPage, LoginRequired, Moved, refuse
 from nbopen.web.revs import split
 
 __all__ = ["LoginRequired", "principal", "repo_access"]
@@ -78,7 +79,12 @@ def repo_access(
     # /datasets/{owner}/{name} is the dataset; /{owner}/{name} the model or code repository
     # of that name (else a dataset, for links from before datasets had their own space).
     dataset = request.path_info.startswith("/datasets/")
-    repo = repo_find(owner, name, Repository.Type.DATASET if dataset else None)
+    repo_type = Repository.Type.DATASET if dataset else None
+    repo = repo_find(owner, name, repo_type)
+    if repo is None:
+        went = moves.visible_move(who, owner, name, repo_type)
+        if went is not None:  # the old name of a moved repository the visitor may read
+            raise Moved(moves.relocated(request.get_full_path(), owner, name, went))
     decision = decide_repo(who, repo, need)
     # File contents: a gated repository's gate applies (the page explains how to ask).
     if content and decision is Decision.ALLOW and decide_content(who, repo).is_gated:
