@@ -105,11 +105,16 @@ def test_renamed_repository_answers_at_its_old_name_until_it_is_taken(
 
 def test_transfer_to_an_organization_and_back_and_a_second_rename(hub: Hub) -> None:
     org = f"org{uuid.uuid4().hex[:6]}"
-    hub.live.cli("org", "create", org, "--owner", hub.user)
+    hub.live.cli("org", "create", org, "--kind", "community", "--owner", hub.user)
     first = hub.repo_id("t")
     hub.api.create_repo(first)
     _files(hub, first)
-    hub.api.like(first)
+    liked = urllib.request.Request(
+        f"{hub.url}/api/models/{first}/like",
+        method="POST",
+        headers={"Authorization": f"Bearer {hub.token}"},
+    )
+    urllib.request.urlopen(liked).close()
     in_org = f"{org}/{first.split('/')[1]}"
     hub.api.move_repo(first, in_org)
     later = f"{org}/renamed-{uuid.uuid4().hex[:4]}"
