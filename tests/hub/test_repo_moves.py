@@ -56,15 +56,14 @@ def no_redirects(url: str, token: str | None = None) -> Reply:
     return Reply(status, {k.lower(): v for k, v in got.items()}, body.decode(errors="replace"))
 
 
+CARD = b"---\nlicense: mit\n---\n# card\n"
+
+
 def _files(hub: Hub, repo_id: str, repo_type: str | None = None) -> None:
-    hub.api.upload_file(
-        path_or_fileobj=WEIGHTS, path_in_repo="model.safetensors", repo_id=repo_id,
-        repo_type=repo_type,
-    )  # fmt: skip
-    hub.api.upload_file(
-        path_or_fileobj=b"---\nlicense: mit\n---\n# card\n", path_in_repo="README.md", repo_id=repo_id,
-        repo_type=repo_type,
-    )  # fmt: skip
+    for path, data in (("model.safetensors", WEIGHTS), ("README.md", CARD)):
+        hub.api.upload_file(
+            path_or_fileobj=data, path_in_repo=path, repo_id=repo_id, repo_type=repo_type
+        )
 
 
 def test_renamed_repository_answers_at_its_old_name_until_it_is_taken(
@@ -170,3 +169,99 @@ def test_a_model_and_a_dataset_of_one_name_move_separately(hub: Hub) -> None:
     assert hub.api.dataset_info(shared).id == moved  # the dataset's old name redirects
     assert no_redirects(f"{hub.url}/datasets/{shared}").status_code == 302
     assert no_redirects(f"{hub.url}/{shared}").status_code == 200
+
+
+def test_duplicate_copies_history_and_large_files(hub: Hub, tmp_path: Path) -> None:
+    source = hub.repo_id("src")
+    hub.api.create_repo(source, private=True)
+    _files(hub, source)
+    commits = [c.commit_id for c in hub.api.list_repo_commits(source)]
+    url = hub.api.duplicate_repo(source, hub.repo_id("dup"))
+    copy = url.repo_id
+    assert url.files_copy_pending is False
+    assert hub.api.model_info(copy).private is True  # as private as the source by default
+    assert [c.commit_id for c in hub.api.list_repo_commits(copy)] == commits
+    got = hub.api.hf_hub_download(copy, "model.safetensors", cache_dir=tmp_path)
+    assert Path(got).read_bytes() == WEIGHTS
+    # The copy is independent: deleting the source keeps its files (objects are shared).
+    hub.api.delete_repo(source)
+    dest = tmp_path / "clone"
+    git("clone", "-q", authed(hub, f"/{copy}"), str(dest))
+    assert (dest / "model.safetensors").read_bytes() == WEIGHTS
+    # Taken name: 409, which exist_ok turns into the existing URL.
+    again = hub.api.duplicate_repo(copy, copy, exist_ok=True)
+    assert again.repo_id == copy
+    public = hub.api.duplicate_repo(copy, hub.repo_id("dup-public"), private=False)
+    assert hub.api.model_info(public.repo_id).private is False
+
+
+def test_super_squash_leaves_one_root_commit_with_the_same_files(hub: Hub) -> None:
+    repo_id = hub.repo_id("squash")
+    hub.api.create_repo(repo_id)
+    for i in range(3):
+        hub.api.upload_file(path_or_fileobj=f"v{i}".encode(), path_in_repo="f.txt", repo_id=repo_id)
+    before = hub.api.list_repo_files(repo_id)
+    hub.api.super_squash_history(repo_id, commit_message="all in one")
+    commits = hub.api.list_repo_commits(repo_id)
+    assert [c.title for c in commits] == ["all in one"]
+    assert hub.api.list_repo_files(repo_id) == before
+    got = hub.api.hf_hub_download(repo_id, "f.txt", cache_dir=hub.live.data_dir / "sq-cache")
+    assert Path(got).read_text() == "v2"
+    with pytest.raises(HfHubHTTPError) as missing:
+        hub.api.super_squash_history(repo_id, branch="nope")
+    assert missing.value.response.status_code == 404
+    reader = HfApi(endpoint=hub.url, token=hub.read_token)
+    with pytest.raises(HfHubHTTPError) as refused:
+        reader.super_squash_history(repo_id)
+    assert refused.value.response.status_code == 403
+
+
+def test_lfs_files_are_listed_and_deleted_without_touching_other_repositories(
+    hub: Hub, tmp_path: Path
+) -> None:
+    repo_id = hub.repo_id("lfs")
+    other = hub.repo_id("lfs-other")
+    for rid in (repo_id, other):
+        hub.api.create_repo(rid)
+        hub.api.upload_file(path_or_fileobj=WEIGHTS, path_in_repo="ckpt/a.bin", repo_id=rid)
+    hub.api.upload_file(path_or_fileobj=b"\x02" * 5000, path_in_repo="keep.bin", repo_id=repo_id)
+    files = {f.filename: f for f in hub.api.list_lfs_files(repo_id)}
+    assert set(files) == {"ckpt/a.bin", "keep.bin"}
+    assert files["ckpt/a.bin"].size == len(WEIGHTS)
+    assert files["ckpt/a.bin"].ref == "main"
+    # Only admins of the repository.
+    outsider = HfApi(endpoint=hub.url, token=hub.read_token)
+    with pytest.raises(HfHubHTTPError) as refused:
+        list(outsider.list_lfs_files(repo_id))
+    assert refused.value.response.status_code == 403
+
+    hub.api.permanently_delete_lfs_files(repo_id, [files["ckpt/a.bin"]])
+    assert [f.filename for f in hub.api.list_lfs_files(repo_id)] == ["keep.bin"]
+    # History rewritten: no commit holds the pointer any more.
+    dest = tmp_path / "clone"
+    git("clone", "-q", authed(hub, f"/{repo_id}"), str(dest))
+    assert "ckpt/a.bin" not in git("log", "--all", "--name-only", "--format=", cwd=dest)
+    assert (dest / "keep.bin").read_bytes() == b"\x02" * 5000
+    # The same bytes in another repository are untouched.
+    got = hub.api.hf_hub_download(other, "ckpt/a.bin", cache_dir=tmp_path / "c")
+    assert Path(got).read_bytes() == WEIGHTS
+
+
+def test_lfs_files_paginate(hub: Hub) -> None:
+    repo_id = hub.repo_id("lfs-pages")
+    hub.api.create_repo(repo_id)
+    hub.api.upload_folder(
+        repo_id=repo_id,
+        folder_path=_folder(hub.live.data_dir / f"pages-{uuid.uuid4().hex[:6]}", 3),
+    )
+    first = no_redirects(f"{hub.url}/api/models/{repo_id}/lfs-files?limit=2", hub.token)
+    assert first.status_code == 200
+    assert 'rel="next"' in first.headers["link"]
+    assert len(list(hub.api.list_lfs_files(repo_id))) == 3
+
+
+def _folder(root: Path, count: int) -> Path:
+    root.mkdir(parents=True)
+    for i in range(count):
+        (root / f"w{i}.bin").write_bytes(bytes([i]) * 2000)
+    return root

@@ -16,7 +16,7 @@ from nbopen.repos.models import Repository
 
 log = logging.getLogger(__name__)
 
-PREFIXES = ("repo.push", "repo.fork", "repo.delete")
+PREFIXES = ("repo.push", "repo.fork", "repo.duplicate", "repo.delete")
 
 
 def on_event(event: Event) -> None:

@@ -11,7 +11,7 @@ from django.urls import URLPattern, URLResolver
 from nbopen.hubapi.denials import Channel
 from nbopen.hubapi.routes import route
 
-from . import gated, info, misc, modelscope, refs, tree, write, xet_token
+from . import gated, info, manage, misc, modelscope, refs, tree, write, xet_token
 
 _REPO = r"^api/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 _MS = r"^api/v1/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)/repo"
@@ -43,6 +43,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     hub(_REPO + r"/xet-(?P<kind>read|write)-token(?:/(?P<rev>.+))?\Z", xet_token.xet_token),
     hub(_REPO + r"/auth-check(?P<write>/write)?\Z", misc.auth_check),
     hub(_REPO + r"/like\Z", misc.like, POST_DELETE),
+    hub(_REPO + r"/duplicate\Z", manage.duplicate, POST),
+    hub(_REPO + r"/super-squash/(?P<branch>.+)\Z", manage.super_squash, POST),
+    hub(_REPO + r"/lfs-files\Z", manage.lfs_list),
+    hub(_REPO + r"/lfs-files/batch\Z", manage.lfs_delete, POST),
     hub(_REPO + r"/user-access-request/(?P<status>pending|accepted|rejected)\Z", gated.requests),
     hub(_REPO + r"/user-access-request/handle\Z", gated.handle, POST),
     hub(_REPO + r"/user-access-request/grant\Z", gated.grant, POST),
