@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from nbopen.access.policy import Level
 from nbopen.core.errors import DomainError
+from nbopen.repos import moves
 from nbopen.repos.collaborators import collaborator_remove, collaborator_set, collaborators_of
 from nbopen.repos.models import Collaborator
 from nbopen.repos.services import repo_delete, repo_update_settings
@@ -65,6 +66,25 @@ def delete(request: HttpRequest, owner: str, name: str) -> HttpResponse:
         return redirect(f"{web_path}/settings")
     messages.success(request, _("Repository %(name)s was deleted.") % {"name": full_name})
     return redirect(f"/{repo.owner.name}")
+
+
+@require_POST
+def move(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    """Rename or transfer (:func:`nbopen.repos.moves.repo_move`); the old name redirects."""
+    access = repo_access(request, owner, name, Level.ADMIN)
+    repo = access.repo
+    try:
+        moves.repo_move(
+            actor=access.who,
+            repo=repo,
+            owner=request.POST.get("owner", "").strip(),
+            name=request.POST.get("name", "").strip(),
+        )
+    except DomainError as exc:
+        messages.error(request, explain(exc))
+        return redirect(f"{repo.web_path}/settings")
+    messages.success(request, _("The repository is now %(name)s.") % {"name": repo.full_name})
+    return redirect(f"{repo.web_path}/settings")
 
 
 @require_POST
