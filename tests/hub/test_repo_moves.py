@@ -86,6 +86,16 @@ def test_renamed_repository_answers_at_its_old_name_until_it_is_taken(
     dest = tmp_path / "clone"
     git("clone", "-q", authed(hub, f"/{old}"), str(dest))
     assert (dest / "model.safetensors").read_bytes() == WEIGHTS
+    # Writes at the old name land in the repository: a git push with a new LFS file (git-lfs
+    # follows the batch API's 307 too) and a Hub commit.
+    (dest / "more.bin").write_bytes(WEIGHTS[::-1])
+    git("add", "more.bin", cwd=dest)
+    git("commit", "-qm", "more", cwd=dest)
+    git("push", "-q", "origin", "main", cwd=dest)
+    hub.api.upload_file(path_or_fileobj=b"hub", path_in_repo="hub.txt", repo_id=old)
+    assert {"more.bin", "hub.txt"} <= set(hub.api.list_repo_files(new))
+    more = hub.api.hf_hub_download(new, "more.bin", cache_dir=tmp_path / "more")
+    assert Path(more).read_bytes() == WEIGHTS[::-1]
     # The web: a redirect to the same page under the new name.
     page = no_redirects(f"{hub.url}/{old}/tree/main?x=1", hub.token)
     assert page.status_code == 302
@@ -122,6 +132,9 @@ def test_transfer_to_an_organization_and_back_and_a_second_rename(hub: Hub) -> N
     info = hub.api.model_info(first)
     assert info.id == later
     assert info.likes == 1
+    # The search index follows the move.
+    found = [m.id for m in hub.api.list_models(search=later.split("/")[1])]
+    assert found == [later]
     assert hub.api.model_info(in_org).id == later
     # Moving onto a taken name is a conflict; to an owner the caller cannot use, refused.
     taken = hub.repo_id("taken")
