@@ -243,6 +243,22 @@ def may_create_repo_under(
     return role is not None and ROLE_LEVEL[Membership.Role(role)] >= Level.WRITE
 
 
+def may_transfer(principal: Principal, repo: Repository) -> bool:
+    """Moving a repository to another owner takes it away from its owner, so it needs the
+    owner's authority: the user who owns it, an admin of the organization that owns it, or
+    a site admin; a collaborator with admin on the repository alone may rename it but not
+    carry it off (as on GitHub)."""
+    if not principal.is_authenticated or principal.scope == "read" or principal.user is None:
+        return False
+    if principal.is_site_admin:
+        return True
+    owner = repo.owner
+    if owner.user_id is not None:
+        return bool(owner.user_id == principal.user.pk)
+    role = principal.org_roles().get(owner.organization_id or -1)
+    return role is not None and ROLE_LEVEL[Membership.Role(role)] >= Level.ADMIN
+
+
 def is_operator(principal: Principal) -> bool:
     """Site operators (staff or superusers) curate platform-wide things such as the domains of
     the vertical data libraries. A read-scoped token never acts as an operator."""

@@ -29,6 +29,7 @@ from nbopen.access.policy import (
     Principal,
     decide_repo,
     may_create_repo_under,
+    may_transfer,
     require_repo,
 )
 from nbopen.accounts.models import Namespace
@@ -90,8 +91,9 @@ def relocated(path: str, owner: str, name: str, repo: Repository) -> str:
 
 @transaction.atomic
 def repo_move(*, actor: Principal, repo: Repository, owner: str, name: str) -> Repository:
-    """Rename ``repo`` to ``owner/name`` (admin on it; to another owner: also the right to
-    create repositories there). The old name redirects here until it is taken."""
+    """Rename ``repo`` to ``owner/name`` (admin on it; to another owner: the owner's own
+    authority (:func:`~nbopen.access.policy.may_transfer`) and the right to create
+    repositories there). The old name redirects here until it is taken."""
     require_repo(actor, repo, Level.ADMIN)
     if not actor.is_authenticated or actor.user is None:
         raise PermissionDenied("Sign in to move a repository")
@@ -102,10 +104,11 @@ def repo_move(*, actor: Principal, repo: Repository, owner: str, name: str) -> R
     old_owner, old_name = repo.owner, repo.name
     if target.pk == old_owner.pk and name == old_name:
         raise InvalidInput("The repository already has this name")
-    if target.pk != old_owner.pk and not may_create_repo_under(
-        actor, target.user_id, target.organization_id
-    ):
-        raise PermissionDenied(f"You cannot create repositories under {target.name!r}")
+    if target.pk != old_owner.pk:
+        if not may_transfer(actor, repo):
+            raise PermissionDenied(f"Only the owner of {repo.full_name} may transfer it")
+        if not may_create_repo_under(actor, target.user_id, target.organization_id):
+            raise PermissionDenied(f"You cannot create repositories under {target.name!r}")
     taken = Repository.objects.filter(
         owner=target, name_lower=name.lower(), type__in=Repository.space_of(repo.type)
     ).exclude(pk=repo.pk)
