@@ -157,7 +157,12 @@ def lfs_delete(request: HttpRequest, type_plural: str, owner: str, name: str) ->
     rewrite = deletions.get("rewriteHistory", True)
     if not isinstance(rewrite, bool):
         return api_error(400, "deletions.rewriteHistory must be a boolean")
-    deleted = lfs_files.permanently_delete(
-        repo=ctx.repo, actor=ctx.principal.user, oids=shas, rewrite_history=rewrite
-    )
+    try:
+        deleted = lfs_files.permanently_delete(
+            repo=ctx.repo, actor=ctx.principal.user, oids=shas, rewrite_history=rewrite
+        )
+    except gitcommit.RefConflict as exc:
+        # The objects are unlinked; a push moved a ref during the rewrite: asking again
+        # rewrites what is there now.
+        return api_error(409, f"A ref moved while history was rewritten, retry: {exc}")
     return JsonResponse({"deleted": deleted})
