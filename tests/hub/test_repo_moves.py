@@ -153,8 +153,11 @@ def test_old_name_of_a_private_repository_is_unknown_to_outsiders(hub: Hub) -> N
     old = hub.repo_id("secret")
     new = hub.repo_id("secret-new")
     hub.api.create_repo(old, private=True)
+    hub.api.upload_file(path_or_fileobj=b"content", path_in_repo="file.txt", repo_id=old)
     hub.api.move_repo(old, new)
     assert hub.api.model_info(old).id == new  # the owner follows the redirect
+    got = hub.api.hf_hub_download(old, "file.txt", cache_dir=hub.live.data_dir / "pcache")
+    assert Path(got).read_bytes() == b"content"
 
     outsider = f"out{uuid.uuid4().hex[:6]}"
     token = hub.live.create_user(outsider)

@@ -195,6 +195,11 @@ def move(request: HttpRequest) -> HttpResponse:
         return repo
     try:
         moves.repo_move(actor=principal, repo=repo, owner=to_owner, name=to_name)
+    except AlreadyExists:
+        # The Hub's wording (its own test suite matches on it).
+        return api_error(
+            409, f"A {repo_type} repository called {to_owner}/{to_name} already exists"
+        )
     except DomainError as exc:
         return domain_error(exc)
     return JsonResponse({"url": repo_url(repo), "name": repo.full_name})
