@@ -37,7 +37,7 @@ class Config:
     analytics_engine: str  # "duckdb" (embedded, default) or "spark" (Apache Spark)
     spark_master: str  # Spark master URL for the spark engine, e.g. local[2], spark://host:7077
     dataset_query_seconds: float  # a dataset viewer search/filter is stopped after this long
-    convert_memory_mb: int  # address-space limit of the child process converting a split
+    convert_memory_mb: int  # resident-memory limit of the child process converting a split
     convert_cpu_seconds: int  # CPU-time limit of that child (wall clock: twice this)
     convert_output_mb: int  # largest file that child may write
 
