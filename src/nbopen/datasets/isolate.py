@@ -236,13 +236,16 @@ def _convert_split(request: dict[str, Any]) -> dict[str, Any]:
     head = read_range(paths, 0, int(request["first_rows"]))
     rows = rows_from_table(head, 0) if head is not None else []
     rows, truncated = truncate_rows(rows, max_bytes=int(request["first_rows_max_bytes"]))
+    # Statistics and the index are extra steps: a failure there keeps the rows, and its
+    # reason travels back in ``skipped`` (the parent logs it; stderr goes nowhere).
+    skipped: dict[str, str] = {}
     statistics = None
     try:
         statistics = clip_strings(compute_statistics(paths, output.schema, output.num_rows))
     except MemoryError:
         raise
-    except Exception as exc:  # the rows stay usable without statistics
-        sys.stderr.write(f"statistics failed: {exc}\n")
+    except Exception as exc:
+        skipped["statistics"] = f"{type(exc).__name__}: {exc}"[:1000]
     search_ready = False
     try:
         search_ready = build_index(
@@ -251,7 +254,7 @@ def _convert_split(request: dict[str, Any]) -> dict[str, Any]:
     except MemoryError:
         raise
     except Exception as exc:
-        sys.stderr.write(f"search index failed: {exc}\n")
+        skipped["search index"] = f"{type(exc).__name__}: {exc}"[:1000]
     return {
         "files": [f.as_dict() for f in output.files],
         "features": features,
@@ -261,6 +264,7 @@ def _convert_split(request: dict[str, Any]) -> dict[str, Any]:
         "first_rows": {"features": features, "rows": rows, "truncated": truncated},
         "statistics": statistics,
         "search_ready": bool(search_ready),
+        "skipped": skipped,
     }
 
 
