@@ -19,6 +19,8 @@ import pytest
 
 from nbopen.scanning import child, clamav, scanners
 
+pytestmark = pytest.mark.once  # no database: one run (SQLite) says it all
+
 AWS_LINE = 'aws_access_key_id = "AKIAZ3MSJV4WWNKWW5FG"'
 
 
