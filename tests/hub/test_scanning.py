@@ -68,6 +68,9 @@ def test_pickle_scanned_from_hub_commit_and_git_lfs(hub: Hub, tmp_path: Path) ->
     assert security["av_scan"] is None  # type: ignore[index]  # no ClamAV configured
     safe = _security(hub.api, repo_id, "model.safetensors")
     assert safe["safe"] is True and safe["pickle_import_scan"] is None  # type: ignore[index]
+    status = hub.api.model_info(repo_id, securityStatus=True).security_repo_status
+    assert status is not None and status["scansDone"] is True
+    assert [(f["path"], f["level"]) for f in status["filesWithIssues"]] == [("evil.pkl", "unsafe")]
     listed = {f.path: f for f in hub.api.list_repo_tree(repo_id, expand=True)}
     assert listed["evil.pkl"].security["status"] == "unsafe"  # type: ignore[union-attr]
     assert [f.security for f in hub.api.list_repo_tree(repo_id)] == [None, None, None]

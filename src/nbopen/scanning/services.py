@@ -112,8 +112,7 @@ def _scan_batch(repo: Repository, files: list[RepoFile]) -> None:
     tmp_dir = CONFIG.tmp_dir / "scan"
     with contextlib.ExitStack() as stack:
         local = {
-            key_of(f): stack.enter_context(Materialized(repo.git_path, f, tmp_dir))
-            for f in to_read
+            key_of(f): stack.enter_context(Materialized(repo.git_path, f, tmp_dir)) for f in to_read
         }
         for file, answer in zip(pickles, _scan_pickles(pickles, local), strict=True):
             answers[key_of(file)].update(answer)
@@ -198,6 +197,19 @@ def hub_status(result: ScanResult | None) -> dict[str, Any]:
         "pickleImportScan": result.pickle_scan,
         "secretScan": {"secretsFound": bool(result.secrets), "secrets": result.secrets},
     }
+
+
+def repo_status(repo: Repository, sha: str) -> dict[str, Any]:
+    """``securityRepoStatus`` (``model_info(securityStatus=True)``): whether every file at
+    ``sha`` was scanned, and the files with findings."""
+    files = files_at(repo, sha)
+    found = results(key_of(f) for f in files)
+    issues = []
+    for file in files:
+        result = found.get(key_of(file))
+        if result is not None and result.status != ScanResult.Status.SAFE:
+            issues.append({"path": file.path, "level": result.status, **hub_status(result)})
+    return {"scansDone": all(key_of(f) in found for f in files), "filesWithIssues": issues}
 
 
 # The owner setting --------------------------------------------------------------------------
