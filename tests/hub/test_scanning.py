@@ -10,6 +10,7 @@ private repository stay private.
 
 from __future__ import annotations
 
+import json
 import os
 import pickle
 import re
@@ -23,7 +24,7 @@ from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
 
 from tests.hub.conftest import Hub
 from tests.support.accounts import Browser, web_login
-from tests.support.client import authed, git, request
+from tests.support.client import authed, db_rows, git, request
 
 KEY = "AKIAZ3MSJV4WWNKWW5FG"  # AWS access-key shaped, not a real key
 SETTINGS = f'REGION = "cn-north-1"\naws_access_key_id = "{KEY}"\n'
@@ -110,6 +111,17 @@ def test_private_scan_results_stay_private(hub: Hub) -> None:
         with pytest.raises(RepositoryNotFoundError):
             list(api.list_repo_tree(repo_id, expand=True))
     assert request(f"{hub.url}/{repo_id}/blob/main/x.pkl").status == 404
+
+    # One result per content: the bytes of x.pkl (an LFS file here, keyed by its sha256) were
+    # scanned once for every repository holding them.
+    [info] = hub.api.get_paths_info(repo_id, ["x.pkl"])
+    assert info.lfs is not None  # type: ignore[union-attr]
+    key = info.lfs.sha256  # type: ignore[union-attr]
+    rows = db_rows(hub.live, "SELECT status FROM scanning_scanresult WHERE key = %s", [key])
+    assert rows == [("unsafe",)]
+    # The operator's backlog command finds nothing left to scan.
+    done = hub.live.cli("scan", repo_id)
+    assert json.loads(done.stdout) == {"repositories": 1, "scanned": 0}
 
 
 def _set_block(browser: Browser, owner: str, block: bool) -> None:

@@ -76,12 +76,12 @@ def _reads_secrets(file: RepoFile) -> bool:
     return file.lfs_oid is None and file.size <= scanners.SECRET_MAX_BYTES
 
 
-def scan_commit(repo_id: int, sha: str) -> None:
-    """Background job: scan the files at ``sha`` whose content has no result yet.
-    Idempotent (a second run finds every result stored)."""
+def scan_commit(repo_id: int, sha: str) -> int:
+    """Background job: scan the files at ``sha`` whose content has no result yet; how many
+    were scanned. Idempotent (a second run finds every result stored)."""
     repo = Repository.objects.filter(pk=repo_id).first()
     if repo is None or not repo.git_path.is_dir():
-        return
+        return 0
     pending: dict[str, RepoFile] = {}
     for file in files_at(repo, sha):
         pending.setdefault(key_of(file), file)
@@ -89,6 +89,16 @@ def scan_commit(repo_id: int, sha: str) -> None:
     todo = [f for k, f in pending.items() if k not in known]
     for start in range(0, len(todo), BATCH):
         _scan_batch(repo, todo[start : start + BATCH])
+    return len(todo)
+
+
+def scan_repository(repo: Repository) -> int:
+    """Scan every branch and tag head now (``nbopen scan``); contents scanned."""
+    if not repo.git_path.is_dir():
+        return 0
+    branches, tags = read.list_refs(repo.git_path)
+    heads = dict.fromkeys(ref.target for ref in [*branches, *tags])
+    return sum(scan_commit(repo.pk, sha) for sha in heads)
 
 
 def _scan_batch(repo: Repository, files: list[RepoFile]) -> None:
