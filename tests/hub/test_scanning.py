@@ -1,7 +1,7 @@
 """Upload scanning on the live server, seen through the real clients.
 
 A pickle whose ``__reduce__`` calls ``os.system`` (never unpickled: the server only reads its
-opcodes) is pushed with ``huggingface_hub`` and with git + git-lfs; ``get_paths_info`` and
+opcodes) is pushed with ``huggingface_hub`` (through hf_xet) and with git + git-lfs; ``get_paths_info`` and
 ``list_repo_tree`` with ``expand=True`` carry ``security`` as the client parses it; the web
 file page warns; a safetensors file is reported safe. An AWS-style key is refused on every
 channel when the owner blocks secrets, and accepted with a warning when not. Results of a
@@ -59,6 +59,9 @@ def test_pickle_scanned_from_hub_commit_and_git_lfs(hub: Hub, tmp_path: Path) ->
         ],
         commit_message="weights",
     )
+    # hf_xet uploaded the bytes to the Xet CAS; the commit named them by sha256.
+    tree = request(f"{hub.url}/api/models/{repo_id}/tree/main", token=hub.token).json()
+    assert "xetHash" in next(e for e in tree if e["path"] == "evil.pkl")
     security = _security(hub.api, repo_id, "evil.pkl")
     assert security["safe"] is False and security["status"] == "unsafe"  # type: ignore[index]
     scan = security["pickle_import_scan"]  # type: ignore[index]

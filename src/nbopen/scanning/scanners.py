@@ -7,8 +7,8 @@ detect-secrets' key-specific plugins, line by line: its entropy and keyword plug
 every hash in a ``config.json``, and a gate that refuses pushes cannot afford false alarms;
 its file transformers (which parse YAML and INI) are not used either.
 
-This module runs in the limited child (:mod:`.child`) for stored scans, and in the git hook
-and the commit gate for the "block secrets" check, which reads only small text blobs.
+:func:`scan_pickle` runs only in the limited child (:mod:`.child`); the secret scan runs in
+the scan job, the commit gate and the git hook, over text blobs of at most 1 MiB.
 """
 
 from __future__ import annotations

@@ -121,14 +121,24 @@ def _scan_batch(repo: Repository, files: list[RepoFile]) -> None:
     to_read = files if read_all else pickles
     tmp_dir = CONFIG.tmp_dir / "scan"
     with contextlib.ExitStack() as stack:
-        local = {
-            key_of(f): stack.enter_context(Materialized(repo.git_path, f, tmp_dir)) for f in to_read
-        }
+        local: dict[str, Path] = {}
+        for file in to_read:
+            try:
+                local[key_of(file)] = stack.enter_context(
+                    Materialized(repo.git_path, file, tmp_dir)
+                )
+            except OSError:
+                # A pointer pushed without its LFS object: left unscanned ("queued") until
+                # the object arrives and a later push or `nbopen scan` reads it.
+                log.warning("content of %s in %s is not stored yet", file.path, repo.full_name)
+        unread = {key_of(f) for f in to_read} - set(local)
+        pickles = [f for f in pickles if key_of(f) not in unread]
         for file, answer in zip(pickles, _scan_pickles(pickles, local), strict=True):
             answers[key_of(file)].update(answer)
         for file in files:
-            av = _av_scan(local[key_of(file)], file) if read_all else None
-            _store(key_of(file), answers[key_of(file)], av)
+            if key_of(file) not in unread:
+                av = _av_scan(local[key_of(file)], file) if read_all else None
+                _store(key_of(file), answers[key_of(file)], av)
 
 
 def _scan_pickles(files: list[RepoFile], local: dict[str, Path]) -> list[dict[str, Any]]:
