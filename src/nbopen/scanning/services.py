@@ -37,6 +37,7 @@ BATCH = 32
 POINTER_MAX = 1024
 AV_MAX_BYTES = 1 << 30  # clamd's own StreamMaxLength is usually far lower; beyond it: not sent
 QUEUED = "queued"
+KEYS_PER_QUERY = 5000
 
 
 def connect() -> None:
@@ -85,7 +86,7 @@ def scan_commit(repo_id: int, sha: str) -> int:
     pending: dict[str, RepoFile] = {}
     for file in files_at(repo, sha):
         pending.setdefault(key_of(file), file)
-    known = set(ScanResult.objects.filter(key__in=list(pending)).values_list("key", flat=True))
+    known = results(pending)
     todo = [f for k, f in pending.items() if k not in known]
     for start in range(0, len(todo), BATCH):
         _scan_batch(repo, todo[start : start + BATCH])
@@ -200,10 +201,12 @@ def _store(key: str, answer: dict[str, Any], av: dict[str, Any] | None) -> None:
 def results(keys: Iterable[str]) -> dict[str, ScanResult]:
     """Stored results by key. Callers pass keys of files in a repository their reader may
     read (the tree and file views, after the policy): a result has no repository of its own."""
-    wanted = set(keys)
-    if not wanted:
-        return {}
-    return {r.key: r for r in ScanResult.objects.filter(key__in=wanted)}
+    wanted = sorted(set(keys))
+    found: dict[str, ScanResult] = {}
+    for start in range(0, len(wanted), KEYS_PER_QUERY):  # SQLite caps bound parameters
+        chunk = wanted[start : start + KEYS_PER_QUERY]
+        found.update((r.key, r) for r in ScanResult.objects.filter(key__in=chunk))
+    return found
 
 
 def hub_status(result: ScanResult | None) -> dict[str, Any]:
