@@ -3,9 +3,9 @@
 A pickle whose ``__reduce__`` calls ``os.system`` (never unpickled: the server only reads
 its opcodes) is pushed with ``huggingface_hub`` (through hf_xet) and with git + git-lfs;
 ``get_paths_info`` and ``list_repo_tree`` with ``expand=True`` carry ``security`` as the
-client parses it; the web file page warns; a safetensors file is reported safe. An AWS-style key is refused on every
-channel when the owner blocks secrets, and accepted with a warning when not. Results of a
-private repository stay private.
+client parses it; the web file page warns; a safetensors file is reported safe. An
+AWS-style key is refused on every channel when the owner blocks secrets, and accepted with
+a warning when not. Results of a private repository stay private.
 """
 
 from __future__ import annotations
