@@ -80,6 +80,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/tokens/<int:token_id>/revoke", account.token_revoke_view),
     path("settings/password", auth.password_change),
     path("settings/language", account.set_language),
+    path("settings/secret-scanning", account.secret_policy),
     path("datasets/<str:owner>/<str:name>/", include(repo_patterns)),
     path("datasets/<str:owner>/<str:name>", browse.repo_home),
     path("docs", docs.docs_page),

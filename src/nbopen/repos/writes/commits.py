@@ -23,12 +23,14 @@ from nbopen.repos.git.attributes import ATTRIBUTES
 from nbopen.repos.models import Repository
 from nbopen.repos.writes import lfs_rule, objects
 from nbopen.repos.writes.after_update import PUSH, RefUpdate, after_update
+from nbopen.scanning import gate
 
 # Errors callers map to their channel's answer (one hierarchy, rooted at GitError).
 RefConflict = gitcommit.RefConflict
 PathNotFound = gitcommit.PathNotFound
 InvalidPath = gitcommit.InvalidPath
 NothingChanged = gitcommit.NothingChanged
+SecretsRefused = gate.SecretsRefused
 ZERO_SHA = gitcommit.ZERO_SHA
 Author = gitcommit.Author
 clean_path = gitcommit.clean_path
@@ -146,7 +148,8 @@ def commit(
     (server-side commits on a branch are serialized by a per-branch lock; a race lost to a
     git push is retried); a sha (or None: the branch must not exist) makes the commit a
     compare-and-swap that raises :class:`RefConflict` if the branch is elsewhere. Raises
-    :class:`PathNotFound` for a delete of a missing path, :class:`InvalidPath`, and with
+    :class:`PathNotFound` for a delete of a missing path, :class:`InvalidPath`,
+    :class:`SecretsRefused` when the owner blocks secrets and a file has one, and with
     ``skip_unchanged`` :class:`NothingChanged`. Runs :func:`after_update` on success, which
     records ``kind`` (None: no event, for the commit that initializes a repository).
     """
@@ -161,6 +164,13 @@ def commit(
             rule = lfs_rule.at(repo.git_path, head)
         prepared = _prepare_all(repo, operations, rule)
         prepared = _route_by_committed_attributes(repo, head, prepared)
+        # The owner may refuse secrets: checked before the branch moves, on every channel.
+        gate.check_commit(
+            repo=repo,
+            blobs=[
+                (op.path, op.oid) for op in prepared if isinstance(op, gitcommit.Put) and not op.lfs
+            ],
+        )
         sha, old = gitcommit.create_commit(
             repo.git_path,
             branch=branch,
