@@ -12,7 +12,7 @@ from django.shortcuts import redirect
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.collab import watches
 from nbopen.collab.services import has_liked, like_count
-from nbopen.repos import forks
+from nbopen.repos import edits, forks
 from nbopen.repos.edits import MAX_EDIT_BYTES
 from nbopen.repos.git import read
 from nbopen.repos.git.read import TreeEntry
@@ -205,10 +205,10 @@ def blob(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse
             available=is_linked(repo, pointer.oid, pointer.size),
             image=ext in IMAGE_EXTENSIONS,
         )
-        # A small LFS file (a tracked JSON, say) can be edited; it stays in LFS.
-        view["editable"] = (
-            view["available"] and pointer.size <= MAX_EDIT_BYTES and not view["image"]
-        )
+        if ctx["can_edit"] and view["available"] and pointer.size <= MAX_EDIT_BYTES:
+            # A small LFS text file (a tracked JSON, say) can be edited; it stays in LFS.
+            current = edits.editable(repo, sha, path)
+            view["editable"] = current is not None and not current.reason
     elif ext in IMAGE_EXTENSIONS:
         view["kind"] = "image"
     elif size > MAX_VIEW_BYTES:

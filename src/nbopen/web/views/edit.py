@@ -273,7 +273,6 @@ def delete_path(request: HttpRequest, owner: str, name: str, rest: str) -> HttpR
     form = CommitForm(
         request.POST or None, initial={"base": sha}, branch=branch, default_message=default
     )
-    web = access.repo.web_path
     parent = posixpath.dirname(path)
 
     def action(target: edits.Target, message: str) -> str:
@@ -288,7 +287,7 @@ def delete_path(request: HttpRequest, owner: str, name: str, rest: str) -> HttpR
         form,
         default,
         action,
-        lambda b: f"{web}/tree/{quote(b)}" + (f"/{quote(parent)}" if parent else ""),
+        lambda b: _surviving_folder(access, b, parent),
     )
     return response or _render(
         request,
@@ -301,6 +300,16 @@ def delete_path(request: HttpRequest, owner: str, name: str, rest: str) -> HttpR
         error=error,
         folder=entry.type == "tree",
     )
+
+
+def _surviving_folder(access: RepoAccess, branch: str, folder: str) -> str:
+    """The tree page of ``folder``, or of its closest ancestor still there (a folder whose
+    last file was deleted is gone)."""
+    head = read.resolve(access.repo.git_path, f"refs/heads/{branch}")
+    while folder and head and read.entry_at(access.repo.git_path, head, folder) is None:
+        folder = posixpath.dirname(folder)
+    web = access.repo.web_path
+    return f"{web}/tree/{quote(branch)}" + (f"/{quote(folder)}" if folder else "")
 
 
 @body_limit(CONFIG.max_commit_body)
