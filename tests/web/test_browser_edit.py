@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import re
 import subprocess
 import tarfile
 import urllib.request
@@ -41,6 +42,11 @@ def _raw(live: LiveServer, repo: str, rev_path: str) -> bytes:
         return bytes(response.read())
 
 
+def _english(text: str) -> list[str]:
+    """Runs of English words left on a Chinese page (paths and names are not words)."""
+    return re.findall(r"\b[A-Za-z]{3,}(?: [A-Za-z]{3,})+\b", text)
+
+
 def _commit(page: Page) -> None:
     page.click("#commit-button")
     page.wait_for_load_state()
@@ -56,6 +62,7 @@ def test_edit_in_chinese_with_conflict_rename_branch_and_delete(
 
     # New file in folders that do not exist yet, with the default message.
     page.click("#new-file-link")
+    assert _english(page.inner_text("#edit-page")) == []
     page.fill("#id_path", "docs/guide/intro.md")
     page.fill("#id_content", "# 你好\n\n第一版\n")
     _commit(page)
@@ -67,6 +74,9 @@ def test_edit_in_chinese_with_conflict_rename_branch_and_delete(
     # Edit, while another client changes the branch: a conflict, nothing lost or overwritten.
     page.click("#edit-link")
     assert page.input_value("#id_content") == "# 你好\n\n第一版\n"
+    page.click("#preview-button")  # rendered by the server's sanitiser, local script only
+    assert page.wait_for_selector("#preview h1").inner_text() == "你好"  # type: ignore[union-attr]
+    page.click("#preview-button")
     token = live.token("editor")
     _api_commit(live, token, repo, {"docs/guide/intro.md": "别人的修改\n".encode()})
     page.fill("#id_content", "# 你好\n\n第二版\n")
@@ -74,6 +84,7 @@ def test_edit_in_chinese_with_conflict_rename_branch_and_delete(
     _commit(page)
     error = page.inner_text("#edit-error")
     assert "main" in error and "没有保存" in error, error
+    assert _english(page.inner_text("#edit-page")) == []
     assert page.input_value("#id_content").replace("\r\n", "\n") == "# 你好\n\n第二版\n"
     assert _raw(live, repo, "main/docs/guide/intro.md") == "别人的修改\n".encode()
     # Saving again is a deliberate commit on top of the other change.
