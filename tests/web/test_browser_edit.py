@@ -18,7 +18,7 @@ from playwright.sync_api import Browser, Page
 from tests.support.accounts import password_of, web_login
 from tests.support.client import request
 from tests.support.live import LiveServer
-from tests.web.conftest import Recorder, create_repo, log_in, new_context, sign_up, upload
+from tests.web.conftest import Recorder, create_repo, new_context, sign_up, upload
 
 
 def _api_commit(live: LiveServer, token: str, repo: str, files: dict[str, bytes]) -> None:
@@ -153,6 +153,14 @@ def test_english_folder_delete_reader_refused_and_archives(
         _commit(en)
         en.wait_for_url(f"{base}/{repo}/blob/main/extra/deep/a.txt")
         assert "Create a.txt" in en.inner_text(".last-commit")
+        # Refusals are explained and change nothing.
+        for path, reason in (("README.md", "already exists"), ("x/.git/config", "not allowed")):
+            en.goto(f"{base}/{repo}/new/main")
+            en.fill("#id_path", path)
+            en.fill("#id_content", "no\n")
+            _commit(en)
+            assert reason in en.inner_text("#edit-error"), path
+            assert en.input_value("#id_content").replace("\r\n", "\n") == "no\n"
         en.goto(f"{base}/{repo}/tree/main/extra")
         assert "Upload files into this folder" in en.inner_text("#upload-link")
         en.click("#delete-folder-link")
@@ -161,17 +169,15 @@ def test_english_folder_delete_reader_refused_and_archives(
         en.wait_for_url(f"{base}/{repo}/tree/main")
         assert "extra" not in en.inner_text("#file-list")
         assert "Delete extra" in en.inner_text(".last-commit")
-        # A file .gitattributes routes through LFS stays LFS when edited in the browser.
-        _api_commit(
-            live,
-            live.token("archivist"),
-            repo,
-            {
-                ".gitattributes": _raw(live, repo, "main/.gitattributes")
-                + b"*.json filter=lfs diff=lfs merge=lfs -text\n",
-                "config.json": b'{"layers": 2}\n',
-            },
-        )
+        # A file .gitattributes routes through LFS is stored, and stays, in LFS when edited.
+        en.goto(f"{base}/{repo}/edit/main/.gitattributes")
+        rules = en.input_value("#id_content").replace("\r\n", "\n")
+        en.fill("#id_content", rules + "*.json filter=lfs diff=lfs merge=lfs -text\n")
+        _commit(en)
+        en.goto(f"{base}/{repo}/new/main")
+        en.fill("#id_path", "config.json")
+        en.fill("#id_content", '{"layers": 2}\n')
+        _commit(en)
         en.goto(f"{base}/{repo}/blob/main/config.json")
         en.click("#edit-link")
         assert en.locator("#lfs-note").count() == 1
@@ -180,6 +186,7 @@ def test_english_folder_delete_reader_refused_and_archives(
         en.wait_for_url(f"{base}/{repo}/blob/main/config.json")
         assert "LFS" in en.inner_text(".file-head")
         create_repo(en, base, owner="archivist", name="vault", readme=True, private=True)
+        create_repo(en, base, owner="archivist", name="tables", type_="dataset", readme=True)
         en.goto(f"{base}/{repo}")
         zip_href = en.get_attribute("#archive-zip", "href")
         tar_href = en.get_attribute("#archive-targz", "href")
@@ -187,8 +194,7 @@ def test_english_folder_delete_reader_refused_and_archives(
         context.close()
 
     # A reader sees no edit buttons, and the endpoints refuse them, GET or POST.
-    live.create_user("bystander")
-    log_in(page, base, "bystander", password_of("bystander"))
+    sign_up(page, base, "bystander", password_of("bystander"))
     page.goto(f"{base}/{repo}/blob/main/README.md")
     for button in ("#edit-link", "#rename-link", "#delete-link"):
         assert page.locator(button).count() == 0, button
@@ -207,6 +213,10 @@ def test_english_folder_delete_reader_refused_and_archives(
     assert reader.get("/archivist/vault/archive/main.zip").status == 404
     assert request(f"{base}/archivist/vault/archive/main.tar.gz").status == 404
     assert request(f"{base}/{repo}/archive/main.rar").status == 404
+    dataset = request(f"{base}/datasets/archivist/tables/archive/main.zip")
+    assert dataset.status == 200, dataset.status
+    with zipfile.ZipFile(io.BytesIO(dataset.body)) as zipped:
+        assert "tables-main/README.md" in zipped.namelist()
 
     # The archives hold what git archive of a git-lfs clone holds: LFS content, not pointers.
     clone = tmp_path / "clone"

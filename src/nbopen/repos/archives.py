@@ -11,12 +11,15 @@ it either). Callers check read access (and the gate) first.
 from __future__ import annotations
 
 import itertools
+import os
 import re
 import shlex
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
+import nbopen
 from nbopen.repos.git import archive
 from nbopen.repos.models import Repository
 
@@ -48,8 +51,12 @@ def open_archive(repo: Repository, *, sha: str, rev: str, fmt: str) -> Archive:
     """The archive of commit ``sha`` (named after ``rev``, GitHub's ``{name}-{rev}/``)."""
     base = f"{repo.name}-{_label(rev)}"
     filter_process = shlex.join([sys.executable, "-m", "nbopen.repos.lfs_filter", str(repo.pk)])
+    env = archive.archive_env()
+    # The filter runs in the repository's directory: it must find this very package there.
+    package_root = str(Path(nbopen.__file__).resolve().parents[1])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
     chunks = archive.stream(
-        repo.git_path, sha, fmt=fmt, prefix=f"{base}/", lfs_process=filter_process
+        repo.git_path, sha, fmt=fmt, prefix=f"{base}/", lfs_process=filter_process, env=env
     )
     first = next(chunks)  # git's refusal surfaces here, before any byte is sent
     return Archive(f"{base}.{fmt}", CONTENT_TYPES[fmt], itertools.chain([first], chunks))

@@ -231,7 +231,7 @@ def _start(actor: Principal, repo: Repository, target: Target) -> None:
     require_repo(actor, repo, Level.WRITE)
     if read.resolve(repo.git_path, f"refs/heads/{target.branch}") is None:
         raise NotFound(f"no branch named {target.branch!r}")
-    if not read.is_full_sha(target.base) or read.commit(repo.git_path, target.base) is None:
+    if not read.is_full_sha(target.base) or read.resolve(repo.git_path, target.base) is None:
         raise InvalidInput("the edit names no commit it was based on")
 
 

@@ -179,8 +179,7 @@ def _file(access: RepoAccess, rest: str) -> tuple[str, str, str]:
 def edit_file(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse:
     access = repo_access(request, owner, name, Level.WRITE)
     branch, sha, path = _file(access, rest)
-    base = request.POST.get("base") or sha
-    current = edits.editable(access.repo, base if len(base) == 40 else sha, path)
+    current = edits.editable(access.repo, sha, path)
     if current is None:
         raise Http404("no such file")
     default = _("Update %(name)s") % {"name": posixpath.basename(path)}
