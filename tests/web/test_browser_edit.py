@@ -211,6 +211,9 @@ def test_english_folder_delete_reader_refused_and_archives(
     assert _raw(live, repo, "main/README.md") == before
     # The private repository's archive is a 404 to the reader and to anonymous visitors.
     assert reader.get("/archivist/vault/archive/main.zip").status == 404
+    assert reader.get("/archivist/vault/edit/main/README.md").status == 404
+    vault_head = {**form, "base": "0" * 40}
+    assert reader.post("/archivist/vault/delete/main/README.md", vault_head, "/").status == 404
     assert request(f"{base}/archivist/vault/archive/main.tar.gz").status == 404
     assert request(f"{base}/{repo}/archive/main.rar").status == 404
     dataset = request(f"{base}/datasets/archivist/tables/archive/main.zip")
