@@ -33,6 +33,8 @@ NothingChanged = gitcommit.NothingChanged
 SecretsRefused = gate.SecretsRefused
 ZERO_SHA = gitcommit.ZERO_SHA
 Author = gitcommit.Author
+# A blob already in the object database placed at a path (a rename keeps its blob).
+Put = gitcommit.Put
 clean_path = gitcommit.clean_path
 
 
@@ -141,6 +143,7 @@ def commit(
     author: gitcommit.Author | None = None,
     skip_unchanged: bool = False,
     kind: str | None = PUSH,
+    start: str | None = None,
 ) -> tuple[str, str | None]:
     """Commit ``operations`` on ``branch`` as ``actor``; returns (new sha, previous head).
 
@@ -152,6 +155,8 @@ def commit(
     :class:`SecretsRefused` when the owner blocks secrets and a file has one, and with
     ``skip_unchanged`` :class:`NothingChanged`. Runs :func:`after_update` on success, which
     records ``kind`` (None: no event, for the commit that initializes a repository).
+    ``start``: with ``parent=None``, the commit a new branch grows from (the browser's
+    "commit to a new branch"); the branch and its commit appear in one ref update.
     """
     if not message.endswith("\n"):
         message += "\n"
@@ -160,10 +165,11 @@ def commit(
     with gitcommit.branch_lock(repo.git_path, branch):
         head = gitcommit.branch_head(repo.git_path, branch)
         rule = None
+        base = head if head is not None else start
         if any(isinstance(op, AddBytes | AddFile) for op in operations):
-            rule = lfs_rule.at(repo.git_path, head)
+            rule = lfs_rule.at(repo.git_path, base)
         prepared = _prepare_all(repo, operations, rule)
-        prepared = _route_by_committed_attributes(repo, head, prepared)
+        prepared = _route_by_committed_attributes(repo, base, prepared)
         # The owner may refuse secrets: checked before the branch moves, on every channel.
         gate.check_commit(
             repo=repo,
@@ -180,6 +186,7 @@ def commit(
             expected_parent=None if isinstance(parent, _Parent) else parent,
             require_parent=not isinstance(parent, _Parent),
             skip_unchanged=skip_unchanged,
+            start=start,
         )
     after_update(
         repo_id=repo.pk,

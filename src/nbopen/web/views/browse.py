@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.collab import watches
 from nbopen.collab.services import has_liked, like_count
-from nbopen.repos import forks
+from nbopen.repos import edits, forks
+from nbopen.repos.edits import MAX_EDIT_BYTES
 from nbopen.repos.git import read
 from nbopen.repos.git.read import TreeEntry
 from nbopen.repos.lfs import is_linked
@@ -63,6 +64,8 @@ def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> 
         "tab": tab,
         "branches": branches,
         "tags": tags,
+        # Browser edits commit to a branch: a tag or commit page offers none.
+        "can_edit": access.can_write and any(b.name == rev for b in branches),
         "license": repo.license or repo.card_data.get("license", ""),
         "tags_list": repo.tags or repo.card_data.get("tags", []) or [],
         "forks_count": forks.fork_count(repo),
@@ -204,6 +207,10 @@ def blob(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse
             available=is_linked(repo, pointer.oid, pointer.size),
             image=ext in IMAGE_EXTENSIONS,
         )
+        if ctx["can_edit"] and view["available"] and pointer.size <= MAX_EDIT_BYTES:
+            # A small LFS text file (a tracked JSON, say) can be edited; it stays in LFS.
+            current = edits.editable(repo, sha, path)
+            view["editable"] = current is not None and not current.reason
     elif ext in IMAGE_EXTENSIONS:
         view["kind"] = "image"
     elif size > MAX_VIEW_BYTES:
