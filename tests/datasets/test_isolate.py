@@ -16,8 +16,7 @@ from nbopen.datasets.features import (
     rows_from_table,
 )
 
-# The default address-space limit (NBOPEN_CONVERT_MEMORY_MB): under 2 GiB, DuckDB's statistics
-# sometimes fail to allocate (RLIMIT_AS counts reserved, not used, memory) and are dropped.
+# The default resident-memory limit (NBOPEN_CONVERT_MEMORY_MB).
 LIMIT = {"memory": 4096 << 20, "cpu": 30, "output": 64 << 20}
 
 
@@ -54,7 +53,7 @@ def test_child_reports_a_conversion_error_with_file_and_line(tmp_path: Path) -> 
 
 
 def test_child_over_its_memory_limit_fails_with_the_reason(tmp_path: Path) -> None:
-    # 64 MiB of address space cannot even hold the interpreter and pyarrow.
+    # 64 MiB resident cannot even hold the interpreter and pyarrow.
     with pytest.raises(isolate.IsolatedError, match="64 MiB"):
         _split(tmp_path, "d.csv", b"a\n1\n", "csv", memory=64 << 20)
 

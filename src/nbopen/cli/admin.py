@@ -42,6 +42,10 @@ def _run_command(args: argparse.Namespace) -> int:
             from nbopen.cli import xet as xet_cli
 
             return xet_cli.run(args)
+        if args.command == "scan":
+            from nbopen.cli import scan as scan_cli
+
+            return scan_cli.run(args)
         if args.command in {"backup", "restore", "gc"}:
             from nbopen.cli import backup as backup_cli
 

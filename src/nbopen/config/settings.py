@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "nbopen.xet",
     "nbopen.analytics",
     "nbopen.libraries",
+    "nbopen.scanning",
     "nbopen.web",
 ]
 

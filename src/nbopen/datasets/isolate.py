@@ -3,8 +3,15 @@
 Converting a pushed file (and computing its first rows, statistics and search index) parses
 whatever a user pushed: a 101 KB workbook can hold a 100 MiB cell that takes gigabytes to
 read. So that work runs in ``python -m nbopen.datasets.isolate``, a fresh interpreter that
-sets ``RLIMIT_AS``, ``RLIMIT_CPU`` and ``RLIMIT_FSIZE`` on itself before reading its request,
-and the job's process (web worker, thread pool or Celery worker) only waits for its answer.
+sets ``RLIMIT_CPU`` and ``RLIMIT_FSIZE`` on itself before reading its request, and the job's
+process (web worker, thread pool or Celery worker) only waits for its answer.
+
+Memory is limited by what the child really uses, its resident set: the parent reads it from
+``/proc`` every few milliseconds and kills the child past the limit. An address-space limit
+(``RLIMIT_AS``) alone measured the wrong thing: glibc's per-thread arenas, pyarrow's allocator
+and DuckDB reserve gigabytes they never touch, so the same file converted at 1.5 GiB resident
+passed or failed a 4 GiB ``RLIMIT_AS`` from one run to the next. ``RLIMIT_AS`` stays as a
+generous backstop (``2 × limit + 2 GiB``) against growth faster than the watchdog's polling.
 
 Why a fresh interpreter (spawn) and not fork: the parent may be a granian worker or a Celery
 worker with threads, locks and open database sockets (SQLite or PostgreSQL), which a forked
@@ -60,6 +67,7 @@ def run(
     """Run ``request`` in a limited child; its result, or :class:`IsolatedError`."""
     limit = limit or limits()
     env = dict(os.environ)
+    env.setdefault("MALLOC_ARENA_MAX", "2")  # fewer untouched reservations per thread
     src = str(Path(nbopen.__file__).resolve().parent.parent)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (src, env.get("PYTHONPATH", "")) if p)
     proc = subprocess.Popen(
@@ -81,6 +89,11 @@ def run(
     timer = threading.Timer(wall, kill, args=(f"took longer than {wall} s",))
     timer.daemon = True
     timer.start()
+    watching = threading.Event()
+    watchdog = threading.Thread(
+        target=_watch_resident, args=(proc.pid, limit["memory"], watching, kill), daemon=True
+    )
+    watchdog.start()
     answer: dict[str, Any] | None = None
     try:
         assert proc.stdin is not None and proc.stdout is not None
@@ -105,6 +118,7 @@ def run(
         code = proc.wait()
     finally:
         timer.cancel()
+        watching.set()
         if proc.poll() is None:
             proc.kill()
             proc.wait()
@@ -115,6 +129,33 @@ def run(
     if answer is not None and "ok" in answer and code == 0:
         return answer["ok"]
     raise IsolatedError(_signal_reason(code, limit))
+
+
+WATCH_SECONDS = 0.01
+
+
+def _resident_bytes(pid: int) -> int | None:
+    """The child's resident set from /proc (Linux); None where /proc is absent or gone."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as statm:
+            return int(statm.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
+
+
+def _watch_resident(
+    pid: int, limit_bytes: int, stop: threading.Event, kill: Callable[[str], None]
+) -> None:
+    while not stop.wait(WATCH_SECONDS):
+        resident = _resident_bytes(pid)
+        if resident is None:
+            return
+        if resident > limit_bytes:
+            kill(f"needs more than {limit_bytes // _MIB} MiB of memory to read")
+            return
 
 
 def _signal_reason(code: int, limit: dict[str, int]) -> str:
@@ -134,7 +175,8 @@ def _signal_reason(code: int, limit: dict[str, int]) -> str:
 def _set_limits(limit: dict[str, int]) -> None:
     import resource
 
-    resource.setrlimit(resource.RLIMIT_AS, (limit["memory"], limit["memory"]))
+    backstop = 2 * limit["memory"] + (2 << 30)  # see the module docstring
+    resource.setrlimit(resource.RLIMIT_AS, (backstop, backstop))
     resource.setrlimit(resource.RLIMIT_CPU, (limit["cpu"], limit["cpu"] + 5))
     resource.setrlimit(resource.RLIMIT_FSIZE, (limit["output"], limit["output"]))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
@@ -194,13 +236,16 @@ def _convert_split(request: dict[str, Any]) -> dict[str, Any]:
     head = read_range(paths, 0, int(request["first_rows"]))
     rows = rows_from_table(head, 0) if head is not None else []
     rows, truncated = truncate_rows(rows, max_bytes=int(request["first_rows_max_bytes"]))
+    # Statistics and the index are extra steps: a failure there keeps the rows, and its
+    # reason travels back in ``skipped`` (the parent logs it; stderr goes nowhere).
+    skipped: dict[str, str] = {}
     statistics = None
     try:
         statistics = clip_strings(compute_statistics(paths, output.schema, output.num_rows))
     except MemoryError:
         raise
-    except Exception as exc:  # the rows stay usable without statistics
-        sys.stderr.write(f"statistics failed: {exc}\n")
+    except Exception as exc:
+        skipped["statistics"] = f"{type(exc).__name__}: {exc}"[:1000]
     search_ready = False
     try:
         search_ready = build_index(
@@ -209,7 +254,7 @@ def _convert_split(request: dict[str, Any]) -> dict[str, Any]:
     except MemoryError:
         raise
     except Exception as exc:
-        sys.stderr.write(f"search index failed: {exc}\n")
+        skipped["search index"] = f"{type(exc).__name__}: {exc}"[:1000]
     return {
         "files": [f.as_dict() for f in output.files],
         "features": features,
@@ -219,6 +264,7 @@ def _convert_split(request: dict[str, Any]) -> dict[str, Any]:
         "first_rows": {"features": features, "rows": rows, "truncated": truncated},
         "statistics": statistics,
         "search_ready": bool(search_ready),
+        "skipped": skipped,
     }
 
 

@@ -381,6 +381,8 @@ def _describe_split(result: SplitResult, answer: dict[str, Any], sources: list[R
     result.bytes_memory = answer["bytes_memory"]
     result.first_rows = answer["first_rows"]
     # Statistics and the search index are separate steps: a failure there keeps the rows.
+    for step, reason in (answer.get("skipped") or {}).items():
+        log.warning("%s of %s/%s skipped: %s", step, result.config, result.split, reason)
     if answer["statistics"] is not None:
         result.statistics = answer["statistics"]
     result.search_ready = answer["search_ready"]

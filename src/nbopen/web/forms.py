@@ -110,3 +110,58 @@ class DomainForm(forms.Form):
     description_en = forms.CharField(
         label=_("English description"), widget=forms.Textarea, required=False
     )
+
+
+class CommitForm(forms.Form):
+    """The commit box under every browser edit: message, and where the commit goes.
+
+    ``base`` is the commit the page showed; the service commits only if the branch is still
+    there (compare-and-swap), so a concurrent change is reported instead of overwritten."""
+
+    summary = forms.CharField(label=_("Commit message"), max_length=200, required=False)
+    description = forms.CharField(
+        label=_("Extended description"),
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    target = forms.ChoiceField(widget=forms.RadioSelect, initial="current")
+    new_branch = forms.CharField(label=_("New branch name"), max_length=200, required=False)
+    base = forms.CharField(widget=forms.HiddenInput, max_length=40)
+
+    def __init__(
+        self, *args: object, branch: str = "", default_message: str = "", **kwargs: object
+    ) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        target = self.fields["target"]
+        assert isinstance(target, forms.ChoiceField)
+        target.choices = [
+            ("current", _("Commit directly to the %(branch)s branch") % {"branch": branch}),
+            ("new", _("Create a new branch for this commit")),
+        ]
+        self.fields["summary"].widget.attrs["placeholder"] = default_message
+
+    def clean(self) -> dict[str, object]:
+        data = super().clean() or {}
+        if data.get("target") == "new" and not str(data.get("new_branch") or "").strip():
+            self.add_error("new_branch", _("Name the new branch."))
+        return data
+
+
+class NewFileForm(CommitForm):
+    path = forms.CharField(label=_("File path"), max_length=4096)
+    content = forms.CharField(
+        label=_("Content"),
+        required=False,
+        strip=False,
+        max_length=1024 * 1024,
+        widget=forms.Textarea(attrs={"rows": 20, "spellcheck": "false"}),
+    )
+
+
+class EditFileForm(NewFileForm):
+    blob = forms.CharField(widget=forms.HiddenInput, max_length=64, required=False)
+
+
+class RenameForm(CommitForm):
+    path = forms.CharField(label=_("New path"), max_length=4096)

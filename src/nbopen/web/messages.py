@@ -17,6 +17,7 @@ from nbopen.core.errors import (
     NotFound,
     PermissionDenied,
 )
+from nbopen.scanning.gate import SecretsRefused
 
 
 def explain(exc: DomainError) -> str:
@@ -34,6 +35,11 @@ def explain(exc: DomainError) -> str:
         return _("You do not have permission to do that.")
     if isinstance(exc, NotFound):
         return _("Not found.")
+    if isinstance(exc, SecretsRefused):
+        return _(
+            "Refused: the repository's owner blocks uploads that contain secrets. Remove (and"
+            " revoke) them: %(where)s"
+        ) % {"where": "; ".join(exc.where)}
     if isinstance(exc, InvalidInput):
         return str(exc)
     return _("The request could not be completed.") + f" ({exc})"

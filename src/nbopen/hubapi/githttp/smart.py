@@ -26,6 +26,7 @@ from nbopen.hubapi.denials import Channel, Denial, asgi_reply
 from nbopen.hubapi.githttp.paths import RepoPath, match_git
 from nbopen.repos.models import Repository
 from nbopen.repos.writes.after_update import after_update, parse_ref_updates
+from nbopen.scanning import gate
 
 log = logging.getLogger(__name__)
 
@@ -173,6 +174,8 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
         fd, push_log = tempfile.mkstemp(prefix="push-", dir=CONFIG.tmp_dir)
         os.close(fd)
         env["NBOPEN_PUSH_LOG"] = push_log
+        # The owner may block secrets: the pre-receive hook then reads the pushed blobs.
+        env.update(await sync_to_async(gate.hook_env, thread_sensitive=False)(repo))
     try:
         proc = await asyncio.create_subprocess_exec(
             "git",

@@ -142,6 +142,8 @@ def apply(
         )
     except commits.PathNotFound as exc:
         raise CommitRejected(404, str(exc), "EntryNotFound") from exc
+    except commits.SecretsRefused as exc:
+        raise CommitRejected(400, str(exc), exc.code) from exc
     except commits.RefConflict as exc:
         if pending.parent is not None:
             raise CommitRejected(

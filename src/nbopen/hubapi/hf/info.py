@@ -18,6 +18,7 @@ from nbopen.repos import downloads as download_counts
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.repos.writes import after_update
+from nbopen.scanning import services as scanning
 from nbopen.search.services import listing, trending_scores
 
 from . import content, stats
@@ -226,6 +227,8 @@ def repo_info(
         data["downloadsAllTime"] = download_counts.downloads_all_time([repo.pk]).get(repo.pk, 0)
     if "trendingScore" in expand:
         data["trendingScore"] = trending_scores([repo.pk]).get(repo.pk, 0)
+    if sha is not None and query_flag(request, "securityStatus"):
+        data["securityRepoStatus"] = scanning.repo_status(repo, sha)
     if expand:
         wanted = set(expand) | {"id", "_id"}
         data = {k: v for k, v in data.items() if k in wanted}

@@ -13,6 +13,7 @@ from nbopen.hubapi.errors import api_error
 from nbopen.repos.git import read
 from nbopen.repos.git.read import TreeEntry
 from nbopen.repos.models import Repository
+from nbopen.scanning import services as scanning
 from nbopen.xet import lfs_bridge
 
 from . import content
@@ -44,6 +45,11 @@ def _entries_json(
         repo.git_path, [(e.oid, e.size) for e in entries if e.type == "blob"]
     )
     xet_hashes = lfs_bridge.backing_hashes(repo.pk, [p.oid for p in pointers.values()])
+    scans = {}
+    if expand:  # results keyed by content: the LFS sha256, else the git blob id
+        scans = scanning.results(
+            pointers[e.oid].oid if e.oid in pointers else e.oid for e in entries
+        )
     result = []
     for entry in entries:
         pointer = pointers.get(entry.oid)
@@ -52,8 +58,10 @@ def _entries_json(
             # Stored as Xet: the client may download it by reconstruction (and skip the HEAD).
             data["xetHash"] = xet_hashes[pointer.oid]
         if expand:
-            # No securityFileStatus: NBopen does not scan files, and claiming "safe" would lie.
             data["lastCommit"] = _last_commit(repo, sha, entry.path)
+            if entry.type == "blob":
+                key = pointer.oid if pointer is not None else entry.oid
+                data["securityFileStatus"] = scanning.hub_status(scans.get(key))
         result.append(data)
     return result
 

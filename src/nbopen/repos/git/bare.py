@@ -21,14 +21,22 @@ fi
 # the converter moves it with update-ref, which runs no hooks; client pushes to it are refused.
 # It also refuses a branch or tag named HEAD (the same rule as repos.git.names for the Hub and
 # web channels; git's own check-ref-format already ran). Paths are checked by receive.fsck.*.
+# When the relay sets NBOPEN_BLOCK_SECRETS (the interpreter to use: the owner blocks pushes
+# with secrets), the same lines go to nbopen.scanning.prereceive, which reads the pushed blobs.
 PRE_RECEIVE = """#!/bin/sh
+input=$(cat)
 status=0
 while read old new ref; do
   case "$ref" in
     refs/convert/*) echo "$ref is written by the NBopen dataset converter only" >&2; status=1 ;;
     refs/heads/HEAD|refs/tags/HEAD) echo "'HEAD' is not a valid branch or tag name" >&2; status=1 ;;
   esac
-done
+done <<EOF
+$input
+EOF
+if [ $status -eq 0 ] && [ -n "$NBOPEN_BLOCK_SECRETS" ]; then
+  printf '%s\\n' "$input" | "$NBOPEN_BLOCK_SECRETS" -m nbopen.scanning.prereceive || status=1
+fi
 exit $status
 """
 

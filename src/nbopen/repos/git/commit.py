@@ -332,6 +332,7 @@ def create_commit(
     require_parent: bool = False,
     skip_unchanged: bool = False,
     retries: int = 3,
+    start: str | None = None,
 ) -> tuple[str, str | None]:
     """Commit ``operations`` on ``branch``; returns (new commit sha, parent sha).
 
@@ -339,16 +340,19 @@ def create_commit(
     ``parentCommit``; None: the branch must not exist yet), otherwise :class:`RefConflict`.
     Without it, a lost race is retried on the new head, because path-level operations are
     meaningful on any parent. With ``skip_unchanged`` a commit that would not change the
-    tree raises :class:`NothingChanged` instead of being written.
+    tree raises :class:`NothingChanged` instead of being written. ``start``: the commit a
+    branch that does not exist yet grows from (the new branch and its first commit appear in
+    one ref update, so a refused commit leaves no empty branch behind).
     """
     for attempt in range(retries + 1):
         parent = branch_head(repo, branch)
         if require_parent and parent != expected_parent:
             raise RefConflict(f"refs/heads/{branch} is at {parent}, not {expected_parent}")
-        tree = build_tree(repo, parent, operations)
-        if skip_unchanged and parent is not None and tree == tree_of(repo, parent):
+        base = parent if parent is not None else start
+        tree = build_tree(repo, base, operations)
+        if skip_unchanged and base is not None and tree == tree_of(repo, base):
             raise NothingChanged("the commit does not change any file")
-        sha = commit_tree(repo, tree, parent, message, author)
+        sha = commit_tree(repo, tree, base, message, author)
         try:
             update_ref(repo, f"refs/heads/{branch}", sha, parent)
         except RefConflict:

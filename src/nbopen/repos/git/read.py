@@ -192,6 +192,54 @@ def stream_blob(repo: Path, oid: str, chunk_size: int = 1 << 20) -> Iterator[byt
             yield chunk
 
 
+def read_small_blobs(repo: Path, oids: list[str], *, max_size: int) -> dict[str, bytes]:
+    """The bytes of each blob in ``oids`` no larger than ``max_size``, in two git calls
+    (sizes first, so a large blob is never read). Missing or larger objects are left out."""
+    unique = list(dict.fromkeys(oids))
+    if not unique:
+        return {}
+    checked = _run(repo, "cat-file", "--batch-check", input_="\n".join(unique).encode() + b"\n")
+    small = []
+    for line in checked.decode(errors="replace").splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob" and int(parts[2]) <= max_size:
+            small.append(parts[0])
+    if not small:
+        return {}
+    out = _run(repo, "cat-file", "--batch", input_="\n".join(small).encode() + b"\n")
+    blobs: dict[str, bytes] = {}
+    pos = 0
+    while pos < len(out):
+        header_end = out.index(b"\n", pos)
+        oid, _otype, size = out[pos:header_end].decode().split()
+        start = header_end + 1
+        blobs[oid] = out[start : start + int(size)]
+        pos = start + int(size) + 1
+    return blobs
+
+
+def new_blobs(repo: Path, new: str) -> list[tuple[str, str]]:
+    """(oid, path) of the blobs reachable from ``new`` and from no existing ref: what a push
+    brings (run in ``pre-receive``, the pushed objects are visible and the refs not moved)."""
+    named = _run(repo, "rev-list", "--objects", new, "--not", "--all").decode(
+        "utf-8", "surrogateescape"
+    )
+    paths: dict[str, str] = {}
+    for line in named.splitlines():
+        oid, _, path = line.partition(" ")
+        paths.setdefault(oid, path)
+    oids = list(paths)
+    if not oids:
+        return []
+    checked = _run(repo, "cat-file", "--batch-check", input_="\n".join(oids).encode() + b"\n")
+    blobs = []
+    for line in checked.decode().splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            blobs.append((parts[0], paths.get(parts[0], parts[0])))
+    return blobs
+
+
 @dataclass(frozen=True)
 class Commit:
     sha: str

@@ -23,14 +23,18 @@ from nbopen.repos.git.attributes import ATTRIBUTES
 from nbopen.repos.models import Repository
 from nbopen.repos.writes import lfs_rule, objects
 from nbopen.repos.writes.after_update import PUSH, RefUpdate, after_update
+from nbopen.scanning import gate
 
 # Errors callers map to their channel's answer (one hierarchy, rooted at GitError).
 RefConflict = gitcommit.RefConflict
 PathNotFound = gitcommit.PathNotFound
 InvalidPath = gitcommit.InvalidPath
 NothingChanged = gitcommit.NothingChanged
+SecretsRefused = gate.SecretsRefused
 ZERO_SHA = gitcommit.ZERO_SHA
 Author = gitcommit.Author
+# A blob already in the object database placed at a path (a rename keeps its blob).
+Put = gitcommit.Put
 clean_path = gitcommit.clean_path
 
 
@@ -139,6 +143,7 @@ def commit(
     author: gitcommit.Author | None = None,
     skip_unchanged: bool = False,
     kind: str | None = PUSH,
+    start: str | None = None,
 ) -> tuple[str, str | None]:
     """Commit ``operations`` on ``branch`` as ``actor``; returns (new sha, previous head).
 
@@ -146,9 +151,12 @@ def commit(
     (server-side commits on a branch are serialized by a per-branch lock; a race lost to a
     git push is retried); a sha (or None: the branch must not exist) makes the commit a
     compare-and-swap that raises :class:`RefConflict` if the branch is elsewhere. Raises
-    :class:`PathNotFound` for a delete of a missing path, :class:`InvalidPath`, and with
+    :class:`PathNotFound` for a delete of a missing path, :class:`InvalidPath`,
+    :class:`SecretsRefused` when the owner blocks secrets and a file has one, and with
     ``skip_unchanged`` :class:`NothingChanged`. Runs :func:`after_update` on success, which
     records ``kind`` (None: no event, for the commit that initializes a repository).
+    ``start``: with ``parent=None``, the commit a new branch grows from (the browser's
+    "commit to a new branch"); the branch and its commit appear in one ref update.
     """
     if not message.endswith("\n"):
         message += "\n"
@@ -157,10 +165,18 @@ def commit(
     with gitcommit.branch_lock(repo.git_path, branch):
         head = gitcommit.branch_head(repo.git_path, branch)
         rule = None
+        base = head if head is not None else start
         if any(isinstance(op, AddBytes | AddFile) for op in operations):
-            rule = lfs_rule.at(repo.git_path, head)
+            rule = lfs_rule.at(repo.git_path, base)
         prepared = _prepare_all(repo, operations, rule)
-        prepared = _route_by_committed_attributes(repo, head, prepared)
+        prepared = _route_by_committed_attributes(repo, base, prepared)
+        # The owner may refuse secrets: checked before the branch moves, on every channel.
+        gate.check_commit(
+            repo=repo,
+            blobs=[
+                (op.path, op.oid) for op in prepared if isinstance(op, gitcommit.Put) and not op.lfs
+            ],
+        )
         sha, old = gitcommit.create_commit(
             repo.git_path,
             branch=branch,
@@ -170,6 +186,7 @@ def commit(
             expected_parent=None if isinstance(parent, _Parent) else parent,
             require_parent=not isinstance(parent, _Parent),
             skip_unchanged=skip_unchanged,
+            start=start,
         )
     after_update(
         repo_id=repo.pk,

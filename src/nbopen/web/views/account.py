@@ -1,4 +1,4 @@
-"""The signed-in user's own settings: access tokens and interface language."""
+"""The signed-in user's own settings: access tokens, interface language, secret blocking."""
 
 from __future__ import annotations
 
@@ -17,8 +17,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from nbopen.accounts.models import AccessToken, User
 from nbopen.accounts.services import token_create, token_revoke
 from nbopen.core.errors import DomainError
+from nbopen.repos.services import namespace_get
+from nbopen.scanning import services as scanning
 from nbopen.web.forms import TokenForm
-from nbopen.web.views.base import page, safe_next
+from nbopen.web.messages import explain
+from nbopen.web.views.base import page, principal, safe_next
 
 _NEW_TOKEN_KEY = "nbopen_new_token"  # noqa: S105 - a session key name, not a secret
 
@@ -77,3 +80,21 @@ def set_language(request: HttpRequest) -> HttpResponse:
             secure=settings.SESSION_COOKIE_SECURE,
         )
     return response
+
+
+@login_required
+@require_POST
+def secret_policy(request: HttpRequest) -> HttpResponse:
+    """Turn "block pushes that contain secrets" on or off for the signed-in user or for an
+    organization they administer (the form sits on the profile / organization page)."""
+    owner = request.POST.get("owner", "")
+    try:
+        ns = namespace_get(owner)
+        scanning.set_block_secrets(
+            principal=principal(request), namespace=ns, block=request.POST.get("block") == "1"
+        )
+    except DomainError as exc:
+        messages.error(request, explain(exc))
+        return redirect(f"/{owner}" if owner else "/")
+    messages.success(request, _("Secret scanning setting saved."))
+    return redirect(f"/{ns.name}")

@@ -8,15 +8,18 @@ from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.collab import watches
 from nbopen.collab.services import has_liked, like_count
-from nbopen.repos import forks
+from nbopen.repos import edits, forks
+from nbopen.repos.edits import MAX_EDIT_BYTES
 from nbopen.repos.git import read
 from nbopen.repos.git.read import TreeEntry
 from nbopen.repos.lfs import is_linked
 from nbopen.repos.models import Repository
+from nbopen.scanning import services as scanning
 from nbopen.web.highlight import highlight
 from nbopen.web.markdown import LinkBase, render_readme
 from nbopen.web.views.base import RepoAccess, page, repo_access
@@ -61,6 +64,8 @@ def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> 
         "tab": tab,
         "branches": branches,
         "tags": tags,
+        # Browser edits commit to a branch: a tag or commit page offers none.
+        "can_edit": access.can_write and any(b.name == rev for b in branches),
         "license": repo.license or repo.card_data.get("license", ""),
         "tags_list": repo.tags or repo.card_data.get("tags", []) or [],
         "forks_count": forks.fork_count(repo),
@@ -202,6 +207,10 @@ def blob(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse
             available=is_linked(repo, pointer.oid, pointer.size),
             image=ext in IMAGE_EXTENSIONS,
         )
+        if ctx["can_edit"] and view["available"] and pointer.size <= MAX_EDIT_BYTES:
+            # A small LFS text file (a tracked JSON, say) can be edited; it stays in LFS.
+            current = edits.editable(repo, sha, path)
+            view["editable"] = current is not None and not current.reason
     elif ext in IMAGE_EXTENSIONS:
         view["kind"] = "image"
     elif size > MAX_VIEW_BYTES:
@@ -231,6 +240,31 @@ def blob(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse
             "crumbs": _breadcrumbs(path),
             "view": view,
             "last_commit": next(iter(read.log(repo.git_path, sha, path=path, limit=1)), None),
+            "scan": _scan_view(pointer.oid if pointer is not None else entry.oid),
         }
     )
     return page(request, "web/repo_blob.html", ctx)
+
+
+def _scan_view(key: str) -> dict[str, Any] | None:
+    """What the upload scanners found in this file's content, for the page's warning
+    (the page is shown only to readers of the repository: the policy ran above)."""
+    result = scanning.results([key]).get(key)
+    if result is None:
+        return None
+    labels = {
+        "innocuous": _("harmless"),
+        "suspicious": _("suspicious"),
+        "dangerous": _("dangerous"),
+    }
+    imports = [
+        {**item, "label": labels.get(item.get("safety", ""), item.get("safety", ""))}
+        for item in (result.pickle_scan or {}).get("imports", [])
+        if item.get("safety") != "innocuous"
+    ]
+    return {
+        "status": result.status,
+        "imports": imports,
+        "secrets": result.secrets,
+        "viruses": (result.av_scan or {}).get("virusNames") or [],
+    }

@@ -15,6 +15,7 @@ from nbopen.orgs.models import Membership, Organization
 from nbopen.orgs.services import org_create
 from nbopen.orgs.teams import teams_of
 from nbopen.repos.services import namespace_get
+from nbopen.scanning import services as scanning
 from nbopen.web.forms import OrgForm
 from nbopen.web.messages import explain
 from nbopen.web.templatetags.nbopen_web import ROLE_LABELS
@@ -84,6 +85,7 @@ def _user(request: HttpRequest, ns: Namespace) -> HttpResponse:
             "orgs": [m.organization for m in memberships],
             "events": feeds.page_of(feeds.user_feed(who, user.pk), per_page=FEED_SIZE),
             "is_self": who.user is not None and who.user.pk == user.pk,
+            "block_secrets": scanning.blocks_secrets(ns),
             "follow": follow_context(who, ns),
             "following": list(follows.following(user.pk)[:12]),
             **people_tab(request, ns),
@@ -107,6 +109,7 @@ def _organization(request: HttpRequest, ns: Namespace) -> HttpResponse:
             "members": members,
             "my_role": my_role,
             "is_admin": org_level(who, org) >= Level.ADMIN,
+            "block_secrets": scanning.blocks_secrets(ns),
             "roles": list(ROLE_LABELS.items()),
             # Teams are internal: members see them, outsiders do not.
             "teams": teams_of(org) if my_role is not None or who.is_site_admin else None,
