@@ -44,6 +44,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "nbopen.hubapi.budget.ApiBudgetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nbopen.web.security.SecurityHeadersMiddleware",
@@ -86,6 +87,25 @@ def _database(url: str) -> dict[str, Any]:
         db["TEST"] = {"NAME": None}
     return db
 
+
+# Rate-limit counters must be shared by every granian worker: a file cache in the data dir on
+# one host, Redis (NBOPEN_REDIS_URL) when several hosts serve the same site.
+CACHES: dict[str, dict[str, Any]]
+if CONFIG.redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONFIG.redis_url,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CONFIG.data_dir / "cache"),
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
 
 DATABASES = {"default": _database(CONFIG.database_url)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from django.http import HttpResponse, JsonResponse
 
-from nbopen.access.credentials import InvalidCredentials
+from nbopen.access.credentials import InvalidCredentials, Throttled
 from nbopen.access.policy import Decision
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.errors import api_error
@@ -44,6 +44,7 @@ class Denial:
     status: int
     message: str
     code: str | None = None
+    retry_after: int | None = None  # seconds, sent as Retry-After (429)
 
 
 def _table(wording: dict[Decision, tuple[str, str | None]]) -> dict[Decision, Denial]:
@@ -102,7 +103,10 @@ def denial(channel: Channel, decision: Decision) -> Denial:
 
 
 def invalid_denial(channel: Channel, exc: InvalidCredentials | None = None) -> Denial:
-    """Bad credentials: always 401; git clients see the reason, Hub clients the Hub's text."""
+    """Bad credentials: 401 (git clients see the reason, Hub clients the Hub's text), or 429
+    with ``Retry-After`` when the client failed too often (every channel shows the reason)."""
+    if isinstance(exc, Throttled):
+        return Denial(429, str(exc), retry_after=exc.retry_after)
     if channel in (Channel.GIT, Channel.LFS) and exc is not None:
         return Denial(401, str(exc))
     return Denial(401, INVALID_CREDENTIALS)
@@ -126,14 +130,18 @@ def lfs_error(status: int, message: str) -> HttpResponse:
 
 
 def response(channel: Channel, found: Denial) -> HttpResponse:
+    reply: HttpResponse
     if channel is Channel.LFS:
-        return lfs_error(found.status, found.message)
-    if channel is Channel.GIT:
+        reply = lfs_error(found.status, found.message)
+    elif channel is Channel.GIT:
         reply = HttpResponse(found.message + "\n", status=found.status, content_type="text/plain")
         if found.status == 401:
             reply["WWW-Authenticate"] = CHALLENGE
-        return reply
-    return api_error(found.status, found.message, found.code)
+    else:
+        reply = api_error(found.status, found.message, found.code)
+    if found.retry_after is not None:
+        reply["Retry-After"] = str(found.retry_after)
+    return reply
 
 
 def denied(decision: Decision, channel: Channel = Channel.HUB) -> HttpResponse:
@@ -160,16 +168,23 @@ def invalid_credentials() -> JsonResponse:
 # --- raw ASGI ---------------------------------------------------------------------------
 
 
+def retry_headers(found: Denial) -> AsgiHeaders:
+    """``Retry-After`` for a throttled request (raw handlers that word their own errors)."""
+    if found.retry_after is None:
+        return []
+    return [(b"retry-after", str(found.retry_after).encode())]
+
+
 def asgi_headers(channel: Channel, found: Denial) -> AsgiHeaders:
     """The headers that carry a denial on ``channel`` (besides content type and length)."""
+    headers = retry_headers(found)
     if channel in (Channel.HUB, Channel.API):
-        headers = [(b"x-error-message", found.message.encode("ascii", "replace"))]
+        headers.append((b"x-error-message", found.message.encode("ascii", "replace")))
         if found.code:
             headers.append((b"x-error-code", found.code.encode()))
-        return headers
-    if found.status == 401:
-        return [(b"www-authenticate", CHALLENGE.encode())]
-    return []
+    elif found.status == 401:
+        headers.append((b"www-authenticate", CHALLENGE.encode()))
+    return headers
 
 
 def asgi_reply(channel: Channel, found: Denial) -> tuple[int, AsgiHeaders, bytes]:

@@ -26,7 +26,7 @@ from django.db import close_old_connections
 from nbopen.access.policy import Level
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.asgi_access import Access, repo_access
-from nbopen.hubapi.denials import Channel, Denial
+from nbopen.hubapi.denials import Channel, Denial, retry_headers
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import read
 from nbopen.repos.writes import lfs_rule
@@ -55,8 +55,8 @@ def declared_length(scope: dict[str, Any]) -> int:
     return int(value) if value.isdigit() else 0
 
 
-def _error(status: int, message: str, code: str | None = None) -> Result:
-    headers = [(b"x-error-message", message.encode("ascii", "replace"))]
+def _error(status: int, message: str, code: str | None = None, extra: Any = ()) -> Result:
+    headers = [(b"x-error-message", message.encode("ascii", "replace")), *extra]
     if code:
         headers.append((b"x-error-code", code.encode()))
     return status, {"error": message}, headers
@@ -76,7 +76,7 @@ def authorize(scope: dict[str, Any], match: re.Match[str]) -> Access | Result:
     finally:
         close_old_connections()
     if isinstance(found, Denial):
-        return _error(found.status, found.message, found.code)
+        return _error(found.status, found.message, found.code, retry_headers(found))
     return found
 
 
