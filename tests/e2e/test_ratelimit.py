@@ -15,7 +15,7 @@ import pytest
 from huggingface_hub.utils import parse_ratelimit_headers
 
 from tests.support.accounts import Browser, password_of
-from tests.support.client import api_create_repo, authed, git, request
+from tests.support.client import api_create_repo, authed, db_rows, git, request
 from tests.support.live import LiveServer
 
 LOCKOUT = 2
@@ -33,6 +33,7 @@ def limited(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
             "NBOPEN_API_BUDGET_ANONYMOUS": "5",
             "NBOPEN_API_BUDGET_TOKEN": "8",
             "NBOPEN_API_BUDGET_WINDOW": "120",
+            "NBOPEN_AUDIT_REFUSAL_SAMPLE": "1",
         },
     ).start()
     try:
@@ -75,6 +76,14 @@ def test_git_guesses_are_delayed_then_locked_out_with_a_readable_message(
     time.sleep(wait + 0.2)
     git("clone", authed(limited, token, "/rl-git/guarded.git"), str(tmp_path / "ok"))
 
+    # Refused requests reach the audit log (all of them here: the sample rate is 1).
+    refused = db_rows(
+        limited, "SELECT ip, detail FROM audit_auditentry WHERE action = %s", ["access.refused"]
+    )
+    assert any(ip == "127.0.0.1" and '"status": 429' in str(detail) for ip, detail in refused), (
+        refused
+    )
+
 
 def test_web_login_lockout_and_recovery(limited: LiveServer) -> None:
     limited.cli(
@@ -101,6 +110,20 @@ def test_web_login_lockout_and_recovery(limited: LiveServer) -> None:
     time.sleep(int(retry) + 0.2)
     assert attempt(password_of("rl-web"))[0] == 302
     assert browser.get("/settings/tokens").status == 200
+    logged = db_rows(
+        limited,
+        "SELECT action FROM audit_auditentry WHERE actor_name = %s AND ip = %s ORDER BY id",
+        ["rl-web", "127.0.0.2"],
+    )
+    assert [a for (a,) in logged] == [
+        "user.login_failed",
+        "user.login_failed",
+        "user.login_failed",
+        "user.login_throttled",
+        "user.login_failed",
+        "user.login_throttled",
+        "user.login",
+    ]
 
 
 def test_api_budgets_send_the_hubs_headers(limited: LiveServer) -> None:

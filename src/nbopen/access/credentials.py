@@ -26,6 +26,7 @@ from django.http import HttpRequest
 from nbopen.access import throttle
 from nbopen.access.policy import Principal
 from nbopen.accounts.services import token_authenticate
+from nbopen.audit import services as audit
 
 
 class InvalidCredentials(Exception):
@@ -83,6 +84,7 @@ def principal_from_authorization(header: str | None, *, ip: str | None = None) -
     if token is None:
         throttle.failed(found, secret=secret)
         raise InvalidCredentials("Invalid credentials in Authorization header")
+    audit.token_used(token=token, ip=ip)
     return Principal(user=token.user, scope=token.scope, token=token)
 
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "nbopen.datasets",
     "nbopen.search",
     "nbopen.collab",
+    "nbopen.audit",
     "nbopen.hubapi",
     "nbopen.xet",
     "nbopen.analytics",

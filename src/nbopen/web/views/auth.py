@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods
 from nbopen.access import throttle
 from nbopen.access.credentials import client_ip
 from nbopen.accounts.services import user_create
+from nbopen.audit import services as audit
 from nbopen.core.errors import DomainError
 from nbopen.web.forms import LoginForm, SignupForm
 from nbopen.web.messages import explain
@@ -41,13 +42,16 @@ def login(request: HttpRequest) -> HttpResponse:
                 status=429,
             )
             reply["Retry-After"] = str(wait)
+            audit.record("user.login_throttled", actor_name=username[:128], detail={"wait": wait})
             return reply
         user = auth.authenticate(request, username=username, password=password)
         if user is not None and user.is_active:
             throttle.succeeded(account=username)
             auth.login(request, user)
+            audit.record("user.login", actor=user)
             return redirect(safe_next(request))
         throttle.failed(subjects, secret=password)
+        audit.record("user.login_failed", actor_name=username[:128])
         error = _("Wrong username or password.")
     return page(
         request, "web/login.html", {"form": form, "error": error, "next": safe_next(request, "")}
@@ -90,6 +94,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         user = form.save()
         auth.update_session_auth_hash(request, user)
+        audit.record("user.password_change", actor=user)
         messages.success(request, _("Your password was changed."))
         return redirect("/settings/password")
     return page(request, "web/password.html", {"form": form})
