@@ -90,13 +90,16 @@ def _database(url: str) -> dict[str, Any]:
 
 
 # Rate-limit counters must be shared by every granian worker: a file cache in the data dir on
-# one host, Redis (NBOPEN_REDIS_URL) when several hosts serve the same site.
+# one host, Redis (NBOPEN_REDIS_URL) when several hosts serve the same site. The default
+# timeout outlasts every counting window: the file backend's incr() re-sets a key with it.
+_CACHE_TIMEOUT = max(CONFIG.api_budget_window, CONFIG.auth_window, CONFIG.auth_lockout) + 1
 CACHES: dict[str, dict[str, Any]]
 if CONFIG.redis_url:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": CONFIG.redis_url,
+            "TIMEOUT": _CACHE_TIMEOUT,
         }
     }
 else:
@@ -104,6 +107,7 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
             "LOCATION": str(CONFIG.data_dir / "cache"),
+            "TIMEOUT": _CACHE_TIMEOUT,
             "OPTIONS": {"MAX_ENTRIES": 20000},
         }
     }
