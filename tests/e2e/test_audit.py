@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
 
 from tests.support.accounts import web_login
-from tests.support.client import api_create_repo, request
+from tests.support.client import api_create_repo, authed, git, request
 from tests.support.live import LiveServer
 
 
-def test_org_owner_reads_the_audit_log_and_others_do_not(live: LiveServer) -> None:
+def test_org_owner_reads_the_audit_log_and_others_do_not(live: LiveServer, tmp_path: Path) -> None:
     owner = live.create_user("au-owner")
     other = live.create_user("au-other")
     staff = live.create_user("au-staff", admin=True)
@@ -35,16 +36,28 @@ def test_org_owner_reads_the_audit_log_and_others_do_not(live: LiveServer) -> No
         token=owner,
     )
     assert private.status == 200, private.body
+    # A branch deleted by git push is audited like one deleted through the Hub API.
+    local, remote = tmp_path / "local", authed(live, owner, "/au-org/vault.git")
+    git("init", "-q", str(local))
+    git("commit", "-q", "--allow-empty", "-m", "x", cwd=local)
+    git("push", "-q", remote, "HEAD:refs/heads/tmp", cwd=local)
+    git("push", "-q", remote, ":refs/heads/tmp", cwd=local)
     live.delete_repo(owner, "au-org/vault")
 
     mine = request(live.url + "/api/v1/orgs/au-org/audit", token=owner)
     assert mine.status == 200, mine.body
     entries = mine.json()["entries"]
     actions = [e["action"] for e in entries]
-    assert actions[:3] == ["repo.delete", "repo.settings", "repo.collaborator_set"], actions
-    assert entries[1]["detail"] == {"private": True}
-    assert {e["repository"] for e in entries[:3]} == {"au-org/vault"}
-    assert all(e["actor"] == "au-owner" and e["ip"] == "127.0.0.1" for e in entries[:3])
+    assert actions[:4] == [
+        "repo.delete",
+        "repo.branch.delete",
+        "repo.settings",
+        "repo.collaborator_set",
+    ], actions
+    assert entries[1]["detail"]["via"] == "git" and entries[1]["detail"]["ref"] == "tmp"
+    assert entries[2]["detail"] == {"private": True}
+    assert {e["repository"] for e in entries[:4]} == {"au-org/vault"}
+    assert all(e["actor"] == "au-owner" and e["ip"] == "127.0.0.1" for e in entries[:4])
 
     filtered = request(live.url + "/api/v1/orgs/au-org/audit?action=repo.delete", token=owner)
     assert [e["action"] for e in filtered.json()["entries"]] == ["repo.delete"]

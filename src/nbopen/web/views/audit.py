@@ -35,6 +35,7 @@ ACTION_LABELS = {
     "repo.branch.delete": _("Branch deleted"),
     "repo.tag.delete": _("Tag deleted"),
     "repo.file.delete": _("Files deleted"),
+    "repo.access_request": _("Gated access request handled"),
     "org.create": _("Organization created"),
     "org.member_set": _("Member added or role changed"),
     "org.member_remove": _("Member removed"),
