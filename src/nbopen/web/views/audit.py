@@ -45,6 +45,10 @@ ACTION_LABELS = {
     "org.team_member_remove": _("Team member removed"),
     "org.team_repo_set": _("Team repository role set"),
     "org.team_repo_remove": _("Team repository removed"),
+    "admin.user.create": _("Operator created a user"),
+    "admin.org.create": _("Operator created an organization"),
+    "admin.org.add-member": _("Operator added a member"),
+    "admin.token.create": _("Operator created a token"),
 }
 
 
