@@ -23,8 +23,9 @@ def password_of(username: str) -> str:
 class Browser:
     """Just enough of a browser for forms: keeps cookies, posts with the CSRF token."""
 
-    def __init__(self, live: LiveServer) -> None:
+    def __init__(self, live: LiveServer, source: str | None = None) -> None:
         self.live = live
+        self.source = source  # the loopback address it sends from (None: the default)
         self.cookies: dict[str, str] = {}
 
     def cookie_header(self) -> str:
@@ -43,7 +44,7 @@ class Browser:
 
     def get(self, path: str) -> Response:
         headers = {"Cookie": self.cookie_header()} if self.cookies else {}
-        return self._remember(request(self.live.url + path, headers=headers))
+        return self._remember(request(self.live.url + path, headers=headers, source=self.source))
 
     def post(self, path: str, form: dict[str, str], referer: str) -> Response:
         body = urlencode({**form, "csrfmiddlewaretoken": self.cookies["csrftoken"]}).encode()
@@ -52,7 +53,9 @@ class Browser:
             "Content-Type": "application/x-www-form-urlencoded",
             "Referer": self.live.url + referer,
         }
-        return self._remember(request(self.live.url + path, "POST", body=body, headers=headers))
+        return self._remember(
+            request(self.live.url + path, "POST", body=body, headers=headers, source=self.source)
+        )
 
 
 def web_login(live: LiveServer, username: str) -> Browser:

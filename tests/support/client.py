@@ -41,6 +41,7 @@ def request(
     token: str | None = None,
     basic: str | None = None,
     timeout: float = 120,
+    source: str | None = None,
 ) -> Response:
     """One HTTP request with http.client (no redirects, no exceptions for error statuses).
 
@@ -58,7 +59,12 @@ def request(
         all_headers["Authorization"] = "Basic " + base64.b64encode(f"git:{basic}".encode()).decode(
             "ascii"
         )
-    conn = http.client.HTTPConnection(parts.hostname or "127.0.0.1", parts.port, timeout=timeout)
+    conn = http.client.HTTPConnection(
+        parts.hostname or "127.0.0.1",
+        parts.port,
+        timeout=timeout,
+        source_address=(source, 0) if source else None,
+    )
     try:
         target = parts.path + (f"?{parts.query}" if parts.query else "")
         # The server may answer (a 413, a 401) and close before reading the whole body.

@@ -9,6 +9,10 @@ Accepted: ``Authorization: Bearer <token>`` and HTTP Basic with the token as the
 any username (what git credential helpers and ``huggingface_hub`` store). A browser session
 counts too for Django views. Bad credentials are an error even on public resources, so a
 client with a stale token learns about it instead of silently acting anonymously.
+
+Every failed token is counted against the client's address (:mod:`nbopen.access.throttle`);
+an address that failed too often gets :class:`Throttled` (429 with ``Retry-After`` on every
+channel) before its token is even looked at.
 """
 
 from __future__ import annotations
@@ -19,12 +23,26 @@ from typing import Any
 
 from django.http import HttpRequest
 
+from nbopen.access import throttle
 from nbopen.access.policy import Principal
 from nbopen.accounts.services import token_authenticate
+from nbopen.audit import services as audit
 
 
 class InvalidCredentials(Exception):
     """The request carried credentials, and they are not valid (never raised for none)."""
+
+
+class Throttled(InvalidCredentials):
+    """Too many failed authentications from this client (or for this account): try again in
+    ``retry_after`` seconds. A kind of :class:`InvalidCredentials` so that every place that
+    answers bad credentials answers this too (with 429, :mod:`nbopen.hubapi.denials`)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"Too many failed authentication attempts: try again in {retry_after} seconds"
+        )
+        self.retry_after = retry_after
 
 
 def token_from_authorization(header: str | None) -> str | None:
@@ -50,21 +68,48 @@ def token_from_authorization(header: str | None) -> str | None:
     raise InvalidCredentials(f"unsupported authorization scheme {scheme!r}")
 
 
-def principal_from_authorization(header: str | None) -> Principal:
-    secret = token_from_authorization(header)
+def principal_from_authorization(header: str | None, *, ip: str | None = None) -> Principal:
+    """The principal of an Authorization header sent from ``ip`` (None: not throttled)."""
+    found = throttle.subjects(ip=ip)
+    try:
+        secret = token_from_authorization(header)
+    except InvalidCredentials:
+        _refuse_if_throttled(found)
+        throttle.failed(found, secret=header or "")
+        raise
     if secret is None:
         return Principal.anonymous()
+    _refuse_if_throttled(found)
     token = token_authenticate(secret)
     if token is None:
+        throttle.failed(found, secret=secret)
         raise InvalidCredentials("Invalid credentials in Authorization header")
+    audit.token_used(token=token, ip=ip)
     return Principal(user=token.user, scope=token.scope, token=token)
+
+
+def _refuse_if_throttled(found: list[throttle.Subject]) -> None:
+    wait = throttle.retry_after(found)
+    if wait is not None:
+        raise Throttled(wait)
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address a Django request came from (the peer: NBopen trusts no forwarding header)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def scope_ip(scope: dict[str, Any]) -> str | None:
+    """The address a raw ASGI request came from."""
+    client = scope.get("client")
+    return str(client[0]) if client else None
 
 
 def principal_from_request(request: HttpRequest) -> Principal:
     """Token first (API clients); otherwise the browser session, if any."""
     header = request.headers.get("Authorization")
     if header:
-        return principal_from_authorization(header)
+        return principal_from_authorization(header, ip=client_ip(request))
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return Principal(user=user)
@@ -93,4 +138,4 @@ def principal_from_scope(scope: dict[str, Any]) -> Principal:
 
     Raises :class:`InvalidCredentials`; the handler answers it with its channel's 401
     (:mod:`nbopen.hubapi.denials`)."""
-    return principal_from_authorization(authorization_of(scope))
+    return principal_from_authorization(authorization_of(scope), ip=scope_ip(scope))

@@ -268,6 +268,20 @@ def is_operator(principal: Principal) -> bool:
     return bool(principal.user.is_superuser or principal.user.is_staff)
 
 
+def may_read_audit(principal: Principal, org: Organization | None) -> bool:
+    """The audit log: operators (staff, superusers) read all of it, an organization's owners
+    their organization's (``org``; None asks for the whole log). Reading the log is a read,
+    so a read-scoped token of an owner or operator may."""
+    if not principal.is_authenticated:
+        return False
+    assert principal.user is not None
+    if principal.user.is_superuser or principal.user.is_staff:
+        return True
+    if org is None:
+        return False
+    return principal.org_roles().get(org.pk) == Membership.Role.OWNER
+
+
 def readable_among(principal: Principal, repository_ids: Sequence[int]) -> set[int]:
     """Which of ``repository_ids`` the principal may read: :func:`visible_repositories`
     restricted to them, with the ids bound as one parameter (search checks a thousand ids

@@ -65,9 +65,22 @@ def _run_command(args: argparse.Namespace) -> int:
             ("token", "create"): token_create,
         }[(args.command, args.verb)]
         handler(args)
+        _audit_command(args)
         return 0
     except DomainError as exc:
         raise CommandError(str(exc)) from exc
+
+
+def _audit_command(args: argparse.Namespace) -> None:
+    """Operators' commands are admin actions in the audit log (never the password)."""
+    from nbopen.audit import services as audit
+
+    detail = {
+        k: v
+        for k, v in vars(args).items()
+        if k not in {"password", "func", "command", "verb"} and isinstance(v, str | int | bool)
+    }
+    audit.record(f"admin.{args.command}.{args.verb}", detail={"via": "cli", **detail})
 
 
 def user_create(args: argparse.Namespace) -> None:
@@ -208,8 +221,10 @@ def _redact(url: str) -> str:
 
 def _remove_leftovers() -> None:
     """Temp files of uploads a crash interrupted (the same rule as ``nbopen gc``)."""
+    from nbopen.audit.services import prune
     from nbopen.ops.cleanup import collect_deployment
 
+    prune()
     removed = collect_deployment()
     if removed.files or removed.directories:
         print(

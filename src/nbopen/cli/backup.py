@@ -62,7 +62,11 @@ def run(args: argparse.Namespace) -> int:
             grace = DEFAULT_GRACE_SECONDS if args.grace_seconds is None else args.grace_seconds
             if grace < 0:
                 raise CommandError("--grace-seconds must not be negative")
-            print(json.dumps(collect_deployment(grace_seconds=grace).as_json()))
+            from nbopen.audit.services import prune
+
+            report = collect_deployment(grace_seconds=grace).as_json()
+            report["audit_entries_pruned"] = prune()
+            print(json.dumps(report))
     except BackupError as exc:
         raise CommandError(str(exc)) from exc
     return 0

@@ -41,6 +41,16 @@ class Config:
     convert_cpu_seconds: int  # CPU-time limit of that child (wall clock: twice this)
     convert_output_mb: int  # largest file that child may write
     clamav_socket: str  # clamd address: a unix socket path or tcp:host:port ("": no AV scan)
+    redis_url: str | None  # shared cache (rate-limit counters) across hosts; else a file cache
+    auth_window: int  # seconds over which failed authentications are counted
+    auth_lockout: int  # seconds a lockout lasts
+    auth_account_limit: int  # failed sign-ins of one account before it is locked out
+    auth_ip_limit: int  # failed authentications from one address before it is locked out
+    api_budget_window: int  # seconds of one API request budget window
+    api_budget_token: int  # API requests per window for a token or signed-in user (0: none)
+    api_budget_anonymous: int  # API requests per window for one anonymous address (0: none)
+    audit_retention_days: int  # audit entries older than this are pruned by `nbopen gc`
+    audit_refusal_sample: float  # share (0..1) of refused accesses written to the audit log
 
     @property
     def git_root(self) -> Path:
@@ -131,6 +141,16 @@ def load() -> Config:
         convert_cpu_seconds=int(os.environ.get("NBOPEN_CONVERT_CPU_SECONDS") or 1800),
         convert_output_mb=int(os.environ.get("NBOPEN_CONVERT_OUTPUT_MB") or 10240),
         clamav_socket=os.environ.get("NBOPEN_CLAMAV_SOCKET") or "",
+        redis_url=os.environ.get("NBOPEN_REDIS_URL") or None,
+        auth_window=int(os.environ.get("NBOPEN_AUTH_WINDOW") or 900),
+        auth_lockout=int(os.environ.get("NBOPEN_AUTH_LOCKOUT") or 900),
+        auth_account_limit=int(os.environ.get("NBOPEN_AUTH_ACCOUNT_LIMIT") or 10),
+        auth_ip_limit=int(os.environ.get("NBOPEN_AUTH_IP_LIMIT") or 100),
+        api_budget_window=int(os.environ.get("NBOPEN_API_BUDGET_WINDOW") or 300),
+        api_budget_token=int(os.environ.get("NBOPEN_API_BUDGET_TOKEN") or 10000),
+        api_budget_anonymous=int(os.environ.get("NBOPEN_API_BUDGET_ANONYMOUS") or 3000),
+        audit_retention_days=int(os.environ.get("NBOPEN_AUDIT_RETENTION_DAYS") or 365),
+        audit_refusal_sample=float(os.environ.get("NBOPEN_AUDIT_REFUSAL_SAMPLE") or 0.1),
     )
 
 

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "nbopen.datasets",
     "nbopen.search",
     "nbopen.collab",
+    "nbopen.audit",
     "nbopen.hubapi",
     "nbopen.xet",
     "nbopen.analytics",
@@ -45,6 +46,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "nbopen.hubapi.budget.ApiBudgetMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nbopen.web.security.SecurityHeadersMiddleware",
@@ -87,6 +89,29 @@ def _database(url: str) -> dict[str, Any]:
         db["TEST"] = {"NAME": None}
     return db
 
+
+# Rate-limit counters must be shared by every granian worker: a file cache in the data dir on
+# one host, Redis (NBOPEN_REDIS_URL) when several hosts serve the same site. The default
+# timeout outlasts every counting window: the file backend's incr() re-sets a key with it.
+_CACHE_TIMEOUT = max(CONFIG.api_budget_window, CONFIG.auth_window, CONFIG.auth_lockout) + 1
+CACHES: dict[str, dict[str, Any]]
+if CONFIG.redis_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CONFIG.redis_url,
+            "TIMEOUT": _CACHE_TIMEOUT,
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(CONFIG.data_dir / "cache"),
+            "TIMEOUT": _CACHE_TIMEOUT,
+            "OPTIONS": {"MAX_ENTRIES": 20000},
+        }
+    }
 
 DATABASES = {"default": _database(CONFIG.database_url)}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

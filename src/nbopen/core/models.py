@@ -7,17 +7,34 @@ from typing import Any
 from django.db import models
 
 
-class EventQuerySet(models.QuerySet["Event"]):
-    """Bulk writes would bypass :meth:`Event.save` / :meth:`Event.delete`; refuse them too."""
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """Bulk writes would bypass :meth:`AppendOnly.save` / :meth:`AppendOnly.delete`; refuse
+    them too."""
 
     def update(self, **kwargs: Any) -> int:
-        raise RuntimeError("events are append-only")
+        raise RuntimeError(f"{self.model._meta.verbose_name_plural} are append-only")
 
     def delete(self) -> tuple[int, dict[str, int]]:
-        raise RuntimeError("events are append-only")
+        raise RuntimeError(f"{self.model._meta.verbose_name_plural} are append-only")
 
 
-class Event(models.Model):
+class AppendOnly(models.Model):
+    """A log: rows are added, never changed or deleted through the ORM (the event log; the
+    audit log, whose retention prune is its only delete)."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None:
+            raise RuntimeError(f"{self._meta.verbose_name_plural} are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise RuntimeError(f"{self._meta.verbose_name_plural} are append-only")
+
+
+class Event(AppendOnly):
     """One thing that happened. Feeds activity pages, search indexing and analytics.
 
     Repository and organization are kept as plain ids plus a name snapshot rather than
@@ -33,18 +50,10 @@ class Event(models.Model):
     payload = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
-    objects = EventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-id"]
 
     def __str__(self) -> str:
         return f"{self.kind} by {self.actor_name or '-'} on {self.repository_name or '-'}"
-
-    def save(self, *args: Any, **kwargs: Any) -> None:
-        if self.pk is not None:
-            raise RuntimeError("events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
-        raise RuntimeError("events are append-only")

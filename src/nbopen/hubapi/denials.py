@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from django.http import HttpResponse, JsonResponse
 
-from nbopen.access.credentials import InvalidCredentials
+from nbopen.access.credentials import InvalidCredentials, Throttled
 from nbopen.access.policy import Decision
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.errors import api_error
@@ -46,6 +46,7 @@ class Denial:
     code: str | None = None
     # A moved repository (:func:`moved`): where the same request should go instead.
     location: str | None = None
+    retry_after: int | None = None  # seconds, sent as Retry-After (429)
 
 
 def moved(location: str) -> Denial:
@@ -112,7 +113,10 @@ def denial(channel: Channel, decision: Decision) -> Denial:
 
 
 def invalid_denial(channel: Channel, exc: InvalidCredentials | None = None) -> Denial:
-    """Bad credentials: always 401; git clients see the reason, Hub clients the Hub's text."""
+    """Bad credentials: 401 (git clients see the reason, Hub clients the Hub's text), or 429
+    with ``Retry-After`` when the client failed too often (every channel shows the reason)."""
+    if isinstance(exc, Throttled):
+        return Denial(429, str(exc), retry_after=exc.retry_after)
     if channel in (Channel.GIT, Channel.LFS) and exc is not None:
         return Denial(401, str(exc))
     return Denial(401, INVALID_CREDENTIALS)
@@ -136,21 +140,20 @@ def lfs_error(status: int, message: str) -> HttpResponse:
 
 
 def response(channel: Channel, found: Denial) -> HttpResponse:
-    reply = _response(channel, found)
-    if found.location is not None:
-        reply["Location"] = found.location
-    return reply
-
-
-def _response(channel: Channel, found: Denial) -> HttpResponse:
+    reply: HttpResponse
     if channel is Channel.LFS:
-        return lfs_error(found.status, found.message)
-    if channel is Channel.GIT:
+        reply = lfs_error(found.status, found.message)
+    elif channel is Channel.GIT:
         reply = HttpResponse(found.message + "\n", status=found.status, content_type="text/plain")
         if found.status == 401:
             reply["WWW-Authenticate"] = CHALLENGE
-        return reply
-    return api_error(found.status, found.message, found.code)
+    else:
+        reply = api_error(found.status, found.message, found.code)
+    if found.retry_after is not None:
+        reply["Retry-After"] = str(found.retry_after)
+    if found.location is not None:
+        reply["Location"] = found.location
+    return reply
 
 
 def denied(decision: Decision, channel: Channel = Channel.HUB) -> HttpResponse:
@@ -185,15 +188,27 @@ def location_header(found: Denial) -> AsgiHeaders:
     return [(b"location", found.location.encode("ascii", "replace"))]
 
 
+def retry_headers(found: Denial) -> AsgiHeaders:
+    """``Retry-After`` for a throttled request (raw handlers that word their own errors)."""
+    if found.retry_after is None:
+        return []
+    return [(b"retry-after", str(found.retry_after).encode())]
+
+
+def extra_headers(found: Denial) -> AsgiHeaders:
+    """``Location`` (a move) and ``Retry-After`` (a throttle) of a denial, for the raw
+    handlers that word their own errors."""
+    return [*location_header(found), *retry_headers(found)]
+
+
 def asgi_headers(channel: Channel, found: Denial) -> AsgiHeaders:
     """The headers that carry a denial on ``channel`` (besides content type and length)."""
-    headers = location_header(found)
+    headers = extra_headers(found)
     if channel in (Channel.HUB, Channel.API):
         headers.append((b"x-error-message", found.message.encode("ascii", "replace")))
         if found.code:
             headers.append((b"x-error-code", found.code.encode()))
-        return headers
-    if found.status == 401:
+    elif found.status == 401:
         headers.append((b"www-authenticate", CHALLENGE.encode()))
     return headers
 

@@ -17,6 +17,12 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from asgiref.sync import sync_to_async
+from django.db import close_old_connections
+
+from nbopen.access.credentials import authorization_of, scope_ip
+from nbopen.audit import services as audit
+from nbopen.config.env import CONFIG
 from nbopen.hubapi.body_guard import guarded, limit_for
 from nbopen.hubapi.denials import Channel, Denial, asgi_reply
 from nbopen.hubapi.githttp import smart, transfer
@@ -97,31 +103,71 @@ async def method_not_allowed(send: Any, route: RawRoute) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+REFUSALS = frozenset({401, 403, 429})
+
+
+def _audited(scope: dict[str, Any], send: Any) -> tuple[Any, list[int]]:
+    """``send`` that notes the response status (for :func:`_audit_refusal`)."""
+    seen: list[int] = []
+
+    async def noting(message: dict[str, Any]) -> None:
+        if message["type"] == "http.response.start":
+            seen.append(int(message["status"]))
+        await send(message)
+
+    return noting, seen
+
+
+async def _audit_refusal(scope: dict[str, Any], seen: list[int]) -> None:
+    """A refused request goes to the audit log (sampled). A 401 without credentials is how
+    git and browsers are asked to sign in, not a refusal."""
+    if not seen or seen[0] not in REFUSALS or CONFIG.audit_refusal_sample <= 0:
+        return
+    if seen[0] == 401 and authorization_of(scope) is None:
+        return
+    await sync_to_async(_record_refusal)(seen[0], scope)
+
+
+def _record_refusal(status: int, scope: dict[str, Any]) -> None:
+    try:
+        audit.refused(status=status, method=scope["method"], path=scope["path"], ip=scope_ip(scope))
+    finally:
+        close_old_connections()
+
+
 def build_router(django_app: ASGIApp) -> ASGIApp:
     async def router(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
-            path = scope["path"]
-            for route in RAW_ROUTES:
-                if not route.matches(path):
-                    continue
-                if has_nul(scope):
-                    await refuse_nul(send, route.channel)
-                    return
-                if route.methods is None or scope["method"] in route.methods:
-                    await route.app(scope, receive, send)
-                    return
-                if not route.fallthrough:
-                    await method_not_allowed(send, route)
-                    return
-            if has_nul(scope):
-                await refuse_nul(send, limit_for(path)[1])
-                return
-            await guarded(django_app, scope, receive, send)
+            audit.set_client_ip(scope_ip(scope))
+            send, seen = _audited(scope, send)
+            try:
+                await _route(scope, receive, send)
+            finally:
+                await _audit_refusal(scope, seen)
             return
         if scope["type"] == "lifespan":
             await _lifespan(receive, send)
             return
         await django_app(scope, receive, send)
+
+    async def _route(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        path = scope["path"]
+        for route in RAW_ROUTES:
+            if not route.matches(path):
+                continue
+            if has_nul(scope):
+                await refuse_nul(send, route.channel)
+                return
+            if route.methods is None or scope["method"] in route.methods:
+                await route.app(scope, receive, send)
+                return
+            if not route.fallthrough:
+                await method_not_allowed(send, route)
+                return
+        if has_nul(scope):
+            await refuse_nul(send, limit_for(path)[1])
+            return
+        await guarded(django_app, scope, receive, send)
 
     return router
 

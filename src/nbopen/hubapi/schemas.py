@@ -70,6 +70,18 @@ TEAM = obj(
 )
 TEAMS = obj({"teams": arr(TEAM)})
 TEAM_BODY = obj({"name": STR}, description=STR)
+AUDIT_ENTRY = obj(
+    {
+        "id": INT,
+        "created_at": STR,
+        "action": STR,
+        "actor": NULLABLE_STR,
+        "repository": NULLABLE_STR,
+        "ip": NULLABLE_STR,
+        "detail": ANY_OBJECT,
+    }
+)
+AUDIT = obj({"entries": arr(AUDIT_ENTRY), "next_before": {"type": ["integer", "null"]}})
 
 # --- search ---------------------------------------------------------------------------------
 HIT = obj(

@@ -5,11 +5,22 @@ from nbopen.hubapi import schemas as s
 from nbopen.hubapi.api import repos
 from nbopen.hubapi.denials import Channel
 from nbopen.hubapi.githttp import lfs_api
-from nbopen.hubapi.routes import route
-from nbopen.hubapi.v1 import collaborators, forks, teams
+from nbopen.hubapi.routes import Param, route
+from nbopen.hubapi.v1 import audit, collaborators, forks, teams
 
 _REPO = r"^(?:datasets/)?[^/]+/[^/]+?(?:\.git)?/info/lfs/"
 _TEAM = r"^api/v1/orgs/(?P<org>[^/]+)/teams/(?P<team>[^/]+)"
+
+_AUDIT_QUERY = (
+    Param("actor", "entries by this user name"),
+    Param("action", "an action (`repo.delete`), or a prefix ending in `.` (`repo.`)"),
+    Param("repo", "entries about this repository (`owner/name`)"),
+    Param("since", "ISO date or date-time: entries at or after it"),
+    Param("until", "ISO date or date-time: entries at or before it (a date: that whole day)"),
+    Param("limit", "entries per page, 1–500 (default 100)", schema={"type": "integer"}),
+    Param("before", "the `next_before` of the previous page", schema={"type": "integer"}),
+    Param("format", "`csv` for CSV instead of JSON", schema={"enum": ["json", "csv"]}),
+)
 
 urlpatterns = [
     route(
@@ -80,6 +91,20 @@ urlpatterns = [
         tag="repositories",
         body=s.PERMISSION_BODY,
         responses={200: s.EMPTY, 201: s.GRANT},
+    ),
+    route(
+        "api/v1/orgs/<str:org>/audit",
+        audit.org_audit,
+        tag="audit",
+        query=_AUDIT_QUERY,
+        responses={200: s.AUDIT},
+    ),
+    route(
+        "api/v1/admin/audit",
+        audit.admin_audit,
+        tag="audit",
+        query=_AUDIT_QUERY,
+        responses={200: s.AUDIT},
     ),
     route(
         "api/v1/orgs/<str:org>/teams",

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from nbopen.access.policy import Level, Principal, require_repo
 from nbopen.accounts.models import User
+from nbopen.audit import services as audit
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound
 from nbopen.repos.models import AccessRequest, Repository
@@ -136,6 +137,12 @@ def handle_request(
     request.status = status
     request.rejection_reason = rejection_reason or ""
     request.save(update_fields=["status", "rejection_reason", "updated_at"])
+    audit.record(
+        "repo.access_request",
+        actor=actor.user,
+        repository=repo,
+        detail={"user": request.user.username, "status": status},
+    )
     return request
 
 
@@ -156,6 +163,12 @@ def grant_access(*, actor: Principal, repo: Repository, username: str) -> Access
             raise AlreadyExists(f"{username} already has access")
         request.status = AccessRequest.Status.ACCEPTED
         request.save(update_fields=["status", "updated_at"])
+    audit.record(
+        "repo.access_request",
+        actor=actor.user,
+        repository=repo,
+        detail={"user": user.username, "status": AccessRequest.Status.ACCEPTED},
+    )
     return request
 
 

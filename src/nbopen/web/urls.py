@@ -11,6 +11,7 @@ from django.views.generic import RedirectView
 from nbopen.web.views import (
     account,
     archive,
+    audit,
     auth,
     browse,
     dataset_viewer,
@@ -100,7 +101,10 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("insights/network", insights.network),
     path("insights/methods", insights.methods),
     path("insights/registry", insights.registry),
+    path("admin/audit", audit.admin_audit),
     path("<str:owner>", owners.owner),
+    # "settings" is a reserved repository name: this never shadows a repository.
+    path("<str:owner>/settings/audit", audit.org_audit),
     # "members" and "follow" are reserved repository names, so these never shadow a repository.
     path("<str:owner>/members", members.member_add),
     path("<str:owner>/follow", signals.follow),

@@ -27,7 +27,7 @@ from django.db import close_old_connections
 from nbopen.access.policy import Level
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.asgi_access import Access, repo_access
-from nbopen.hubapi.denials import Channel, Denial, location_header
+from nbopen.hubapi.denials import Channel, Denial, extra_headers
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import read
 from nbopen.repos.writes import lfs_rule
@@ -79,7 +79,7 @@ def authorize(scope: dict[str, Any], match: re.Match[str]) -> Access | Result:
     finally:
         close_old_connections()
     if isinstance(found, Denial):
-        return _error(found.status, found.message, found.code, location_header(found))
+        return _error(found.status, found.message, found.code, extra_headers(found))
     return found
 
 

@@ -33,7 +33,7 @@ from nbopen.access.policy import Level, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.core.storage import get_storage
 from nbopen.hubapi.asgi_access import repo_access
-from nbopen.hubapi.denials import Channel, Denial, denial, invalid_denial, location_header
+from nbopen.hubapi.denials import Channel, Denial, denial, extra_headers, invalid_denial
 from nbopen.hubapi.githttp.transfer import send_object
 from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.hubapi.xet.stream import send_xet_file
@@ -123,7 +123,7 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
             refused = invalid_denial(Channel.HUB, exc)
         else:
             refused = denial(Channel.HUB, decide_repo(principal, None, Level.READ))
-        return _error(refused.status, refused.message, refused.code)
+        return _error(refused.status, refused.message, refused.code, extra_headers(refused))
     found = repo_access(
         scope,
         owner=match["owner"],
@@ -134,7 +134,7 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
         content=True,
     )
     if isinstance(found, Denial):
-        return _error(found.status, found.message, found.code, location_header(found))
+        return _error(found.status, found.message, found.code, extra_headers(found))
     principal, repo = found.principal, found.repo
     split = split_rev_path(repo.git_path, match["rest"])
     if split is None:

@@ -18,6 +18,7 @@ from typing import Any
 from django.utils import timezone
 
 from nbopen.accounts.models import User
+from nbopen.audit import services as audit
 from nbopen.core import events, tasks
 from nbopen.repos import cards
 from nbopen.repos.git import maintenance
@@ -87,8 +88,25 @@ def after_update(
         }
     if kind is not None:
         events.record(kind, actor=actor, repository=repo, payload=payload)
+    if kind == PUSH:
+        _audit_pushed_deletions(repo, actor, updates)
     _sync_card_if_moved(repo, updates)
     tasks.defer(maintain, repo.pk)
+
+
+def _audit_pushed_deletions(repo: Repository, actor: User | None, updates: list[RefUpdate]) -> None:
+    """Branches and tags a git push deleted (the Hub routes record their own events)."""
+    for update in updates:
+        if update.new.strip("0"):
+            continue
+        kind = "tag" if update.ref.startswith("refs/tags/") else "branch"
+        name = update.ref.removeprefix("refs/tags/").removeprefix("refs/heads/")
+        audit.record(
+            f"repo.{kind}.delete",
+            actor=actor,
+            repository=repo,
+            detail={"ref": name, "old": update.old, "via": "git"},
+        )
 
 
 def _sync_card_if_moved(repo: Repository, updates: list[RefUpdate]) -> None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Final
 
 from nbopen.accounts.models import User
+from nbopen.audit import services as audit
 from nbopen.repos.git import attributes, read
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git.attributes import ATTRIBUTES
@@ -194,6 +195,19 @@ def commit(
         updates=[RefUpdate(old or ZERO_SHA, sha, f"refs/heads/{branch}")],
         kind=kind,
     )
+    deleted = [op for op in prepared if isinstance(op, gitcommit.Delete)]
+    if deleted:
+        audit.record(
+            "repo.file.delete",
+            actor=actor,
+            repository=repo,
+            detail={
+                "branch": branch,
+                "commit": sha,
+                "paths": [op.path + ("/" if op.folder else "") for op in deleted[:100]],
+                "count": len(deleted),
+            },
+        )
     return sha, old
 
 

@@ -7,7 +7,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods
 
-from nbopen.access.policy import Level, Principal, org_level, visible_repositories
+from nbopen.access.policy import Level, Principal, may_read_audit, org_level, visible_repositories
 from nbopen.accounts.models import Namespace, User
 from nbopen.collab import feeds, follows
 from nbopen.core.errors import DomainError, NotFound
@@ -110,6 +110,7 @@ def _organization(request: HttpRequest, ns: Namespace) -> HttpResponse:
             "my_role": my_role,
             "is_admin": org_level(who, org) >= Level.ADMIN,
             "block_secrets": scanning.blocks_secrets(ns),
+            "may_audit": may_read_audit(who, org),
             "roles": list(ROLE_LABELS.items()),
             # Teams are internal: members see them, outsiders do not.
             "teams": teams_of(org) if my_role is not None or who.is_site_admin else None,
