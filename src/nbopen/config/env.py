@@ -40,6 +40,13 @@ class Config:
     convert_memory_mb: int  # address-space limit of the child process converting a split
     convert_cpu_seconds: int  # CPU-time limit of that child (wall clock: twice this)
     convert_output_mb: int  # largest file that child may write
+    hsts_seconds: int  # Strict-Transport-Security max-age when public_url is https; 0: none
+
+    @property
+    def https(self) -> bool:
+        """Served to users over TLS (usually by a proxy in front): cookies are Secure and
+        browsers are told to stay on https."""
+        return self.public_url.startswith("https://")
 
     @property
     def git_root(self) -> Path:
@@ -129,6 +136,7 @@ def load() -> Config:
         convert_memory_mb=int(os.environ.get("NBOPEN_CONVERT_MEMORY_MB") or 4096),
         convert_cpu_seconds=int(os.environ.get("NBOPEN_CONVERT_CPU_SECONDS") or 1800),
         convert_output_mb=int(os.environ.get("NBOPEN_CONVERT_OUTPUT_MB") or 10240),
+        hsts_seconds=int(os.environ.get("NBOPEN_HSTS_SECONDS") or 365 * 24 * 3600),
     )
 
 
