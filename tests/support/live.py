@@ -6,7 +6,9 @@ When NBOPEN_DATABASE_URL points at PostgreSQL, each server gets a fresh database
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -74,14 +76,18 @@ class LiveServer:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         if not demo:
             self.cli("migrate")
-        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the server's lifetime
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
         command = [*NBOPEN, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.proc = subprocess.Popen(
             [*command, *([] if demo else ["--no-demo"])],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own process group: kill() takes granian's workers and their git children
+            # with it, as a power cut or the OOM killer of a container would.
+            start_new_session=True,
         )
+        log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -96,6 +102,16 @@ class LiveServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL the server's whole process group (no cleanup runs); ``start()`` again
+        serves the same data dir and database."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:
