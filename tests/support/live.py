@@ -70,11 +70,15 @@ class LiveServer:
             [*NBOPEN, *args], env=self.env, capture_output=True, text=True, check=check, timeout=120
         )
 
-    def start(self, *, demo: bool = False, timeout: float = 60) -> LiveServer:
+    def start(
+        self, *, demo: bool = False, timeout: float = 60, migrate: bool = True
+    ) -> LiveServer:
         """Serve; ``demo=True`` starts as ``make run`` does on an empty data dir (the demo is
-        loaded by ``serve`` itself, before granian forks its worker)."""
+        loaded by ``serve`` itself, before granian forks its worker). ``migrate=False``
+        skips the separate ``nbopen migrate`` (``serve`` migrates too): a restart after
+        :meth:`kill`, where that step would only cost time."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if not demo:
+        if not demo and migrate:
             self.cli("migrate")
         log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
         command = [*NBOPEN, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
