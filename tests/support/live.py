@@ -70,9 +70,7 @@ class LiveServer:
             [*NBOPEN, *args], env=self.env, capture_output=True, text=True, check=check, timeout=120
         )
 
-    def start(
-        self, *, demo: bool = False, timeout: float = 60, migrate: bool = True
-    ) -> LiveServer:
+    def start(self, *, demo: bool = False, timeout: float = 60, migrate: bool = True) -> LiveServer:
         """Serve; ``demo=True`` starts as ``make run`` does on an empty data dir (the demo is
         loaded by ``serve`` itself, before granian forks its worker). ``migrate=False``
         skips the separate ``nbopen migrate`` (``serve`` migrates too): a restart after
