@@ -20,7 +20,16 @@ NBOPEN = [sys.executable, "-m", "nbopen.cli.main"]
 
 
 class NBopenServer:
-    def __init__(self, data_dir: Path, port: int, home: Path, workers: int = 1) -> None:
+    def __init__(
+        self,
+        data_dir: Path,
+        port: int,
+        home: Path,
+        workers: int = 1,
+        *,
+        demo: bool = False,
+        database_url: str | None = None,
+    ) -> None:
         self.data_dir = data_dir
         self.port = port
         self.url = f"http://127.0.0.1:{port}"
@@ -34,6 +43,9 @@ class NBopenServer:
                 "NBOPEN_SECRET_KEY": "bench-" + uuid.uuid4().hex,
             }
         )
+        if database_url:
+            self.env["NBOPEN_DATABASE_URL"] = database_url
+        self.demo = demo
         self.proc: subprocess.Popen[bytes] | None = None
         self.user = "bench"
         self.token = ""
@@ -47,17 +59,21 @@ class NBopenServer:
         return proc.stdout
 
     def start(self) -> NBopenServer:
+        """Serve; with ``demo`` the empty data dir gets the demo content first (``serve`` loads
+        it before granian forks, which can take a minute)."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        self.cli("migrate")
+        if not self.demo:
+            self.cli("migrate")
         log = open(self.data_dir / "server.log", "ab")  # noqa: SIM115 - lives with the server
         self.proc = subprocess.Popen(
-            [*NBOPEN, "serve", "--host", "127.0.0.1", "--port", str(self.port), "--no-demo"]
+            [*NBOPEN, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
+            + ([] if self.demo else ["--no-demo"])
             + (["--workers", str(self.workers)] if self.workers != 1 else []),
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 90
+        deadline = time.monotonic() + (900 if self.demo else 90)
         while True:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"nbopen serve exited; see {self.data_dir}/server.log")
@@ -87,11 +103,11 @@ class NBopenServer:
     def root_pids(self) -> list[int]:
         return [self.proc.pid] if self.proc is not None else []
 
-    def create_repo(self, name: str) -> str:
-        """A public ``code`` repository through the Hub-compatible API; returns its push URL."""
+    def create_repo(self, name: str, repo_type: str = "code") -> str:
+        """A public repository through the Hub-compatible API; returns its push URL."""
         request = urllib.request.Request(
             self.url + "/api/repos/create",
-            data=json.dumps({"name": name, "type": "code"}).encode(),
+            data=json.dumps({"name": name, "type": repo_type}).encode(),
             headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
             method="POST",
         )

@@ -14,6 +14,7 @@ import grp
 import os
 import pwd
 import shutil
+import signal
 import subprocess
 import time
 import urllib.request
@@ -126,6 +127,7 @@ class ReferenceServer:
             stdout=log,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
+            start_new_session=True,  # stop() ends its forked children (-c N) with it
         )
         deadline = time.monotonic() + 10
         while not sock.exists():
@@ -170,6 +172,8 @@ class ReferenceServer:
         return [p.pid for p in (self.nginx, self.fcgiwrap) if p is not None]
 
     def stop(self) -> None:
+        if self.fcgiwrap is not None and self.fcgiwrap.poll() is None:
+            os.killpg(self.fcgiwrap.pid, signal.SIGTERM)
         for proc in (self.nginx, self.fcgiwrap):
             if proc is not None and proc.poll() is None:
                 proc.terminate()

@@ -76,6 +76,18 @@ def test_conversion_runs_once_and_recovers_after_a_crash(dataset: Repository) ->
     services.current_conversion(dataset)
     conversion.refresh_from_db()
     assert conversion.status == Conversion.Status.RUNNING
+    # ... unless the server starts again: with the in-process queue, the job it was
+    # running died with the previous process (issue 20 item 10, the crash test).
+    assert services.release_interrupted() == 1
+    services.current_conversion(dataset)
+    conversion.refresh_from_db()
+    assert conversion.status == Conversion.Status.DONE
+    # Addressed by revision (the viewer's compare), a stale job is picked up too.
+    Conversion.objects.filter(pk=conversion.pk).update(status=Conversion.Status.RUNNING)
+    services.release_interrupted()
+    assert services.conversion_at(dataset, conversion.revision) is not None
+    conversion.refresh_from_db()
+    assert conversion.status == Conversion.Status.DONE
 
 
 def test_missing_lfs_object_is_a_clear_split_error(dataset: Repository, tmp_path: Path) -> None:

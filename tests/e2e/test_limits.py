@@ -38,10 +38,16 @@ def browser(live: LiveServer, token: str) -> Browser:
 
 
 def declared_only(
-    live: LiveServer, method: str, path: str, length: int, headers: dict[str, str] | None = None
+    live: LiveServer,
+    method: str,
+    path: str,
+    length: int,
+    headers: dict[str, str] | None = None,
+    *,
+    timeout: float = 20,
 ) -> Response:
     """Announce a ``length``-byte body, send none of it, and read the answer."""
-    conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=20)
+    conn = http.client.HTTPConnection("127.0.0.1", live.port, timeout=timeout)
     try:
         conn.putrequest(method, path)
         for name, value in {"Content-Length": str(length), **(headers or {})}.items():
@@ -137,6 +143,25 @@ def test_declared_gib_body_is_413_before_reading(
     assert response.status == 413, (path, response.status, response.body)
     if shape is not None:
         assert shape in json.loads(response.body)
+
+
+@pytest.mark.parametrize("path", ["/v1/xorbs/default/" + "ab" * 32, "/v1/shards", "/v1/telemetry"])
+def test_xet_cas_refuses_a_declared_oversize_body_before_reading(
+    live: LiveServer, token: str, path: str
+) -> None:
+    """The CAS buffers bodies in memory and used to wait for (up to 74 MiB of) a body it
+    would refuse; a declared 1 GiB is now 413 at once."""
+    grant = json.loads(live.cli("xet", "token", f"{USER}/m", "--user", USER, "--write").stdout)
+    response = declared_only(
+        live,
+        "POST",
+        "/xet-cas" + path,
+        GIB,
+        {"Authorization": f"Bearer {grant['accessToken']}"},
+        timeout=5,
+    )
+    assert response.status == 413, (response.status, response.body)
+    assert "error" in response.json()
 
 
 def test_streamed_body_over_the_limit_is_413(live: LiveServer, token: str) -> None:

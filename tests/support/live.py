@@ -6,7 +6,9 @@ When NBOPEN_DATABASE_URL points at PostgreSQL, each server gets a fresh database
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -68,20 +70,26 @@ class LiveServer:
             [*NBOPEN, *args], env=self.env, capture_output=True, text=True, check=check, timeout=120
         )
 
-    def start(self, *, demo: bool = False, timeout: float = 60) -> LiveServer:
+    def start(self, *, demo: bool = False, timeout: float = 60, migrate: bool = True) -> LiveServer:
         """Serve; ``demo=True`` starts as ``make run`` does on an empty data dir (the demo is
-        loaded by ``serve`` itself, before granian forks its worker)."""
+        loaded by ``serve`` itself, before granian forks its worker). ``migrate=False``
+        skips the separate ``nbopen migrate`` (``serve`` migrates too): a restart after
+        :meth:`kill`, where that step would only cost time."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
-        if not demo:
+        if not demo and migrate:
             self.cli("migrate")
-        log = open(self.log_path, "ab")  # noqa: SIM115 - kept open for the server's lifetime
+        log = open(self.log_path, "ab")  # noqa: SIM115 - handed to the child, closed below
         command = [*NBOPEN, "serve", "--host", "127.0.0.1", "--port", str(self.port)]
         self.proc = subprocess.Popen(
             [*command, *([] if demo else ["--no-demo"])],
             env=self.env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Its own process group: kill() takes granian's workers and their git children
+            # with it, as a power cut or the OOM killer of a container would.
+            start_new_session=True,
         )
+        log.close()
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -96,6 +104,16 @@ class LiveServer:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def kill(self) -> None:
+        """SIGKILL the server's whole process group (no cleanup runs); ``start()`` again
+        serves the same data dir and database."""
+        if self.proc is None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        self.proc.wait()
+        self.proc = None
 
     def stop(self) -> None:
         if self.proc is not None and self.proc.poll() is None:

@@ -244,6 +244,10 @@ def serve(args: argparse.Namespace) -> int:
     _require_free_port(args.host, args.port)
     migrate()
     _remove_leftovers()
+    if CONFIG.task_backend != "celery":
+        from nbopen.datasets.services import release_interrupted
+
+        release_interrupted()  # their jobs were queued in the process that is gone
     if not args.no_demo and not User.objects.exists():
         # A brand-new data dir: show a living platform instead of an empty page.
         from nbopen.demo.loader import load_demo

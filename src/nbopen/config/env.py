@@ -51,6 +51,13 @@ class Config:
     api_budget_anonymous: int  # API requests per window for one anonymous address (0: none)
     audit_retention_days: int  # audit entries older than this are pruned by `nbopen gc`
     audit_refusal_sample: float  # share (0..1) of refused accesses written to the audit log
+    hsts_seconds: int  # Strict-Transport-Security max-age when public_url is https; 0: none
+
+    @property
+    def https(self) -> bool:
+        """Served to users over TLS (usually by a proxy in front): cookies are Secure and
+        browsers are told to stay on https."""
+        return self.public_url.startswith("https://")
 
     @property
     def git_root(self) -> Path:
@@ -151,6 +158,7 @@ def load() -> Config:
         api_budget_anonymous=int(os.environ.get("NBOPEN_API_BUDGET_ANONYMOUS") or 3000),
         audit_retention_days=int(os.environ.get("NBOPEN_AUDIT_RETENTION_DAYS") or 365),
         audit_refusal_sample=float(os.environ.get("NBOPEN_AUDIT_REFUSAL_SAMPLE") or 0.1),
+        hsts_seconds=int(os.environ.get("NBOPEN_HSTS_SECONDS") or 365 * 24 * 3600),
     )
 
 

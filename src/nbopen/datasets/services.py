@@ -76,6 +76,11 @@ def current_conversion(repo: Repository) -> Conversion | None:
     found = Conversion.objects.filter(repository=repo, revision=head).first()
     if found is None:
         return schedule(repo=repo, revision=head, ref=f"refs/heads/{repo.default_branch}")
+    return _revive_if_stale(found)
+
+
+def _revive_if_stale(found: Conversion) -> Conversion:
+    """Queue ``found`` again if it is unfinished and its job stopped beating."""
     if found.status in {Conversion.Status.PENDING, Conversion.Status.RUNNING}:
         last = found.heartbeat_at or found.started_at or found.created_at
         if timezone.now() - last > STALE_AFTER:
@@ -87,13 +92,28 @@ def current_conversion(repo: Repository) -> Conversion | None:
     return found
 
 
+def release_interrupted() -> int:
+    """Mark every unfinished conversion stale, so the next look at it queues it again.
+
+    For ``nbopen serve`` starting with the in-process task queue (``thread`` or ``sync``):
+    those jobs ran, or waited, in the previous server process, which is gone (killed, or
+    stopped with jobs queued). Without this, a conversion cut by a crash stayed "running"
+    for :data:`STALE_AFTER` before anything noticed. With Celery the broker still holds
+    queued jobs and a running one belongs to a worker, so the heartbeat rule alone decides.
+    """
+    stale = timezone.now() - STALE_AFTER - timedelta(seconds=1)
+    return Conversion.objects.filter(
+        status__in=[Conversion.Status.PENDING, Conversion.Status.RUNNING]
+    ).update(status=Conversion.Status.PENDING, heartbeat_at=stale)
+
+
 def conversion_at(repo: Repository, rev: str) -> Conversion | None:
     """The conversion of a branch, tag or commit (scheduled if new); None if ``rev`` is unknown."""
     sha = resolve(repo.git_path, rev)
     if sha is None:
         return None
     found = Conversion.objects.filter(repository=repo, revision=sha).first()
-    return found or schedule(repo=repo, revision=sha)
+    return _revive_if_stale(found) if found else schedule(repo=repo, revision=sha)
 
 
 def previous_conversion(conversion: Conversion) -> Conversion | None:

@@ -22,7 +22,7 @@ from django.db import close_old_connections
 
 from nbopen.access.credentials import authorization_of, scope_ip
 from nbopen.audit import services as audit
-from nbopen.config.env import CONFIG
+from nbopen.config.env import CONFIG, Config
 from nbopen.hubapi.body_guard import guarded, limit_for
 from nbopen.hubapi.denials import Channel, Denial, asgi_reply
 from nbopen.hubapi.githttp import smart, transfer
@@ -135,7 +135,47 @@ def _record_refusal(status: int, scope: dict[str, Any]) -> None:
         close_old_connections()
 
 
+def hsts_header(config: Config) -> tuple[bytes, bytes] | None:
+    """The ``Strict-Transport-Security`` header a deployment sends, if any.
+
+    Only when users reach it over https (``NBOPEN_PUBLIC_URL``): TLS usually ends at a proxy
+    in front, so the request itself looks like plain http here and Django's own
+    ``SECURE_HSTS_SECONDS`` (which needs ``request.is_secure()``) would never fire.
+    """
+    if not config.https or config.hsts_seconds <= 0:
+        return None
+    return (b"strict-transport-security", f"max-age={config.hsts_seconds}".encode())
+
+
+def with_header(app: ASGIApp, header: tuple[bytes, bytes]) -> ASGIApp:
+    """``app`` adding ``header`` to every HTTP response that does not set it itself; here,
+    in front of both the raw routes and Django, so file downloads and git get it too."""
+
+    async def wrapped(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await app(scope, receive, send)
+            return
+
+        async def send_with_header(message: dict[str, Any]) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", ()))
+                if all(name.lower() != header[0] for name, _ in headers):
+                    message = {**message, "headers": [*headers, header]}
+            await send(message)
+
+        await app(scope, receive, send_with_header)
+
+    return wrapped
+
+
 def build_router(django_app: ASGIApp) -> ASGIApp:
+    hsts = hsts_header(CONFIG)
+    if hsts is not None:
+        return with_header(_build_router(django_app), hsts)
+    return _build_router(django_app)
+
+
+def _build_router(django_app: ASGIApp) -> ASGIApp:
     async def router(scope: dict[str, Any], receive: Any, send: Any) -> None:
         if scope["type"] == "http":
             audit.set_client_ip(scope_ip(scope))

@@ -25,6 +25,7 @@ from urllib.parse import parse_qsl
 
 from asgiref.sync import sync_to_async
 
+from nbopen.hubapi.body_guard import declared_length
 from nbopen.hubapi.xet.stream import send_xet_file
 from nbopen.xet import services, shardfmt, xorbfmt
 from nbopen.xet.services import CasError
@@ -77,8 +78,16 @@ async def _error(send: Any, status: int, message: str) -> None:
     await _respond(send, status, body, extra=extra)
 
 
-async def _read_body(receive: Any, limit: int) -> bytes | None:
-    """The request body, or None if the client went away; CasError(413) beyond ``limit``."""
+async def _read_body(scope: dict[str, Any], receive: Any, limit: int) -> bytes | None:
+    """The request body, or None if the client went away; CasError(413) beyond ``limit``.
+
+    A declared ``Content-Length`` over ``limit`` is refused before anything is read: the
+    body is buffered in memory, and a client announcing 1 GiB would otherwise hold a worker
+    until it had sent ``limit`` bytes (or forever, if it sends none).
+    """
+    length = declared_length(scope)
+    if length is not None and length > limit:
+        raise CasError(413, f"Request body larger than {limit} bytes")
     chunks = bytearray()
     while True:
         message = await receive()
@@ -104,7 +113,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await _error(send, 501, "Not implemented; use the V1 API")
         elif (m := XORB_RE.match(path)) and method == "POST":
             grant = await _run(services.authorize, authorization=auth, write=True)
-            body = await _read_body(receive, xorbfmt.MAX_XORB_BYTES + xorbfmt.MAX_FOOTER_BYTES)
+            body = await _read_body(
+                scope, receive, xorbfmt.MAX_XORB_BYTES + xorbfmt.MAX_FOOTER_BYTES
+            )
             if body is None:
                 return
             inserted = await _run(
@@ -113,7 +124,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
             await _json(send, 200, {"was_inserted": inserted})
         elif path == "/v1/shards" and method == "POST":
             grant = await _run(services.authorize, authorization=auth, write=True)
-            body = await _read_body(receive, shardfmt.MAX_SHARD_BYTES)
+            body = await _read_body(scope, receive, shardfmt.MAX_SHARD_BYTES)
             if body is None:
                 return
             new = await _run(services.upload_shard, grant=grant, body=body)
@@ -138,7 +149,7 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         elif (m := FETCH_RE.match(path)) and method == "GET":
             await _fetch(scope, send, m["hash"])
         elif path == "/v1/telemetry" and method == "POST":
-            await _read_body(receive, 1 << 20)
+            await _read_body(scope, receive, 1 << 20)
             await _json(send, 200, {})
         else:
             await _error(send, 404, "Not found")
