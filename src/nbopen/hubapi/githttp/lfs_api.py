@@ -39,7 +39,7 @@ def _resolve(
     repo = repo_find(path.owner, path.name, want)
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
-        return denied(decision, Channel.LFS)
+        return denied(decision, Channel.LFS, repo)
     return principal, repo
 
 
