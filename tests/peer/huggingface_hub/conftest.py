@@ -23,6 +23,7 @@ import socket
 import sys
 from collections.abc import Iterator
 from contextlib import ExitStack
+from pathlib import Path
 from typing import Any, Protocol
 from unittest import mock
 
@@ -86,7 +87,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """A stale entry in ``SKIPS`` (a test upstream renamed) would hide nothing and rot: fail."""
+    """A stale entry in ``SKIPS`` (a test upstream renamed) would hide nothing and rot, and an
+    entry docs/hub-compat.md does not list would be a skip nobody reads about: fail."""
     if not any(_ours(item) for item in session.items):
         return
     ids = {item.nodeid.split("huggingface_hub/", 1)[1] for item in session.items if _ours(item)}
@@ -99,6 +101,10 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     ]
     if stale:
         raise pytest.UsageError(f"SKIPS names tests that do not exist: {stale}")
+    docs = (Path(HERE).parents[2] / "docs" / "hub-compat.md").read_text()
+    undocumented = [key for key in SKIPS if key.rsplit("::", 1)[-1] not in docs]
+    if undocumented:
+        raise pytest.UsageError(f"skips missing from docs/hub-compat.md: {undocumented}")
 
 
 _getaddrinfo = socket.getaddrinfo
