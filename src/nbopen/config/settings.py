@@ -50,6 +50,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nbopen.web.security.SecurityHeadersMiddleware",
+    "nbopen.hubapi.request_id.RequestIdMiddleware",
     "nbopen.web.middleware.WebErrorsMiddleware",
 ]
 

@@ -132,8 +132,10 @@ def handle_request(
     request = query.first()
     if request is None:
         raise NotFound("Access request not found")
-    if status == AccessRequest.Status.PENDING and request.status == status:
-        raise NotFound("The access request is already pending")
+    if request.status == status:
+        # As on the Hub: accepting an accepted request (or rejecting a rejected one, cancelling
+        # a pending one) is refused, so a client's retry or double click is reported.
+        raise AlreadyExists(f"The access request is already {status}")
     request.status = status
     request.rejection_reason = rejection_reason or ""
     request.save(update_fields=["status", "rejection_reason", "updated_at"])
@@ -156,7 +158,9 @@ def grant_access(*, actor: Principal, repo: Repository, username: str) -> Access
     if user is None:
         raise NotFound(f"User {username} not found")
     request, created = AccessRequest.objects.get_or_create(
-        repository=repo, user=user, defaults={"status": AccessRequest.Status.ACCEPTED}
+        repository=repo,
+        user=user,
+        defaults={"status": AccessRequest.Status.ACCEPTED, "granted": True},
     )
     if not created:
         if request.status == AccessRequest.Status.ACCEPTED:
