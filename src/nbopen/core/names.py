@@ -27,6 +27,7 @@ RESERVED_OWNER_NAMES = frozenset(
         "api",
         "assets",
         "auth",
+        "avatars",
         "code",
         "codes",
         "collections",
