@@ -7,6 +7,8 @@ call to ``accounts.profile``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -41,6 +43,19 @@ def _me(request: HttpRequest) -> User:
     return request.user
 
 
+def _saved(
+    request: HttpRequest, save: Callable[[], object], done: str, target: str
+) -> tuple[HttpResponse | None, str]:
+    """Run a service call for a settings form: on success flash ``done`` and redirect to
+    ``target`` (post/redirect/get); on a domain error, the message for the form's page."""
+    try:
+        save()
+    except DomainError as exc:
+        return None, explain(exc)
+    messages.success(request, done)
+    return redirect(target), ""
+
+
 @login_required
 def settings_home(request: HttpRequest) -> HttpResponse:
     return redirect("/settings/profile")
@@ -54,13 +69,14 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, initial={f: getattr(me, f) for f in fields})
     error = ""
     if request.method == "POST" and form.is_valid():
-        try:
-            service.profile_update(user=me, **form.cleaned_data)
-        except DomainError as exc:
-            error = explain(exc)
-        else:
-            messages.success(request, _("Your profile was saved."))
-            return redirect("/settings/profile")
+        done, error = _saved(
+            request,
+            lambda: service.profile_update(user=me, **form.cleaned_data),
+            _("Your profile was saved."),
+            "/settings/profile",
+        )
+        if done:
+            return done
     return page(
         request,
         "web/settings_profile.html",
@@ -131,17 +147,17 @@ def account(request: HttpRequest) -> HttpResponse:
     email_form = EmailForm(request.POST or None, prefix="email", initial={"email": me.email})
     error = ""
     if request.method == "POST" and email_form.is_valid():
-        try:
-            service.email_change(
-                user=me,
-                email=email_form.cleaned_data["email"],
-                current_password=email_form.cleaned_data["current_password"],
-            )
-        except DomainError as exc:
-            error = explain(exc)
-        else:
-            messages.success(request, _("Your email address was changed."))
-            return redirect("/settings/account")
+        data = email_form.cleaned_data
+        done, error = _saved(
+            request,
+            lambda: service.email_change(
+                user=me, email=data["email"], current_password=data["current_password"]
+            ),
+            _("Your email address was changed."),
+            "/settings/account",
+        )
+        if done:
+            return done
     return _account_page(request, email_form, PasswordChangeForm(me), error)
 
 
@@ -154,18 +170,18 @@ def password(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(me, request.POST or None)
     error = ""
     if request.method == "POST" and form.is_valid():
-        try:
-            service.password_change(
-                user=me,
-                current_password=form.cleaned_data["old_password"],
-                new_password=form.cleaned_data["new_password1"],
-            )
-        except DomainError as exc:
-            error = explain(exc)
-        else:
-            update_session_auth_hash(request, me)
-            messages.success(request, _("Your password was changed."))
-            return redirect("/settings/password")
+        data = form.cleaned_data
+        done, error = _saved(
+            request,
+            lambda: service.password_change(
+                user=me, current_password=data["old_password"], new_password=data["new_password1"]
+            ),
+            _("Your password was changed."),
+            "/settings/password",
+        )
+        if done:
+            update_session_auth_hash(request, me)  # this session stays signed in
+            return done
     return _account_page(
         request, EmailForm(prefix="email", initial={"email": me.email}), form, error
     )
@@ -211,13 +227,15 @@ def pins(request: HttpRequest) -> HttpResponse:
     form.fields["repositories"].choices = [(r.pk, r.full_name) for r in candidates]  # type: ignore[attr-defined]
     error = ""
     if request.method == "POST" and form.is_valid():
-        try:
-            service.pins_set(user=me, repository_ids=form.cleaned_data["repositories"])
-        except DomainError as exc:
-            error = explain(exc)
-        else:
-            messages.success(request, _("Your pinned repositories were saved."))
-            return redirect("/settings/pins")
+        chosen = form.cleaned_data["repositories"]
+        done, error = _saved(
+            request,
+            lambda: service.pins_set(user=me, repository_ids=chosen),
+            _("Your pinned repositories were saved."),
+            "/settings/pins",
+        )
+        if done:
+            return done
     return page(
         request,
         "web/settings_pins.html",
