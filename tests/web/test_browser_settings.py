@@ -23,12 +23,14 @@ WORDS = {
     "zh-CN": {
         "saved": "个人资料已保存",
         "svg": "头像须为",
+        "big": "头像超过 1024 KiB",
         "weak": "密码",
         "pins": "置顶仓库已保存",
     },
     "en": {
         "saved": "Your profile was saved",
         "svg": "The avatar must be",
+        "big": "The avatar is larger than 1024 KiB",
         "weak": "password",
         "pins": "Your pinned repositories were saved",
     },
@@ -86,6 +88,12 @@ def test_profile_avatar_password_and_sidebar(
         )
         page.click("#avatar-form button[type=submit]:not([name])")
         assert words["svg"] in page.inner_text(".flash-error")
+        big = _png() + b"\x00" * (1536 * 1024)
+        page.set_input_files(
+            "#id_avatar", files=[{"name": "big.png", "mimeType": "image/png", "buffer": big}]
+        )
+        page.click("#avatar-form button[type=submit]:not([name])")
+        assert words["big"] in page.inner_text(".flash-error")
         page.set_input_files(
             "#id_avatar", files=[{"name": "me.png", "mimeType": "image/png", "buffer": _png()}]
         )

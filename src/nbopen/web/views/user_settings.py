@@ -24,6 +24,7 @@ from nbopen.accounts.models import User
 from nbopen.accounts.services import user_get
 from nbopen.collab.contributions import pinnable_repositories
 from nbopen.core.errors import DomainError, NotFound
+from nbopen.core.limits import body_limit
 from nbopen.web.forms import AvatarForm, EmailForm, PinsForm, PreferencesForm, ProfileForm
 from nbopen.web.messages import explain
 from nbopen.web.views.account import remember_language
@@ -84,6 +85,8 @@ def profile(request: HttpRequest) -> HttpResponse:
     )
 
 
+# Room for a file a little over the limit, so it is refused with a sentence, not a bare 413.
+@body_limit(2 * service.MAX_AVATAR_BYTES)
 @login_required
 @require_http_methods(["POST"])
 def avatar(request: HttpRequest) -> HttpResponse:
