@@ -153,3 +153,22 @@ def test_calendar_window_is_fifty_two_weeks() -> None:
         Principal.anonymous(), 0, tz=UTC, today=date(2026, 12, 5)
     )  # a Saturday
     assert cal.last - cal.first == timedelta(days=52 * 7 + 6)
+
+
+def test_calendar_svg_labels_never_overlap_and_titles_are_translated() -> None:
+    import re
+    from itertools import pairwise
+
+    from django.utils import translation
+
+    from nbopen.web.contrib_calendar import CELL, GAP, calendar_svg
+
+    for today in (date(2026, 12, 5), date(2026, 3, 1), date(2027, 1, 31)):
+        cal = contributions.calendar(Principal.anonymous(), 0, tz=UTC, today=today)
+        with translation.override("zh-hans"):
+            svg = str(calendar_svg(cal))
+        xs = [int(x) for x in re.findall(r'<text x="(\d+)" y="10">', svg)]
+        assert len(xs) >= 11
+        assert all(b - a >= 3 * (CELL + GAP) for a, b in pairwise(xs))
+        assert svg.count("<rect") == (cal.last - cal.first).days + 1
+        assert "贡献" in svg and "contribution" not in svg

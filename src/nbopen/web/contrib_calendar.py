@@ -40,9 +40,10 @@ def _square(day: Day, column: int, row: int) -> tuple[object, ...]:
 
 def calendar_svg(calendar: Calendar) -> SafeString:
     """The calendar as an ``<svg>`` element (``role=img`` with a summary as its label)."""
-    squares = []
-    months = []
+    squares: list[tuple[object, ...]] = []
+    months: list[tuple[int, int, str]] = []
     last_month = None
+    last_label_column = -3
     for column, week in enumerate(calendar.weeks):
         for row, day in enumerate(week):
             if day is None:
@@ -51,9 +52,13 @@ def calendar_svg(calendar: Calendar) -> SafeString:
         first = week[0]
         if first is not None and first.day.month != last_month:
             last_month = first.day.month
-            # Skip a label squeezed into the last column before the next one.
+            # A month needs three columns for its name: skip one squeezed against the next
+            # (the first partial week) or against the right edge.
             if column < len(calendar.weeks) - 2:
+                if months and column - last_label_column < 3:
+                    months.pop()
                 months.append((LEFT + column * (CELL + GAP), TOP - 4, date_format(first.day, "M")))
+                last_label_column = column
     width = LEFT + len(calendar.weeks) * (CELL + GAP)
     height = TOP + 7 * (CELL + GAP)
     weekdays = [(1, _("Mon")), (3, _("Wed")), (5, _("Fri"))]
