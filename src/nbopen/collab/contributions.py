@@ -13,7 +13,9 @@ import zoneinfo
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, Greatest, TruncDate
 from django.utils import timezone
 
 from nbopen.access.policy import Principal, visible_repositories
@@ -77,15 +79,22 @@ def calendar(
     # Columns start on Sunday, as GitHub's and Gitee's calendars do.
     start = today - timedelta(days=(today.weekday() + 1) % 7 + 7 * WEEKS)
     since = datetime.combine(start, datetime.min.time(), tzinfo=zone)
-    counts: dict[date, int] = {}
-    rows = _visible_events(viewer, user_id).filter(created_at__gte=since)
-    for kind, created, payload in rows.values_list("kind", "created_at", "payload").iterator():
-        weight = 1
-        if kind == "repo.push" and isinstance(payload, dict):
-            commits = payload.get("commits")
-            weight = max(1, commits) if isinstance(commits, int) else 1
-        day = created.astimezone(zone).date()
-        counts[day] = counts.get(day, 0) + weight
+    # Summed by day in the database (one row per active day, however many events): a push
+    # weighs its new commits (at least one), anything else one.
+    commits = Cast(KeyTextTransform("commits", "payload"), IntegerField())
+    weight = Case(
+        When(kind="repo.push", then=Greatest(Coalesce(commits, Value(0)), Value(1))),
+        default=Value(1),
+    )
+    rows = (
+        _visible_events(viewer, user_id)
+        .filter(created_at__gte=since)
+        .annotate(day=TruncDate("created_at", tzinfo=zone))
+        .values("day")
+        .annotate(n=Sum(weight))
+        .order_by()
+    )
+    counts: dict[date, int] = {row["day"]: int(row["n"] or 0) for row in rows}
     weeks: list[list[Day | None]] = []
     cursor = start
     while cursor <= today:
