@@ -172,6 +172,9 @@ def test_error_paths_on_chinese_pages_read_chinese(live: LiveServer, tmp_path: P
     )
     seen["bad owner name"] = _messages(bad.body.decode())
 
+    too_long = visitor.get("/search?" + urlencode({"q": "港口" * 200}))
+    seen["search too long"] = _messages(too_long.body.decode())
+
     token = live.create_user("i18n-owner")
     owner = web_login(live, "i18n-owner")
     new_org = owner.post(
