@@ -86,8 +86,51 @@ def open_pull(
 
 
 def head_of(thread: Thread) -> str | None:
-    """The pull request's head commit in the base repository (``refs/pull/N/head``)."""
-    return gitcommit.ref_target(thread.repository.git_path, merges.pull_ref(thread.number))
+    """The pull request's head commit in the base repository: its head ref itself when it
+    lives there (a branch, or the Hub's ``refs/pr/N``), else ``refs/pull/N/head``."""
+    git = thread.repository.git_path
+    if thread.head_repository_id == thread.repository_id and thread.head_ref:
+        sha = gitcommit.branch_head(git, thread.head_ref)
+        if sha is not None:
+            return sha
+    return gitcommit.ref_target(git, merges.pull_ref(thread.number))
+
+
+def hub_commit_target(
+    *,
+    actor: Principal,
+    repo: Repository,
+    revision: str,
+    create_pr: bool,
+    title: str,
+    description: str,
+) -> Thread | None:
+    """Where a Hub commit goes when it is a pull request's: with ``create_pr`` a new pull
+    request against ``revision`` (its ``refs/pr/N``), for ``revision="refs/pr/N"`` that open
+    pull request, if the actor may push to it (its author or a writer); None for a plain
+    commit to a branch (the caller needs write then)."""
+    if create_pr:
+        return open_pull(
+            actor=actor,
+            repo=repo,
+            title=title or "Upload files",
+            body=description,
+            base_branch=revision,
+        )
+    if not revision.startswith("refs/pr/"):
+        return None
+    number = revision.removeprefix("refs/pr/")
+    thread = (
+        Thread.objects.select_related("repository", "head_repository")
+        .filter(repository=repo, number=int(number) if number.isdigit() else -1)
+        .first()
+    )
+    require_repo(actor, repo, Level.READ)
+    if thread is None or thread.head_ref != revision:
+        raise NotFound(f"Invalid rev id: {revision}")
+    if not may_push_to_hub_pr(actor, thread):
+        raise PermissionDenied(f"You cannot push to {revision}")
+    return thread
 
 
 def may_push_to_hub_pr(actor: Principal, thread: Thread) -> bool:
@@ -111,6 +154,13 @@ def sync_head(thread: Thread, actor: User | None = None) -> bool:
     )
     if new is None or new == old:
         return False
+    # Whoever moves the row's head_sha records the commits: the committing request and the
+    # push listener's job may both get here, and each commit is announced once.
+    if not Thread.objects.filter(pk=thread.pk, head_sha=old).update(
+        head_sha=new, updated_at=timezone.now()
+    ):
+        thread.refresh_from_db(fields=["head_sha"])
+        return False
     git = thread.repository.git_path
     since = old if old and gitmerge.is_ancestor(git, old, new) else _base_sha(thread)
     for commit in gitmerge.commits_between(git, since, new, 100) if since else []:
@@ -122,7 +172,6 @@ def sync_head(thread: Thread, actor: User | None = None) -> bool:
             subject=commit.title,
             author=commit.author_name,
         )
-    Thread.objects.filter(pk=thread.pk).update(head_sha=new, updated_at=timezone.now())
     thread.head_sha = new
     return True
 

@@ -63,7 +63,10 @@ def keep_pull_head(
             return None
         current = gitcommit.ref_target(repo.git_path, ref)
         if current != sha:
-            gitcommit.update_ref(repo.git_path, ref, sha, current)
+            try:
+                gitcommit.update_ref(repo.git_path, ref, sha, current)
+            except RefConflict:  # another follower moved it at the same time
+                return gitcommit.ref_target(repo.git_path, ref)
         return sha
     return gitmerge.fetch_into(repo.git_path, head_repo.git_path, source, ref)
 
