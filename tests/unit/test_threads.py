@@ -4,12 +4,17 @@ merges, conflicts, reviews that become outdated."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import duckdb
 import pytest
 from django.test import TestCase
+from django.utils import timezone
 
 from nbopen.access.policy import Principal
 from nbopen.accounts.models import User
 from nbopen.accounts.services import user_create
+from nbopen.analytics import pipeline, store
 from nbopen.analytics.pipeline import KIND_MAP
 from nbopen.collab import pulls, references, threads
 from nbopen.collab.models import Thread, TimelineEntry
@@ -278,3 +283,34 @@ def test_review_comments_become_outdated(owner: User, other: User) -> None:
     assert outdated == {2: True, 3: False}
     kinds = set(Event.objects.filter(repository_id=repo.pk).values_list("kind", flat=True))
     assert {"pull.review", "pull.review_comment"} <= kinds
+
+
+def test_platform_threads_give_activity_and_openrank(
+    owner: User, other: User, tmp_path: Path
+) -> None:
+    """``nbopen analytics compute`` reads thread events: a platform repository with an issue
+    conversation and a merged pull request gets non-zero activity and OpenRank."""
+    repo = _repo(owner, "t-analytics")
+    me, them = Principal(user=owner), Principal(user=other)
+    issue = threads.create_thread(actor=them, repo=repo, title="Question", body="how?")
+    threads.comment_add(actor=me, thread=issue, body="like this")
+    threads.set_state(actor=me, thread=issue, state="closed")
+    refs.create_branch(repo=repo, actor=other, branch="f", target=_head(repo))
+    _write(repo, other, "f", "f.txt", b"f\n", "f")
+    pull = pulls.open_pull(actor=them, repo=repo, title="F", head_branch="f")
+    pulls.review(
+        actor=me,
+        thread=pull,
+        state="approved",
+        comments=[{"path": "f.txt", "line": 1, "body": "ok"}],
+    )
+    _merge(pull, owner)
+    month = timezone.now().strftime("%Y-%m")
+    pipeline.compute_months(base=tmp_path, month=month, memory_limit="512MB")
+    rows = duckdb.sql(
+        "SELECT metric, value FROM read_parquet(?) WHERE entity_type = 'repo' "
+        "AND platform = 'nbopen' AND entity_id = ?",
+        params=[str(store.metrics_file(month, tmp_path)), str(repo.pk)],
+    ).fetchall()
+    values = dict(rows)
+    assert values["activity"] > 0 and values["openrank"] > 0, values
