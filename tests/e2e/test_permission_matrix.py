@@ -141,6 +141,7 @@ CHANNELS: dict[str, tuple[str, int | None]] = {
     "web_commits": ("web", READ),
     "web_insights": ("web", READ),
     "web_settings": ("web", ADMIN),
+    "web_discussion": ("web", READ),
     # pages that list repositories: the private one appears only to its readers
     "web_owner_page": ("web_listing", READ),
     "web_search": ("web_listing", READ),
@@ -682,6 +683,7 @@ def _call(
         "web_owner_page": lambda: _web(world, principal, f"/{ORG}"),
         "web_search": lambda: _web(world, principal, f"/search?q={world.suffix}"),
         "web_settings": lambda: _web(world, principal, f"{web}/settings"),
+        "web_discussion": lambda: _web(world, principal, f"{web}/discussions/1"),
     }
     return calls[channel]()
 
@@ -896,7 +898,14 @@ def _check_success_body(
         assert split["dataset"] == f"{ORG}/{world.dataset(visibility)}"
     elif channel == "analytics_repo":
         assert response.json()["repository"] == repo_id
-    elif channel in {"web_repo", "web_blob", "web_insights", "web_settings", "web_tree"}:
+    elif channel in {
+        "web_repo",
+        "web_blob",
+        "web_insights",
+        "web_settings",
+        "web_tree",
+        "web_discussion",
+    }:
         assert response.headers["Content-Type"].startswith("text/html")
         assert re.search(rf"<title>[^<]*{re.escape(repo_id)}", response.body.decode()), channel
     elif channel == "web_commits":

@@ -158,3 +158,28 @@ def test_pagination_and_concurrent_numbers(hub: Hub) -> None:
     assert sorted(made) == list(range(1, 53))
     listed = [d.num for d in hub.api.get_repo_discussions(repo_id)]  # two pages of 50
     assert listed == list(range(52, 0, -1))
+
+
+def test_two_racing_merges_one_wins(hub: Hub) -> None:
+    """Two merges of one pull request at the same time: one merge commit, one clear 409."""
+    repo_id = hub.repo_id("race")
+    hub.api.create_repo(repo_id)
+    info = hub.api.upload_file(
+        path_or_fileobj=b"race\n", path_in_repo="race.txt", repo_id=repo_id, create_pr=True
+    )
+    assert info.pr_num == 1
+    before = hub.api.model_info(repo_id).sha
+
+    def merge(_: int) -> int:
+        try:
+            hub.api.merge_pull_request(repo_id, 1)
+        except HfHubHTTPError as exc:
+            assert "already merged" in str(exc)
+            return exc.response.status_code
+        return 200
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        statuses = sorted(pool.map(merge, range(2)))
+    assert statuses == [200, 409]
+    commits = hub.api.list_repo_commits(repo_id)
+    assert commits[1].commit_id == before  # exactly one merge commit on top

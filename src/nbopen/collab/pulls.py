@@ -295,6 +295,20 @@ def merge_pull(
         if current != Thread.State.OPEN:
             raise AlreadyMerged(f"Pull request #{thread.number} is already {current}")
 
+    def merged(sha: str) -> None:
+        # Under the base branch's lock, before the next merge may look: the state is the
+        # claim (committed at once, outside any transaction of the caller's).
+        now = timezone.now()
+        Thread.objects.filter(pk=thread.pk, state=Thread.State.OPEN).update(
+            state=Thread.State.MERGED,
+            merge_commit=sha,
+            merged_at=now,
+            merged_by=user,
+            closed_at=now,
+            head_sha=head,
+            updated_at=now,
+        )
+
     new, _old = merges.merge(
         repo=thread.repository,
         actor=user,
@@ -303,22 +317,10 @@ def merge_pull(
         strategy=strategy,
         message=message,
         still_mergeable=still_mergeable,
+        merged=merged,
     )
+    thread.refresh_from_db()
     with transaction.atomic():
-        now = timezone.now()
-        thread.state, thread.merge_commit, thread.merged_at = Thread.State.MERGED, new, now
-        thread.merged_by, thread.closed_at, thread.head_sha = user, now, head
-        thread.save(
-            update_fields=[
-                "state",
-                "merge_commit",
-                "merged_at",
-                "merged_by",
-                "closed_at",
-                "head_sha",
-                "updated_at",
-            ]
-        )
         if comment.strip():
             threads.comment_add(actor=actor, thread=thread, body=comment)
         events.record(

@@ -93,13 +93,15 @@ def merge(
     message: str,
     expected_base: str | None = None,
     still_mergeable: Callable[[], None] | None = None,
+    merged: Callable[[str], None] | None = None,
 ) -> tuple[str, str]:
     """Merge commit ``head_sha`` (already in ``repo``) into ``base_branch``; returns
     (new head of the base, previous head).
 
     Under the branch's write lock: ``still_mergeable()`` (the caller's check that the pull
-    request is still open; it raises otherwise) runs first, so two merges of one pull request
-    racing give one merge and one clear error; ``expected_base``, when given, must still be
+    request is still open; it raises otherwise) runs first and ``merged(new)`` (the caller
+    records the merge, committed at once) last, so two merges of one pull request racing give
+    one merge and one clear error; ``expected_base``, when given, must still be
     the base's head (:class:`RefConflict`). Raises :class:`MergeConflict` with the files,
     :class:`NotFastForward` for a rebase that cannot fast-forward (git 2.39 cannot replay
     commits without a work tree). ``merge``: a merge commit; ``squash``: one commit with
@@ -131,6 +133,8 @@ def merge(
             more = [head_sha] if strategy is Strategy.MERGE else []
             new = gitcommit.commit_tree(git, result.tree, base, message, me, more_parents=more)
         gitcommit.update_ref(git, gitcommit.qualify(base_branch), new, base)
+        if merged is not None:
+            merged(new)
     after_update(
         repo_id=repo.pk,
         actor=actor,
