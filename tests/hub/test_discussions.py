@@ -85,6 +85,9 @@ def test_writer_pushes_more_commits_to_a_pull_request(hub: Hub) -> None:
     hub.api.create_repo(repo_id, repo_type="dataset")
     pr = hub.api.create_pull_request(repo_id, "Empty PR", repo_type="dataset")
     assert pr.num == 1 and pr.git_reference == "refs/pr/1"
+    assert hub.api.get_discussion_details(repo_id, 1, repo_type="dataset") == pr
+    at_pr = hub.api.dataset_info(repo_id, revision="refs/pr/1")
+    assert at_pr.sha == hub.api.dataset_info(repo_id).sha  # the PR starts at the base's head
     for n in range(2):
         hub.api.upload_file(
             path_or_fileobj=f"row {n}\n".encode(),
@@ -112,6 +115,7 @@ def test_plain_discussion(hub: Hub, outsider: HfApi) -> None:
     first = outsider.get_discussion_details(repo_id, 1).events[0]
     edited = outsider.edit_discussion_comment(repo_id, 1, first.id, "How do I use it?")
     assert edited.edited and edited.content == "How do I use it?"
+    assert outsider.get_discussion_details(repo_id, 1).events[0] == edited  # same event, same id
     with pytest.warns(UserWarning):
         hidden = hub.api.hide_discussion_comment(repo_id, 1, first.id)
     assert hidden.hidden and hidden.content == ""
