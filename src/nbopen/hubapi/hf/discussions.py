@@ -13,6 +13,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -42,6 +43,7 @@ def _status(thread: Thread) -> str:
 
 def _summary(thread: Thread) -> dict[str, Any]:
     repo = thread.repository
+    count = getattr(thread, "num_comments", None)  # annotated by the listing
     return {
         "num": thread.number,
         "title": thread.title,
@@ -51,7 +53,7 @@ def _summary(thread: Thread) -> dict[str, Any]:
         "author": _user(thread.author),
         "repo": {"name": repo.full_name, "type": repo.type},
         "pinned": thread.pinned,
-        "numComments": Comment.objects.filter(thread=thread).count(),
+        "numComments": count if count is not None else thread.comments.count(),
         "topReactions": [],
     }
 
@@ -182,13 +184,17 @@ def discussions(request: HttpRequest, type_plural: str, owner: str, name: str) -
     kind = {"discussion": Thread.Kind.ISSUE, "pull_request": Thread.Kind.PULL}.get(
         request.GET.get("type", "all")
     )
-    qs = threads.thread_list(
-        actor=ctx.principal,
-        repo=ctx.repo,
-        kind=kind,
-        state=request.GET.get("status") or None,
-        author=request.GET.get("author") or None,
-    ).select_related("repository")
+    qs = (
+        threads.thread_list(
+            actor=ctx.principal,
+            repo=ctx.repo,
+            kind=kind,
+            state=request.GET.get("status") or None,
+            author=request.GET.get("author") or None,
+        )
+        .select_related("repository")
+        .annotate(num_comments=Count("comments"))
+    )
     try:
         page = max(0, int(request.GET.get("p") or 0))
     except ValueError:
