@@ -187,3 +187,20 @@ def test_two_racing_merges_one_wins(hub: Hub) -> None:
     assert statuses == [200, 409]
     commits = hub.api.list_repo_commits(repo_id)
     assert commits[1].commit_id == before  # exactly one merge commit on top
+
+
+def test_upload_folder_with_a_large_file_as_a_pull_request(hub: Hub, tmp_path: Path) -> None:
+    """``upload_folder(create_pr=True)`` (the client opens the PR first, then commits to
+    ``refs/pr/N``), a binary file through Xet/LFS included; the merge brings it to main."""
+    repo_id = hub.repo_id("pr-folder")
+    hub.api.create_repo(repo_id)
+    (tmp_path / "weights.bin").write_bytes(b"\0weights" * 4096)
+    (tmp_path / "config.json").write_text('{"hidden": 8}\n')
+    info = hub.api.upload_folder(folder_path=tmp_path, repo_id=repo_id, create_pr=True)
+    assert info.pr_num == 1
+    files = hub.api.list_repo_files(repo_id, revision="refs/pr/1")
+    assert {"weights.bin", "config.json"} <= set(files)
+    lfs = hub.api.get_paths_info(repo_id, ["weights.bin"], revision="refs/pr/1")[0]
+    assert lfs.lfs is not None and lfs.lfs.size == 8 * 4096  # type: ignore[union-attr]
+    hub.api.merge_pull_request(repo_id, 1)
+    assert {"weights.bin", "config.json"} <= set(hub.api.list_repo_files(repo_id))
