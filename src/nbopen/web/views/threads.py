@@ -18,10 +18,11 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_http_methods, require_POST
 
-from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.access.policy import Decision, Level, decide_repo, repo_level
 from nbopen.collab import pulls, threads
 from nbopen.collab.models import Thread
-from nbopen.core.errors import DomainError, NotFound
+from nbopen.core.errors import DomainError, InvalidInput, NotFound
+from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.web.markdown import render_markdown
 from nbopen.web.messages import explain
@@ -135,13 +136,24 @@ def thread_new(request: HttpRequest, owner: str, name: str, section: str) -> Htt
     if not access.who.is_authenticated:
         return login_redirect(request)
     ctx = _base(access, section)
+    forks = _readable_forks(access)
+    ctx["heads"] = [b.name for b in ctx["branches"] if b.name != access.repo.default_branch]
+    for fork in forks:
+        ctx["heads"] += [f"{fork.owner.name}:{b.name}" for b in read.list_refs(fork.git_path)[0]]
+    ctx["head"] = request.GET.get("head", "")
     if request.method == "POST":
         title, body = request.POST.get("title", ""), request.POST.get("body", "")
         head = request.POST.get("head", "").strip()
         try:
             if section == "pulls":
+                head_repo, head_branch = _head(access, forks, head)
                 made = pulls.open_pull(
-                    actor=access.who, repo=access.repo, title=title, body=body, head_branch=head
+                    actor=access.who,
+                    repo=access.repo,
+                    title=title,
+                    body=body,
+                    head_repo=head_repo,
+                    head_branch=head_branch,
                 )
             else:
                 made = threads.create_thread(
@@ -153,6 +165,26 @@ def thread_new(request: HttpRequest, owner: str, name: str, section: str) -> Htt
             return page(request, "web/repo_thread_new.html", ctx, status=400)
         return redirect(f"{access.repo.web_path}/{section}/{made.number}")
     return page(request, "web/repo_thread_new.html", ctx)
+
+
+def _readable_forks(access: RepoAccess) -> list[Repository]:
+    """The forks of this repository the signed-in viewer owns or may write to (their
+    branches can be a pull request's head: "Contribute back")."""
+    if access.who.user is None:
+        return []
+    forks = Repository.objects.filter(forked_from=access.repo).select_related("owner")[:50]
+    return [f for f in forks if repo_level(access.who, f) >= Level.WRITE]
+
+
+def _head(access: RepoAccess, forks: list[Repository], head: str) -> tuple[Repository, str]:
+    """``branch`` (this repository) or ``owner:branch`` (that owner's fork)."""
+    owner, sep, branch = head.partition(":")
+    if not sep:
+        return access.repo, head
+    for fork in forks:
+        if fork.owner.name == owner:
+            return fork, branch
+    raise InvalidInput(f"No fork of yours named {owner}")
 
 
 @require_POST
