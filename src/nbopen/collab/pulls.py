@@ -268,7 +268,7 @@ def merge_pull(
     :class:`RefConflict` (the base moved under a compare-and-swap, or the head moved since
     ``expected_head``), :class:`AlreadyMerged` for the loser of two racing merges.
     """
-    user = threads._participant(actor, thread.repository)
+    user = threads.participant(actor, thread.repository)
     require_repo(actor, thread.repository, Level.WRITE)
     if not thread.is_pull:
         raise InvalidInput("Only pull requests can be merged")
@@ -349,7 +349,7 @@ def review(
 ) -> Review:
     """A review at the head: comment, approve or request changes, with line comments
     ``{"path", "line", "body"}`` anchored to the head commit (the new side of the diff)."""
-    user = threads._participant(actor, thread.repository)
+    user = threads.participant(actor, thread.repository)
     if not thread.is_pull:
         raise InvalidInput("Only pull requests are reviewed")
     if state not in Review.State.values:
@@ -362,7 +362,7 @@ def review(
     if head is None:
         raise InvalidInput("The pull request's head is gone")
     rev = Review.objects.create(
-        thread=thread, author=user, state=state, body=threads._clean_body(body), commit_sha=head
+        thread=thread, author=user, state=state, body=threads.clean_body(body), commit_sha=head
     )
     events.record(
         "pull.review",
@@ -391,7 +391,7 @@ def review_comment(
     in_reply_to: ReviewComment | None = None,
 ) -> ReviewComment:
     """A line comment of ``review`` on ``path:line`` at the review's commit."""
-    user = threads._participant(actor, review.thread.repository)
+    user = threads.participant(actor, review.thread.repository)
     thread = review.thread
     if in_reply_to is not None:
         path, line = in_reply_to.path, in_reply_to.line
@@ -408,7 +408,7 @@ def review_comment(
         path=path,
         line=line,
         line_text=text,
-        body=threads._clean_body(body, required=True),
+        body=threads.clean_body(body, required=True),
         in_reply_to=in_reply_to,
     )
     events.record(

@@ -40,7 +40,7 @@ MAX_TITLE = 256
 MAX_BODY = 65536
 
 
-def _participant(actor: Principal, repo: Repository) -> User:
+def participant(actor: Principal, repo: Repository) -> User:
     """The signed-in user who may take part in ``repo``'s threads (read access, a credential
     that may write)."""
     require_repo(actor, repo, Level.READ)
@@ -56,14 +56,14 @@ def _is_writer(actor: Principal, repo: Repository) -> bool:
 
 
 def _require_author_or_writer(actor: Principal, thread: Thread) -> User:
-    user = _participant(actor, thread.repository)
+    user = participant(actor, thread.repository)
     if thread.author_id != user.pk and not _is_writer(actor, thread.repository):
         raise PermissionDenied("Only the author or a maintainer may change this discussion")
     return user
 
 
 def _require_writer(actor: Principal, repo: Repository) -> User:
-    user = _participant(actor, repo)
+    user = participant(actor, repo)
     require_repo(actor, repo, Level.WRITE)
     return user
 
@@ -77,7 +77,7 @@ def _clean_title(title: object) -> str:
     return title
 
 
-def _clean_body(body: object, *, required: bool = False) -> str:
+def clean_body(body: object, *, required: bool = False) -> str:
     if body is None:
         body = ""
     if not isinstance(body, str):
@@ -133,8 +133,8 @@ def create_thread(
 ) -> Thread:
     """Open an issue (or, with ``kind=pull`` and ``pull_fields``, the row of a pull request:
     :mod:`.pulls` creates those). Numbers are shared by both kinds."""
-    user = _participant(actor, repo)
-    title, body = _clean_title(title), _clean_body(body)
+    user = participant(actor, repo)
+    title, body = _clean_title(title), clean_body(body)
     thread = Thread.objects.create(
         repository=repo,
         number=next_number(repo),
@@ -196,8 +196,8 @@ def opening(thread: Thread) -> Comment:
 @transaction.atomic
 def comment_add(*, actor: Principal, thread: Thread, body: str) -> Comment:
     """A comment on ``thread`` (a locked thread takes comments from writers only)."""
-    user = _participant(actor, thread.repository)
-    body = _clean_body(body, required=True)
+    user = participant(actor, thread.repository)
+    body = clean_body(body, required=True)
     if thread.locked and not _is_writer(actor, thread.repository):
         raise PermissionDenied("This discussion is locked")
     comment = Comment.objects.create(thread=thread, author=user, body=body)
@@ -222,13 +222,13 @@ def _comment_of(thread: Thread, comment_id: int) -> Comment:
 @transaction.atomic
 def comment_edit(*, actor: Principal, thread: Thread, comment_id: int, body: str) -> Comment:
     """Change a comment's text (its author, or an admin); the old text joins its history."""
-    user = _participant(actor, thread.repository)
+    user = participant(actor, thread.repository)
     comment = _comment_of(thread, comment_id)
     if comment.author_id != user.pk and repo_level(actor, thread.repository) < Level.ADMIN:
         raise PermissionDenied("Only the author may edit this comment")
     if comment.hidden:
         raise InvalidInput("A hidden comment cannot be edited")
-    body = _clean_body(body, required=not comment.opening)
+    body = clean_body(body, required=not comment.opening)
     if body != comment.body:
         CommentEdit.objects.create(comment=comment, body=comment.body, editor=user)
         comment.body, comment.edited_by = body, user
@@ -240,7 +240,7 @@ def comment_edit(*, actor: Principal, thread: Thread, comment_id: int, body: str
 def comment_hide(*, actor: Principal, thread: Thread, comment_id: int) -> Comment:
     """Hide a comment (a maintainer, or its author); its text is kept in the edit history
     for the repository's administrators, never shown again."""
-    user = _participant(actor, thread.repository)
+    user = participant(actor, thread.repository)
     comment = _comment_of(thread, comment_id)
     if comment.author_id != user.pk and not _is_writer(actor, thread.repository):
         raise PermissionDenied("Only a maintainer may hide this comment")
