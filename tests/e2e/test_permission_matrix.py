@@ -102,6 +102,13 @@ CHANNELS: dict[str, tuple[str, int | None]] = {
     "hub_branch_create": ("api", WRITE),
     "hub_branch_delete": ("api", WRITE),
     "hub_tag": ("api", WRITE),
+    # Hub discussions and pull requests (issue 14): reading needs read; opening and commenting
+    # a signed-in reader with a credential that may write (SIGNED_IN_READ); merging write
+    "hub_discussions": ("api", READ),
+    "hub_discussion": ("api", READ),
+    "hub_discussion_create": ("api", READ),
+    "hub_discussion_comment": ("api", READ),
+    "hub_discussion_merge": ("api", WRITE),
     "api_settings": ("api", ADMIN),
     "api_delete": ("api", ADMIN),
     "api_whoami": ("api", None),
@@ -134,10 +141,15 @@ CHANNELS: dict[str, tuple[str, int | None]] = {
     "web_commits": ("web", READ),
     "web_insights": ("web", READ),
     "web_settings": ("web", ADMIN),
+    "web_discussion": ("web", READ),
     # pages that list repositories: the private one appears only to its readers
     "web_owner_page": ("web_listing", READ),
     "web_search": ("web_listing", READ),
 }
+# Channels that take part rather than read: anonymous readers must sign in (401) and a
+# read-only token, which may read, may not write there (403).
+SIGNED_IN_READ = {"hub_discussion_create", "hub_discussion_comment"}
+READ_ONLY_CREDENTIALS = {"admin_read_token"}
 LOGIN = "login"  # a 302 to /login?next=…
 # The status each situation gives, per family.
 STATUS: dict[str, dict[str, int | str]] = {
@@ -219,6 +231,11 @@ def situation(principal: str, channel: str, visibility: str) -> str:
     have = LEVELS[principal][visibility]
     if need is None:
         return "anonymous_stranger" if anonymous else "allowed"
+    if channel in SIGNED_IN_READ and have >= need:
+        if anonymous:
+            return "anonymous_reader"
+        if principal in READ_ONLY_CREDENTIALS:
+            return "signed_in_reader"
     if have >= need:
         return "allowed"
     if have == NONE:
@@ -277,6 +294,15 @@ def test_expectation_table_is_the_documented_rules() -> None:
     assert not expected_listed("non_member", "private")
     assert expected_listed("collab_read", "private")
     assert expected_status("anonymous", "feed", "public") == 401
+    # discussions: anyone signed in who can read takes part; merging needs write
+    assert expected_status("anonymous", "hub_discussions", "public") == 200
+    assert expected_status("anonymous", "hub_discussion_create", "public") == 401
+    assert expected_status("non_member", "hub_discussion_comment", "public") == 200
+    assert expected_status("non_member", "hub_discussion_comment", "private") == 404
+    assert expected_status("admin_read_token", "hub_discussion_create", "public") == 403
+    assert expected_status("non_member", "hub_discussion_merge", "public") == 403
+    assert expected_status("member_read", "hub_discussion_merge", "private") == 403
+    assert expected_status("team_member", "hub_discussion_merge", "private") == 200
 
 
 # --- the world: users, org, team, repositories, tokens ---------------------------------
@@ -310,12 +336,14 @@ def _file_line(path: str, content: bytes) -> dict[str, Any]:
     return {"key": "file", "value": value}
 
 
-def _commit(live: LiveServer, token: str | None, plural: str, repo_id: str, path: str) -> Response:
+def _commit(
+    live: LiveServer, token: str | None, plural: str, repo_id: str, path: str, rev: str = "main"
+) -> Response:
     body = _ndjson(
         [{"key": "header", "value": {"summary": f"add {path}"}}, _file_line(path, b"cell\n")]
     )
     return request(
-        f"{live.url}/api/{plural}/{repo_id}/commit/main",
+        f"{live.url}/api/{plural}/{repo_id}/commit/{rev}",
         "POST",
         body=body,
         headers={"Content-Type": "application/x-ndjson"},
@@ -421,6 +449,13 @@ def world(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Iterato
         _seed(live, owner, "datasets", f"{ORG}/{dataset}", {"README.md": README, "data.csv": CSV})
         _grant(world, model)
         _grant(world, dataset)
+        opened = request(
+            f"{live.url}/api/models/{ORG}/{model}/discussions",
+            "POST",
+            json_body={"title": "matrix discussion", "description": "seed"},
+            token=owner,
+        )
+        assert opened.status == 200 and opened.json()["num"] == 1, opened.body
         world.xet_files[visibility] = _xet_upload(live, owner, f"{ORG}/{model}", payload)
 
     # Everyone signed in follows the org, so a dashboard feed has something to hide.
@@ -580,6 +615,15 @@ def _call(
         "hub_tag": lambda: request(
             f"{api}/tag/main", "POST", json_body={"tag": f"t-{cell}"}, token=token
         ),
+        "hub_discussions": lambda: request(f"{api}/discussions", token=token),
+        "hub_discussion": lambda: request(f"{api}/discussions/1?diff=1", token=token),
+        "hub_discussion_create": lambda: request(
+            f"{api}/discussions", "POST", json_body={"title": cell}, token=token
+        ),
+        "hub_discussion_comment": lambda: request(
+            f"{api}/discussions/1/comment", "POST", json_body={"comment": cell}, token=token
+        ),
+        "hub_discussion_merge": lambda: _merge_cell(world, api, cell, token, ghost=ghost),
         "api_settings": lambda: request(
             f"{live.url}/api/models/{repo_id}/settings",
             "PUT",
@@ -639,8 +683,39 @@ def _call(
         "web_owner_page": lambda: _web(world, principal, f"/{ORG}"),
         "web_search": lambda: _web(world, principal, f"/search?q={world.suffix}"),
         "web_settings": lambda: _web(world, principal, f"{web}/settings"),
+        "web_discussion": lambda: _web(world, principal, f"{web}/discussions/1"),
     }
     return calls[channel]()
+
+
+def _merge_cell(world: World, api: str, cell: str, token: str | None, *, ghost: bool) -> Response:
+    """The owner opens a pull request with one commit for this cell; the principal merges it
+    (aimed at a repository that does not exist: number 1 there, nothing to open)."""
+    number = 1
+    if not ghost:
+        opened = request(
+            f"{api}/discussions",
+            "POST",
+            json_body={"title": f"pr {cell}", "pullRequest": True},
+            token=world.owner_token,
+        )
+        assert opened.status == 200, opened.body
+        number = opened.json()["num"]
+        repo_id = api.split("/api/models/", 1)[1]
+        pushed = _commit(
+            world.live,
+            world.owner_token,
+            "models",
+            repo_id,
+            f"prs/{cell}.txt",
+            rev=quote(f"refs/pr/{number}", safe=""),
+        )
+        assert pushed.status == 200, pushed.body
+    response = request(f"{api}/discussions/{number}/merge", "POST", json_body={}, token=token)
+    if not ghost:
+        state = request(f"{api}/discussions/{number}", token=world.owner_token).json()["status"]
+        assert (state == "merged") is (response.status == 200)
+    return response
 
 
 def _xorb_upload(cas: str, token: str | None) -> Response:
@@ -777,6 +852,17 @@ def _check_success_body(
         assert response.json()["files"][0]["uploadMode"] == "regular"
     elif channel == "hub_commit":
         assert response.json()["success"] is True
+    elif channel == "hub_discussions":
+        assert 1 in {d["num"] for d in response.json()["discussions"]}
+    elif channel == "hub_discussion":
+        data = response.json()
+        assert data["num"] == 1 and data["events"][0]["data"]["latest"]["raw"] == "seed"
+    elif channel == "hub_discussion_create":
+        assert response.json()["num"] > 1
+    elif channel == "hub_discussion_comment":
+        assert response.json()["newMessage"]["author"]["name"] == USERNAMES[principal]
+    elif channel == "hub_discussion_merge":
+        assert response.json() == {}
     elif channel in {"xet_read_token", "xet_write_token"}:
         data = response.json()
         assert data["accessToken"] and data["casUrl"].endswith("/xet-cas")
@@ -812,7 +898,14 @@ def _check_success_body(
         assert split["dataset"] == f"{ORG}/{world.dataset(visibility)}"
     elif channel == "analytics_repo":
         assert response.json()["repository"] == repo_id
-    elif channel in {"web_repo", "web_blob", "web_insights", "web_settings", "web_tree"}:
+    elif channel in {
+        "web_repo",
+        "web_blob",
+        "web_insights",
+        "web_settings",
+        "web_tree",
+        "web_discussion",
+    }:
         assert response.headers["Content-Type"].startswith("text/html")
         assert re.search(rf"<title>[^<]*{re.escape(repo_id)}", response.body.decode()), channel
     elif channel == "web_commits":

@@ -105,3 +105,15 @@ def test_demo_dashboards_are_computed(demo_server: LiveServer) -> None:
     data = json.loads(body)
     assert data["months"], data
     assert data["metrics"].get("active_developers", 0) > 0, data["metrics"]
+
+
+def test_demo_has_conversations(demo_server: LiveServer) -> None:
+    """An issue closed by the squash-merged pull request that says 修复 #1, and a model
+    discussion: the Issues, Pull requests and 讨论 tabs are not empty on a first start."""
+    sdk = demo_server.url + "/gangzhi-tech/smart-port-sdk"
+    status, issues = _get(sdk + "/issues?state=closed")
+    assert status == 200 and "/gangzhi-tech/smart-port-sdk/issues/1" in issues
+    status, pull = _get(sdk + "/pulls/2")
+    assert status == 200 and 'id="thread-state">已合并<' in pull and "默认值清楚" in pull
+    status, talk = _get(demo_server.url + "/yongjiang-univ/chinese-legal-bert/discussions")
+    assert status == 200 and "ONNX" in talk

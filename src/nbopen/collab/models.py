@@ -68,3 +68,228 @@ class Watch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}👁{self.repository_id}"
+
+
+# --- Threads: issues, pull requests and the Hub's discussions (one numbered sequence) ---
+
+
+class ThreadCounter(models.Model):
+    """The last number given to a thread of a repository.
+
+    Why a row and not ``MAX(number) + 1``: incrementing it with ``UPDATE … SET last = last + 1``
+    takes the row's write lock (PostgreSQL) or the database's (SQLite, immediate
+    transactions) until the transaction ends, so two threads opened at once never get the
+    same number; the unique constraint on :class:`Thread` is the safety net.
+    """
+
+    repository = models.OneToOneField(
+        "repos.Repository", on_delete=models.CASCADE, related_name="+", primary_key=True
+    )
+    last = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}: {self.last}"
+
+
+class Label(models.Model):
+    """A repository's label (name unique per repository, case-insensitively)."""
+
+    repository = models.ForeignKey(
+        "repos.Repository", on_delete=models.CASCADE, related_name="labels"
+    )
+    name = models.CharField(max_length=64)
+    name_lower = models.CharField(max_length=64)
+    color = models.CharField(max_length=7, default="#6e7781")
+    description = models.CharField(max_length=256, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "name_lower"], name="one_label_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Thread(models.Model):
+    """An issue or a pull request (on model and dataset repositories: a Hub discussion or
+    pull request). Numbers are shared by both kinds, per repository, as on GitHub and the Hub.
+
+    The opening text is the first :class:`Comment` (``opening=True``), as on the Hub, so the
+    body has the same edit history as any comment.
+    """
+
+    class Kind(models.TextChoices):
+        ISSUE = "issue"
+        PULL = "pull"
+
+    class State(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+        MERGED = "merged"
+
+    class Reason(models.TextChoices):
+        NONE = ""
+        COMPLETED = "completed"
+        NOT_PLANNED = "not_planned"
+
+    repository = models.ForeignKey(
+        "repos.Repository", on_delete=models.CASCADE, related_name="threads"
+    )
+    number = models.PositiveIntegerField()
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    title = models.CharField(max_length=256)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    state_reason = models.CharField(max_length=16, choices=Reason.choices, blank=True)
+    locked = models.BooleanField(default=False)
+    pinned = models.BooleanField(default=False)
+    labels = models.ManyToManyField(Label, blank=True, related_name="threads")
+    assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    # Pull requests only. The head lives in ``head_repository`` (this one, or a fork) at
+    # ``head_ref`` (a branch, or ``refs/pr/N`` for the Hub's PRs); the base repository keeps
+    # ``refs/pull/N/head`` pointing at ``head_sha``.
+    base_branch = models.CharField(max_length=255, blank=True)
+    head_repository = models.ForeignKey(
+        "repos.Repository", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    head_ref = models.CharField(max_length=255, blank=True)
+    head_sha = models.CharField(max_length=40, blank=True)
+    merge_commit = models.CharField(max_length=40, blank=True)
+    merged_at = models.DateTimeField(null=True, blank=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "number"], name="one_thread_number")
+        ]
+        indexes = [
+            models.Index(fields=["repository", "kind", "state", "-number"], name="thread_list")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}#{self.number}"
+
+    @property
+    def is_pull(self) -> bool:
+        return self.kind == self.Kind.PULL
+
+
+class Comment(models.Model):
+    """A comment on a thread (``opening``: the thread's description)."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    body = models.TextField()
+    opening = models.BooleanField(default=False)
+    hidden = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"comment {self.pk} on {self.thread_id}"
+
+
+class CommentEdit(models.Model):
+    """A previous version of a comment's text, kept when it is edited or hidden."""
+
+    comment = models.ForeignKey(Comment, on_delete=models.CASCADE, related_name="edits")
+    body = models.TextField()
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"edit {self.pk} of {self.comment_id}"
+
+
+class TimelineEntry(models.Model):
+    """Something that happened to a thread other than a comment: a status change, a rename,
+    a commit pushed to a pull request, a label, an assignment, a lock, a cross-reference."""
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="timeline")
+    kind = models.CharField(max_length=32)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} on {self.thread_id}"
+
+
+class Review(models.Model):
+    """A review of a pull request at one of its commits."""
+
+    class State(models.TextChoices):
+        COMMENTED = "commented"
+        APPROVED = "approved"
+        CHANGES_REQUESTED = "changes_requested"
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="reviews")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    state = models.CharField(max_length=20, choices=State.choices)
+    body = models.TextField(blank=True)
+    commit_sha = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.state} review on {self.thread_id}"
+
+
+class ReviewComment(models.Model):
+    """A comment anchored to ``line`` of ``path`` as it is in ``commit_sha`` (the new side).
+
+    ``line_text`` is that line's content when the comment was made: the comment becomes
+    "outdated" (never lost) once the pull request's head no longer has it at that line.
+    """
+
+    review = models.ForeignKey(Review, on_delete=models.CASCADE, related_name="comments")
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="review_comments")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    commit_sha = models.CharField(max_length=40)
+    path = models.CharField(max_length=1024)
+    line = models.PositiveIntegerField()
+    line_text = models.TextField(blank=True)
+    body = models.TextField()
+    in_reply_to = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies"
+    )
+    resolved = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line} on {self.thread_id}"

@@ -214,6 +214,10 @@ def gate_name(code: str) -> str:
     return GATES.get(code, code)
 '''
 
+GATE_PY_UNKNOWN = GATE_PY.replace(
+    "return GATES.get(code, code)", 'return GATES.get(code, f"未知闸口 {code}")'
+)
+
 RAFT_GO = """package raft
 
 // 演示代码：Raft 选主的骨架。

@@ -16,6 +16,7 @@ from django.utils import timezone
 from nbopen.access.policy import Principal
 from nbopen.accounts.models import User
 from nbopen.accounts.services import user_create
+from nbopen.collab import pulls, threads
 from nbopen.demo import content as c
 from nbopen.libraries.models import Domain
 from nbopen.libraries.services import domain_create
@@ -24,6 +25,7 @@ from nbopen.orgs.services import member_set, org_create
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_create
 from nbopen.repos.uploads import Upload, upload_files
+from nbopen.repos.writes import refs
 
 DEMO_TAG = "demo"
 
@@ -264,4 +266,59 @@ def load_demo() -> bool:
                 when=when,
             )
             when += timedelta(days=1, hours=3)
+    _conversations(users)
     return True
+
+
+def _conversations(users: dict[str, User]) -> None:
+    """A few real issue, pull request and discussion conversations, so the Issues, Pull
+    requests and 讨论 tabs and the platform's activity (``/insights``) are not empty."""
+    as_ = {name: Principal(user=user) for name, user in users.items()}
+    sdk = Repository.objects.get(owner__name="gangzhi-tech", name="smart-port-sdk")
+    issue = threads.create_thread(
+        actor=as_["chen-jie"],
+        repo=sdk,
+        title="闸口查询需要支持未知闸口代码 · Unknown gate codes",
+        body="【演示】`gate_name('G9')` 原样返回代码，希望给出“未知闸口”。\n\n"
+        "[Demo] `gate_name('G9')` returns the code itself; a readable fallback would help.",
+    )
+    threads.comment_add(
+        actor=as_["li-na"], thread=issue, body="好的，我来提一个合并请求。· I'll open a PR."
+    )
+    head = refs.branch_head(sdk, sdk.default_branch)
+    assert head is not None
+    refs.create_branch(repo=sdk, actor=users["li-na"], branch="unknown-gate", target=head)
+    upload_files(
+        actor=as_["li-na"],
+        repo=sdk,
+        branch="unknown-gate",
+        uploads=[Upload("smart_port/gate.py", data=c.GATE_PY_UNKNOWN.encode())],
+        message="未知闸口的名称 Name unknown gates",
+    )
+    pull = pulls.open_pull(
+        actor=as_["li-na"],
+        repo=sdk,
+        title="未知闸口显示“未知闸口” · Name unknown gates",
+        body=f"修复 #{issue.number}",
+        head_branch="unknown-gate",
+    )
+    pulls.review(
+        actor=as_["zhang-wei"],
+        thread=pull,
+        state="approved",
+        body="看起来不错 · Looks good",
+        comments=[{"path": "smart_port/gate.py", "line": 9, "body": "默认值清楚 · Clear default"}],
+    )
+    pulls.merge_pull(actor=as_["zhang-wei"], thread=pull, strategy=pulls.Strategy.SQUASH)
+    bert = Repository.objects.get(owner__name="yongjiang-univ", name="chinese-legal-bert")
+    talk = threads.create_thread(
+        actor=as_["zhang-wei"],
+        repo=bert,
+        title="能否提供 ONNX 版本？· Is there an ONNX export?",
+        body="【演示】我们想在港口边缘设备上部署。· [Demo] We want to run it on edge devices.",
+    )
+    threads.comment_add(
+        actor=as_["wang-fang"],
+        thread=talk,
+        body="下个版本会提供。· It will come with the next release.",
+    )

@@ -5,7 +5,7 @@ Included last by the root URLconf, so ``/{owner}/{name}`` never shadows the API 
 (longest prefix that names a branch or tag).
 """
 
-from django.urls import URLPattern, URLResolver, include, path
+from django.urls import URLPattern, URLResolver, include, path, re_path
 from django.views.generic import RedirectView
 
 from nbopen.web.views import (
@@ -32,10 +32,12 @@ from nbopen.web.views import (
     signals,
     static,
     teams,
+    threads,
     upload,
     user_settings,
 )
 
+_SECTION = r"(?P<section>discussions|issues|pulls)"
 repo_patterns: list[URLPattern | URLResolver] = [
     path("", browse.repo_home),
     path("tree/<path:rest>", browse.tree),
@@ -66,6 +68,10 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("watch", signals.watch),
     path("like", signals.like),
     path("insights", insights.repository),
+    re_path(rf"^{_SECTION}\Z", threads.thread_list),
+    re_path(rf"^{_SECTION}/new\Z", threads.thread_new),
+    re_path(rf"^{_SECTION}/(?P<num>[1-9][0-9]{{0,8}})\Z", threads.thread_page),
+    re_path(rf"^{_SECTION}/(?P<num>[1-9][0-9]{{0,8}})/act\Z", threads.thread_act),
     path("upload/<path:branch>", upload.upload),
 ]
 

@@ -111,16 +111,30 @@ def cas_url() -> str:
 
 
 def issue_cas_token(
-    *, repo: Repository, principal: Principal, write: bool, ttl: int = TOKEN_TTL
+    *,
+    repo: Repository,
+    principal: Principal,
+    write: bool,
+    ttl: int = TOKEN_TTL,
+    pull_request: bool = False,
 ) -> CasToken:
     """A CAS token for ``repo`` if the policy allows read (or write); what the Hub routes hand out.
 
+    ``pull_request``: a write token for the files of a pull request (``create_pr``), which any
+    signed-in reader with a token that may write can open (:func:`_may_contribute`).
     Raises :class:`CasError` with the status the Hub route should answer (401/403/404).
     """
     # A read token reads file contents: a gated repository's gate applies.
-    decision = (
-        decide_repo(principal, repo, Level.WRITE) if write else decide_content(principal, repo)
-    )
+    if write and pull_request:
+        decision = decide_content(principal, repo)
+        if decision is Decision.ALLOW and not _may_contribute(principal):
+            decision = (
+                Decision.UNAUTHENTICATED if not principal.is_authenticated else Decision.FORBIDDEN
+            )
+    elif write:
+        decision = decide_repo(principal, repo, Level.WRITE)
+    else:
+        decision = decide_content(principal, repo)
     if decision is not Decision.ALLOW:
         raise CasError(
             decision.http_status,
@@ -134,6 +148,7 @@ def issue_cas_token(
         write=write,
         expires=expires,
         access_token_id=principal.token.pk if principal.token is not None else None,
+        pull_request=write and pull_request,
     )
     return CasToken(token=tokens.encode(claims), expires=expires, cas_url=cas_url())
 
@@ -160,9 +175,17 @@ def authorize(*, authorization: str | None, write: bool) -> Grant:
     if write:
         if not claims.write:
             raise CasError(403, "This CAS token is read-only")
-        if decide_repo(principal, repo, Level.WRITE) is not Decision.ALLOW:
+        if claims.pull_request:
+            if not _may_contribute(principal):
+                raise CasError(403, "This CAS token may not write")
+        elif decide_repo(principal, repo, Level.WRITE) is not Decision.ALLOW:
             raise CasError(403, "Write access to the repository was revoked")
     return Grant(repo=repo, principal=principal, write=claims.write)
+
+
+def _may_contribute(principal: Principal) -> bool:
+    """A pull request's author: signed in, with a token (or session) that may write."""
+    return principal.is_authenticated and principal.user is not None and principal.scope != "read"
 
 
 def _hub_token_live(token_id: int) -> bool:

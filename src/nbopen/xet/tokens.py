@@ -33,6 +33,9 @@ class CasClaims:
     write: bool
     expires: int
     access_token_id: int | None = None  # the Hub token it was issued for; revoking it ends this
+    # Issued for a pull request's files (``create_pr``): write to the CAS needs only read access
+    # to the repository, as opening the pull request does; the commit decides where files go.
+    pull_request: bool = False
 
 
 def _key() -> bytes:
@@ -52,6 +55,7 @@ def encode(claims: CasClaims) -> str:
             "w": claims.write,
             "e": claims.expires,
             "t": claims.access_token_id,
+            "p": claims.pull_request,
         },
         separators=(",", ":"),
     ).encode()
@@ -76,6 +80,7 @@ def decode(token: str) -> CasClaims:
             write=bool(data["w"]),
             expires=int(data["e"]),
             access_token_id=None if data.get("t") is None else int(data["t"]),
+            pull_request=bool(data.get("p", False)),
         )
     except (ValueError, KeyError, TypeError) as exc:
         raise InvalidToken("malformed token") from exc

@@ -6,24 +6,10 @@ included). A key names every test under it.
 
 from __future__ import annotations
 
-COLLABORATION = (
-    "pending: Discussions and pull requests come with the collaboration issue (create_pr → 400)"
-)
 HUB_ONLY = "huggingface.co only: "
 NOT_IN_NBOPEN = "not in NBopen: "
 
 SKIPS: dict[str, str] = {
-    # Pull requests and discussions.
-    "test_hf_api.py::TestHfApiDiscussions": COLLABORATION,
-    "test_hf_api.py::TestListGitCommits": COLLABORATION,  # its set-up opens a pull request
-    "test_hf_api.py::TestSquashHistory::test_super_squash_history_on_special_ref": COLLABORATION,
-    "test_hf_api.py::TestCommitApi::test_upload_file_create_pr": COLLABORATION,
-    "test_hf_api.py::TestCommitApi::test_upload_folder_create_pr": COLLABORATION,
-    "test_hf_api.py::TestCommitApi::test_create_commit_create_pr": COLLABORATION,
-    "test_hf_api.py::TestCommitApi::test_create_commit_create_pr_against_branch": COLLABORATION,
-    "test_hf_api.py::TestCommitApi::test_create_commit_create_pr_on_foreign_repo": COLLABORATION,
-    "test_hf_api.py::TestCommitApi::test_empty_commit_on_pr": COLLABORATION,
-    "test_hf_api.py::TestHfApiTagEndpoint::test_create_tag_on_pr": COLLABORATION,
     # Fixtures and products that exist only on huggingface.co.
     "test_hf_api.py::TestCommitApi::test_create_repo_private_by_default": HUB_ONLY
     + "an enterprise organisation whose repositories are private by default",

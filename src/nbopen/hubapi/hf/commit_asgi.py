@@ -24,10 +24,10 @@ from urllib.parse import parse_qs
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
-from nbopen.access.policy import Level
+from nbopen.access.policy import Decision, Level
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.asgi_access import Access, repo_access
-from nbopen.hubapi.denials import Channel, Denial, extra_headers
+from nbopen.hubapi.denials import Channel, Denial, denial, extra_headers
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import read
 from nbopen.repos.writes import lfs_rule
@@ -65,21 +65,36 @@ def _error(
     return status, {"error": message}, headers
 
 
+def _create_pr(scope: dict[str, Any]) -> bool:
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    return query.get("create_pr", [""])[0].lower() in {"1", "true"}
+
+
+def for_pull_request(scope: dict[str, Any], rev: str) -> bool:
+    """A commit that opens a pull request or goes to one: a signed-in reader may send it
+    (checked in full by ``collab.pulls.hub_commit_target`` once the body is read)."""
+    return _create_pr(scope) or rev.startswith("refs/pr/")
+
+
 def authorize(scope: dict[str, Any], match: re.Match[str]) -> Access | Result:
     """Credentials and policy, before a byte of the body is read."""
+    need = Level.READ if for_pull_request(scope, match["rev"]) else Level.WRITE
     try:
         found = repo_access(
             scope,
             owner=match["owner"],
             name=match["name"],
             want_type=TYPE_FROM_PLURAL[match["type_plural"]],
-            need=Level.WRITE,
+            need=need,
             channel=Channel.HUB,
         )
     finally:
         close_old_connections()
     if isinstance(found, Denial):
         return _error(found.status, found.message, found.code, extra_headers(found))
+    if not found.principal.is_authenticated:
+        refused = denial(Channel.HUB, Decision.UNAUTHENTICATED)
+        return _error(refused.status, refused.message, refused.code)
     return found
 
 
@@ -92,13 +107,12 @@ def process(scope: dict[str, Any], match: re.Match[str], found: Access, body_pat
 
 def _process(scope: dict[str, Any], match: re.Match[str], found: Access, body_path: Path) -> Result:
     principal, repo = found.principal, found.repo
-    assert principal.user is not None  # write access is never anonymous
-    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
-    if query.get("create_pr", [""])[0].lower() in {"1", "true"}:
-        return _error(400, "Pull requests are not supported on this server yet")
+    assert principal.user is not None  # authorize refuses anonymous callers
     rev = match["rev"]
     if "\x00" in rev:
         return _error(400, "Invalid revision", "RevisionNotFound")
+    if for_pull_request(scope, rev) and gitcommit.branch_head(repo.git_path, rev) is None:
+        return _error(404, f"Invalid rev id: {rev}", "RevisionNotFound")
     head = gitcommit.branch_head(repo.git_path, rev)
     if head is None and not (rev == repo.default_branch and read.is_empty(repo.git_path)):
         if resolve_rev(repo, rev) is not None:
@@ -112,7 +126,13 @@ def _process(scope: dict[str, Any], match: re.Match[str], found: Access, body_pa
                 leftover = line.content_path
                 committing.add_line(repo, pending, line)
                 leftover = None
-        sha, _old = committing.apply(repo=repo, user=principal.user, branch=rev, pending=pending)
+        pull = committing.pull_request_of(
+            principal=principal, repo=repo, rev=rev, create_pr=_create_pr(scope), pending=pending
+        )
+        branch = pull.head_ref if pull is not None else rev
+        sha, _old = committing.apply(repo=repo, user=principal.user, branch=branch, pending=pending)
+        if pull is not None:
+            committing.follow(pull, principal.user)
     except BadPayload as exc:
         return _error(400, f"Invalid commit payload: {exc}")
     except committing.CommitRejected as exc:
@@ -124,7 +144,9 @@ def _process(scope: dict[str, Any], match: re.Match[str], found: Access, body_pa
         "success": True,
         "commitOid": sha,
         "commitUrl": f"{repo_web_url(repo)}/commit/{sha}",
-        "pullRequestUrl": None,
+        "pullRequestUrl": None
+        if pull is None
+        else f"{repo_web_url(repo)}/discussions/{pull.number}",
         "hookOutput": "",
     }
     return 200, data, []

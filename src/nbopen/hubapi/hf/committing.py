@@ -13,7 +13,11 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 
+from nbopen.access.policy import Level, Principal, repo_level
 from nbopen.accounts.models import User
+from nbopen.collab import pulls
+from nbopen.collab.models import Thread
+from nbopen.core.errors import DomainError, NotFound, PermissionDenied
 from nbopen.core.storage import get_storage
 from nbopen.core.storage.base import OID_RE
 from nbopen.repos import lfs
@@ -152,6 +156,39 @@ def apply(
                 "The branch was updated since you opened this page. Please refresh and try again.",
             ) from exc
         raise CommitRejected(409, "Too many concurrent commits on this branch; retry") from exc
+
+
+def pull_request_of(
+    *, principal: Principal, repo: Repository, rev: str, create_pr: bool, pending: PendingCommit
+) -> Thread | None:
+    """The pull request this commit opens (``create_pr``) or goes to (``refs/pr/N``), or None
+    for a commit to a branch, which needs write access. Raises CommitRejected."""
+    try:
+        pull = pulls.hub_commit_target(
+            actor=principal,
+            repo=repo,
+            revision=rev,
+            create_pr=create_pr,
+            title=pending.summary.strip(),
+            description=pending.description.strip(),
+        )
+    except NotFound as exc:
+        raise CommitRejected(404, str(exc), "RevisionNotFound") from exc
+    except PermissionDenied as exc:
+        raise CommitRejected(403, str(exc)) from exc
+    except DomainError as exc:
+        raise CommitRejected(400, str(exc)) from exc
+    if pull is None and repo_level(principal, repo) < Level.WRITE:
+        raise CommitRejected(403, f"You need write access to {repo.full_name} to commit to {rev}")
+    if pull is not None:
+        # The pull request's ref starts at the base's head: a parentCommit names the base.
+        pending.parent = None
+    return pull
+
+
+def follow(pull: Thread, user: User) -> None:
+    """The pull request's timeline and ``refs/pull/N/head`` follow the commit at once."""
+    pulls.sync_head(pull, user)
 
 
 def git_sha1_of_lfs(oid: str) -> str | None:

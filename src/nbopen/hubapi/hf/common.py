@@ -97,6 +97,10 @@ def split_rev_path(git_path: Path, rest: str) -> tuple[str, str, str] | None:
     ``rev-parse`` per candidate prefix, because resolve HEADs are on every download's path.
     """
     parts = rest.strip("/").split("/")
+    if len(parts) >= 3 and parts[:2] == ["refs", "pr"] and parts[2].isdigit():
+        # A pull request's ``refs/pr/N`` (``revision="refs/pr/N"``, sent as ``refs%2Fpr%2FN``).
+        sha = read.resolve(git_path, "/".join(parts[:3]))
+        return None if sha is None else ("/".join(parts[:3]), sha, "/".join(parts[3:]))
     branches, tags = read.list_refs(git_path)
     names: dict[str, str] = {}
     for ref in tags:

@@ -46,7 +46,7 @@ def refs(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpR
         "converts": _converts(ctx.repo.git_path),
     }
     if request.GET.get("include_prs", "").lower() in {"1", "true"}:
-        data["pullRequests"] = []
+        data["pullRequests"] = [_ref_json(r) for r in read.refs_under(ctx.repo.git_path, "refs/pr")]
     return JsonResponse(data)
 
 

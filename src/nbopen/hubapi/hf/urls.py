@@ -11,12 +11,13 @@ from django.urls import URLPattern, URLResolver
 from nbopen.hubapi.denials import Channel
 from nbopen.hubapi.routes import route
 
-from . import gated, info, manage, misc, modelscope, refs, tree, write, xet_token
+from . import discussions, gated, info, manage, misc, modelscope, refs, tree, write, xet_token
 
 _REPO = r"^api/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)"
 _MS = r"^api/v1/(?P<type_plural>models|datasets)/(?P<owner>[^/]+)/(?P<name>[^/]+)/repo"
 
 GET = ("GET", "HEAD")
+GET_POST = ("GET", "HEAD", "POST")
 POST = ("POST",)
 POST_DELETE = ("POST", "DELETE")
 ANY = ("GET", "HEAD", "POST", "PUT", "DELETE")
@@ -51,6 +52,19 @@ urlpatterns: list[URLPattern | URLResolver] = [
     hub(_REPO + r"/user-access-request/handle\Z", gated.handle, POST),
     hub(_REPO + r"/user-access-request/grant\Z", gated.grant, POST),
     hub(_REPO + r"/user-access-request/ask\Z", gated.ask, POST),
+    hub(_REPO + r"/discussions\Z", discussions.discussions, GET_POST),
+    hub(_REPO + r"/discussions/(?P<num>\d{1,9})\Z", discussions.discussion),
+    hub(
+        _REPO + r"/discussions/(?P<num>\d{1,9})/(?P<resource>comment|title|status|merge)\Z",
+        discussions.change,
+        POST,
+    ),
+    hub(
+        _REPO + r"/discussions/(?P<num>\d{1,9})/comment/(?P<comment>[0-9a-f]{1,24})"
+        r"/(?P<resource>edit|hide)\Z",
+        discussions.change,
+        POST,
+    ),
     hub(r"^api/users/(?P<username>[^/]+)/likes\Z", misc.user_likes),
     hub(r"^api/settings/repositories\Z", misc.settings_repositories),
     hub(r"^api/organizations/(?P<org>[^/]+)/settings/repositories\Z", misc.settings_repositories),

@@ -9,8 +9,9 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
-from nbopen.access.policy import Level
+from nbopen.access.policy import Decision, Level
 from nbopen.core.limits import loads as safe_json
+from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error
 from nbopen.repos.git import attributes, read
 from nbopen.repos.writes import commits, lfs_rule
@@ -25,9 +26,14 @@ MAX_PREUPLOAD_FILES = 1000
 def preupload(
     request: HttpRequest, type_plural: str, owner: str, name: str, rev: str
 ) -> HttpResponse:
-    ctx = load_repo(request, type_plural, owner, name, Level.WRITE)
+    # A pull request's files (``create_pr`` or ``refs/pr/N``) may come from any signed-in
+    # reader; the commit decides who may push to which pull request.
+    for_pr = request.GET.get("create_pr", "").lower() in {"1", "true"} or rev.startswith("refs/pr/")
+    ctx = load_repo(request, type_plural, owner, name, Level.READ if for_pr else Level.WRITE)
     if isinstance(ctx, JsonResponse):
         return ctx
+    if not ctx.principal.is_authenticated:
+        return repo_denied(Decision.UNAUTHENTICATED)
     repo = ctx.repo
     try:
         body = safe_json(request.body or b"{}")

@@ -9,7 +9,10 @@ The revision is not checked: the client sends ``None`` when it opens a pull requ
 write to a new repository names a branch that does not exist yet. A CAS token grants access to
 the repository's chunks, not to a revision (its files' reachability is decided per request).
 Read needs read access, write needs write access, through the one policy; the error shapes are
-the Hub's (401 anonymous, 404 cannot see, 403 cannot write).
+the Hub's (401 anonymous, 404 cannot see, 403 cannot write). A pull request's files
+(``?create_pr=1`` or a ``refs/pr/N`` revision) need only read access and a signed-in caller
+whose token may write, as opening the pull request does; the commit then decides whether the
+files may go to that pull request, and nothing lets them reach a branch without write access.
 """
 
 from __future__ import annotations
@@ -32,13 +35,20 @@ def xet_token(
     rev: str | None = None,
 ) -> HttpResponse:
     write = kind == "write"
-    ctx = load_repo(
-        request, type_plural, owner, name, Level.WRITE if write else Level.READ, content=True
+    # A pull request's files may come from any signed-in reader (as its preupload and commit):
+    # the client asks with ``?create_pr=1`` (or names the pull request's ref).
+    for_pr = write and (
+        request.GET.get("create_pr", "").lower() in {"1", "true"}
+        or (rev or "").startswith("refs/pr/")
     )
+    level = Level.WRITE if write and not for_pr else Level.READ
+    ctx = load_repo(request, type_plural, owner, name, level, content=True)
     if isinstance(ctx, JsonResponse):
         return ctx
     try:
-        issued = issue_cas_token(repo=ctx.repo, principal=ctx.principal, write=write)
+        issued = issue_cas_token(
+            repo=ctx.repo, principal=ctx.principal, write=write, pull_request=for_pr
+        )
     except CasError as exc:  # load_repo decided the same way; kept for a policy change between
         return api_error(exc.status, str(exc))
     response = JsonResponse(issued.as_json())

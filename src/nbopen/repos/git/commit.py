@@ -150,9 +150,15 @@ def write_blob_file(repo: Path, source: Path) -> str:
     return out.decode().strip()
 
 
+def qualify(branch: str) -> str:
+    """The full ref of ``branch``; a name already starting with ``refs/`` is a server-kept ref
+    (a Hub pull request's ``refs/pr/N``): branch names may not start so (:mod:`.names`)."""
+    return branch if branch.startswith("refs/") else f"refs/heads/{branch}"
+
+
 def branch_head(repo: Path, branch: str) -> str | None:
     proc = _git(
-        repo, "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}", check=False
+        repo, "rev-parse", "--verify", "--quiet", f"{qualify(branch)}^{{commit}}", check=False
     )
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
@@ -300,11 +306,31 @@ def ref_target(repo: Path, ref: str) -> str | None:
     return proc.stdout.decode().strip() or None if proc.returncode == 0 else None
 
 
-def commit_tree(repo: Path, tree: str, parent: str | None, message: str, author: Author) -> str:
+def commit_tree(
+    repo: Path,
+    tree: str,
+    parent: str | None,
+    message: str,
+    author: Author,
+    *,
+    more_parents: Sequence[str] = (),
+    committer: Author | None = None,
+) -> str:
+    """A commit object (not referenced yet). ``more_parents``: a merge commit's other
+    parents; ``committer``: when it differs from ``author`` (a squash or rebase keeps the
+    original author)."""
     args = ["commit-tree", tree]
-    if parent is not None:
-        args += ["-p", parent]
+    for each in ([parent] if parent is not None else []) + list(more_parents):
+        args += ["-p", each]
     env = git_env(author=author)
+    if committer is not None:
+        env.update(
+            {
+                "GIT_COMMITTER_NAME": committer.name,
+                "GIT_COMMITTER_EMAIL": committer.email,
+                "GIT_COMMITTER_DATE": committer.stamp,
+            }
+        )
     return _git(repo, *args, input_=message.encode(), env=env).stdout.decode().strip()
 
 
@@ -347,14 +373,14 @@ def create_commit(
     for attempt in range(retries + 1):
         parent = branch_head(repo, branch)
         if require_parent and parent != expected_parent:
-            raise RefConflict(f"refs/heads/{branch} is at {parent}, not {expected_parent}")
+            raise RefConflict(f"{qualify(branch)} is at {parent}, not {expected_parent}")
         base = parent if parent is not None else start
         tree = build_tree(repo, base, operations)
         if skip_unchanged and base is not None and tree == tree_of(repo, base):
             raise NothingChanged("the commit does not change any file")
         sha = commit_tree(repo, tree, base, message, author)
         try:
-            update_ref(repo, f"refs/heads/{branch}", sha, parent)
+            update_ref(repo, qualify(branch), sha, parent)
         except RefConflict:
             if require_parent or attempt == retries:
                 raise

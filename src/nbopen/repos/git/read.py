@@ -61,6 +61,16 @@ def list_refs(repo: Path) -> tuple[list[Ref], list[Ref]]:
     return branches, tags
 
 
+def refs_under(repo: Path, prefix: str) -> list[Ref]:
+    """Every ref below ``prefix`` (``refs/pr``), name = the full ref, sorted by name."""
+    out = _run(repo, "for-each-ref", "--format=%(refname)%00%(objectname)", prefix)
+    found = []
+    for line in out.decode().splitlines():
+        refname, obj = line.split("\0")
+        found.append(Ref(refname, refname, obj))
+    return found
+
+
 def resolve(repo: Path, rev: str) -> str | None:
     """The commit sha a branch, tag, full or abbreviated sha names; None if it names none.
 

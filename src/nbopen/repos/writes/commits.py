@@ -192,7 +192,7 @@ def commit(
     after_update(
         repo_id=repo.pk,
         actor=actor,
-        updates=[RefUpdate(old or ZERO_SHA, sha, f"refs/heads/{branch}")],
+        updates=[RefUpdate(old or ZERO_SHA, sha, gitcommit.qualify(branch))],
         kind=kind,
     )
     deleted = [op for op in prepared if isinstance(op, gitcommit.Delete)]

@@ -25,7 +25,7 @@ def super_squash(*, repo: Repository, actor: User | None, branch: str, message: 
     :class:`~nbopen.repos.git.commit.RefConflict` when it moved during the squash."""
     if not message.endswith("\n"):
         message += "\n"
-    ref = f"refs/heads/{branch}"
+    ref = gitcommit.qualify(branch)  # a branch, or a pull request's refs/pr/N
     with gitcommit.branch_lock(repo.git_path, branch):
         head = gitcommit.branch_head(repo.git_path, branch)
         if head is None:

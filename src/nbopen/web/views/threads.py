@@ -1,0 +1,222 @@
+"""Discussions (model and dataset repositories), issues and pull requests (code repositories):
+the list, a thread with its comments and timeline, the new-thread form and the comment box.
+
+The section names the Hub and GitHub use are kept: ``/{repo}/discussions`` on models and
+datasets, ``/{repo}/issues`` and ``/{repo}/pulls`` on code repositories. Every decision is
+made by :mod:`nbopen.collab.threads` / :mod:`nbopen.collab.pulls` and the policy; these views
+turn form posts into service calls and domain errors into flash messages. Markdown is rendered
+by the one sanitiser (:mod:`nbopen.web.markdown`) when the page is built.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_http_methods, require_POST
+
+from nbopen.access.policy import Decision, Level, decide_repo, repo_level
+from nbopen.collab import pulls, threads
+from nbopen.collab.models import Thread
+from nbopen.core.errors import DomainError, InvalidInput, NotFound
+from nbopen.repos.git import read
+from nbopen.repos.models import Repository
+from nbopen.web.markdown import render_markdown
+from nbopen.web.messages import explain
+from nbopen.web.views.base import RepoAccess, login_redirect, page, repo_access
+from nbopen.web.views.browse import repo_context
+
+HUB_TYPES = {Repository.Type.MODEL, Repository.Type.DATASET}
+PER_PAGE = 25
+
+
+def _section_kind(access: RepoAccess, section: str) -> str | None:
+    """The thread kind a section lists (None: both), or 404 for the other type's sections."""
+    hub = access.repo.type in HUB_TYPES
+    if section == "discussions" and hub:
+        return None
+    if section == "issues" and not hub:
+        return Thread.Kind.ISSUE
+    if section == "pulls" and not hub:
+        return Thread.Kind.PULL
+    raise Http404("no such section")
+
+
+def _base(access: RepoAccess, section: str) -> dict[str, Any]:
+    ctx = repo_context(access, rev=access.repo.default_branch, sha=None, tab=section)
+    ctx["section"] = section
+    ctx["section_path"] = f"{access.repo.web_path}/{section}"
+    return ctx
+
+
+def thread_list(request: HttpRequest, owner: str, name: str, section: str) -> HttpResponse:
+    access = repo_access(request, owner, name)
+    kind = _section_kind(access, section)
+    state = request.GET.get("state", "open")
+    if state not in {"open", "closed", "all"}:
+        state = "open"
+    qs = threads.thread_list(
+        actor=access.who,
+        repo=access.repo,
+        kind=kind,
+        state=None if state == "all" else state,
+        author=request.GET.get("author") or None,
+        label=request.GET.get("label") or None,
+    ).prefetch_related("labels")
+    listing = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    ctx = _base(access, section)
+    ctx.update({"threads": listing, "state": state})
+    return page(request, "web/repo_threads.html", ctx)
+
+
+def _section_of(thread: Thread) -> str:
+    if thread.repository.type in HUB_TYPES:
+        return "discussions"
+    return "pulls" if thread.is_pull else "issues"
+
+
+def _visible_reference(access: RepoAccess, entry: Any) -> bool:
+    """A cross-reference from another repository shows only to those who can read it."""
+    source = Repository.objects.filter(pk=entry.data.get("source_repo_id")).first()
+    return source is not None and decide_repo(access.who, source, Level.READ) is Decision.ALLOW
+
+
+def thread_page(
+    request: HttpRequest, owner: str, name: str, section: str, num: str
+) -> HttpResponse:
+    access = repo_access(request, owner, name)
+    _section_kind(access, section)
+    try:
+        thread = threads.thread_get(actor=access.who, repo=access.repo, number=int(num))
+    except NotFound:
+        raise Http404("no such thread") from None
+    if _section_of(thread) != section:
+        return redirect(f"{access.repo.web_path}/{_section_of(thread)}/{num}")
+    items: list[tuple[Any, int, str, Any]] = []
+    for comment in threads.comments(thread):
+        rendered = "" if comment.hidden else render_markdown(comment.body)
+        items.append((comment.created_at, comment.pk, "comment", (comment, rendered)))
+    for entry in thread.timeline.select_related("actor"):
+        if entry.kind == "cross-reference" and not _visible_reference(access, entry):
+            continue
+        items.append((entry.created_at, entry.pk, "entry", entry))
+    items.sort(key=lambda item: (item[0], item[2] == "entry", item[1]))
+    ctx = _base(access, section)
+    ctx.update(
+        {
+            "thread": thread,
+            "timeline": [(kind, value) for _at, _pk, kind, value in items],
+            "labels": list(thread.labels.all()),
+            "can_moderate": access.can_write
+            or (access.who.user is not None and access.who.user.pk == thread.author_id),
+        }
+    )
+    if thread.is_pull:
+        found = pulls.changes(thread)
+        ctx.update(
+            {
+                "changes": found,
+                "reviews": list(thread.reviews.select_related("author")),
+                "review_comments": [
+                    (c, pulls.is_outdated(c, found.head))
+                    for c in thread.review_comments.select_related("author")
+                ],
+            }
+        )
+    return page(request, "web/repo_thread.html", ctx)
+
+
+@require_http_methods(["GET", "POST"])
+def thread_new(request: HttpRequest, owner: str, name: str, section: str) -> HttpResponse:
+    access = repo_access(request, owner, name)
+    _section_kind(access, section)
+    if not access.who.is_authenticated:
+        return login_redirect(request)
+    ctx = _base(access, section)
+    forks = _readable_forks(access)
+    ctx["heads"] = [b.name for b in ctx["branches"] if b.name != access.repo.default_branch]
+    for fork in forks:
+        ctx["heads"] += [f"{fork.owner.name}:{b.name}" for b in read.list_refs(fork.git_path)[0]]
+    ctx["head"] = request.GET.get("head", "")
+    if request.method == "POST":
+        title, body = request.POST.get("title", ""), request.POST.get("body", "")
+        head = request.POST.get("head", "").strip()
+        try:
+            if section == "pulls":
+                head_repo, head_branch = _head(access, forks, head)
+                made = pulls.open_pull(
+                    actor=access.who,
+                    repo=access.repo,
+                    title=title,
+                    body=body,
+                    head_repo=head_repo,
+                    head_branch=head_branch,
+                )
+            else:
+                made = threads.create_thread(
+                    actor=access.who, repo=access.repo, title=title, body=body
+                )
+        except DomainError as exc:
+            messages.error(request, explain(exc))
+            ctx.update({"title": title, "body": body, "head": head})
+            return page(request, "web/repo_thread_new.html", ctx, status=400)
+        return redirect(f"{access.repo.web_path}/{section}/{made.number}")
+    return page(request, "web/repo_thread_new.html", ctx)
+
+
+def _readable_forks(access: RepoAccess) -> list[Repository]:
+    """The forks of this repository the signed-in viewer owns or may write to (their
+    branches can be a pull request's head: "Contribute back")."""
+    if access.who.user is None:
+        return []
+    forks = Repository.objects.filter(forked_from=access.repo).select_related("owner")[:50]
+    return [f for f in forks if repo_level(access.who, f) >= Level.WRITE]
+
+
+def _head(access: RepoAccess, forks: list[Repository], head: str) -> tuple[Repository, str]:
+    """``branch`` (this repository) or ``owner:branch`` (that owner's fork)."""
+    owner, sep, branch = head.partition(":")
+    if not sep:
+        return access.repo, head
+    for fork in forks:
+        if fork.owner.name == owner:
+            return fork, branch
+    raise InvalidInput(f"No fork of yours named {owner}")
+
+
+@require_POST
+def thread_act(request: HttpRequest, owner: str, name: str, section: str, num: str) -> HttpResponse:
+    """The comment box: comment, close (completed / not planned), reopen, merge."""
+    access = repo_access(request, owner, name)
+    back = f"{access.repo.web_path}/{section}/{num}"
+    if not access.who.is_authenticated:
+        return login_redirect(request)
+    try:
+        thread = threads.thread_get(actor=access.who, repo=access.repo, number=int(num))
+    except NotFound:
+        raise Http404("no such thread") from None
+    action = request.POST.get("action", "comment")
+    body = request.POST.get("body", "")
+    try:
+        if action == "comment":
+            threads.comment_add(actor=access.who, thread=thread, body=body)
+        elif action in {"close", "close_not_planned"}:
+            reason = "not_planned" if action == "close_not_planned" else "completed"
+            threads.set_state(
+                actor=access.who, thread=thread, state="closed", reason=reason, comment=body
+            )
+        elif action == "reopen":
+            threads.set_state(actor=access.who, thread=thread, state="open", comment=body)
+        elif action == "merge":
+            strategy = pulls.Strategy(request.POST.get("strategy", "merge"))
+            pulls.merge_pull(actor=access.who, thread=thread, strategy=strategy, comment=body)
+        else:
+            raise Http404("unknown action")
+    except (DomainError, pulls.MergeConflict, pulls.NotFastForward, pulls.RefConflict) as exc:
+        messages.error(request, explain(exc) if isinstance(exc, DomainError) else str(exc))
+    except ValueError:
+        raise Http404("unknown merge strategy") from None
+    return redirect(back)
