@@ -41,6 +41,10 @@ class Config:
     convert_cpu_seconds: int  # CPU-time limit of that child (wall clock: twice this)
     convert_output_mb: int  # largest file that child may write
     clamav_socket: str  # clamd address: a unix socket path or tcp:host:port ("": no AV scan)
+    mirror_users: str  # who may trigger upstream fetches: signed-in | anonymous | off | orgs:a,b
+    mirror_refresh_seconds: int  # a mirrored repository's metadata is re-checked after this
+    mirror_allow_addresses: frozenset[str]  # upstream address classes allowed: loopback, private
+    mirror_timeout: float  # connect/read timeout towards an upstream, seconds
 
     @property
     def git_root(self) -> Path:
@@ -131,6 +135,14 @@ def load() -> Config:
         convert_cpu_seconds=int(os.environ.get("NBOPEN_CONVERT_CPU_SECONDS") or 1800),
         convert_output_mb=int(os.environ.get("NBOPEN_CONVERT_OUTPUT_MB") or 10240),
         clamav_socket=os.environ.get("NBOPEN_CLAMAV_SOCKET") or "",
+        mirror_users=(os.environ.get("NBOPEN_MIRROR_USERS") or "signed-in").strip(),
+        mirror_refresh_seconds=int(os.environ.get("NBOPEN_MIRROR_REFRESH") or 600),
+        mirror_allow_addresses=frozenset(
+            part.strip().lower()
+            for part in (os.environ.get("NBOPEN_MIRROR_ALLOW_ADDRESSES") or "").split(",")
+            if part.strip()
+        ),
+        mirror_timeout=float(os.environ.get("NBOPEN_MIRROR_TIMEOUT") or 30),
     )
 
 

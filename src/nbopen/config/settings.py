@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "nbopen.analytics",
     "nbopen.libraries",
     "nbopen.scanning",
+    "nbopen.mirrors",
     "nbopen.web",
 ]
 

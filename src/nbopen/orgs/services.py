@@ -17,12 +17,14 @@ def org_create(
     *,
     name: str,
     kind: str,
-    owner: User,
+    owner: User | None,
     display_name: str = "",
     region: str = "",
     description: str = "",
 ) -> Organization:
-    """Create an organization with ``owner`` as its first owner."""
+    """Create an organization with ``owner`` as its first owner. ``owner=None``: an
+    organization only site admins manage (an upstream's mirror namespace, whose repositories
+    nobody may write to)."""
     claim_namespace_name(name)
     if kind not in Organization.Kind.values:
         raise InvalidInput(
@@ -45,7 +47,8 @@ def org_create(
             )
     except IntegrityError as exc:
         raise AlreadyExists(f"The name {name!r} is already taken") from exc
-    Membership.objects.create(organization=org, user=owner, role=Membership.Role.OWNER)
+    if owner is not None:
+        Membership.objects.create(organization=org, user=owner, role=Membership.Role.OWNER)
     events.record("org.create", actor=owner, organization_id=org.pk, payload={"name": name})
     return org
 
