@@ -15,6 +15,7 @@ from typing import Any
 from nbopen.access.credentials import InvalidCredentials, principal_from_scope
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.hubapi.denials import Channel, Denial, denial, invalid_denial
+from nbopen.mirrors import pull as mirror_pull
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
 
@@ -45,6 +46,8 @@ def repo_access(
     repo = repo_find(owner, name, want_type)
     if repo is not None and want_type is not None and repo.type != want_type:
         repo = None
+    if repo is None and need == Level.READ:  # a mirror under its original id, or a new one
+        repo = mirror_pull.find(principal, owner, name, want_type or Repository.Type.MODEL)
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return denial(channel, decision)

@@ -11,7 +11,7 @@ class Upstream(models.Model):
     """A hub the operator lets this server fetch from, looked up in ``position`` order.
 
     ``name`` is also the organization that holds its mirrors (the mirror namespace), so a
-    mirrored ``owner/name`` lives at ``{upstream}/{owner}--{name}``. The token is kept only
+    mirrored ``owner/name`` lives at ``{upstream}/{owner}__{name}``. The token is kept only
     encrypted (:mod:`nbopen.mirrors.secrets`) and never shown again.
     """
 

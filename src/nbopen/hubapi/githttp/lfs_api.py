@@ -20,6 +20,7 @@ from nbopen.core.storage import get_storage
 from nbopen.hubapi.denials import LFS_JSON, Channel, denied, lfs_error
 from nbopen.hubapi.githttp.paths import match_lfs_api
 from nbopen.hubapi.hf import multipart
+from nbopen.mirrors import pull as mirror_pull
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -37,6 +38,8 @@ def _resolve(
     principal = principal_from_request(request)  # bad credentials: the route answers 401
     want = Repository.Type.DATASET if path.dataset_prefix else None
     repo = repo_find(path.owner, path.name, want)
+    if repo is None and need == Level.READ:  # a mirror under its original id
+        repo = mirror_pull.find(principal, path.owner, path.name, want or Repository.Type.MODEL)
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return denied(decision, Channel.LFS)

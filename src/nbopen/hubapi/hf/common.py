@@ -19,6 +19,7 @@ from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error
+from nbopen.mirrors import pull as mirror_pull
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -58,6 +59,8 @@ def load_repo(
     repo = repo_find(owner, name, repo_type) if repo_type is not None else None
     if repo is not None and repo.type != repo_type:
         repo = None
+    if repo is None and repo_type is not None and need == Level.READ:
+        repo = mirror_pull.find(principal, owner, name, repo_type)  # the pull-through cache
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return repo_denied(decision)
