@@ -69,6 +69,12 @@ def find(principal: Principal, owner: str, name: str, repo_type: str | None) -> 
         return _mirror_from_upstreams(repo_type, source_id)
 
 
+def alias(owner: str, name: str, repo_type: str | None) -> Repository | None:
+    """The mirror made of ``owner/name`` already, if any; no upstream is asked (web pages)."""
+    mirror = _existing(repo_type or Repository.Type.MODEL, f"{owner}/{name}")
+    return mirror.repository if mirror is not None else None
+
+
 def _existing(repo_type: str, source_id: str) -> MirroredRepository | None:
     return (
         MirroredRepository.objects.select_related("repository__owner", "upstream")

@@ -18,6 +18,7 @@ from nbopen.access.policy import (
     repo_level,
 )
 from nbopen.config.env import CONFIG
+from nbopen.mirrors import pull as mirror_pull
 from nbopen.repos.git import read
 from nbopen.repos.git.read import Ref
 from nbopen.repos.models import Repository
@@ -79,6 +80,8 @@ def repo_access(
     # of that name (else a dataset, for links from before datasets had their own space).
     dataset = request.path_info.startswith("/datasets/")
     repo = repo_find(owner, name, Repository.Type.DATASET if dataset else None)
+    if repo is None and need == Level.READ:  # a mirror under its original id (never fetched here)
+        repo = mirror_pull.alias(owner, name, Repository.Type.DATASET if dataset else None)
     decision = decide_repo(who, repo, need)
     # File contents: a gated repository's gate applies (the page explains how to ask).
     if content and decision is Decision.ALLOW and decide_content(who, repo).is_gated:
