@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import hashlib
+import json
 import os
 import subprocess
 import uuid
@@ -125,6 +126,54 @@ def test_a_broken_upstream_stream_never_leaves_a_cached_file(pair: Pair, fault: 
         pair.proxy.fault = None
     assert _get(pair, repo_id).content == weights  # the next request retries
     assert _cached(pair, weights)
+
+
+def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    # LFS objects are not part of a pull mirror yet: the pointers are enough here.
+    env = {**os.environ, "GIT_LFS_SKIP_SMUDGE": "1"}
+    return subprocess.run(
+        ["git", *args], cwd=cwd, capture_output=True, text=True, timeout=120, env=env
+    )
+
+
+def test_git_pull_mirror_follows_its_source_and_refuses_pushes(pair: Pair, tmp_path: Path) -> None:
+    source_id, _ = _model(pair, "gitsrc", 1000)
+    source = f"{pair.upstream.url}/{source_id}.git"
+    added = json.loads(
+        pair.mirror.cli(
+            "mirror", "git", "add", "reader/code-mirror", source, "--interval", "60"
+        ).stdout
+    )
+    assert added["last_error"] == "" and added["last_sync"]
+    mirror_url = f"{pair.mirror.url}/reader/code-mirror.git"
+    head = pair.api.model_info(source_id).sha
+    assert _git("ls-remote", mirror_url, "refs/heads/main").stdout.split()[0] == head
+
+    pair.api.upload_file(path_or_fileobj=b"print(1)\n", path_in_repo="new.py", repo_id=source_id)
+    moved = pair.api.model_info(source_id).sha
+    assert moved != head
+    # Not due yet: nothing is queued. Then one sync picks the new commit up.
+    assert json.loads(pair.mirror.cli("mirror", "git", "sync", "--due").stdout) == {"queued": 0}
+    pair.mirror.cli("mirror", "git", "sync", "reader/code-mirror")
+    assert _git("ls-remote", mirror_url, "refs/heads/main").stdout.split()[0] == moved
+
+    clone = tmp_path / "clone"
+    assert _git("clone", "-q", mirror_url, str(clone)).returncode == 0
+    (clone / "local.txt").write_text("mine\n")
+    _git("add", "local.txt", cwd=clone)
+    _git("commit", "-qm", "local", cwd=clone)
+    authed = mirror_url.replace("http://", f"http://reader:{pair.token}@")
+    # The owner namespace's user has write access, and still may not push to a mirror.
+    pushed = _git("push", authed, "HEAD:main", cwd=clone)
+    assert pushed.returncode != 0
+    assert "remote: This repository is a read-only pull mirror of " + source in pushed.stderr
+
+    broken = pair.mirror.cli(
+        "mirror", "git", "add", "reader/broken-mirror", f"{pair.upstream.url}/nobody/nothing.git"
+    )
+    assert "git fetch failed" in json.loads(broken.stdout)["last_error"]
+    page = requests.get(f"{pair.mirror.url}/reader/broken-mirror", timeout=30)
+    assert "上次同步失败" in page.text
 
 
 @pytest.mark.once

@@ -63,3 +63,21 @@ class MirroredRepository(models.Model):
 
     def __str__(self) -> str:
         return f"{self.source_id} ({self.source_type})"
+
+
+class GitMirror(models.Model):
+    """A code repository kept equal to a remote git repository (a pull mirror): fetched with
+    the real git every ``interval_seconds``, read-only to pushes while it is a mirror."""
+
+    repository = models.OneToOneField(
+        Repository, on_delete=models.CASCADE, related_name="pull_mirror"
+    )
+    url = models.CharField(max_length=1000)
+    interval_seconds = models.PositiveIntegerField(default=3600)
+    last_attempt = models.DateTimeField(null=True, blank=True)
+    last_sync = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.url

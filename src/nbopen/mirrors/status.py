@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from nbopen.mirrors.models import MirroredRepository
+from nbopen.mirrors.models import GitMirror, MirroredRepository
 from nbopen.repos.models import Repository
 
 
@@ -13,7 +13,7 @@ def mirror_status(repo: Repository) -> dict[str, Any] | None:
     The source URL is the upstream's public address and the original id (no token)."""
     mirror = MirroredRepository.objects.filter(repository=repo).first()
     if mirror is None:
-        return None
+        return _pull_mirror_status(repo)
     return {
         "source": f"{mirror.source_url}/{'datasets/' if mirror.source_type == 'dataset' else ''}"
         f"{mirror.source_id}",
@@ -22,4 +22,16 @@ def mirror_status(repo: Repository) -> dict[str, Any] | None:
         "lastSync": mirror.last_sync.isoformat(),
         "lastChecked": mirror.last_checked.isoformat(),
         "lastError": mirror.last_error,
+    }
+
+
+def _pull_mirror_status(repo: Repository) -> dict[str, Any] | None:
+    pull = GitMirror.objects.filter(repository=repo).first()
+    if pull is None:
+        return None
+    return {
+        "source": pull.url,
+        "lastSync": pull.last_sync.isoformat() if pull.last_sync else "",
+        "lastChecked": pull.last_attempt.isoformat() if pull.last_attempt else "",
+        "lastError": pull.last_error,
     }
