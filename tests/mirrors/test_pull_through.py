@@ -168,6 +168,22 @@ def test_git_pull_mirror_follows_its_source_and_refuses_pushes(pair: Pair, tmp_p
     assert pushed.returncode != 0
     assert "remote: This repository is a read-only pull mirror of " + source in pushed.stderr
 
+    # The API: status, a sync on request, then conversion into a normal repository.
+    api = f"{pair.mirror.url}/api/v1/repos/reader/code-mirror/mirror"
+    auth = {"Authorization": f"Bearer {pair.token}"}
+    status = requests.get(api, headers=auth, timeout=30).json()
+    assert status["url"] == source and status["last_error"] == ""
+    assert requests.post(api, headers=auth, timeout=30).status_code == 202
+    created = requests.put(
+        f"{pair.mirror.url}/api/v1/repos/reader/api-mirror/mirror",
+        headers=auth,
+        json={"url": source, "interval": 600},
+        timeout=60,
+    )
+    assert created.status_code == 201 and created.json()["interval_seconds"] == 600
+    assert requests.delete(api, headers=auth, timeout=30).status_code == 200
+    assert _git("push", authed, "HEAD:main", cwd=clone).returncode == 0  # a normal repo now
+
     broken = pair.mirror.cli(
         "mirror", "git", "add", "reader/broken-mirror", f"{pair.upstream.url}/nobody/nothing.git"
     )

@@ -18,13 +18,14 @@ from urllib.parse import urlsplit
 
 from django.utils import timezone
 
+from nbopen.access.policy import Level, Principal, require_repo
 from nbopen.core import tasks
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound
 from nbopen.mirrors import net
 from nbopen.mirrors.models import GitMirror
 from nbopen.repos.git.bare import GitError
 from nbopen.repos.models import Repository
-from nbopen.repos.services import namespace_get, repo_create_in, repo_find
+from nbopen.repos.services import namespace_get, repo_create, repo_create_in, repo_find
 from nbopen.repos.writes import refs
 
 log = logging.getLogger(__name__)
@@ -62,25 +63,65 @@ def check_url(url: str) -> None:
 
 
 def git_mirror_add(
-    *, owner: str, name: str, url: str, interval_seconds: int = 3600
+    *,
+    owner: str,
+    name: str,
+    url: str,
+    interval_seconds: int = 3600,
+    actor: Principal | None = None,
+    wait: bool = True,
 ) -> GitMirrorView:
-    """Create ``owner/name`` as a code repository mirroring ``url`` and sync it once now."""
+    """Create ``owner/name`` as a code repository mirroring ``url`` and sync it.
+
+    ``actor``: the user asking (API), who must be allowed to create under ``owner``; None is
+    the operator (CLI). ``wait``: sync before answering (CLI), else defer the first sync.
+    """
     check_url(url)
     if interval_seconds < 60 and interval_seconds != 0:
-        raise InvalidInput("the interval is at least 60 seconds")
-    if repo_find(owner, name, Repository.Type.CODE) is not None:
-        raise AlreadyExists(f"{owner}/{name} exists")
-    repo = repo_create_in(
-        namespace=namespace_get(owner),
-        name=name,
-        type=Repository.Type.CODE,
-        created_by=None,
-        description=f"Mirror of {url}",
-    )
+        raise InvalidInput("the interval is at least 60 seconds (0: sync on request only)")
+    if actor is not None:
+        repo = repo_create(actor=actor, owner=owner, name=name, type=Repository.Type.CODE)
+    else:
+        if repo_find(owner, name, Repository.Type.CODE) is not None:
+            raise AlreadyExists(f"{owner}/{name} exists")
+        repo = repo_create_in(
+            namespace=namespace_get(owner),
+            name=name,
+            type=Repository.Type.CODE,
+            created_by=None,
+            description=f"Mirror of {url}",
+        )
     mirror = GitMirror.objects.create(repository=repo, url=url, interval_seconds=interval_seconds)
-    sync(mirror.pk)
-    mirror.refresh_from_db()
+    if wait:
+        sync(mirror.pk)
+        mirror.refresh_from_db()
+    else:
+        tasks.defer(sync, mirror.pk)
     return _view(mirror)
+
+
+def mirror_of(repo: Repository) -> GitMirrorView | None:
+    mirror = GitMirror.objects.select_related("repository__owner").filter(repository=repo).first()
+    return _view(mirror) if mirror is not None else None
+
+
+def request_sync(*, actor: Principal, repo: Repository) -> None:
+    """Queue a sync now (admins of the repository)."""
+    require_repo(actor, repo, Level.ADMIN)
+    mirror = GitMirror.objects.filter(repository=repo).first()
+    if mirror is None:
+        raise NotFound(f"{repo.full_name} is not a pull mirror")
+    tasks.defer(sync, mirror.pk)
+
+
+def convert(*, actor: Principal | None, repo: Repository) -> None:
+    """Stop mirroring: the repository stays, with its history, and accepts pushes again.
+    ``actor`` None: the operator."""
+    if actor is not None:
+        require_repo(actor, repo, Level.ADMIN)
+    deleted, _ = GitMirror.objects.filter(repository=repo).delete()
+    if not deleted:
+        raise NotFound(f"{repo.full_name} is not a pull mirror")
 
 
 def _get(owner: str, name: str) -> GitMirror:
@@ -106,8 +147,7 @@ def git_mirror_sync(*, owner: str, name: str) -> GitMirrorView:
 
 
 def git_mirror_convert(*, owner: str, name: str) -> None:
-    """Stop mirroring: the repository stays, with its history, and accepts pushes again."""
-    _get(owner, name).delete()
+    convert(actor=None, repo=_get(owner, name).repository)
 
 
 def sync(mirror_id: int) -> None:
