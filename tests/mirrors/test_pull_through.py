@@ -112,7 +112,9 @@ def test_ten_concurrent_first_requests_fetch_once(pair: Pair) -> None:
 @pytest.mark.parametrize("fault", ["cut", "corrupt"])
 def test_a_broken_upstream_stream_never_leaves_a_cached_file(pair: Pair, fault: str) -> None:
     repo_id, weights = _model(pair, f"faulty-{fault}", 2 * 1024 * 1024)
-    pair.proxy.fault, pair.proxy.fault_path = fault, f"{repo_id}/resolve/"
+    # Metadata and config.json are mirrored first, intact; then the weights break.
+    assert _get(pair, repo_id, "config.json").status_code == 200
+    pair.proxy.fault, pair.proxy.fault_path = fault, f"/{WEIGHTS}"
     try:
         try:
             broken = _get(pair, repo_id).content

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import time
 from datetime import timedelta
 
 from django.utils import timezone
@@ -38,6 +39,8 @@ log = logging.getLogger(__name__)
 MIRRORED_TYPES = (Repository.Type.MODEL, Repository.Type.DATASET)
 MAX_REGULAR_FILE = 64 * 1024 * 1024  # a non-LFS file larger than this is refused
 SHA256 = frozenset("0123456789abcdef")
+MISS_SECONDS = 60.0  # how long this process remembers that no upstream had an id
+_MISSES: dict[str, float] = {}
 
 
 def local_name(source_id: str) -> str:
@@ -62,11 +65,20 @@ def find(principal: Principal, owner: str, name: str, repo_type: str | None) -> 
     if not may_fetch_upstream(principal) or not Upstream.objects.exists():
         return None
     key = hashlib.sha256(f"{repo_type}:{source_id.lower()}".encode()).hexdigest()
+    if _MISSES.get(key, 0.0) > time.monotonic():
+        return None
     with locks.held(f"repo-{key}"):  # concurrent first requests make one mirror
         mirror = _existing(repo_type, source_id)
         if mirror is not None:
             return mirror.repository
-        return _mirror_from_upstreams(repo_type, source_id)
+        repo, failed = _mirror_from_upstreams(repo_type, source_id)
+    if repo is None and not failed:
+        # A typo or a private id must not cost a round of upstream requests each time (an
+        # upstream error is not remembered: the next request tries again).
+        if len(_MISSES) > 10_000:
+            _MISSES.clear()
+        _MISSES[key] = time.monotonic() + MISS_SECONDS
+    return repo
 
 
 def alias(owner: str, name: str, repo_type: str | None) -> Repository | None:
@@ -89,12 +101,14 @@ def _due(mirror: MirroredRepository) -> bool:
     return timezone.now() - mirror.last_checked > timedelta(seconds=CONFIG.mirror_refresh_seconds)
 
 
-def _mirror_from_upstreams(repo_type: str, source_id: str) -> Repository | None:
+def _mirror_from_upstreams(repo_type: str, source_id: str) -> tuple[Repository | None, bool]:
+    """The new mirror (or None) and whether an upstream failed on the way."""
     try:
         validate_repo_name(local_name(source_id))
     except DomainError as exc:  # too long for one name once joined
         log.warning("cannot mirror %s: %s", source_id, exc)
-        return None
+        return None, False
+    failed = False
     for upstream in Upstream.objects.filter(kind=Upstream.Kind.HF):
         if not upstreams.admits(upstream, source_id):
             continue
@@ -108,9 +122,10 @@ def _mirror_from_upstreams(repo_type: str, source_id: str) -> Repository | None:
             operations = _operations(upstream, repo_type, source_id, remote)
         except (net.UpstreamError, DomainError) as exc:
             log.warning("upstream %s: %s", upstream.name, exc)
+            failed = True
             continue
-        return _create(upstream, repo_type, source_id, remote, operations)
-    return None
+        return _create(upstream, repo_type, source_id, remote, operations), False
+    return None, failed
 
 
 def _operations(
