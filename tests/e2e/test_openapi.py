@@ -153,6 +153,10 @@ CALLS: list[tuple[str, str, str | None, dict[str, Any] | None, int]] = [
     ("put", "/api/v1/repos/oa-owner/harbour-model/collaborators/oa-fan", "owner",
      {"permission": "read"}, 201),
     ("get", "/api/v1/repos/oa-owner/harbour-model/collaborators", "owner", None, 200),
+    # a pull mirror of loopback needs NBOPEN_MIRROR_ALLOW_ADDRESSES (tests/mirrors: the rest)
+    ("put", "/api/v1/repos/oa-owner/oa-mirror/mirror", "owner",
+     {"url": "http://127.0.0.1:9/x.git"}, 400),
+    ("get", "/api/v1/repos/oa-owner/harbour-model/mirror", "owner", None, 404),
     ("post", "/api/v1/orgs/oa-org/teams", "owner", {"name": "crew"}, 201),
     ("get", "/api/v1/orgs/oa-org/teams", "owner", None, 200),
     ("get", "/api/v1/orgs/oa-org/teams/crew", "owner", None, 200),

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_noop
 
+from nbopen.config.env import CONFIG
 from nbopen.core.errors import NotFound, PermissionDenied
 from nbopen.core.sql import ids_in
 from nbopen.orgs.models import Membership, Organization, TeamRepository
@@ -289,6 +290,30 @@ def may_read_audit(principal: Principal, org: Organization | None) -> bool:
     if org is None:
         return False
     return principal.org_roles().get(org.pk) == Membership.Role.OWNER
+
+
+def may_fetch_upstream(principal: Principal) -> bool:
+    """Whether this caller's request for a repository this server lacks may make it fetch
+    from the upstream hubs (NBOPEN_MIRROR_USERS). Fetching costs the operator bandwidth and
+    storage, so anonymous visitors never trigger it unless the operator says ``anonymous``;
+    ``orgs:a,b`` limits it to members of those organizations; ``off`` turns it off. A mirror
+    already made is read like any public repository, whoever asks."""
+    rule = CONFIG.mirror_users
+    if rule == "anonymous":
+        return True
+    if rule == "off" or not principal.is_authenticated:
+        return False
+    if rule == "signed-in":
+        return True
+    if rule.startswith("orgs:"):
+        names = [n.strip().lower() for n in rule.removeprefix("orgs:").split(",") if n.strip()]
+        return any(
+            org.lower() in names
+            for org in Membership.objects.filter(user=principal.user).values_list(
+                "organization__name", flat=True
+            )
+        )
+    return False
 
 
 def readable_among(principal: Principal, repository_ids: Sequence[int]) -> set[int]:

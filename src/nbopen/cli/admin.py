@@ -46,6 +46,10 @@ def _run_command(args: argparse.Namespace) -> int:
             from nbopen.cli import scan as scan_cli
 
             return scan_cli.run(args)
+        if args.command == "mirror":
+            from nbopen.cli import mirror as mirror_cli
+
+            return mirror_cli.run(args)
         if args.command in {"backup", "restore", "gc"}:
             from nbopen.cli import backup as backup_cli
 

@@ -52,6 +52,10 @@ class Config:
     audit_retention_days: int  # audit entries older than this are pruned by `nbopen gc`
     audit_refusal_sample: float  # share (0..1) of refused accesses written to the audit log
     hsts_seconds: int  # Strict-Transport-Security max-age when public_url is https; 0: none
+    mirror_users: str  # who may trigger upstream fetches: signed-in | anonymous | off | orgs:a,b
+    mirror_refresh_seconds: int  # a mirrored repository's metadata is re-checked after this
+    mirror_allow_addresses: frozenset[str]  # upstream address classes allowed: loopback, private
+    mirror_timeout: float  # connect/read timeout towards an upstream, seconds
 
     @property
     def https(self) -> bool:
@@ -159,6 +163,14 @@ def load() -> Config:
         audit_retention_days=int(os.environ.get("NBOPEN_AUDIT_RETENTION_DAYS") or 365),
         audit_refusal_sample=float(os.environ.get("NBOPEN_AUDIT_REFUSAL_SAMPLE") or 0.1),
         hsts_seconds=int(os.environ.get("NBOPEN_HSTS_SECONDS") or 365 * 24 * 3600),
+        mirror_users=(os.environ.get("NBOPEN_MIRROR_USERS") or "signed-in").strip(),
+        mirror_refresh_seconds=int(os.environ.get("NBOPEN_MIRROR_REFRESH") or 600),
+        mirror_allow_addresses=frozenset(
+            part.strip().lower()
+            for part in (os.environ.get("NBOPEN_MIRROR_ALLOW_ADDRESSES") or "").split(",")
+            if part.strip()
+        ),
+        mirror_timeout=float(os.environ.get("NBOPEN_MIRROR_TIMEOUT") or 30),
     )
 
 

@@ -16,6 +16,7 @@ from nbopen.access.credentials import InvalidCredentials, principal_from_scope
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.hubapi.denials import Channel, Denial, denial, invalid_denial
 from nbopen.hubapi.moved import from_scope
+from nbopen.mirrors import pull as mirror_pull
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
 
@@ -50,6 +51,8 @@ def repo_access(
         went = from_scope(scope, principal, owner, name, want_type)
         if went is not None:
             return went
+    if repo is None and need == Level.READ:  # a mirror under its original id, or a new one
+        repo = mirror_pull.find(principal, owner, name, want_type or Repository.Type.MODEL)
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return denial(channel, decision, repo)

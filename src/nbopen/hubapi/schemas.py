@@ -57,6 +57,17 @@ FORK = obj(
 )
 FORKS = obj({"total": INT, "forks": arr(FORK)})
 FORK_BODY = obj(organization=STR, name=STR)
+PULL_MIRROR = obj(
+    {
+        "repository": STR,
+        "url": STR,
+        "interval_seconds": INT,
+        "last_sync": NULLABLE_STR,
+        "last_error": STR,
+    }
+)
+PULL_MIRROR_BODY = obj({"url": STR}, interval=INT)
+QUEUED = obj({"queued": BOOL})
 GRANT = obj({"user": STR, "role": {"enum": ["read", "write", "admin"]}})
 COLLABORATORS = obj({"collaborators": arr(GRANT)})
 PERMISSION_BODY = obj(permission={"enum": ["read", "write", "admin"]})

@@ -6,7 +6,7 @@ from nbopen.hubapi.api import repos
 from nbopen.hubapi.denials import Channel
 from nbopen.hubapi.githttp import lfs_api
 from nbopen.hubapi.routes import Param, route
-from nbopen.hubapi.v1 import audit, collaborators, forks, teams
+from nbopen.hubapi.v1 import audit, collaborators, forks, mirrors, teams
 
 _REPO = r"^(?:datasets/)?[^/]+/[^/]+?(?:\.git)?/info/lfs/"
 _TEAM = r"^api/v1/orgs/(?P<org>[^/]+)/teams/(?P<team>[^/]+)"
@@ -75,6 +75,16 @@ urlpatterns = [
         tag="repositories",
         body=s.FORK_BODY,
         responses={200: s.FORKS, 201: s.FORK},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/mirror",
+        mirrors.repo_mirror,
+        methods=("GET", "PUT", "POST", "DELETE"),
+        summary="A git pull mirror: status (GET), create the repository as a mirror of url "
+        "(PUT), sync now (POST, admin), convert into a normal repository (DELETE, admin)",
+        tag="repositories",
+        body=s.PULL_MIRROR_BODY,
+        responses={200: s.PULL_MIRROR, 201: s.PULL_MIRROR, 202: s.QUEUED},
     ),
     route(
         "api/v1/repos/<str:owner>/<str:name>/collaborators",

@@ -18,12 +18,14 @@ def org_create(
     *,
     name: str,
     kind: str,
-    owner: User,
+    owner: User | None,
     display_name: str = "",
     region: str = "",
     description: str = "",
 ) -> Organization:
-    """Create an organization with ``owner`` as its first owner."""
+    """Create an organization with ``owner`` as its first owner. ``owner=None``: an
+    organization only site admins manage (an upstream's mirror namespace, whose repositories
+    nobody may write to)."""
     claim_namespace_name(name)
     if kind not in Organization.Kind.values:
         raise InvalidInput(
@@ -50,7 +52,8 @@ def org_create(
         raise AlreadyExists(
             gettext_noop("The name '%(name)s' is already taken"), name=name
         ) from exc
-    Membership.objects.create(organization=org, user=owner, role=Membership.Role.OWNER)
+    if owner is not None:
+        Membership.objects.create(organization=org, user=owner, role=Membership.Role.OWNER)
     events.record("org.create", actor=owner, organization_id=org.pk, payload={"name": name})
     return org
 

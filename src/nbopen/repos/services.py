@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Level, Principal, may_create_repo_under, require_repo
-from nbopen.accounts.models import Namespace
+from nbopen.accounts.models import Namespace, User
 from nbopen.core import events, trash
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.core.names import is_well_formed, validate_repo_name
@@ -113,6 +113,31 @@ def repo_create(
             choices=", ".join(Repository.Type.values),
         )
     namespace = target_namespace(actor, owner, name, type)
+    return repo_create_in(
+        namespace=namespace,
+        name=name,
+        type=type,
+        private=private,
+        description=description,
+        created_by=actor.user,
+        empty=empty,
+    )
+
+
+def repo_create_in(
+    *,
+    namespace: Namespace,
+    name: str,
+    type: str,
+    created_by: User | None,
+    private: bool = False,
+    description: str = "",
+    empty: bool = True,
+) -> Repository:
+    """Create ``namespace/name`` with no permission check: :func:`repo_create` after its
+    checks, and the server itself (a mirror of an upstream repository, in the upstream's
+    namespace, which no user may create in)."""
+    validate_repo_name(name)
     try:
         with transaction.atomic():
             repo = Repository.objects.create(
@@ -122,7 +147,7 @@ def repo_create(
                 type=type,
                 private=bool(private),
                 description=description,
-                created_by=actor.user,
+                created_by=created_by,
             )
     except IntegrityError as exc:
         raise AlreadyExists(
@@ -133,11 +158,11 @@ def repo_create(
     moves.release_name(owner=namespace, name=name, repo_type=type)
     events.record(
         "repo.create",
-        actor=actor.user,
+        actor=created_by,
         repository=repo,
         payload={"type": type, "private": repo.private},
     )
-    repositories.initialize(repo=repo, actor=actor.user, empty=empty)
+    repositories.initialize(repo=repo, actor=created_by, empty=empty)
     return repo
 
 

@@ -21,6 +21,7 @@ from nbopen.hubapi.denials import LFS_JSON, Channel, denied, lfs_error, response
 from nbopen.hubapi.githttp.paths import match_lfs_api
 from nbopen.hubapi.hf import multipart
 from nbopen.hubapi.moved import from_request
+from nbopen.mirrors import pull as mirror_pull
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -42,6 +43,8 @@ def _resolve(
         went = from_request(request, principal, path.owner, path.name, want)
         if went is not None:
             return response(Channel.LFS, went)
+    if repo is None and need == Level.READ:  # a mirror under its original id
+        repo = mirror_pull.find(principal, path.owner, path.name, want or Repository.Type.MODEL)
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return denied(decision, Channel.LFS, repo)

@@ -24,6 +24,7 @@ from nbopen.config.env import CONFIG
 from nbopen.hubapi.asgi_access import Access, repo_access
 from nbopen.hubapi.denials import Channel, Denial, asgi_reply
 from nbopen.hubapi.githttp.paths import RepoPath, match_git
+from nbopen.mirrors import git_mirrors
 from nbopen.repos.models import Repository
 from nbopen.repos.writes.after_update import after_update, parse_ref_updates
 from nbopen.scanning import gate
@@ -176,6 +177,10 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
         env["NBOPEN_PUSH_LOG"] = push_log
         # The owner may block secrets: the pre-receive hook then reads the pushed blobs.
         env.update(await sync_to_async(gate.hook_env, thread_sensitive=False)(repo))
+        # A pull mirror follows its source: the pre-receive hook refuses the push, naming it.
+        source = await sync_to_async(git_mirrors.pull_source, thread_sensitive=False)(repo)
+        if source is not None:
+            env["NBOPEN_PULL_MIRROR"] = source
     try:
         proc = await asyncio.create_subprocess_exec(
             "git",

@@ -20,6 +20,7 @@ from nbopen.config.env import CONFIG
 from nbopen.hubapi.denials import Channel, repo_denied, response
 from nbopen.hubapi.errors import api_error
 from nbopen.hubapi.moved import from_request
+from nbopen.mirrors import pull as mirror_pull
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -63,6 +64,8 @@ def load_repo(
         went = from_request(request, principal, owner, name, repo_type)
         if went is not None:
             return response(Channel.HUB, went)  # type: ignore[return-value]
+    if repo is None and repo_type is not None and need == Level.READ:
+        repo = mirror_pull.find(principal, owner, name, repo_type)  # the pull-through cache
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return repo_denied(decision, repo)

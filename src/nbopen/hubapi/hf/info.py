@@ -13,6 +13,7 @@ from nbopen.access.policy import visible_repositories
 from nbopen.config.env import CONFIG
 from nbopen.core.errors import InvalidInput
 from nbopen.hubapi.errors import api_error
+from nbopen.mirrors.status import mirror_status
 from nbopen.repos import cards
 from nbopen.repos import downloads as download_counts
 from nbopen.repos.git import read
@@ -229,6 +230,9 @@ def repo_info(
         data["trendingScore"] = trending_scores([repo.pk]).get(repo.pk, 0)
     if sha is not None and query_flag(request, "securityStatus"):
         data["securityRepoStatus"] = scanning.repo_status(repo, sha)
+    mirrored = mirror_status(repo)
+    if mirrored is not None:
+        data["mirror"] = mirrored  # NBopen's own key: where the copy comes from, how fresh
     if expand:
         wanted = set(expand) | {"id", "_id"}
         data = {k: v for k, v in data.items() if k in wanted}

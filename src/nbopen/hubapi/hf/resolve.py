@@ -37,8 +37,12 @@ from nbopen.hubapi.denials import Channel, Denial, denial, extra_headers, invali
 from nbopen.hubapi.githttp.transfer import send_object
 from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.hubapi.xet.stream import send_xet_file
+from nbopen.mirrors import locks as mirror_locks
+from nbopen.mirrors import net as mirror_net
+from nbopen.mirrors import objects as mirror_objects
 from nbopen.repos import downloads
 from nbopen.repos.git import read
+from nbopen.repos.lfs import InvalidObject
 from nbopen.repos.models import Repository
 from nbopen.xet import lfs_bridge
 from nbopen.xet.models import XetFile
@@ -75,6 +79,7 @@ class Plan:
     pointer: Pointer | None = None
     redirect: str | None = None
     xet_file: XetFile | None = None  # the LFS bytes live only in Xet chunk storage
+    pull: mirror_objects.ObjectPull | None = None  # a mirror's object, fetched on first GET
 
 
 def _header(scope: dict[str, Any], name: bytes) -> str | None:
@@ -175,6 +180,8 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
             if not in_storage:
                 result.xet_file = xet_file
         elif not in_storage:
+            result.pull = mirror_objects.pull_for(repo, path, pointer.oid, pointer.size)
+        if not in_storage and result.xet_file is None and result.pull is None:
             return _error(
                 404,
                 f"The LFS object of {path} is not stored on this server",
@@ -226,6 +233,9 @@ async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         await send_xet_file(
             send, result.xet_file, range_header=_header(scope, b"range"), head=head, headers=headers
         )
+        return
+    if result.pull is not None and not head:
+        await _send_pulled(scope, send, result.pull, headers)
         return
     if result.pointer is not None:
         if result.redirect is not None:
@@ -287,3 +297,56 @@ async def _send_blob(
             with contextlib.suppress(ProcessLookupError):
                 proc.kill()
         await proc.wait()
+
+
+async def _send_pulled(
+    scope: dict[str, Any], send: Any, pull: mirror_objects.ObjectPull, headers: Headers
+) -> None:
+    """A mirror's object not stored yet: fetch it from the upstream once (other requests for
+    it wait for the lock, then read storage), streaming it to this client as it arrives."""
+    fd = await asyncio.to_thread(mirror_locks.try_hold, mirror_objects.lock_name(pull.oid))
+    while fd is None:  # polled, so waiters never hold a worker thread the fetcher needs
+        await asyncio.sleep(0.05)
+        fd = await asyncio.to_thread(mirror_locks.try_hold, mirror_objects.lock_name(pull.oid))
+    if await asyncio.to_thread(mirror_objects.stored, pull):
+        mirror_locks.release(fd)
+        await send_object(
+            scope, send, get_storage(), pull.oid, pull.size, head=False, extra=headers
+        )
+        return
+    if _header(scope, b"range"):
+        try:
+            await asyncio.to_thread(mirror_objects.fetch, pull, fd)
+        except (mirror_net.UpstreamError, InvalidObject) as exc:
+            await _send_upstream_error(send, exc)
+            return
+        await send_object(
+            scope, send, get_storage(), pull.oid, pull.size, head=False, extra=headers
+        )
+        return
+    chunks = mirror_objects.stream(pull, fd)
+    try:
+        try:
+            chunk = await asyncio.to_thread(next, chunks, b"")
+        except (mirror_net.UpstreamError, InvalidObject) as exc:
+            await _send_upstream_error(send, exc)
+            return
+        headers = [*headers, (b"content-length", str(pull.size).encode())]
+        headers.append((b"accept-ranges", b"bytes"))
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        while chunk:
+            await send({"type": "http.response.body", "body": chunk, "more_body": True})
+            # An error from here on ends the response short of its Content-Length: the
+            # client sees a truncated download, never a complete corrupt one.
+            chunk = await asyncio.to_thread(next, chunks, b"")
+        await send({"type": "http.response.body", "body": b""})
+    finally:
+        await asyncio.to_thread(chunks.close)
+
+
+async def _send_upstream_error(send: Any, exc: Exception) -> None:
+    log.warning("mirror fetch failed: %s", exc)
+    result = _error(502, f"The upstream hub failed: {exc}", None)
+    result.headers.append((b"content-length", str(len(result.body)).encode()))
+    await send({"type": "http.response.start", "status": 502, "headers": result.headers})
+    await send({"type": "http.response.body", "body": result.body})

@@ -23,8 +23,15 @@ fi
 # web channels; git's own check-ref-format already ran). Paths are checked by receive.fsck.*.
 # When the relay sets NBOPEN_BLOCK_SECRETS (the interpreter to use: the owner blocks pushes
 # with secrets), the same lines go to nbopen.scanning.prereceive, which reads the pushed blobs.
+# NBOPEN_PULL_MIRROR (the source URL) refuses every push to a pull mirror, with git's
+# "remote:" lines saying why.
 PRE_RECEIVE = """#!/bin/sh
 input=$(cat)
+if [ -n "$NBOPEN_PULL_MIRROR" ]; then
+  echo "This repository is a read-only pull mirror of $NBOPEN_PULL_MIRROR." >&2
+  echo "Push to the source instead, or convert the mirror into a normal repository." >&2
+  exit 1
+fi
 status=0
 while read old new ref; do
   case "$ref" in
@@ -128,3 +135,47 @@ def rev_parse(path: Path, rev: str) -> str | None:
 
 def ref_exists(path: Path, ref: str) -> bool:
     return rev_parse(path, ref) is not None
+
+
+def ref_targets(path: Path) -> dict[str, str]:
+    """Every branch and tag with the object it points at (tags not peeled)."""
+    out = _git(
+        "for-each-ref", "--format=%(refname) %(objectname)", "refs/heads", "refs/tags", cwd=path
+    )
+    pairs = (line.split(" ", 1) for line in out.decode().splitlines())
+    return {name: target for name, target in pairs}
+
+
+def fetch_all(path: Path, url: str, *, timeout: float) -> None:
+    """Make the branches and tags of ``path`` those of the remote ``url``: the real ``git
+    fetch --prune`` with forced refspecs (a pull mirror follows force-pushes and deletions).
+
+    Only http(s) transports are allowed (no ``file://``, ``ext::`` or ssh to a host the
+    operator did not mean), no credential prompt, and the fetch is stopped after ``timeout``.
+    """
+    command = [
+        "git",
+        "-c",
+        "protocol.allow=never",
+        "-c",
+        "protocol.http.allow=always",
+        "-c",
+        "protocol.https.allow=always",
+        "fetch",
+        "--prune",
+        "--quiet",
+        "--no-write-fetch-head",
+        "--",
+        url,
+        "+refs/heads/*:refs/heads/*",
+        "+refs/tags/*:refs/tags/*",
+    ]
+    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C", "GIT_ASKPASS": "true"}
+    try:
+        proc = subprocess.run(
+            command, cwd=path, capture_output=True, check=False, env=env, timeout=timeout
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise GitError(f"git fetch from {url} took longer than {timeout:.0f} s") from exc
+    if proc.returncode != 0:
+        raise GitError(f"git fetch failed: {proc.stderr.decode(errors='replace').strip()}")

@@ -67,6 +67,21 @@ class AddLfs:
 
 
 @dataclass(frozen=True)
+class AddBlob:
+    """Set ``path`` to ``data`` as a plain git blob whatever the LFS rule says, checked
+    against ``expected_oid`` (the blob id git computes). A mirror reproduces an upstream's
+    tree exactly, so its files must land where the upstream put them."""
+
+    path: str
+    data: bytes
+    expected_oid: str
+
+
+class BlobMismatch(gitcommit.GitError):
+    """An :class:`AddBlob`'s bytes do not hash to the blob id they claim."""
+
+
+@dataclass(frozen=True)
 class DeleteFile:
     path: str
 
@@ -76,7 +91,7 @@ class DeleteFolder:
     path: str
 
 
-Operation = AddBytes | AddFile | AddLfs | DeleteFile | DeleteFolder
+Operation = AddBytes | AddFile | AddLfs | AddBlob | DeleteFile | DeleteFolder
 # An operation whose content is already in the object database (see :func:`prepare`).
 Prepared = gitcommit.Operation
 
@@ -110,6 +125,11 @@ def prepare(
     if isinstance(operation, AddLfs):
         pointer = gitcommit.write_blob(git, objects.pointer_text(operation.oid, operation.size))
         return gitcommit.Put(path, pointer, lfs=True)
+    if isinstance(operation, AddBlob):
+        oid = gitcommit.write_blob(git, operation.data)
+        if oid != operation.expected_oid:
+            raise BlobMismatch(f"{path}: content hashes to {oid}, not {operation.expected_oid}")
+        return gitcommit.Put(path, oid, gitcommit.FILE_MODE)
     mode = "100755" if operation.executable else gitcommit.FILE_MODE
     if isinstance(operation, AddBytes):
         if rule.stored_as_lfs(path, len(operation.data), operation.data[: lfs_rule.SNIFF_BYTES]):
@@ -145,6 +165,7 @@ def commit(
     skip_unchanged: bool = False,
     kind: str | None = PUSH,
     start: str | None = None,
+    verbatim: bool = False,
 ) -> tuple[str, str | None]:
     """Commit ``operations`` on ``branch`` as ``actor``; returns (new sha, previous head).
 
@@ -158,6 +179,8 @@ def commit(
     records ``kind`` (None: no event, for the commit that initializes a repository).
     ``start``: with ``parent=None``, the commit a new branch grows from (the browser's
     "commit to a new branch"); the branch and its commit appear in one ref update.
+    ``verbatim``: a committed ``.gitattributes`` does not re-route the commit's regular files
+    through LFS (a mirror copies a tree as it is).
     """
     if not message.endswith("\n"):
         message += "\n"
@@ -170,7 +193,8 @@ def commit(
         if any(isinstance(op, AddBytes | AddFile) for op in operations):
             rule = lfs_rule.at(repo.git_path, base)
         prepared = _prepare_all(repo, operations, rule)
-        prepared = _route_by_committed_attributes(repo, base, prepared)
+        if not verbatim:
+            prepared = _route_by_committed_attributes(repo, base, prepared)
         # The owner may refuse secrets: checked before the branch moves, on every channel.
         gate.check_commit(
             repo=repo,

@@ -8,8 +8,8 @@ kind the Hub routes always recorded (``repo.branch.create`` …).
 from __future__ import annotations
 
 from nbopen.accounts.models import User
+from nbopen.repos.git import bare, names
 from nbopen.repos.git import commit as gitcommit
-from nbopen.repos.git import names
 from nbopen.repos.models import Repository
 from nbopen.repos.writes.after_update import RefUpdate, after_update
 from nbopen.repos.writes.commits import author_of
@@ -136,3 +136,20 @@ def delete_tag(*, repo: Repository, actor: User | None, tag: str) -> None:
         kind="repo.tag.delete",
         payload={"tag": tag},
     )
+
+
+def fetch_mirror(*, repo: Repository, url: str, timeout: float) -> list[RefUpdate]:
+    """A pull mirror's sync: the remote's branches and tags replace the repository's (git
+    fetch --prune), announced like a push by the server (the repository's event, search,
+    conversion and scanning follow as for any push). Returns the refs that changed."""
+    before = bare.ref_targets(repo.git_path)
+    bare.fetch_all(repo.git_path, url, timeout=timeout)
+    after = bare.ref_targets(repo.git_path)
+    updates = [
+        RefUpdate(before.get(ref, ZERO_SHA), after.get(ref, ZERO_SHA), ref)
+        for ref in sorted(set(before) | set(after))
+        if before.get(ref) != after.get(ref)
+    ]
+    if updates:
+        after_update(repo_id=repo.pk, actor=None, updates=updates)
+    return updates

@@ -18,6 +18,7 @@ from nbopen.access.policy import (
     repo_level,
 )
 from nbopen.config.env import CONFIG
+from nbopen.mirrors import pull as mirror_pull
 from nbopen.repos import moves
 from nbopen.repos.git import read
 from nbopen.repos.git.read import Ref
@@ -85,6 +86,8 @@ def repo_access(
         went = moves.visible_move(who, owner, name, repo_type)
         if went is not None:  # the old name of a moved repository the visitor may read
             raise Moved(moves.relocated(request.get_full_path(), owner, name, went))
+    if repo is None and need == Level.READ:  # a mirror under its original id (never fetched here)
+        repo = mirror_pull.alias(owner, name, repo_type)
     decision = decide_repo(who, repo, need)
     # File contents: a gated repository's gate applies (the page explains how to ask).
     if content and decision is Decision.ALLOW and decide_content(who, repo).is_gated:

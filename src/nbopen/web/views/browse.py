@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.collab import watches
 from nbopen.collab.services import has_liked, like_count
+from nbopen.mirrors.status import mirror_status
 from nbopen.repos import edits, forks
 from nbopen.repos.edits import MAX_EDIT_BYTES
 from nbopen.repos.git import read
@@ -70,6 +71,7 @@ def repo_context(access: RepoAccess, *, rev: str, sha: str | None, tab: str) -> 
         "tags_list": repo.tags or repo.card_data.get("tags", []) or [],
         "forks_count": forks.fork_count(repo),
         "forked_from": _readable_source(access),
+        "mirror": mirror_status(repo),
         "signals": repo_signals(access),
     }
 

@@ -1,0 +1,121 @@
+"""The Hugging Face Hub API of an upstream, as far as a mirror needs it: a repository's
+revision (``/api/{type}s/{id}[/revision/{rev}]``), its files with blob ids and LFS sha256
+(``/tree/{sha}?recursive=true``, following ``Link: rel="next"``), and a file's bytes
+(``/resolve/{sha}/{path}``, redirects checked by :mod:`.net`)."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urljoin
+
+import urllib3
+
+from nbopen.mirrors import net, upstreams
+from nbopen.mirrors.models import Upstream
+
+NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
+MAX_JSON = 64 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class RemoteFile:
+    path: str
+    blob_oid: str  # git blob id upstream (of the pointer, for an LFS file)
+    size: int
+    lfs_oid: str | None = None
+    lfs_size: int | None = None
+
+
+@dataclass(frozen=True)
+class RemoteRepo:
+    id: str
+    sha: str
+    private: bool
+    gated: bool
+    files: list[RemoteFile]
+
+
+def _plural(repo_type: str) -> str:
+    return "datasets" if repo_type == "dataset" else "models"
+
+
+def _get_json(upstream: Upstream, url: str) -> tuple[Any, str | None] | None:
+    """(JSON, next page URL) or None when the upstream does not have it (or hides it)."""
+    response = net.request("GET", url, token=upstreams.token_of(upstream))
+    try:
+        if response.status in {401, 403, 404}:
+            return None
+        if response.status != 200:
+            raise net.UpstreamError(f"{url}: HTTP {response.status}")
+        body = response.read(MAX_JSON + 1)
+        if len(body) > MAX_JSON:
+            raise net.UpstreamError(f"{url}: answer too large")
+        link = NEXT_LINK.search(response.headers.get("link") or "")
+        return json.loads(body), urljoin(url, link.group(1)) if link else None
+    except (ValueError, urllib3.exceptions.HTTPError) as exc:
+        raise net.UpstreamError(f"{url}: {exc}") from exc
+    finally:
+        response.release_conn()
+
+
+def repo_at(
+    upstream: Upstream, repo_type: str, repo_id: str, revision: str | None = None
+) -> RemoteRepo | None:
+    """The upstream's repository at ``revision`` (its default branch when None), or None."""
+    base = f"{upstream.url}/api/{_plural(repo_type)}/{quote(repo_id)}"
+    found = _get_json(
+        upstream, base + (f"/revision/{quote(revision, safe='')}" if revision else "")
+    )
+    if found is None:
+        return None
+    info = found[0]
+    sha = str(info.get("sha") or "")
+    if not re.fullmatch(r"[0-9a-f]{40}", sha):
+        raise net.UpstreamError(f"{repo_id}: the upstream gave no commit id")
+    files: list[RemoteFile] = []
+    page: str | None = f"{base}/tree/{sha}?recursive=true"
+    while page:
+        listed = _get_json(upstream, page)
+        if listed is None:
+            raise net.UpstreamError(f"{repo_id}: the upstream lists no files at {sha}")
+        for entry in listed[0]:
+            if entry.get("type") != "file":
+                continue
+            lfs = entry.get("lfs") or None
+            files.append(
+                RemoteFile(
+                    path=str(entry["path"]),
+                    blob_oid=str(entry["oid"]),
+                    size=int(entry["size"]),
+                    lfs_oid=str(lfs["oid"]).removeprefix("sha256:") if lfs else None,
+                    lfs_size=int(lfs["size"]) if lfs else None,
+                )
+            )
+        page = listed[1]
+    return RemoteRepo(
+        id=str(info.get("id") or repo_id),
+        sha=sha,
+        private=bool(info.get("private")),
+        gated=bool(info.get("gated")),
+        files=files,
+    )
+
+
+def file_url(upstream: Upstream, repo_type: str, repo_id: str, sha: str, path: str) -> str:
+    prefix = "datasets/" if repo_type == "dataset" else ""
+    return f"{upstream.url}/{prefix}{quote(repo_id)}/resolve/{sha}/{quote(path)}"
+
+
+def open_file(
+    upstream: Upstream, repo_type: str, repo_id: str, sha: str, path: str
+) -> urllib3.BaseHTTPResponse:
+    """A streaming response for the file's bytes (status 200 checked); release it when done."""
+    url = file_url(upstream, repo_type, repo_id, sha, path)
+    response = net.request("GET", url, token=upstreams.token_of(upstream))
+    if response.status != 200:
+        response.release_conn()
+        raise net.UpstreamError(f"{url}: HTTP {response.status}")
+    return response
