@@ -25,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--data-dir", dest="data_dir_sub", help=argparse.SUPPRESS)
     serve.add_argument("--no-demo", action="store_true", help="do not load demo content")
+    serve.add_argument(
+        "--ssh-port",
+        type=int,
+        default=None,
+        help="also serve git over SSH on this port (default: $NBOPEN_SSH_PORT, else off)",
+    )
 
     worker = sub.add_parser("worker", help="run queued background jobs (NBOPEN_TASKS=celery)")
     worker.add_argument("--concurrency", type=int, default=2)

@@ -52,6 +52,8 @@ class Config:
     audit_retention_days: int  # audit entries older than this are pruned by `nbopen gc`
     audit_refusal_sample: float  # share (0..1) of refused accesses written to the audit log
     hsts_seconds: int  # Strict-Transport-Security max-age when public_url is https; 0: none
+    ssh_port: int  # git over SSH inside `nbopen serve` (0: off, the default)
+    ssh_public_host: str  # the host name users put in git@HOST:owner/name.git clone URLs
 
     @property
     def https(self) -> bool:
@@ -62,6 +64,11 @@ class Config:
     @property
     def git_root(self) -> Path:
         return self.data_dir / "git"
+
+    @property
+    def ssh_dir(self) -> Path:
+        """The SSH server's host key, generated on first start and kept (clients pin it)."""
+        return self.data_dir / "ssh"
 
     @property
     def tmp_dir(self) -> Path:
@@ -159,6 +166,8 @@ def load() -> Config:
         audit_retention_days=int(os.environ.get("NBOPEN_AUDIT_RETENTION_DAYS") or 365),
         audit_refusal_sample=float(os.environ.get("NBOPEN_AUDIT_REFUSAL_SAMPLE") or 0.1),
         hsts_seconds=int(os.environ.get("NBOPEN_HSTS_SECONDS") or 365 * 24 * 3600),
+        ssh_port=int(os.environ.get("NBOPEN_SSH_PORT") or 0),
+        ssh_public_host=os.environ.get("NBOPEN_SSH_HOST") or "",
     )
 
 
