@@ -6,6 +6,7 @@ and deploy keys."""
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -14,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.accounts import web_login
 from tests.support.client import api_create_repo, authed, db_rows, git, request
 from tests.support.live import LiveServer, free_port
 
@@ -301,3 +303,37 @@ def test_deploy_keys(ssh_live: LiveServer, alice: dict, tmp_path: Path) -> None:
     gone = request(ssh_live.url + f"{keys_path}/{rw['id']}", "DELETE", token=token)
     assert gone.status == 204
     assert _ssh_git(rw_env, "ls-remote", url).returncode != 0
+
+
+def test_settings_page_adds_and_removes_keys(ssh_live: LiveServer, tmp_path: Path) -> None:
+    token = ssh_live.create_user("ssh-dora")
+    browser = web_login(ssh_live, "ssh-dora")
+    key = tmp_path / "dora"
+    public = _keypair(key)
+    page = browser.get("/settings/keys")
+    html = page.body.decode()
+    assert page.status == 200 and "SSH 密钥" in html  # Chinese by default
+    assert f"ssh://git@127.0.0.1:{ssh_live.ssh_port}/ssh-dora/REPO.git" in html  # type: ignore[attr-defined]
+    assert 'href="/settings/keys"' in browser.get("/").body.decode()  # in the account menu
+
+    bad = browser.post("/settings/keys", {"title": "x", "key": "not a key"}, "/settings/keys")
+    assert bad.status == 200 and "这不是有效的 SSH 公钥" in bad.body.decode()
+    added = browser.post(
+        "/settings/keys", {"title": "dora-laptop", "key": public}, "/settings/keys"
+    )
+    assert added.status == 302
+    html = browser.get("/settings/keys").body.decode()
+    assert "dora-laptop" in html and _fingerprint(key) in html and "从未使用" in html
+
+    # The key works, and its last use shows on the page.
+    env = _ssh_env(key, ssh_live.ssh_port)  # type: ignore[attr-defined]
+    api_create_repo(ssh_live, token, "pad")
+    assert _ssh_git(env, "ls-remote", _ssh_url(ssh_live, "ssh-dora/pad")).returncode == 0
+    assert "从未使用" not in browser.get("/settings/keys").body.decode()
+
+    key_id = re.search(r"/settings/keys/(\d+)/delete", html)
+    assert key_id is not None
+    gone = browser.post(f"/settings/keys/{key_id[1]}/delete", {}, "/settings/keys")
+    assert gone.status == 302
+    assert "dora-laptop" not in browser.get("/settings/keys").body.decode()
+    assert _ssh_git(env, "ls-remote", _ssh_url(ssh_live, "ssh-dora/pad")).returncode != 0

@@ -243,7 +243,7 @@ def serve(args: argparse.Namespace) -> int:
     from nbopen.config.env import CONFIG
 
     _require_free_port(args.host, args.port)
-    ssh_port = args.ssh_port if args.ssh_port is not None else CONFIG.ssh_port
+    ssh_port = CONFIG.ssh_port  # --ssh-port or NBOPEN_SSH_PORT (cli.main)
     if ssh_port:
         _require_free_port(args.host, ssh_port)
     migrate()

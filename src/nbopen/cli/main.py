@@ -105,6 +105,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve" and not os.environ.get("NBOPEN_PUBLIC_URL"):
         host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host  # noqa: S104
         os.environ["NBOPEN_PUBLIC_URL"] = f"http://{host}:{args.port}"
+    if args.command == "serve" and args.ssh_port is not None:
+        # Through the environment, so the web pages (granian's workers) know it too.
+        os.environ["NBOPEN_SSH_PORT"] = str(args.ssh_port)
     from nbopen.cli import admin
     from nbopen.cli.common import CommandError
 
