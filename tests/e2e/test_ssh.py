@@ -146,6 +146,11 @@ def test_push_and_clone_over_ssh_like_http(
     work = tmp_path / "work"
     head = _commit(work, "README.md", "# quokkasshword\nPushed over SSH.\n")
     git("push", "-q", _ssh_url(ssh_live, "ssh-alice/viassh.git"), "main", cwd=work, env=env)
+    # The same hooks as over HTTP: server-owned refs stay server-owned.
+    convert = _ssh_git(
+        env, "push", _ssh_url(ssh_live, "ssh-alice/viassh.git"), "main:refs/convert/x", cwd=work
+    )
+    assert convert.returncode != 0 and "dataset converter only" in convert.stderr
 
     # The Hub API sees the commit, the event log has the push with its actor, search finds it.
     info = request(ssh_live.url + "/api/models/ssh-alice/viassh", token=token).json()

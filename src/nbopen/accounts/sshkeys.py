@@ -79,9 +79,13 @@ def ssh_key_get(*, user: User, key_id: int) -> SSHKey:
 
 
 def ssh_key_add(*, user: User, title: str, key: str) -> SSHKey:
-    """Add ``key`` to ``user``'s keys. A key already registered (by anyone) is refused: the
-    server must know from the key alone who signs in."""
+    """Add ``key`` to ``user``'s keys. A key already registered (by anyone, or as a deploy
+    key) is refused: the server must know from the key alone who signs in."""
+    from nbopen.repos.models import DeployKey  # repos builds on accounts, not the reverse
+
     parsed = parse_public_key(key)
+    if DeployKey.objects.filter(fingerprint=parsed.fingerprint).exists():
+        raise AlreadyExists("This SSH key is already a deploy key")
     title = (title or "").strip()[:100] or parsed.key_type
     try:
         with transaction.atomic():
