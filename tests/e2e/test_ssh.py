@@ -342,3 +342,19 @@ def test_settings_page_adds_and_removes_keys(ssh_live: LiveServer, tmp_path: Pat
     assert gone.status == 302
     assert "dora-laptop" not in browser.get("/settings/keys").body.decode()
     assert _ssh_git(env, "ls-remote", _ssh_url(ssh_live, "ssh-dora/pad")).returncode != 0
+
+
+def test_datasets_path_and_greeting(ssh_live: LiveServer, alice: dict, tmp_path: Path) -> None:  # type: ignore[type-arg]
+    token = str(alice["token"])
+    api_create_repo(ssh_live, token, "sshdata", type="dataset")
+    env = _ssh_env(Path(str(alice["key"])), ssh_live.ssh_port)  # type: ignore[attr-defined]
+    work = tmp_path / "work"
+    head = _commit(work, "README.md", "# data\n")
+    git("push", "-q", _ssh_url(ssh_live, "datasets/ssh-alice/sshdata"), "main", cwd=work, env=env)
+    remote = git("ls-remote", f"{ssh_live.url}/datasets/ssh-alice/sshdata.git", "main").stdout
+    assert remote.split()[0] == head
+    # A plain ssh session says who the key is, and offers no shell.
+    hello = subprocess.run(
+        [*env["GIT_SSH_COMMAND"].split(), "-T", "git@127.0.0.1"], capture_output=True, text=True
+    )
+    assert hello.returncode == 1 and "Hi ssh-alice!" in hello.stderr

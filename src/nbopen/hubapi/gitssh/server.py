@@ -28,10 +28,13 @@ import json
 import logging
 import os
 import shlex
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import ParamSpec, TypeVar
 
 import asyncssh
 from asgiref.sync import sync_to_async
+from django.db import close_old_connections
 
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.access.ssh import LFS_TOKEN_TTL, key_known, lfs_token, ssh_principal, username_of
@@ -52,6 +55,21 @@ GIT_COMMANDS = {
 }
 HOST_KEY_NAME = "ssh_host_ed25519_key"
 _FINGERPRINT = "nbopen_fingerprint"
+P = ParamSpec("P")
+T = TypeVar("T")
+
+
+def _db(fn: Callable[P, T]) -> Callable[P, Awaitable[T]]:
+    """``fn`` in a worker thread, returning its database connection to Django's rules after
+    (this process serves no Django requests, whose signals would otherwise do it)."""
+
+    def run(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return fn(*args, **kwargs)
+        finally:
+            close_old_connections()
+
+    return sync_to_async(run, thread_sensitive=False)
 
 
 class Refused(Exception):
@@ -90,7 +108,7 @@ class _Server(asyncssh.SSHServer):
         # asyncssh asks again for the signed request just before accepting it, so the last
         # key validated here is the one the client signed with.
         fingerprint = key.get_fingerprint("sha256")
-        known = await sync_to_async(key_known, thread_sensitive=False)(fingerprint)
+        known = await _db(key_known)(fingerprint)
         if known:
             self._conn.set_extra_info(**{_FINGERPRINT: fingerprint})
         return known
@@ -113,7 +131,7 @@ def _authorize(fingerprint: str, path: RepoPath, need: Level) -> tuple[Principal
     return principal, repo
 
 
-authorize = sync_to_async(_authorize, thread_sensitive=False)
+authorize = _db(_authorize)
 
 
 async def handle(process: asyncssh.SSHServerProcess[bytes]) -> None:
@@ -124,17 +142,20 @@ async def handle(process: asyncssh.SSHServerProcess[bytes]) -> None:
     except Refused as exc:
         process.stderr.write(f"fatal: {exc}\n".encode())
         status = 1
+    except (BrokenPipeError, ConnectionError, asyncssh.Error):
+        return  # the client went away; git was stopped
     except Exception:
         log.exception("SSH command failed: %r", process.command)
         process.stderr.write(b"fatal: internal error\n")
         status = 1
-    process.exit(status)
+    with contextlib.suppress(BrokenPipeError, ConnectionError, asyncssh.Error):
+        process.exit(status)
 
 
 async def _dispatch(process: asyncssh.SSHServerProcess[bytes], fingerprint: str) -> int:
     command = process.command
     if not command:
-        name = await sync_to_async(username_of, thread_sensitive=False)(fingerprint)
+        name = await _db(username_of)(fingerprint)
         greeting = f"Hi {name}! " if name else "Hi! "
         process.stderr.write(
             (
@@ -158,9 +179,7 @@ async def _dispatch(process: asyncssh.SSHServerProcess[bytes], fingerprint: str)
             raise Refused("Repository not found")
         upload = argv[2] == "upload"
         _, repo = await authorize(fingerprint, path, Level.WRITE if upload else Level.READ)
-        token = await sync_to_async(lfs_token, thread_sensitive=False)(
-            fingerprint, repo, upload=upload
-        )
+        token = await _db(lfs_token)(fingerprint, repo, upload=upload)
         prefix = "datasets/" if path.dataset_prefix else ""
         answer = {
             "href": f"{CONFIG.public_url}/{prefix}{repo.full_name}.git/info/lfs",
