@@ -102,3 +102,19 @@ def test_lfs_token_is_bound_expiring_and_dies_with_its_key(tmp_path: Path) -> No
     sshkeys.ssh_key_delete(user=alice, key_id=row.pk)
     with pytest.raises(InvalidCredentials):
         principal_from_authorization(f"Bearer {upload}")
+
+
+@pytest.mark.django_db
+def test_many_unknown_keys_from_one_address_lock_it_out(tmp_path: Path) -> None:
+    owner = make_user("throttled-owner")
+    public, fingerprint = _keypair(tmp_path, "k")
+    sshkeys.ssh_key_add(user=owner, title="laptop", key=public)
+    ip = "127.0.0.77"
+    assert ssh.key_sign_in(fingerprint, ip=ip)
+    for _ in range(50):  # the same unknown key again and again counts once
+        assert not ssh.key_sign_in("SHA256:same-unknown", ip=ip)
+    assert ssh.key_sign_in(fingerprint, ip=ip)
+    for n in range(40):  # a third of the address limit (100): delays start
+        assert not ssh.key_sign_in(f"SHA256:unknown-{n}", ip=ip)
+    assert not ssh.key_sign_in(fingerprint, ip=ip)  # even the registered key, for now
+    assert ssh.key_sign_in(fingerprint, ip="127.0.0.78")  # another address is unaffected

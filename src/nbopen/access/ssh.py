@@ -19,6 +19,7 @@ import base64
 import binascii
 from urllib.parse import parse_qsl
 
+from nbopen.access import throttle
 from nbopen.access.policy import Level, Principal
 from nbopen.accounts.models import SSHKey
 from nbopen.accounts.sshkeys import touch, user_key_for
@@ -31,8 +32,24 @@ LFS_TOKEN_TTL = 600
 
 
 def key_known(fingerprint: str) -> bool:
-    """Whether sign-in with this key may proceed (a user's key or any deploy key)."""
+    """Whether this key is registered (a user's key or any deploy key)."""
     return user_key_for(fingerprint) is not None or is_deploy_key(fingerprint)
+
+
+def key_sign_in(fingerprint: str, *, ip: str | None) -> bool:
+    """Whether sign-in with this key may proceed from ``ip``.
+
+    Unknown keys count as failed authentications of the address, as bad tokens do
+    (:mod:`nbopen.access.throttle`); the same key offered again counts once, so a client
+    trying the few keys of its agent costs little, while an address that tried too many
+    different keys is refused even a registered one until its lockout ends."""
+    found = throttle.subjects(ip=ip)
+    if throttle.retry_after(found) is not None:
+        return False
+    if key_known(fingerprint):
+        return True
+    throttle.failed(found, secret="ssh-key:" + fingerprint)
+    return False
 
 
 def ssh_principal(fingerprint: str, repo: Repository | None) -> Principal | None:

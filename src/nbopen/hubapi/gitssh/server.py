@@ -37,7 +37,7 @@ from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
-from nbopen.access.ssh import LFS_TOKEN_TTL, key_known, lfs_token, ssh_principal, username_of
+from nbopen.access.ssh import LFS_TOKEN_TTL, key_sign_in, lfs_token, ssh_principal, username_of
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.denials import Channel, denial
 from nbopen.hubapi.githttp.paths import RepoPath, match_ssh
@@ -108,7 +108,9 @@ class _Server(asyncssh.SSHServer):
         # asyncssh asks again for the signed request just before accepting it, so the last
         # key validated here is the one the client signed with.
         fingerprint = key.get_fingerprint("sha256")
-        known = await _db(key_known)(fingerprint)
+        peer = self._conn.get_extra_info("peername")
+        ip = str(peer[0]) if peer else None
+        known = await _db(key_sign_in)(fingerprint, ip=ip)
         if known:
             self._conn.set_extra_info(**{_FINGERPRINT: fingerprint})
         return known
