@@ -118,3 +118,12 @@ def test_many_unknown_keys_from_one_address_lock_it_out(tmp_path: Path) -> None:
         assert not ssh.key_sign_in(f"SHA256:unknown-{n}", ip=ip)
     assert not ssh.key_sign_in(fingerprint, ip=ip)  # even the registered key, for now
     assert ssh.key_sign_in(fingerprint, ip="127.0.0.78")  # another address is unaffected
+
+
+def test_host_key_is_generated_once_and_private() -> None:
+    from nbopen.hubapi.gitssh.server import host_key_path
+
+    path = host_key_path()
+    first = path.read_bytes()
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert host_key_path() == path and path.read_bytes() == first  # kept, not regenerated

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -23,7 +24,13 @@ async def _main(host: str, port: int) -> None:
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
-    await stop.wait()
+    parent = os.getppid()
+    while not stop.is_set():
+        # `nbopen serve` killed outright (SIGKILL, OOM) cannot stop us: notice being orphaned.
+        if os.getppid() != parent:
+            break
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=2)
     acceptor.close()
     await acceptor.wait_closed()
 

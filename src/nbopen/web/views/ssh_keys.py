@@ -38,7 +38,7 @@ def ssh_clone_example(username: str) -> str | None:
     if not CONFIG.ssh_port:
         return None
     host = CONFIG.ssh_public_host or CONFIG.public_url.split("://", 1)[-1].split("/")[0]
-    host = host.rsplit(":", 1)[0] if not host.startswith("[") else host
+    host = host.split("]")[0] + "]" if host.startswith("[") else host.rsplit(":", 1)[0]
     if CONFIG.ssh_port == 22:
         return f"git clone git@{host}:{username}/REPO.git"
     return f"git clone ssh://git@{host}:{CONFIG.ssh_port}/{username}/REPO.git"
