@@ -198,7 +198,8 @@ def test_lfs_over_ssh(ssh_live: LiveServer, alice: dict, tmp_path: Path) -> None
     (work / "weights.bin").write_bytes(payload)
     git("add", "-A", cwd=work)
     git("commit", "-qm", "weights", cwd=work)
-    git("push", "-q", url, "main", cwd=work, env=env)
+    pushed = git("push", "-q", url, "main", cwd=work, env={**env, "GIT_TRACE": "1"})
+    assert "git-lfs-authenticate" in pushed.stderr  # git-lfs asked over SSH, then used HTTP
 
     clone = tmp_path / "clone"
     git("clone", "-q", url, str(clone), env=env)
@@ -299,6 +300,13 @@ def test_deploy_keys(ssh_live: LiveServer, alice: dict, tmp_path: Path) -> None:
     refused = _ssh_git(ro_env, "push", url, "main", cwd=clone)
     assert refused.returncode != 0 and "write access" in refused.stderr
     assert _ssh_git(rw_env, "push", "-q", url, "main", cwd=clone).returncode == 0
+    for key_env, allowed in ((ro_env, False), (rw_env, True)):  # LFS uploads follow suit
+        lfs = subprocess.run(
+            [*key_env["GIT_SSH_COMMAND"].split(), "git@127.0.0.1", "git-lfs-authenticate",
+             "ssh-alice/deployed.git", "upload"],
+            capture_output=True, text=True,
+        )  # fmt: skip
+        assert (lfs.returncode == 0) is allowed, lfs.stderr
     remote = git("ls-remote", authed(ssh_live, token, "/ssh-alice/deployed.git"), "main").stdout
     assert remote.split()[0] == head
     # A deploy key reaches nothing but its repository.

@@ -11,7 +11,7 @@ import pytest
 
 from nbopen.access import ssh
 from nbopen.access.credentials import InvalidCredentials, principal_from_authorization
-from nbopen.access.policy import Decision, Level, decide_repo
+from nbopen.access.policy import Decision, Level, decide_repo, may_create_repo_under
 from nbopen.accounts import sshkeys
 from nbopen.core import signing
 from nbopen.core.errors import AlreadyExists, InvalidInput
@@ -84,7 +84,8 @@ def test_lfs_token_is_bound_expiring_and_dies_with_its_key(tmp_path: Path) -> No
 
     upload = ssh.lfs_token(fingerprint, repo, upload=True)
     principal = principal_from_authorization(f"Bearer {upload}")
-    assert principal.user == alice
+    assert principal.user is None  # not alice at large: no API powers beyond this repository
+    assert not may_create_repo_under(principal, alice.pk, None)
     assert decide_repo(principal, repo, Level.WRITE) is Decision.ALLOW
     assert decide_repo(principal, other, Level.READ) is Decision.NOT_FOUND  # bound to one repo
     download = principal_from_authorization(

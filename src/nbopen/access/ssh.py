@@ -9,8 +9,8 @@ deleted meanwhile stops working at the next command.
 git-lfs over SSH asks ``git-lfs-authenticate`` for an HTTP endpoint and a header, then moves
 the objects over HTTP. The header carries a signed token naming the key, the repository and
 the operation, valid for :data:`LFS_TOKEN_TTL` seconds; :func:`principal_from_lfs_token`
-turns it back into the same principal (the key is looked up again, so a revoked key's token
-dies with it).
+turns it into a principal bound to that repository with what the key may do there at that
+moment (the key is looked up again, so a revoked key's token dies with it).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ import binascii
 from urllib.parse import parse_qsl
 
 from nbopen.access import throttle
-from nbopen.access.policy import Level, Principal
+from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.accounts.models import SSHKey
 from nbopen.accounts.sshkeys import touch, user_key_for
 from nbopen.core import signing
@@ -101,10 +101,12 @@ def principal_from_lfs_token(secret: str) -> Principal | None:
     repo = Repository.objects.filter(pk=int(fields["repo"])).first()
     if repo is None:
         return None
-    principal = ssh_principal(fields["fp"], repo)
-    if principal is None:
+    holder = ssh_principal(fields["fp"], repo)
+    if holder is None:
         return None
-    principal.only_repo_id = repo.pk
-    if fields["op"] == "download":
-        principal.scope = "read"
-    return principal
+    # Not the key's user at large: a token that leaked must not create or delete
+    # repositories through the API. It carries what the key may do on this repository now
+    # (decided again at each use, gate included), as a deploy key would.
+    need = Level.WRITE if fields["op"] == "upload" else Level.READ
+    allowed = decide_repo(holder, repo, need, content=need == Level.READ) is Decision.ALLOW
+    return Principal(only_repo_id=repo.pk, deploy_level=need if allowed else Level.NONE)
