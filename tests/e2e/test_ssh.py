@@ -184,6 +184,11 @@ def test_push_and_clone_over_ssh_like_http(
     )  # fmt: skip
     assert git("rev-parse", "HEAD", cwd=clone).stdout.strip() == head
     assert (clone / "README.md").read_text(encoding="utf-8").startswith("# quokkasshword")
+    archive = subprocess.run(
+        ["git", "archive", f"--remote={_ssh_url(ssh_live, 'ssh-alice/viassh.git')}", "main"],
+        capture_output=True, env={**os.environ, **env}, check=True,
+    )  # fmt: skip
+    assert b"quokkasshword" in archive.stdout  # git-upload-archive: a tar of main
 
 
 def test_lfs_over_ssh(ssh_live: LiveServer, alice: dict, tmp_path: Path) -> None:
