@@ -311,7 +311,12 @@ def test_hub_client_story(live: LiveServer, tmp_path: Path) -> None:
         viewer = request(f"{live.url}/datasets-server/splits?dataset={repo_id}", token=outsider)
         return git.status, viewer.status
 
-    with pytest.raises(GatedRepoError):
+    # The Hub's words, naming the repository and the page to ask on.
+    with pytest.raises(
+        GatedRepoError,
+        match=f"Access to dataset {repo_id} is restricted .* "
+        f"Visit {live.url}/datasets/{repo_id} to ask for access",
+    ):
         download()
     with pytest.raises(GatedRepoError):
         hf_hub_download(
@@ -378,6 +383,18 @@ def test_hub_client_story(live: LiveServer, tmp_path: Path) -> None:
         cache_dir=tmp_path / "other",
     )
     assert Path(got).read_bytes() == CSV
+
+    # As on the Hub: moving a request to the status it has is refused; the user granted
+    # access without asking shared no email, the one who asked did.
+    with pytest.raises(HfHubHTTPError) as same:
+        owner_api.accept_access_request(repo_id, other_name, repo_type="dataset")
+    assert same.value.response.status_code == 409
+    owner_api.accept_access_request(repo_id, outsider_name, repo_type="dataset")
+    accepted = owner_api.list_accepted_access_requests(repo_id, repo_type="dataset")
+    assert {r.username: r.email for r in accepted} == {
+        other_name: None,
+        outsider_name: f"{outsider_name}@example.org",
+    }
 
     # auto: switching accepts who was waiting; new requests are accepted at once.
     owner_api.update_repo_settings(repo_id, repo_type="dataset", gated="auto")

@@ -147,3 +147,47 @@ def test_api_budgets_send_the_hubs_headers(limited: LiveServer) -> None:
     assert budget is not None and budget.limit == 8
     resolve = request(limited.url + "/rl-api/none/resolve/main/x", token=token)
     assert "RateLimit" not in resolve.headers
+
+
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.fixture(scope="module")
+def on_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+    """A server whose counters live in Redis (the setting for several hosts, NBOPEN_REDIS_URL)."""
+    redis = pytest.importorskip("redis")
+    client = redis.Redis.from_url(REDIS_URL)
+    client.flushdb()
+    server = LiveServer(
+        tmp_path_factory.mktemp("ratelimit-redis"),
+        env={
+            "NBOPEN_REDIS_URL": REDIS_URL,
+            "NBOPEN_AUTH_WINDOW": "30",
+            "NBOPEN_AUTH_LOCKOUT": str(LOCKOUT),
+            "NBOPEN_AUTH_IP_LIMIT": "4",
+            "NBOPEN_API_BUDGET_ANONYMOUS": "3",
+            "NBOPEN_API_BUDGET_WINDOW": "120",
+        },
+    ).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+        client.flushdb()
+
+
+def test_counters_in_redis_throttle_budgets_and_failures(on_redis: LiveServer) -> None:
+    import redis
+
+    statuses = [request(on_redis.url + "/api/models").status for _ in range(5)]
+    assert statuses[:3] == [200, 200, 200] and statuses[3:] == [429, 429], statuses
+    # A guesser from the same address is delayed, then refused, by the counters in Redis.
+    guesses = [
+        request(on_redis.url + "/api/whoami-v2", headers={"Authorization": f"Bearer nbo_x{n}"})
+        for n in range(4)
+    ]
+    assert guesses[0].status == 401 and guesses[-1].status == 429, [g.status for g in guesses]
+    assert int(guesses[-1].headers["Retry-After"]) >= 1
+    keys = redis.Redis.from_url(REDIS_URL).keys("*nbopen:throttle:*")
+    assert any(b"budget" in key for key in keys), keys
+    assert len(keys) >= 2, keys  # the budget and the address's failures

@@ -333,6 +333,7 @@ def test_settings_page_adds_and_removes_keys(ssh_live: LiveServer, tmp_path: Pat
     assert page.status == 200 and "SSH 密钥" in html  # Chinese by default
     assert f"ssh://git@127.0.0.1:{ssh_live.ssh_port}/ssh-dora/REPO.git" in html  # type: ignore[attr-defined]
     assert 'href="/settings/keys"' in browser.get("/").body.decode()  # in the account menu
+    assert 'href="/settings/keys" aria-current="page"' in html  # and in the settings sidebar
 
     bad = browser.post("/settings/keys", {"title": "x", "key": "not a key"}, "/settings/keys")
     assert bad.status == 200 and "这不是有效的 SSH 公钥" in bad.body.decode()

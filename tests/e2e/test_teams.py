@@ -61,6 +61,7 @@ def test_team_grants_follow_membership(live: LiveServer, tmp_path: Path) -> None
     assert status == 200
     assert team == {
         "name": "lab",
+        "display_name": "lab",  # none given: the slug
         "description": "产线实验室",
         "members": ["teamdev"],
         "repos": [{"repo": f"{ORG}/plant-data", "role": "write"}],
@@ -71,6 +72,10 @@ def test_team_grants_follow_membership(live: LiveServer, tmp_path: Path) -> None
     assert _can_push(live, dev, f"{ORG}/plant-data", tmp_path)
     assert not _can_push(live, dev, f"{ORG}/other", tmp_path)
     assert call(live, "GET", base, dev)[1]["teams"][0]["name"] == "lab"
+    # A team named in Chinese keeps an ASCII slug as its Gitea ``name``.
+    status, named = call(live, "POST", base, boss, {"name": "qa", "display_name": "质检组"})
+    assert status == 201 and (named["name"], named["display_name"]) == ("qa", "质检组")
+    assert call(live, "POST", base, boss, {"name": "质检组"})[0] == 400
 
     status, _ = call(live, "DELETE", f"{base}/lab/members/teamdev", boss)
     assert status == 200

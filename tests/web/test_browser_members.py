@@ -37,7 +37,8 @@ def test_membership_grants_and_revokes_access(
         assert "clerk" in page.inner_text("#members")
 
         assert clerk.goto(f"{base}/boss-gov/plans").status == 200  # type: ignore[union-attr]
-        assert clerk.locator("a:text('设置')").count() == 0
+        # No repository settings tab (the account menu's own settings link is not it).
+        assert clerk.locator("a[href$='/boss-gov/plans/settings']").count() == 0
         for suffix in ("/settings", "/upload"):  # read members may not administer or write
             assert clerk.goto(f"{base}/boss-gov/plans{suffix}").status == 403  # type: ignore[union-attr]
         clerk.goto(f"{base}/boss-gov")

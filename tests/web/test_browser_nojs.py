@@ -65,9 +65,10 @@ def test_form_errors_are_translated(browser: Browser, live: LiveServer) -> None:
         page.fill("#id_name", "explainer")  # taken by the user's own name
         page.select_option("#id_kind", "community")
         page.click("form[action='/organizations/new'] button[type=submit]")
-        assert "名称已被占用" in page.inner_text(".flash-error")
+        assert "名称“explainer”已被占用" in page.inner_text(".flash-error")
         page.fill("#id_name", "bad name!")
         page.click("form[action='/organizations/new'] button[type=submit]")
-        assert "名称无效" in page.inner_text(".flash-error")
+        shown = page.inner_text(".flash-error")
+        assert "所有者名称“bad name!”无效" in shown and "invalid" not in shown
     finally:
         context.close()

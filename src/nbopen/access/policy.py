@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_noop
 
 from nbopen.core.errors import NotFound, PermissionDenied
 from nbopen.core.sql import ids_in
@@ -215,6 +216,14 @@ def has_accepted_request(principal: Principal, repo: Repository) -> bool:
     ).exists()
 
 
+# One sentence per level, so the level reads in the page's language too.
+_NEEDS = {
+    Level.READ: gettext_noop("You need read access to %(repo)s"),
+    Level.WRITE: gettext_noop("You need write access to %(repo)s"),
+    Level.ADMIN: gettext_noop("You need admin access to %(repo)s"),
+}
+
+
 def require_repo(principal: Principal, repo: Repository, need: Level) -> None:
     """The decision as domain services answer it (no HTTP): nothing if allowed, else
     :class:`~nbopen.core.errors.PermissionDenied` for a principal who can read ``repo`` and
@@ -225,8 +234,8 @@ def require_repo(principal: Principal, repo: Repository, need: Level) -> None:
     if decision is Decision.ALLOW:
         return
     if decision is Decision.FORBIDDEN:
-        raise PermissionDenied(f"You need {need.name.lower()} access to {repo.full_name}")
-    raise NotFound(f"Repository {repo.full_name} not found")
+        raise PermissionDenied(_NEEDS.get(need, _NEEDS[Level.ADMIN]), repo=repo.full_name)
+    raise NotFound(gettext_noop("Repository %(repo)s not found"), repo=repo.full_name)
 
 
 def org_level(principal: Principal, org: Organization) -> Level:

@@ -8,6 +8,8 @@ the other for it. What a role allows is decided by :mod:`nbopen.access.policy`.
 
 from __future__ import annotations
 
+from django.utils.translation import gettext_noop
+
 from nbopen.core.errors import InvalidInput
 
 ROLE_ALIASES = {
@@ -25,5 +27,8 @@ def normalize_role(role: str) -> str:
     """``read``, ``write`` or ``admin`` for a role name or alias; InvalidInput otherwise."""
     value = ROLE_ALIASES.get(role.strip().lower()) if isinstance(role, str) else None
     if value is None:
-        raise InvalidInput(f"Role must be one of read, write, admin (or pull, push), not {role!r}")
+        raise InvalidInput(
+            gettext_noop("Role must be one of read, write, admin (or pull, push), not '%(role)s'"),
+            role=role,
+        )
     return value

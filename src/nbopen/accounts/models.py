@@ -11,6 +11,21 @@ class User(AbstractUser):
 
     display_name = models.CharField(max_length=128, blank=True)
     bio = models.TextField(blank=True)
+    # Profile fields shown on /{username}; all optional, all set in /settings/profile.
+    affiliation = models.CharField(max_length=128, blank=True)
+    location = models.CharField(max_length=128, blank=True)
+    website = models.URLField(max_length=300, blank=True)
+    public_email = models.EmailField(blank=True)
+    # The avatar is an object in the blob storage (content-addressed, so it is backed up with
+    # LFS objects) and its checked media type; "" means the letter avatar.
+    avatar_oid = models.CharField(max_length=64, blank=True)
+    avatar_type = models.CharField(max_length=32, blank=True)
+    # Preferences: "" follows the browser (language) or the site default (time zone).
+    language = models.CharField(max_length=16, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    # Up to six repository ids in the order the user chose; the profile shows the ones the
+    # viewer may read, so a deleted or hidden repository simply drops out.
+    pinned_repository_ids = models.JSONField(default=list, blank=True)
 
     def __str__(self) -> str:
         return self.username

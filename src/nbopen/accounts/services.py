@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from nbopen.accounts.models import AccessToken, Namespace, User
 from nbopen.core import events
@@ -27,7 +28,7 @@ def claim_namespace_name(name: str) -> str:
     """Validate an owner name and check it is free (the DB constraint is the final word)."""
     validate_owner_name(name)
     if Namespace.objects.filter(name_lower=name.lower()).exists():
-        raise AlreadyExists(f"The name {name!r} is already taken")
+        raise AlreadyExists(gettext_noop("The name '%(name)s' is already taken"), name=name)
     return name
 
 
@@ -40,9 +41,11 @@ def user_create(
     try:
         validate_email(email)
     except ValidationError as exc:
-        raise InvalidInput(f"Invalid email address: {email!r}") from exc
+        raise InvalidInput(gettext_noop("Invalid email address: '%(email)s'"), email=email) from exc
     if User.objects.filter(email__iexact=email).exists():
-        raise AlreadyExists(f"The email {email!r} is already registered")
+        raise AlreadyExists(
+            gettext_noop("The email '%(email)s' is already registered"), email=email
+        )
     user = User(
         username=username,
         email=email,
@@ -62,18 +65,20 @@ def user_create(
                 name=username, name_lower=username.lower(), kind=Namespace.Kind.USER, user=user
             )
     except IntegrityError as exc:
-        raise AlreadyExists(f"The name {username!r} is already taken") from exc
+        raise AlreadyExists(
+            gettext_noop("The name '%(username)s' is already taken"), username=username
+        ) from exc
     events.record("user.create", actor=user)
     return user
 
 
 def user_get(username: str) -> User:
     if not is_well_formed(username):
-        raise NotFound(f"No user named {username!r}")
+        raise NotFound(gettext_noop("No user named '%(username)s'"), username=username)
     try:
         return User.objects.get(username__iexact=username, is_active=True)
     except User.DoesNotExist:
-        raise NotFound(f"No user named {username!r}") from None
+        raise NotFound(gettext_noop("No user named '%(username)s'"), username=username) from None
 
 
 def _digest(secret: str) -> str:
@@ -91,7 +96,9 @@ def token_create(
 ) -> IssuedToken:
     """Issue a token. The secret is returned once and never stored."""
     if scope not in AccessToken.Scope.values:
-        raise InvalidInput(f"Token scope must be 'read' or 'write', not {scope!r}")
+        raise InvalidInput(
+            gettext_noop("Token scope must be 'read' or 'write', not '%(scope)s'"), scope=scope
+        )
     name = (name or "default").strip()[:100]
     secret = TOKEN_PREFIX + secrets.token_urlsafe(30)
     token = AccessToken.objects.create(
@@ -130,5 +137,5 @@ def token_revoke(*, user: User, token_id: int) -> None:
         revoked_at=timezone.now()
     )
     if not updated:
-        raise NotFound("No such active token")
+        raise NotFound(gettext_noop("No such active token"))
     events.record("token.revoke", actor=user, payload={"token_id": token_id})

@@ -42,6 +42,8 @@ FROM_EVENTS = (
     "org.member_",
     "org.team_",
     "user.create",
+    "user.password",
+    "user.email",
     "token.create",
     "token.revoke",
     "ssh_key.",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.collab.models import Like
@@ -22,11 +23,11 @@ def like_set(*, actor: Principal, repo: Repository, liked: bool) -> int:
     and a credential that may write (a read-only token may not).
     """
     if not actor.is_authenticated or actor.user is None:
-        raise PermissionDenied("Sign in to like a repository")
+        raise PermissionDenied(gettext_noop("Sign in to like a repository"))
     if decide_repo(actor, repo, Level.READ) is not Decision.ALLOW:
-        raise NotFound(f"Repository {repo.full_name} not found")
+        raise NotFound(gettext_noop("Repository %(repo)s not found"), repo=repo.full_name)
     if actor.scope == "read":
-        raise PermissionDenied("A read-only token cannot like repositories")
+        raise PermissionDenied(gettext_noop("A read-only token cannot like repositories"))
     changed = False
     if liked:
         try:

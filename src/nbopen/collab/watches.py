@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Decision, Level, Principal, decide_repo, visible_repositories
 from nbopen.accounts.models import User
@@ -23,7 +24,7 @@ def watch_set(*, actor: Principal, repo: Repository, watching: bool) -> int:
     ``repo.unwatch``).
     """
     if decide_repo(actor, repo, Level.READ) is not Decision.ALLOW and actor.is_authenticated:
-        raise NotFound(f"Repository {repo.full_name} not found")
+        raise NotFound(gettext_noop("Repository %(repo)s not found"), repo=repo.full_name)
     user = _need_writer(actor, "watch a repository")
     changed = False
     if watching:

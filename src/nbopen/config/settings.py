@@ -47,9 +47,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "nbopen.hubapi.budget.ApiBudgetMiddleware",
+    "nbopen.web.middleware.PreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "nbopen.web.security.SecurityHeadersMiddleware",
+    "nbopen.hubapi.request_id.RequestIdMiddleware",
     "nbopen.web.middleware.WebErrorsMiddleware",
 ]
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import re
 
+from django.utils.translation import gettext_noop
+
 from nbopen.core.errors import InvalidName
 
 MAX_LENGTH = 96
@@ -27,6 +29,7 @@ RESERVED_OWNER_NAMES = frozenset(
         "api",
         "assets",
         "auth",
+        "avatars",
         "code",
         "codes",
         "collections",
@@ -77,20 +80,45 @@ RESERVED_REPO_NAMES = frozenset(
 )
 
 
-def _check(name: object, kind: str) -> str:
-    if not isinstance(name, str) or not name:
-        raise InvalidName(f"{kind} name is required")
-    if len(name) > MAX_LENGTH:
-        raise InvalidName(f"{kind} name is longer than {MAX_LENGTH} characters")
-    if not _NAME.match(name):
-        raise InvalidName(
-            f"{kind} name {name!r} is invalid: use letters, digits, '.', '_' and '-', "
+# One sentence per rule and per kind of name, so each reads naturally once translated.
+_MESSAGES = {
+    "owner": {
+        "required": gettext_noop("An owner name is required"),
+        "long": gettext_noop("Owner name is longer than %(limit)d characters"),
+        "shape": gettext_noop(
+            "Owner name '%(name)s' is invalid: use letters, digits, '.', '_' and '-', "
             "starting with a letter or digit"
-        )
+        ),
+        "doubled": gettext_noop("Owner name '%(name)s' may not contain '..' or '--'"),
+        "git": gettext_noop("Owner name '%(name)s' may not end with '.git'"),
+        "reserved": gettext_noop("Owner name '%(name)s' is reserved"),
+    },
+    "repository": {
+        "required": gettext_noop("A repository name is required"),
+        "long": gettext_noop("Repository name is longer than %(limit)d characters"),
+        "shape": gettext_noop(
+            "Repository name '%(name)s' is invalid: use letters, digits, '.', '_' and '-', "
+            "starting with a letter or digit"
+        ),
+        "doubled": gettext_noop("Repository name '%(name)s' may not contain '..' or '--'"),
+        "git": gettext_noop("Repository name '%(name)s' may not end with '.git'"),
+        "reserved": gettext_noop("Repository name '%(name)s' is reserved"),
+    },
+}
+
+
+def _check(name: object, kind: str) -> str:
+    says = _MESSAGES[kind]
+    if not isinstance(name, str) or not name:
+        raise InvalidName(says["required"])
+    if len(name) > MAX_LENGTH:
+        raise InvalidName(says["long"], limit=MAX_LENGTH)
+    if not _NAME.match(name):
+        raise InvalidName(says["shape"], name=name)
     if ".." in name or "--" in name:
-        raise InvalidName(f"{kind} name {name!r} may not contain '..' or '--'")
+        raise InvalidName(says["doubled"], name=name)
     if name.lower().endswith(".git"):
-        raise InvalidName(f"{kind} name {name!r} may not end with '.git'")
+        raise InvalidName(says["git"], name=name)
     return name
 
 
@@ -104,14 +132,14 @@ def is_well_formed(name: str) -> bool:
 
 
 def validate_owner_name(name: object) -> str:
-    checked = _check(name, "Owner")
+    checked = _check(name, "owner")
     if checked.lower() in RESERVED_OWNER_NAMES:
-        raise InvalidName(f"Owner name {checked!r} is reserved")
+        raise InvalidName(_MESSAGES["owner"]["reserved"], name=checked)
     return checked
 
 
 def validate_repo_name(name: object) -> str:
-    checked = _check(name, "Repository")
+    checked = _check(name, "repository")
     if checked.lower() in RESERVED_REPO_NAMES:
-        raise InvalidName(f"Repository name {checked!r} is reserved")
+        raise InvalidName(_MESSAGES["repository"]["reserved"], name=checked)
     return checked

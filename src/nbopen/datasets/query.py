@@ -15,6 +15,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
+from django.utils.translation import gettext_noop
 
 from nbopen.datasets.deadline import duckdb_deadline
 from nbopen.datasets.duck import cursor
@@ -131,7 +132,10 @@ def filter_rows(
             ).fetchall()
     except duckdb.Error as exc:
         # Type mismatches between a column and a literal surface here: a user error.
-        raise FilterError(str(exc).splitlines()[0]) from None
+        raise FilterError(
+            gettext_noop("The filter cannot run on these columns: %(detail)s"),
+            detail=str(exc).splitlines()[0],
+        ) from None
     finally:
         con.close()
     indices = [int(r[0]) for r in found]

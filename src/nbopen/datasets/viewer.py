@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import duckdb
+from django.utils.translation import gettext_noop
 
 from nbopen.datasets import services, versioning
 from nbopen.datasets.deadline import QueryTimeout
@@ -59,6 +60,8 @@ class RowsPage:
     error: str = ""  # "unavailable", "too long", "timeout" or a filter error's message
     where: str = ""
     orderby: str = ""
+    # The filter error itself, so a page can show its message in the reader's language.
+    problem: FilterError | None = field(default=None, compare=False, repr=False)
 
     @property
     def first(self) -> int:
@@ -171,7 +174,7 @@ def filter_page(split: SplitResult, where: str, orderby: str, offset: int, lengt
             length=length,
         )
     except FilterError as exc:
-        return RowsPage("filter", [], 0, offset, length, str(exc), where, orderby)
+        return RowsPage("filter", [], 0, offset, length, str(exc), where, orderby, exc)
     except QueryTimeout:
         return RowsPage("filter", [], 0, offset, length, "timeout", where, orderby)
     return RowsPage("filter", _rows(split, found), total, offset, length, "", where, orderby)
@@ -210,7 +213,7 @@ def compile_conditions(split: SplitResult, conditions: list[Condition], join: st
     parts: list[str] = []
     for cond in conditions:
         if cond.column not in known:
-            raise FilterError(f"unknown column {cond.column!r}")
+            raise FilterError(gettext_noop("unknown column '%(column)s'"), column=cond.column)
         col = _ident(cond.column)
         if cond.op == "isnull":
             parts.append(f"{col} IS NULL")
@@ -223,7 +226,7 @@ def compile_conditions(split: SplitResult, conditions: list[Condition], join: st
         elif cond.op in OPERATORS:
             parts.append(f"{col} {cond.op} {_literal(_dtype(split, cond.column), cond.value)}")
         else:
-            raise FilterError(f"unknown operator {cond.op!r}")
+            raise FilterError(gettext_noop("unknown operator '%(op)s'"), op=cond.op)
     glue = " OR " if join.upper() == "OR" else " AND "
     where = glue.join(parts)
     if where:

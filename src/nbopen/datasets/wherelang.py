@@ -24,6 +24,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_noop
+
+from nbopen.core.errors import Explained
 from nbopen.datasets.duck import quote_ident
 
 MAX_LENGTH = 4000
@@ -45,8 +48,9 @@ _TOKEN = re.compile(
 )
 
 
-class FilterError(ValueError):
-    """A user-facing explanation of what is wrong with ``where`` or ``orderby``."""
+class FilterError(Explained, ValueError):
+    """A user-facing explanation of what is wrong with ``where`` or ``orderby``: an English
+    template and its parameters (the API shows the English, the viewer page translates)."""
 
 
 @dataclass(frozen=True)
@@ -58,7 +62,9 @@ class Token:
 
 def tokenize(text: str) -> list[Token]:
     if len(text) > MAX_LENGTH:
-        raise FilterError(f"expression longer than {MAX_LENGTH} characters")
+        raise FilterError(
+            gettext_noop("expression longer than %(limit)d characters"), limit=MAX_LENGTH
+        )
     tokens: list[Token] = []
     pos = 0
     while pos < len(text):
@@ -66,7 +72,11 @@ def tokenize(text: str) -> list[Token]:
             break
         m = _TOKEN.match(text, pos)
         if m is None:
-            raise FilterError(f"unexpected character {text[pos:].lstrip()[:1]!r} at position {pos}")
+            raise FilterError(
+                gettext_noop("unexpected character '%(char)s' at position %(pos)s"),
+                char=text[pos:].lstrip()[:1],
+                pos=pos,
+            )
         kind = m.lastgroup
         assert kind is not None
         raw = m.group(kind)
@@ -145,7 +155,7 @@ class _Parser:
     def take(self) -> Token:
         tok = self.peek()
         if tok is None:
-            raise FilterError("unexpected end of expression")
+            raise FilterError(gettext_noop("unexpected end of expression"))
         self.i += 1
         return tok
 
@@ -160,15 +170,25 @@ class _Parser:
         tok = self.take()
         if tok.kind != kind or (value is not None and tok.value != value):
             want = value or kind
-            raise FilterError(f"expected {want} at position {tok.pos}, found {tok.value!r}")
+            raise FilterError(
+                gettext_noop("expected %(want)s at position %(pos)s, found '%(value)s'"),
+                want=want,
+                pos=tok.pos,
+                value=tok.value,
+            )
         return tok
 
     def count(self, depth: int) -> None:
         self.nodes += 1
         if self.nodes > MAX_NODES:
-            raise FilterError(f"expression has more than {MAX_NODES} terms")
+            raise FilterError(
+                gettext_noop("expression has more than %(limit)d terms"), limit=MAX_NODES
+            )
         if depth > MAX_DEPTH:
-            raise FilterError(f"expression nested deeper than {MAX_DEPTH} levels")
+            raise FilterError(
+                gettext_noop("expression nested deeper than %(limit)d levels"),
+                limit=MAX_DEPTH,
+            )
 
     def parse_or(self, depth: int = 0) -> Node:
         self.count(depth)
@@ -199,9 +219,13 @@ class _Parser:
     def column(self) -> str:
         tok = self.take()
         if tok.kind != "ident":
-            raise FilterError(f"expected a column name at position {tok.pos}, found {tok.value!r}")
+            raise FilterError(
+                gettext_noop("expected a column name at position %(pos)s, found '%(value)s'"),
+                pos=tok.pos,
+                value=tok.value,
+            )
         if tok.value not in self.columns:
-            raise FilterError(f"unknown column {tok.value!r}")
+            raise FilterError(gettext_noop("unknown column '%(value)s'"), value=tok.value)
         return str(tok.value)
 
     def literal(self) -> Any:
@@ -210,7 +234,11 @@ class _Parser:
             return tok.value
         if tok.kind == "kw" and tok.value in {"TRUE", "FALSE"}:
             return tok.value == "TRUE"
-        raise FilterError(f"expected a value at position {tok.pos}, found {tok.value!r}")
+        raise FilterError(
+            gettext_noop("expected a value at position %(pos)s, found '%(value)s'"),
+            pos=tok.pos,
+            value=tok.value,
+        )
 
     def parse_cmp(self) -> Node:
         column = self.column()
@@ -228,27 +256,34 @@ class _Parser:
                 self.i += 1
                 values.append(self.literal())
                 if len(values) > MAX_NODES:
-                    raise FilterError("IN list too long")
+                    raise FilterError(gettext_noop("IN list too long"))
             self.expect("punct", ")")
             return InList(column, tuple(values), negated)
         if negated:
-            raise FilterError(f"NOT after column {column!r} must be followed by LIKE or IN")
+            raise FilterError(
+                gettext_noop("NOT after column '%(column)s' must be followed by LIKE or IN"),
+                column=column,
+            )
         tok = self.take()
         if tok.kind != "op":
-            raise FilterError(f"expected a comparison operator at position {tok.pos}")
+            raise FilterError(
+                gettext_noop("expected a comparison operator at position %(pos)s"), pos=tok.pos
+            )
         return Compare(column, OPERATORS[tok.value], self.literal())
 
 
 def parse_where(text: str, columns: list[str]) -> Node:
     tokens = tokenize(text)
     if not tokens:
-        raise FilterError("empty where expression")
+        raise FilterError(gettext_noop("empty where expression"))
     parser = _Parser(tokens, set(columns))
     node = parser.parse_or()
     if parser.peek() is not None:
         tok = parser.peek()
         assert tok is not None
-        raise FilterError(f"unexpected {tok.value!r} at position {tok.pos}")
+        raise FilterError(
+            gettext_noop("unexpected '%(value)s' at position %(pos)s"), value=tok.value, pos=tok.pos
+        )
     return node
 
 
@@ -285,9 +320,13 @@ def parse_orderby(text: str, columns: list[str]) -> str:
     while i < len(tokens):
         tok = tokens[i]
         if tok.kind != "ident":
-            raise FilterError(f"expected a column name in orderby at position {tok.pos}")
+            raise FilterError(
+                gettext_noop("expected a column name in orderby at position %(pos)s"), pos=tok.pos
+            )
         if tok.value not in known:
-            raise FilterError(f"unknown column {tok.value!r} in orderby")
+            raise FilterError(
+                gettext_noop("unknown column '%(value)s' in orderby"), value=tok.value
+            )
         direction = "ASC"
         i += 1
         if i < len(tokens) and tokens[i].kind == "kw" and tokens[i].value in {"ASC", "DESC"}:
@@ -296,10 +335,12 @@ def parse_orderby(text: str, columns: list[str]) -> str:
         terms.append(f"{quote_ident(tok.value)} {direction}")
         if i < len(tokens):
             if tokens[i].kind != "punct" or tokens[i].value != ",":
-                raise FilterError(f"expected ',' in orderby at position {tokens[i].pos}")
+                raise FilterError(
+                    gettext_noop("expected ',' in orderby at position %(pos)s"), pos=tokens[i].pos
+                )
             i += 1
             if i == len(tokens):
-                raise FilterError("orderby ends with ','")
+                raise FilterError(gettext_noop("orderby ends with ','"))
     if not terms:
-        raise FilterError("empty orderby")
+        raise FilterError(gettext_noop("empty orderby"))
     return ", ".join(terms)

@@ -52,5 +52,5 @@ def repo_access(
             return went
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
-        return denial(channel, decision)
+        return denial(channel, decision, repo)
     return Access(principal, repo)

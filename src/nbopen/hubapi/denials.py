@@ -30,6 +30,7 @@ from nbopen.access.credentials import InvalidCredentials, Throttled
 from nbopen.access.policy import Decision
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.errors import api_error
+from nbopen.repos.models import Repository
 
 
 class Channel(enum.Enum):
@@ -104,12 +105,26 @@ LFS_JSON = "application/vnd.git-lfs+json"
 AsgiHeaders = list[tuple[bytes, bytes]]
 
 
-def denial(channel: Channel, decision: Decision) -> Denial:
+def gated_message(repo: Repository) -> str:
+    """The Hub's words for a signed-in user without access, naming the repository and the
+    page where they ask (``GatedRepoError`` shows them; the Hub's own tests match on them)."""
+    prefix = "datasets/" if repo.type == "dataset" else ""
+    return (
+        f"Access to {repo.type} {repo.full_name} is restricted and you are not in the "
+        f"authorized list. Visit {CONFIG.public_url}/{prefix}{repo.full_name} to ask for access."
+    )
+
+
+def denial(channel: Channel, decision: Decision, repo: Repository | None = None) -> Denial:
     """What ``channel`` answers for a refusal. ``ALLOW`` with no repository (a caller that
-    found nothing to allow on) is answered as ``NOT_FOUND``."""
+    found nothing to allow on) is answered as ``NOT_FOUND``. ``repo``, when the caller may
+    know it exists (``GATED``), is named in the answer."""
     if decision is Decision.ALLOW:
         decision = Decision.NOT_FOUND
-    return TABLES[channel][decision]
+    found = TABLES[channel][decision]
+    if decision is Decision.GATED and repo is not None:
+        return Denial(found.status, gated_message(repo), found.code)
+    return found
 
 
 def invalid_denial(channel: Channel, exc: InvalidCredentials | None = None) -> Denial:
@@ -156,9 +171,11 @@ def response(channel: Channel, found: Denial) -> HttpResponse:
     return reply
 
 
-def denied(decision: Decision, channel: Channel = Channel.HUB) -> HttpResponse:
+def denied(
+    decision: Decision, channel: Channel = Channel.HUB, repo: Repository | None = None
+) -> HttpResponse:
     """The response for a refused ``decide_repo`` on a Django view of ``channel``."""
-    return response(channel, denial(channel, decision))
+    return response(channel, denial(channel, decision, repo))
 
 
 def invalid(channel: Channel = Channel.HUB, exc: InvalidCredentials | None = None) -> HttpResponse:
@@ -167,9 +184,9 @@ def invalid(channel: Channel = Channel.HUB, exc: InvalidCredentials | None = Non
 
 
 # Names the Hub views have always used.
-def repo_denied(decision: Decision) -> JsonResponse:
+def repo_denied(decision: Decision, repo: Repository | None = None) -> JsonResponse:
     """401 for anonymous, 404 for those who may not see it, 403 for a refused write (Hub)."""
-    found = denial(Channel.HUB, decision)
+    found = denial(Channel.HUB, decision, repo)
     return api_error(found.status, found.message, found.code)
 
 

@@ -63,13 +63,14 @@ PERMISSION_BODY = obj(permission={"enum": ["read", "write", "admin"]})
 TEAM = obj(
     {
         "name": STR,
+        "display_name": STR,
         "description": STR,
         "members": arr(STR),
         "repos": arr(obj({"repo": STR, "role": STR})),
     }
 )
 TEAMS = obj({"teams": arr(TEAM)})
-TEAM_BODY = obj({"name": STR}, description=STR)
+TEAM_BODY = obj({"name": STR}, description=STR, display_name=STR)
 AUDIT_ENTRY = obj(
     {
         "id": INT,

@@ -23,6 +23,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Principal, is_operator, visible_repositories
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
@@ -47,14 +48,14 @@ def domain_list() -> list[Domain]:
 def domain_get(slug: str) -> Domain:
     domain = Domain.objects.filter(slug=str(slug).strip().lower()).first()
     if domain is None:
-        raise NotFound(f"No domain {slug!r}")
+        raise NotFound(gettext_noop("No domain '%(slug)s'"), slug=slug)
     return domain
 
 
 def _require_operator(principal: Principal | None) -> None:
     """``None`` is the operator at the console (the CLI); everyone else must be an operator."""
     if principal is not None and not is_operator(principal):
-        raise PermissionDenied("Only site operators may define domains")
+        raise PermissionDenied(gettext_noop("Only site operators may define domains"))
 
 
 def _clean_names(
@@ -67,11 +68,13 @@ def _clean_names(
         "description_en": (description_en or "").strip(),
     }
     if not fields["name_zh"]:
-        raise InvalidInput("A domain needs a Chinese name")
+        raise InvalidInput(gettext_noop("A domain needs a Chinese name"))
     if len(fields["name_zh"]) > 64 or len(fields["name_en"]) > 96:
-        raise InvalidInput("Domain names are limited to 64 (Chinese) and 96 (English) characters")
+        raise InvalidInput(
+            gettext_noop("Domain names are limited to 64 (Chinese) and 96 (English) characters")
+        )
     if len(fields["description_zh"]) > 4000 or len(fields["description_en"]) > 4000:
-        raise InvalidInput("Descriptions are limited to 4000 characters")
+        raise InvalidInput(gettext_noop("Descriptions are limited to 4000 characters"))
     return fields
 
 
@@ -89,15 +92,20 @@ def domain_create(
     slug = (slug or "").strip().lower()
     if not SLUG.match(slug) or slug in RESERVED_SLUGS:
         raise InvalidInput(
-            f"Invalid domain slug {slug!r}: use lower-case letters, digits and '-' "
-            "(at most 64, not starting or ending with '-')"
+            gettext_noop(
+                "Invalid domain slug '%(slug)s': use lower-case letters, digits and '-' "
+                "(at most 64, not starting or ending with '-')"
+            ),
+            slug=slug,
         )
     fields = _clean_names(name_zh, name_en, description_zh, description_en)
     try:
         with transaction.atomic():
             return Domain.objects.create(slug=slug, **fields)
     except IntegrityError:
-        raise AlreadyExists(f"The domain {slug!r} already exists") from None
+        raise AlreadyExists(
+            gettext_noop("The domain '%(slug)s' already exists"), slug=slug
+        ) from None
 
 
 def domain_update(

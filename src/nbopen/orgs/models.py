@@ -61,8 +61,11 @@ class Team(models.Model):
     """
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="teams")
+    # ``name`` is the slug in URLs and in the Gitea-shaped API; ``display_name`` is what
+    # people read, in any language ("数据标注组"), and falls back to the slug.
     name = models.CharField(max_length=96)
     name_lower = models.CharField(max_length=96)
+    display_name = models.CharField(max_length=96, blank=True)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from nbopen.accounts.models import Namespace, User
 from nbopen.accounts.services import claim_namespace_name
@@ -26,7 +27,9 @@ def org_create(
     claim_namespace_name(name)
     if kind not in Organization.Kind.values:
         raise InvalidInput(
-            f"Organization kind must be one of {', '.join(Organization.Kind.values)}, not {kind!r}"
+            gettext_noop("Organization kind must be one of %(choices)s, not '%(kind)s'"),
+            choices=", ".join(Organization.Kind.values),
+            kind=kind,
         )
     try:
         with transaction.atomic():
@@ -44,7 +47,9 @@ def org_create(
                 organization=org,
             )
     except IntegrityError as exc:
-        raise AlreadyExists(f"The name {name!r} is already taken") from exc
+        raise AlreadyExists(
+            gettext_noop("The name '%(name)s' is already taken"), name=name
+        ) from exc
     Membership.objects.create(organization=org, user=owner, role=Membership.Role.OWNER)
     events.record("org.create", actor=owner, organization_id=org.pk, payload={"name": name})
     return org
@@ -52,11 +57,11 @@ def org_create(
 
 def org_get(name: str) -> Organization:
     if not is_well_formed(name):
-        raise NotFound(f"No organization named {name!r}")
+        raise NotFound(gettext_noop("No organization named '%(name)s'"), name=name)
     try:
         return Organization.objects.get(name__iexact=name)
     except Organization.DoesNotExist:
-        raise NotFound(f"No organization named {name!r}") from None
+        raise NotFound(gettext_noop("No organization named '%(name)s'"), name=name) from None
 
 
 @transaction.atomic
@@ -65,7 +70,11 @@ def member_set(
 ) -> Membership:
     """Add ``user`` to ``organization`` with ``role``, or change their role."""
     if role not in Membership.Role.values:
-        raise InvalidInput(f"Role must be one of {', '.join(Membership.Role.values)}, not {role!r}")
+        raise InvalidInput(
+            gettext_noop("Role must be one of %(choices)s, not '%(role)s'"),
+            choices=", ".join(Membership.Role.values),
+            role=role,
+        )
     membership, _ = Membership.objects.update_or_create(
         organization=organization, user=user, defaults={"role": role}
     )
@@ -82,10 +91,14 @@ def member_set(
 def member_remove(*, organization: Organization, user: User, actor: User | None) -> None:
     owners = Membership.objects.filter(organization=organization, role=Membership.Role.OWNER)
     if owners.count() == 1 and owners.filter(user=user).exists():
-        raise InvalidInput("An organization must keep at least one owner")
+        raise InvalidInput(gettext_noop("An organization must keep at least one owner"))
     deleted, _ = Membership.objects.filter(organization=organization, user=user).delete()
     if not deleted:
-        raise NotFound(f"{user.username} is not a member of {organization.name}")
+        raise NotFound(
+            gettext_noop("%(user)s is not a member of %(org)s"),
+            user=user.username,
+            org=organization.name,
+        )
     # Team grants presuppose membership: leaving the organization ends them all.
     TeamMember.objects.filter(team__organization=organization, user=user).delete()
     events.record(

@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Level, Principal, require_repo
 from nbopen.accounts.models import User
@@ -44,7 +45,7 @@ def hub_gated(repo: Repository) -> str | bool:
 def set_gated(*, actor: Principal, repo: Repository, gated: str) -> Repository:
     require_repo(actor, repo, Level.ADMIN)
     if gated not in GATED_VALUES and gated != "":
-        raise InvalidInput("gated must be 'auto', 'manual' or false")
+        raise InvalidInput(gettext_noop("gated must be 'auto', 'manual' or false"))
     if gated != repo.gated:
         repo.gated = gated
         repo.save(update_fields=["gated", "updated_at"])
@@ -76,9 +77,9 @@ def request_access(
     change it)."""
     require_repo(actor, repo, Level.READ)
     if actor.user is None or not actor.is_authenticated:
-        raise NotFound("Sign in to request access")
+        raise NotFound(gettext_noop("Sign in to request access"))
     if not repo.gated:
-        raise InvalidInput("This repository is not gated")
+        raise InvalidInput(gettext_noop("This repository is not gated"))
     fields = dict(fields or {})
     wanted = gate_fields(repo)
     missing = [
@@ -87,7 +88,9 @@ def request_access(
         if kind != "checkbox" and not str(fields.get(name, "")).strip()
     ]
     if missing:
-        raise InvalidInput("Missing fields: " + ", ".join(sorted(missing)))
+        raise InvalidInput(
+            gettext_noop("Missing fields: %(fields)s"), fields=", ".join(sorted(missing))
+        )
     status = AccessRequest.Status.ACCEPTED if repo.gated == "auto" else AccessRequest.Status.PENDING
     request, created = AccessRequest.objects.get_or_create(
         repository=repo, user=actor.user, defaults={"status": status, "fields": fields}
@@ -119,21 +122,23 @@ def handle_request(
     """Move a request to ``status`` (accepted, rejected, or back to pending: cancel)."""
     require_repo(actor, repo, Level.WRITE)
     if not repo.gated:
-        raise InvalidInput("This repository is not gated")
+        raise InvalidInput(gettext_noop("This repository is not gated"))
     if status not in AccessRequest.Status.values:
-        raise InvalidInput("status must be pending, accepted or rejected")
+        raise InvalidInput(gettext_noop("status must be pending, accepted or rejected"))
     query = repo.access_requests.all()
     if username is not None:
         query = query.filter(user__username__iexact=username)
     elif request_id is not None and str(request_id).isdigit():
         query = query.filter(pk=int(request_id))
     else:
-        raise NotFound("Access request not found")
+        raise NotFound(gettext_noop("Access request not found"))
     request = query.first()
     if request is None:
-        raise NotFound("Access request not found")
-    if status == AccessRequest.Status.PENDING and request.status == status:
-        raise NotFound("The access request is already pending")
+        raise NotFound(gettext_noop("Access request not found"))
+    if request.status == status:
+        # As on the Hub: accepting an accepted request (or rejecting a rejected one, cancelling
+        # a pending one) is refused, so a client's retry or double click is reported.
+        raise AlreadyExists(gettext_noop("The access request is already %(status)s"), status=status)
     request.status = status
     request.rejection_reason = rejection_reason or ""
     request.save(update_fields=["status", "rejection_reason", "updated_at"])
@@ -151,16 +156,18 @@ def grant_access(*, actor: Principal, repo: Repository, username: str) -> Access
     """Give ``username`` access without a request (409 if they already have it)."""
     require_repo(actor, repo, Level.WRITE)
     if not repo.gated:
-        raise InvalidInput("This repository is not gated")
+        raise InvalidInput(gettext_noop("This repository is not gated"))
     user = User.objects.filter(username__iexact=username, is_active=True).first()
     if user is None:
-        raise NotFound(f"User {username} not found")
+        raise NotFound(gettext_noop("User %(username)s not found"), username=username)
     request, created = AccessRequest.objects.get_or_create(
-        repository=repo, user=user, defaults={"status": AccessRequest.Status.ACCEPTED}
+        repository=repo,
+        user=user,
+        defaults={"status": AccessRequest.Status.ACCEPTED, "granted": True},
     )
     if not created:
         if request.status == AccessRequest.Status.ACCEPTED:
-            raise AlreadyExists(f"{username} already has access")
+            raise AlreadyExists(gettext_noop("%(username)s already has access"), username=username)
         request.status = AccessRequest.Status.ACCEPTED
         request.save(update_fields=["status", "updated_at"])
     audit.record(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import QuerySet
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Level, Principal, require_repo
 from nbopen.access.roles import normalize_role
@@ -35,9 +36,11 @@ def collaborator_set(*, actor: Principal, repo: Repository, user: User, role: st
     require_repo(actor, repo, Level.ADMIN)
     role = normalize_role(role)
     if repo.owner.user_id == user.pk:
-        raise InvalidInput(f"{user.username} owns {repo.full_name} already")
+        raise InvalidInput(
+            gettext_noop("%(user)s owns %(repo)s already"), user=user.username, repo=repo.full_name
+        )
     if not user.is_active:
-        raise NotFound(f"No user named {user.username!r}")
+        raise NotFound(gettext_noop("No user named '%(user)s'"), user=user.username)
     grant, _ = Collaborator.objects.update_or_create(
         repository=repo, user=user, defaults={"role": role}
     )
@@ -55,7 +58,11 @@ def collaborator_remove(*, actor: Principal, repo: Repository, user: User) -> No
     require_repo(actor, repo, Level.ADMIN)
     deleted, _ = Collaborator.objects.filter(repository=repo, user=user).delete()
     if not deleted:
-        raise NotFound(f"{user.username} is not a collaborator on {repo.full_name}")
+        raise NotFound(
+            gettext_noop("%(user)s is not a collaborator on %(repo)s"),
+            user=user.username,
+            repo=repo.full_name,
+        )
     events.record(
         "repo.collaborator_remove",
         actor=actor.user,

@@ -17,6 +17,7 @@ Rules, as GitHub applies them by default to organizations:
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import (
     Level,
@@ -42,11 +43,11 @@ def repo_fork(
     """Fork ``source`` to ``owner/name`` (default: the actor's namespace, the same name)."""
     require_repo(actor, source, Level.READ)
     if not actor.is_authenticated or actor.user is None:
-        raise PermissionDenied("Sign in to fork a repository")
+        raise PermissionDenied(gettext_noop("Sign in to fork a repository"))
     if source.private:
-        raise PermissionDenied("Private repositories cannot be forked")
+        raise PermissionDenied(gettext_noop("Private repositories cannot be forked"))
     if decide_content(actor, source).is_gated:  # a fork copies the files
-        raise PermissionDenied("This repository is gated: request access to it first")
+        raise PermissionDenied(gettext_noop("This repository is gated: request access to it first"))
     name = name or source.name
     validate_repo_name(name)
     namespace = target_namespace(actor, owner, name, source.type)
@@ -54,7 +55,11 @@ def repo_fork(
         with transaction.atomic():
             fork = _create_row(actor, source, namespace, name)
     except IntegrityError as exc:
-        raise AlreadyExists(f"Repository {namespace.name}/{name} already exists") from exc
+        raise AlreadyExists(
+            gettext_noop("Repository %(owner)s/%(name)s already exists"),
+            owner=namespace.name,
+            name=name,
+        ) from exc
     moves.release_name(owner=namespace, name=name, repo_type=fork.type)
     repositories.initialize_fork(source=source, fork=fork)
     events.record(

@@ -160,6 +160,9 @@ class AccessRequest(models.Model):
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.PENDING)
     fields = models.JSONField(default=dict, blank=True)
     rejection_reason = models.TextField(blank=True)
+    # Given by the repository's people without the user asking (``grant_access``). The user
+    # agreed to share nothing, so the requests list shows no email for them (as on the Hub).
+    granted = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Level, Principal, may_create_repo_under, require_repo
 from nbopen.accounts.models import Namespace
@@ -23,11 +24,13 @@ log = logging.getLogger(__name__)
 
 def namespace_get(name: str) -> Namespace:
     if not is_well_formed(name):
-        raise NotFound(f"No user or organization named {name!r}")
+        raise NotFound(gettext_noop("No user or organization named '%(name)s'"), name=name)
     try:
         return Namespace.objects.select_related("user", "organization").get(name_lower=name.lower())
     except Namespace.DoesNotExist:
-        raise NotFound(f"No user or organization named {name!r}") from None
+        raise NotFound(
+            gettext_noop("No user or organization named '%(name)s'"), name=name
+        ) from None
 
 
 def repo_find(owner: str, name: str, repo_type: str | None = None) -> Repository | None:
@@ -68,11 +71,17 @@ def target_namespace(
     assert actor.user is not None
     namespace = namespace_get(owner) if owner else namespace_get(actor.user.username)
     if not may_create_repo_under(actor, namespace.user_id, namespace.organization_id):
-        raise PermissionDenied(f"You cannot create repositories under {namespace.name!r}")
+        raise PermissionDenied(
+            gettext_noop("You cannot create repositories under '%(owner)s'"), owner=namespace.name
+        )
     if Repository.objects.filter(
         owner=namespace, name_lower=name.lower(), type__in=Repository.space_of(repo_type)
     ).exists():
-        raise AlreadyExists(f"Repository {namespace.name}/{name} already exists")
+        raise AlreadyExists(
+            gettext_noop("Repository %(owner)s/%(name)s already exists"),
+            owner=namespace.name,
+            name=name,
+        )
     return namespace
 
 
@@ -96,10 +105,13 @@ def repo_create(
     form and Hub clients ask for it; see :mod:`nbopen.repos.writes.repositories`).
     """
     if not actor.is_authenticated or actor.user is None:
-        raise PermissionDenied("Sign in to create a repository")
+        raise PermissionDenied(gettext_noop("Sign in to create a repository"))
     validate_repo_name(name)
     if type not in Repository.Type.values:
-        raise InvalidInput(f"Repository type must be one of {', '.join(Repository.Type.values)}")
+        raise InvalidInput(
+            gettext_noop("Repository type must be one of %(choices)s"),
+            choices=", ".join(Repository.Type.values),
+        )
     namespace = target_namespace(actor, owner, name, type)
     try:
         with transaction.atomic():
@@ -113,7 +125,11 @@ def repo_create(
                 created_by=actor.user,
             )
     except IntegrityError as exc:
-        raise AlreadyExists(f"Repository {namespace.name}/{name} already exists") from exc
+        raise AlreadyExists(
+            gettext_noop("Repository %(owner)s/%(name)s already exists"),
+            owner=namespace.name,
+            name=name,
+        ) from exc
     moves.release_name(owner=namespace, name=name, repo_type=type)
     events.record(
         "repo.create",
@@ -146,7 +162,7 @@ def repo_update_settings(
 ) -> Repository:
     require_repo(actor, repo, Level.ADMIN)
     if description is not None and "\x00" in description:
-        raise InvalidInput("The description may not contain NUL characters")
+        raise InvalidInput(gettext_noop("The description may not contain NUL characters"))
     changes: dict[str, object] = {}
     if private is not None and bool(private) != repo.private:
         repo.private = bool(private)

@@ -41,6 +41,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db import connection
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Principal, readable_among, visible_repositories
 from nbopen.core.errors import InvalidInput
@@ -210,10 +211,17 @@ def _parse_filters(filters: dict[str, list[str]] | None) -> dict[str, list[str]]
     for name, values in (filters or {}).items():
         key = "license" if name == "licence" else name
         if key not in FILTER_FIELDS:
-            raise InvalidInput(f"Unknown filter {name!r}; use one of {', '.join(FILTER_FIELDS)}")
+            raise InvalidInput(
+                gettext_noop("Unknown filter '%(name)s'; use one of %(choices)s"),
+                name=name,
+                choices=", ".join(FILTER_FIELDS),
+            )
         vals = sorted({v.strip().lower()[:128] for v in values if v and v.strip()})
         if len(vals) > MAX_FILTER_VALUES:
-            raise InvalidInput(f"At most {MAX_FILTER_VALUES} values per filter")
+            raise InvalidInput(
+                gettext_noop("At most %(limit)d values per filter"),
+                limit=MAX_FILTER_VALUES,
+            )
         if vals:
             clean.setdefault(key, [])
             clean[key] = sorted(set(clean[key]) | set(vals))
@@ -227,12 +235,18 @@ def _in(values: list[str]) -> str:
 def _validate(q: str, types: list[str] | None, sort: str) -> tuple[str, list[str]]:
     q = (q or "").strip()
     if len(q) > MAX_QUERY:
-        raise InvalidInput(f"The query is longer than {MAX_QUERY} characters")
+        raise InvalidInput(
+            gettext_noop("The query is longer than %(limit)d characters"), limit=MAX_QUERY
+        )
     clean_types = sorted({t.strip().lower() for t in (types or []) if t.strip()})
     if any(t not in TYPES for t in clean_types):
-        raise InvalidInput(f"type must be one of {', '.join(TYPES)}")
+        raise InvalidInput(
+            gettext_noop("type must be one of %(choices)s"), choices=", ".join(TYPES)
+        )
     if sort not in SORTS:
-        raise InvalidInput(f"sort must be one of {', '.join(SORTS)}")
+        raise InvalidInput(
+            gettext_noop("sort must be one of %(choices)s"), choices=", ".join(SORTS)
+        )
     return q, clean_types
 
 
@@ -285,9 +299,12 @@ def search(
     q, types = _validate(q, types, sort)
     indexer.catch_up()
     if not 1 <= page <= MAX_PAGE:
-        raise InvalidInput(f"page must be between 1 and {MAX_PAGE}")
+        raise InvalidInput(gettext_noop("page must be between 1 and %(limit)d"), limit=MAX_PAGE)
     if not 1 <= per_page <= MAX_PER_PAGE:
-        raise InvalidInput(f"per_page must be between 1 and {MAX_PER_PAGE}")
+        raise InvalidInput(
+            gettext_noop("per_page must be between 1 and %(limit)d"),
+            limit=MAX_PER_PAGE,
+        )
     where = _build_where(principal, types, _parse_filters(filters), None)
     groups = query_groups(q)
     corrected = None
@@ -338,7 +355,10 @@ def listing(
     q, types = _validate(q, types, sort)
     indexer.catch_up()  # read-your-writes, as in search()
     if offset < 0 or not 1 <= limit <= MAX_LIST_LIMIT:
-        raise InvalidInput(f"limit must be between 1 and {MAX_LIST_LIMIT}")
+        raise InvalidInput(
+            gettext_noop("limit must be between 1 and %(limit)d"),
+            limit=MAX_LIST_LIMIT,
+        )
     where = _build_where(principal, types, _parse_filters(filters), all_of)
     groups = query_groups(q)
     if q and not groups:

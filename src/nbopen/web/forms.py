@@ -4,6 +4,7 @@ shape input (the service's DomainError message is shown next to the form)."""
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from nbopen.web.templatetags.nbopen_web import KIND_LABELS, TYPE_LABELS
@@ -165,3 +166,52 @@ class EditFileForm(NewFileForm):
 
 class RenameForm(CommitForm):
     path = forms.CharField(label=_("New path"), max_length=4096)
+
+
+class ProfileForm(forms.Form):
+    display_name = forms.CharField(label=_("Display name"), max_length=128, required=False)
+    bio = forms.CharField(
+        label=_("Bio"), max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    affiliation = forms.CharField(label=_("Company or school"), max_length=128, required=False)
+    location = forms.CharField(label=_("Location"), max_length=128, required=False)
+    website = forms.CharField(label=_("Website"), max_length=300, required=False)
+    public_email = forms.CharField(label=_("Public email"), max_length=254, required=False)
+
+
+class AvatarForm(forms.Form):
+    avatar = forms.FileField(
+        label=_("Avatar"),
+        help_text=_("PNG, JPEG, GIF or WebP, at most 1 MiB."),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/png,image/jpeg,image/gif,image/webp"}
+        ),
+    )
+
+
+class EmailForm(forms.Form):
+    email = forms.CharField(label=_("Email"), max_length=254)
+    current_password = forms.CharField(label=_("Current password"), widget=forms.PasswordInput)
+
+
+class PreferencesForm(forms.Form):
+    language = forms.ChoiceField(label=_("Language"), required=False)
+    time_zone = forms.ChoiceField(label=_("Time zone"), required=False)
+
+    def __init__(self, *args: object, time_zones: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        language = self.fields["language"]
+        zone = self.fields["time_zone"]
+        assert isinstance(language, forms.ChoiceField) and isinstance(zone, forms.ChoiceField)
+        language.choices = [("", _("Follow the browser")), *settings.LANGUAGES]
+        default = _("Site default (%(zone)s)") % {"zone": settings.TIME_ZONE}
+        zone.choices = [("", default), *((z, z) for z in time_zones)]
+
+
+class PinsForm(forms.Form):
+    repositories = forms.TypedMultipleChoiceField(
+        label=_("Pinned repositories"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )

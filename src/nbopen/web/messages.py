@@ -1,17 +1,27 @@
 """Domain errors in the reader's language.
 
-Services raise errors with English details (they serve the API and CLI too); pages show a
-translated sentence for the kind of error and keep the detail when it is already translated
-(Django's password validators) or names the offending value.
+Services raise errors whose message is an English template plus parameters
+(``core.errors.Explained``): the API and the CLI show the English sentence, pages look the
+template up in the catalog here. Why here and not ``gettext_lazy`` in the services: an error
+object outlives the request that raised it only in the web layer's hands, the API must keep
+answering in English whatever ``Accept-Language`` a Hub client sends, and the services stay
+free of any notion of "the current reader". The templates are still marked in the services
+(``gettext_noop``), so ``makemessages`` and the i18n test see every one of them.
+
+A message with no Chinese translation (one passed through from a library, or Django's
+password validators, which translate themselves) is shown as it is, after a sentence for its
+kind of error.
 """
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from nbopen.core.errors import (
     AlreadyExists,
     DomainError,
+    Explained,
     InvalidInput,
     InvalidName,
     NotFound,
@@ -20,7 +30,24 @@ from nbopen.core.errors import (
 from nbopen.scanning.gate import SecretsRefused
 
 
+def translated(exc: Explained) -> str | None:
+    """The error's own sentence in the page language, or None when the catalog lacks it."""
+    template = exc.template
+    if not template:
+        return None
+    text = _(template)
+    if text == template and not (get_language() or "").startswith("en"):
+        return None
+    try:
+        return text % exc.params if exc.params else text
+    except (KeyError, ValueError, TypeError):
+        return None
+
+
 def explain(exc: DomainError) -> str:
+    own = translated(exc)
+    if own is not None:
+        return own
     if isinstance(exc, AlreadyExists):
         return _("That name is already taken.") + f" ({exc})"
     if isinstance(exc, InvalidName):

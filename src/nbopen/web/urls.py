@@ -34,6 +34,7 @@ from nbopen.web.views import (
     static,
     teams,
     upload,
+    user_settings,
 )
 
 repo_patterns: list[URLPattern | URLResolver] = [
@@ -91,7 +92,14 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("settings/tokens/<int:token_id>/revoke", account.token_revoke_view),
     path("settings/keys", ssh_keys.keys),
     path("settings/keys/<int:key_id>/delete", ssh_keys.key_delete),
-    path("settings/password", auth.password_change),
+    path("settings", user_settings.settings_home),
+    path("settings/profile", user_settings.profile),
+    path("settings/avatar", user_settings.avatar),
+    path("settings/account", user_settings.account),
+    path("settings/password", user_settings.password),
+    path("settings/preferences", user_settings.preferences),
+    path("settings/pins", user_settings.pins),
+    path("avatars/<str:username>", user_settings.avatar_image),
     path("settings/language", account.set_language),
     path("settings/secret-scanning", account.secret_policy),
     path("datasets/<str:owner>/<str:name>/", include(repo_patterns)),

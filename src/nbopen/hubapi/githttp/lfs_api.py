@@ -44,7 +44,7 @@ def _resolve(
             return response(Channel.LFS, went)
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
-        return denied(decision, Channel.LFS)
+        return denied(decision, Channel.LFS, repo)
     return principal, repo
 
 

@@ -146,8 +146,10 @@ def apply(
         raise CommitRejected(400, str(exc), exc.code) from exc
     except commits.RefConflict as exc:
         if pending.parent is not None:
+            # The Hub's wording, which clients and huggingface_hub's tests match on.
             raise CommitRejected(
-                412, "A commit has happened since. Please refresh and try again."
+                412,
+                "The branch was updated since you opened this page. Please refresh and try again.",
             ) from exc
         raise CommitRejected(409, "Too many concurrent commits on this branch; retry") from exc
 

@@ -65,7 +65,7 @@ def load_repo(
             return response(Channel.HUB, went)  # type: ignore[return-value]
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
-        return repo_denied(decision)
+        return repo_denied(decision, repo)
     return Ctx(principal, repo)
 
 

@@ -34,7 +34,7 @@ def request_json(request: AccessRequest) -> dict[str, Any]:
         "user": {
             "user": user.username,
             "fullname": getattr(user, "display_name", "") or user.username,
-            "email": user.email or None,
+            "email": None if request.granted else (user.email or None),
         },
         "status": request.status,
         "timestamp": iso(request.created_at),

@@ -18,6 +18,7 @@ from nbopen.repos import cards
 from nbopen.repos import services as repo_services
 
 from .common import iso, load_repo
+from .info import repo_info
 
 # The Hub's per-repository routes, after the id: what a namespace-less id (``gpt2``) is
 # followed by when a client calls one (``/api/models/gpt2/revision/main``, ``…/tree/main``).
@@ -40,6 +41,23 @@ def namespaceless(
     """
     principal = principal_from_request(request)  # bad credentials: 401 from the route
     return repo_denied(decide_repo(principal, None, Level.READ))
+
+
+# A write to ``/api/{t}s/{name}/{verb}`` of a namespace-less id has the shape of repository
+# ``{name}/{verb}``'s info route; only the info route's reads mean that repository.
+NAMESPACELESS_WRITES = {"like", "settings"}
+
+
+@csrf_exempt
+def repo_root(request: HttpRequest, type_plural: str, owner: str, name: str) -> HttpResponse:
+    """``GET /api/{t}s/{owner}/{name}``: the repository's info. ``POST``/``DELETE``/``PUT`` of
+    ``/api/{t}s/gpt2/like`` (or ``settings``), which only a namespace-less id can mean: the
+    Hub's ``RepoNotFound``, so ``unlike("gpt2")`` raises ``RepositoryNotFoundError``."""
+    if request.method in ("GET", "HEAD"):
+        return repo_info(request, type_plural, owner, name)
+    if name not in NAMESPACELESS_WRITES:
+        return api_error(405, "Use GET or HEAD")
+    return namespaceless(request, type_plural, owner, rest=name)
 
 
 @csrf_exempt

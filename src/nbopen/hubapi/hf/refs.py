@@ -111,7 +111,8 @@ def branch(
         if current is None:
             return revision_not_found(branch)
         if branch == repo.default_branch:
-            return api_error(403, "You cannot delete the default branch")
+            # The Hub's words: huggingface_hub's tests match "Cannot delete refs/heads/main".
+            return api_error(403, f"Cannot delete {ref}: it is the default branch")
         try:
             writes.delete_branch(repo=repo, actor=user, branch=branch)
         except writes.RefNotFound:
@@ -127,7 +128,7 @@ def branch(
     if problem is not None:
         return api_error(400, f"Invalid branch name: {problem}")
     if current is not None:
-        return api_error(409, f"Reference already exists: {ref}")
+        return api_error(409, f"Reference {ref} already exists")
     start = body.get("startingPoint") or repo.default_branch
     if not isinstance(start, str):
         return api_error(400, "startingPoint must be a string")
@@ -137,7 +138,7 @@ def branch(
     try:
         writes.create_branch(repo=repo, actor=user, branch=branch, target=target)
     except writes.RefConflict:
-        return api_error(409, f"Reference already exists: {ref}")
+        return api_error(409, f"Reference {ref} already exists")
     return JsonResponse({})
 
 

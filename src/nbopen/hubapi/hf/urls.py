@@ -31,7 +31,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     hub(r"^api/agent-harnesses\Z", misc.agent_harnesses),
     hub(r"^api/validate-yaml\Z", misc.validate_yaml, POST),
     hub(r"^api/(?P<type_plural>models|datasets)\Z", info.list_repos),
-    hub(_REPO + r"\Z", info.repo_info),
+    hub(_REPO + r"\Z", misc.repo_root, ANY),
     hub(_REPO + r"/revision/(?P<rev>.+)\Z", info.repo_info),
     hub(_REPO + r"/tree/(?P<rest>.+)\Z", tree.tree),
     hub(_REPO + r"/paths-info/(?P<rev>.+)\Z", tree.paths_info, POST),

@@ -73,7 +73,7 @@ def preupload(
     ignored = attributes.ignored(repo.git_path, ignores, paths, override)
     answers = []
     for path, size, sample in checked:
-        mode = "lfs" if path in routed or lfs_rule.by_content(size, sample) else "regular"
+        mode = "lfs" if lfs_rule.decide(size, sample, routed=path in routed) else "regular"
         remote = existing.get(path)
         oid: str | None = None
         if remote is not None:

@@ -31,6 +31,8 @@ from nbopen.repos.services import repo_find, type_param
 def describe(team: Team) -> dict[str, Any]:
     return {
         "name": team.name,
+        # Not in Gitea's shape: the team's name in any language (Gitea clients ignore it).
+        "display_name": team.display_name or team.name,
         "description": team.description,
         "members": sorted(m.user.username for m in team.members.select_related("user")),
         "repos": sorted(
@@ -78,13 +80,20 @@ def team_list(request: HttpRequest, org: str) -> HttpResponse:
     try:
         data = _body(request)
         name, description = data.get("name"), data.get("description", "")
-        if not isinstance(name, str) or not isinstance(description, str):
-            raise ValueError("name and description must be strings")
+        display_name = data.get("display_name", "")
+        if not (isinstance(name, str) and isinstance(description, str)) or not isinstance(
+            display_name, str
+        ):
+            raise ValueError("name, description and display_name must be strings")
     except ValueError as exc:
         return api_error(400, str(exc))
     try:
         team = teams.team_create(
-            actor=principal, org=organization, name=name, description=description
+            actor=principal,
+            org=organization,
+            name=name,
+            description=description,
+            display_name=display_name,
         )
     except DomainError as exc:
         return domain_error(exc)

@@ -63,7 +63,7 @@ def _dataset(request: HttpRequest, name: str | None = None) -> Repository:
     decision = decide_content(principal, repo)  # rows are contents: a gated dataset's gate applies
     if decision is not Decision.ALLOW or repo is None:
         raise Problem(
-            repo_denied(decision if decision is not Decision.ALLOW else Decision.NOT_FOUND)
+            repo_denied(decision if decision is not Decision.ALLOW else Decision.NOT_FOUND, repo)
         )
     return repo
 

@@ -25,6 +25,15 @@ def by_content(size: int, sample: bytes) -> bool:
     return size >= LFS_THRESHOLD or (size > 0 and b"\0" in sample[:SNIFF_BYTES])
 
 
+def decide(size: int, sample: bytes, *, routed: bool) -> bool:
+    """LFS or not, given whether the ``.gitattributes`` route the path through LFS.
+
+    An empty file is never an LFS object, whatever the patterns say: git-lfs never turns empty
+    content into a pointer, and the Hub client uploads empty files as regular ones whatever
+    preupload answers (an empty ``model.pkl`` is listed without ``lfs`` on the Hub)."""
+    return size > 0 and (routed or by_content(size, sample))
+
+
 def sample_of(source: Path) -> bytes:
     with open(source, "rb") as fh:
         return fh.read(SNIFF_BYTES)
@@ -53,7 +62,7 @@ class Rule:
         return {p for p in paths if self._known.get(p, False)}
 
     def stored_as_lfs(self, path: str, size: int, sample: bytes) -> bool:
-        return by_content(size, sample) or path in self.routed([path])
+        return decide(size, sample, routed=path in self.routed([path]))
 
 
 CONTENT_ONLY = Rule()

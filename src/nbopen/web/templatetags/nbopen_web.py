@@ -131,3 +131,20 @@ def use_repository(context: template.Context, repo: Any) -> dict[str, Any]:
         "clone_url": snippets.clone_url(base, repo.web_path.lstrip("/")),
         "snippets": snippets.repository(repo.full_name, repo.type, base),
     }
+
+
+@register.simple_tag
+def avatar(person: Any, size: str = "") -> str:
+    """A user's uploaded avatar (``/avatars/{name}``, the oid in the query so a new picture
+    is fetched at once), else their initial on the coloured disc."""
+    classes = f"avatar {size}".strip()
+    name = getattr(person, "username", "") or ""
+    oid = getattr(person, "avatar_oid", "") or ""
+    if oid:
+        return format_html(
+            '<img class="{} avatar-img" src="/avatars/{}?v={}" alt="" width="96" height="96">',
+            classes,
+            quote(name),
+            oid[:12],
+        )
+    return format_html('<span class="{}">{}</span>', classes, name[:1].upper())

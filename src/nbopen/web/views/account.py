@@ -1,4 +1,5 @@
-"""The signed-in user's own settings: access tokens, interface language, secret blocking."""
+"""The signed-in user's access tokens, the interface language and secret blocking (the rest
+of /settings is in ``user_settings.py``)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nbopen.accounts.models import AccessToken, User
+from nbopen.accounts.profile import preferences_set
 from nbopen.accounts.services import token_create, token_revoke
 from nbopen.core.errors import DomainError
 from nbopen.repos.services import namespace_get
@@ -48,7 +50,13 @@ def tokens(request: HttpRequest) -> HttpResponse:
     return page(
         request,
         "web/tokens.html",
-        {"form": form, "tokens": rows, "new_token": new_token, "now": timezone.now()},
+        {
+            "form": form,
+            "tokens": rows,
+            "new_token": new_token,
+            "now": timezone.now(),
+            "section": "tokens",
+        },
     )
 
 
@@ -71,14 +79,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
     code = request.POST.get("language", "")
     response = redirect(safe_next(request))
     if code and check_for_language(code) and code in dict(settings.LANGUAGES):
-        response.set_cookie(
-            settings.LANGUAGE_COOKIE_NAME,
-            code,
-            max_age=365 * 24 * 3600,
-            samesite="Lax",
-            httponly=True,
-            secure=settings.SESSION_COOKIE_SECURE,
-        )
+        remember_language(response, code)
+        # A signed-in user's preference follows the menu, so the two never disagree.
+        if isinstance(request.user, User) and request.user.language != code:
+            preferences_set(user=request.user, language=code, time_zone=request.user.time_zone)
     return response
 
 
@@ -98,3 +102,18 @@ def secret_policy(request: HttpRequest) -> HttpResponse:
         return redirect(f"/{owner}" if owner else "/")
     messages.success(request, _("Secret scanning setting saved."))
     return redirect(f"/{ns.name}")
+
+
+def remember_language(response: HttpResponse, code: str) -> None:
+    """Set the language cookie to ``code`` ("" forgets it: the browser's language applies)."""
+    if not code:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME, samesite="Lax")
+        return
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=365 * 24 * 3600,
+        samesite="Lax",
+        httponly=True,
+        secure=settings.SESSION_COOKIE_SECURE,
+    )

@@ -1,10 +1,8 @@
-"""Sign up, log in, log out, change password."""
+"""Sign up, log in, log out (changing the password is in /settings: ``user_settings.py``)."""
 
 from __future__ import annotations
 
 from django.contrib import auth, messages
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordChangeForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -85,16 +83,3 @@ def logout(request: HttpRequest) -> HttpResponse:
         auth.logout(request)
         return redirect("/")
     return page(request, "web/logout.html", {})
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def password_change(request: HttpRequest) -> HttpResponse:
-    form = PasswordChangeForm(request.user, request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        auth.update_session_auth_hash(request, user)
-        audit.record("user.password_change", actor=user)
-        messages.success(request, _("Your password was changed."))
-        return redirect("/settings/password")
-    return page(request, "web/password.html", {"form": form})

@@ -7,6 +7,7 @@ by the policy in :func:`repo_access` (a private dataset is a 404 for anyone who 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +19,7 @@ from nbopen.datasets.query import MAX_LENGTH
 from nbopen.datasets.wherelang import FilterError
 from nbopen.repos.models import Repository
 from nbopen.web.column_charts import column_summaries
+from nbopen.web.messages import translated
 from nbopen.web.views.base import RepoAccess, page, repo_access
 from nbopen.web.views.browse import repo_context
 
@@ -67,7 +69,7 @@ def _rows_page(split: SplitResult, query: QueryDict) -> tuple[viewer.RowsPage, s
         built = viewer.compile_conditions(split, conditions, query.get("join", "AND"))
         orderby = viewer.compile_orderby(split, sort, query.get("dir") == "desc")
     except FilterError as exc:
-        return viewer.RowsPage("filter", [], 0, offset, length, str(exc), where), ""
+        return viewer.RowsPage("filter", [], 0, offset, length, str(exc), where, problem=exc), ""
     if built and where:
         where = f"({where}) AND ({built})"
     return viewer.filter_page(split, where or built, orderby, offset, length), built
@@ -135,6 +137,8 @@ def dataset_viewer(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     )
     if sel.split is not None:
         rows, built = _rows_page(sel.split, query)
+        if rows.problem is not None:
+            rows = replace(rows, error=translated(rows.problem) or rows.error)
         base = QueryDict(mutable=True)
         base.update({"config": sel.split.config, "split": sel.split.split})
         conditions = _conditions(query)

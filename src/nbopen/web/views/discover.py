@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from nbopen.core.errors import InvalidInput
 from nbopen.search.services import FILTER_FIELDS, SORTS, TYPES, SearchResult, search
 from nbopen.web.labels import TASK_LABELS
+from nbopen.web.messages import explain
 from nbopen.web.templatetags.nbopen_web import KIND_LABELS, TYPE_LABELS
 from nbopen.web.views.base import page, principal
 
@@ -155,7 +156,7 @@ def render_search(request: HttpRequest, where: Explore) -> HttpResponse:
             per_page=PER_PAGE,
         )
     except InvalidInput as exc:
-        error, status = str(exc), 400
+        error, status = explain(exc), 400
     last_page = max(1, -(-result.total // PER_PAGE))
     return page(
         request,

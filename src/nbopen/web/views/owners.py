@@ -9,19 +9,21 @@ from django.views.decorators.http import require_http_methods
 
 from nbopen.access.policy import Level, Principal, may_read_audit, org_level, visible_repositories
 from nbopen.accounts.models import Namespace, User
-from nbopen.collab import feeds, follows
+from nbopen.collab import contributions, feeds, follows
 from nbopen.core.errors import DomainError, NotFound
 from nbopen.orgs.models import Membership, Organization
 from nbopen.orgs.services import org_create
 from nbopen.orgs.teams import teams_of
 from nbopen.repos.services import namespace_get
 from nbopen.scanning import services as scanning
+from nbopen.web.contrib_calendar import calendar_svg
 from nbopen.web.forms import OrgForm
 from nbopen.web.messages import explain
 from nbopen.web.templatetags.nbopen_web import ROLE_LABELS
 from nbopen.web.views.base import page, principal
 
 FEED_SIZE = 20
+ORG_REPOS_SHOWN = 30
 
 
 def follow_context(who: Principal, ns: Namespace) -> dict[str, object]:
@@ -74,7 +76,12 @@ def _user(request: HttpRequest, ns: Namespace) -> HttpResponse:
     if user is None or not user.is_active:
         raise Http404("no such user")
     who = principal(request)
+    cal = contributions.calendar(who, user.pk)
     memberships = Membership.objects.filter(user=user).select_related("organization")
+    org_repos = contributions.organization_repositories(who, user.pk).order_by("-updated_at")
+    kind = request.GET.get("type", "")
+    if kind in {"code", "model", "dataset"}:
+        org_repos = org_repos.filter(type=kind)
     return page(
         request,
         "web/user.html",
@@ -82,6 +89,11 @@ def _user(request: HttpRequest, ns: Namespace) -> HttpResponse:
             "profile": user,
             "ns": ns,
             "repos": _repos_of(who, ns, request),
+            "org_repos": list(org_repos[:ORG_REPOS_SHOWN]),
+            "org_repo_count": org_repos.count(),
+            "pinned": contributions.pinned(who, list(user.pinned_repository_ids or [])),
+            "calendar": calendar_svg(cal),
+            "calendar_total": cal.total,
             "orgs": [m.organization for m in memberships],
             "events": feeds.page_of(feeds.user_feed(who, user.pk), per_page=FEED_SIZE),
             "is_self": who.user is not None and who.user.pk == user.pk,

@@ -69,6 +69,7 @@ def keys(request: HttpRequest) -> HttpResponse:
             "form": form,
             "keys": sshkeys.ssh_keys_of(request.user),
             "clone_example": ssh_clone_example(request.user.username),
+            "section": "keys",
         },
     )
 

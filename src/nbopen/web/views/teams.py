@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from nbopen.access.policy import Level, Principal, org_level
 from nbopen.core.errors import DomainError, NotFound
+from nbopen.core.names import is_well_formed
 from nbopen.orgs import teams
 from nbopen.orgs.models import Organization, Team
 from nbopen.orgs.services import org_get
@@ -85,15 +86,28 @@ def _act(
 @require_POST
 def team_create(request: HttpRequest, owner: str) -> HttpResponse:
     who, org = _org_for_member(request, owner)
+    # One "name" box takes either a slug ("crew") or a name in any language ("数据标注组");
+    # the latter becomes the display name, with the slug typed beside it or generated.
     name = request.POST.get("name", "").strip()
+    slug = request.POST.get("slug", "").strip()
+    display = ""
+    if not slug and not is_well_formed(name):
+        display, name = name, ""
+    elif slug:
+        display, name = name, slug
     try:
         created = teams.team_create(
-            actor=who, org=org, name=name, description=request.POST.get("description", "")
+            actor=who,
+            org=org,
+            name=name,
+            display_name=display,
+            description=request.POST.get("description", ""),
         )
     except DomainError as exc:
         messages.error(request, explain(exc))
         return redirect(f"/{org.name}")
-    messages.success(request, _("Team %(team)s was created.") % {"team": created.name})
+    label = created.display_name or created.name
+    messages.success(request, _("Team %(team)s was created.") % {"team": label})
     return redirect(f"/{org.name}/teams/{created.name}")
 
 
