@@ -29,6 +29,7 @@ class NBopenServer:
         *,
         demo: bool = False,
         database_url: str | None = None,
+        ssh_port: int | None = None,
     ) -> None:
         self.data_dir = data_dir
         self.port = port
@@ -45,6 +46,9 @@ class NBopenServer:
         )
         if database_url:
             self.env["NBOPEN_DATABASE_URL"] = database_url
+        self.ssh_port = ssh_port
+        if ssh_port:
+            self.env["NBOPEN_SSH_PORT"] = str(ssh_port)
         self.demo = demo
         self.proc: subprocess.Popen[bytes] | None = None
         self.user = "bench"
@@ -118,3 +122,17 @@ class NBopenServer:
     def clone_url(self, name: str) -> str:
         """Anonymous URL (the repository is public): clones carry no credentials check cost."""
         return f"{self.url}/{self.user}/{name}.git"
+
+    def add_ssh_key(self, public_key: str) -> None:
+        """Register ``public_key`` for the bench user (Gitea's ``POST /api/v1/user/keys``)."""
+        request = urllib.request.Request(
+            self.url + "/api/v1/user/keys",
+            data=json.dumps({"title": "bench", "key": public_key}).encode(),
+            headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
+            method="POST",
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            json.load(response)
+
+    def ssh_clone_url(self, name: str) -> str:
+        return f"ssh://git@127.0.0.1:{self.ssh_port}/{self.user}/{name}.git"

@@ -12,7 +12,9 @@ Why each measurement exists:
 - one upload-pack POST replayed with curl: the server's pack streaming alone, where a relay's
   overhead would show first;
 - server CPU seconds (the server's process tree from /proc, reaped children included): on two
-  shared cores wall time is noisy, CPU spent per operation is not.
+  shared cores wall time is noisy, CPU spent per operation is not;
+- ``--ssh``: the same NBopen server's clone over SSH (``nbopen serve --ssh-port``, OpenSSH
+  client with a generated key) beside its clone over HTTP, alternating, in the same run.
 
 Both servers get the same repository-level git settings (NBopen's ``SERVER_CONFIG``, e.g.
 ``receive.fsckObjects``) unless ``--plain-reference``, so the ratio measures the transport, not
@@ -250,7 +252,13 @@ def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
     server_home.mkdir()
     ref_config = {} if args.plain_reference else dict(SERVER_CONFIG)
     ref = ReferenceServer(work / "nginx", work / "ref-repos", free_port())
-    nb = NBopenServer(work / "nbopen-data", free_port(), server_home, workers=args.workers)
+    nb = NBopenServer(
+        work / "nbopen-data",
+        free_port(),
+        server_home,
+        workers=args.workers,
+        ssh_port=free_port() if args.ssh else None,
+    )
     try:
         ref.start()
         nb.start()
@@ -326,6 +334,8 @@ def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
                         "pack stream depth 1",
                         partial(curl_pack, url, shallow_body, env),
                     )
+        if args.ssh:
+            sides.append(ssh_clones(args, nb, work, env))
         if args.py_spy and nb.proc is not None:
             dest = work / "profiled.git"
             clone = ["git", "clone", "-q", "--bare", nb.clone_url("push-0"), str(dest)]
@@ -345,8 +355,60 @@ def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
         ref.stop()
 
 
+def ssh_clones(args: argparse.Namespace, nb: NBopenServer, work: Path, env: dict[str, str]) -> Side:
+    """``clone --bare`` of the same repository from the same server over HTTP and over SSH."""
+    key = work / "bench-key"
+    run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(key)], env)
+    nb.add_ssh_key(key.with_suffix(".pub").read_text().strip())
+    ssh_env = {
+        **env,
+        "GIT_SSH_COMMAND": f"ssh -o StrictHostKeyChecking=no -o UserKnownHostsFile=/dev/null"
+        f" -o IdentitiesOnly=yes -o BatchMode=yes -o LogLevel=ERROR -i {key}",
+    }
+    side = Side(
+        "NBopen SSH",
+        lambda: tree_cpu(nb.root_pids()),
+        lambda: tree_cpu(nb.root_pids(), own=True),
+        nb.create_repo,
+        nb.ssh_clone_url,
+    )
+    http = Side("NBopen HTTP", side.cpu, side.relay_cpu, nb.create_repo, nb.clone_url)
+    dest = work / "ssh-clone.git"
+    run(["git", "clone", "-q", "--bare", nb.ssh_clone_url("push-0"), str(dest)], ssh_env)  # warm
+    shutil.rmtree(dest)
+    for rep in range(args.repeat):
+        print(f"SSH vs HTTP, repetition {rep + 1}/{args.repeat}", flush=True)
+        pairs = [(http, env), (side, ssh_env)]
+        for one, one_env in pairs if rep % 2 == 0 else pairs[::-1]:
+            url = one.clone_url("push-0")
+            measure(
+                one,
+                "clone --bare",
+                partial(run, ["git", "clone", "-q", "--bare", url, str(dest)], one_env),
+            )
+            shutil.rmtree(dest)
+    side.results["clone --bare (HTTP)"] = http.results["clone --bare"]
+    return side
+
+
+def report_ssh(side: Side) -> None:
+    ssh, http = side.results["clone --bare"], side.results["clone --bare (HTTP)"]
+    sw, hw = statistics.median(ssh.wall), statistics.median(http.wall)
+    sc, hc = statistics.median(ssh.cpu), statistics.median(http.cpu)
+    print("\nNBopen clone --bare, same server, same run: SSH vs HTTP (median)")
+    print(f"  HTTP {hw:7.2f} s  server CPU {hc:6.2f} s")
+    print(
+        f"  SSH  {sw:7.2f} s  server CPU {sc:6.2f} s   ratio SSH/HTTP wall {sw / hw:.2f}"
+        f", CPU {sc / hc if hc > 0.02 else float('nan'):.2f}"
+    )
+    print(
+        f"  samples SSH {' '.join(f'{w:.2f}' for w in ssh.wall)}"
+        f" · HTTP {' '.join(f'{w:.2f}' for w in http.wall)}"
+    )
+
+
 def report(sides: list[Side], repo: RepoStats, args: argparse.Namespace) -> None:
-    ref, nb = sides
+    ref, nb = sides[:2]
     print()
     print(
         f"repository: {repo.commits} commits, {repo.files} files at main, {repo.objects} objects, "
@@ -373,7 +435,7 @@ def report(sides: list[Side], repo: RepoStats, args: argparse.Namespace) -> None
             f"{relay:>18}  {nb_samples.note or ref_samples.note}"
         )
     print("\nall samples (wall s):")
-    for side in sides:
+    for side in sides[:2]:
         for op, samples in side.results.items():
             print(f"  {side.label:<10} {op:<24} {' '.join(f'{w:.2f}' for w in samples.wall)}")
     print(
@@ -381,6 +443,8 @@ def report(sides: list[Side], repo: RepoStats, args: argparse.Namespace) -> None
         " incl. git; relay CPU = nginx+fcgiwrap vs nbopen serve processes alone (no git)."
         f" Resolution 1/{CLK_TCK} s."
     )
+    if len(sides) > 2:
+        report_ssh(sides[2])
 
 
 def main() -> int:
@@ -399,6 +463,9 @@ def main() -> int:
         "--py-spy",
         action="store_true",
         help="afterwards, profile one NBopen clone, pack stream and push into bench/out/pyspy-*",
+    )
+    parser.add_argument(
+        "--ssh", action="store_true", help="also clone over SSH from the same server (vs HTTP)"
     )
     parser.add_argument("--keep", action="store_true", help="keep the temporary work dir")
     parser.add_argument("--cache-dir", type=Path, default=OUT / "cache")

@@ -141,6 +141,9 @@ def _check(doc: dict[str, Any], response: Any, method: str, url: str) -> None:
 
 _ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 
+_KEY1 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFfvl76p5qMA2mEProb+xt02qMd1Fm87+FfUUnpmhfOi"
+_KEY2 = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIEGonD8yGaNASVDTTmEXq5LtY8t6USmL7zsa/uz9gpfJ"
+
 CALLS: list[tuple[str, str, str | None, dict[str, Any] | None, int]] = [
     # (method, url, credentials, JSON body, expected status)
     ("post", "/api/repos/create", "owner", {"name": "oa-new"}, 200),
@@ -189,6 +192,15 @@ CALLS: list[tuple[str, str, str | None, dict[str, Any] | None, int]] = [
     ("get", "/datasets-server/info?dataset=oa-owner/harbour-data", None, None, 200),
     ("get", "/datasets-server/rows?dataset=oa-owner/nothing&config=a&split=b", None, None, 401),
     ("post", "/datasets-server/rows", None, None, 405),
+    ("post", "/api/v1/user/keys", "owner", {"title": "laptop", "key": _KEY1}, 201),
+    ("post", "/api/v1/user/keys", "owner", {"key": "ssh-ed25519 AAAAnotakey"}, 422),
+    ("get", "/api/v1/user/keys", "owner", None, 200),
+    ("get", "/api/v1/user/keys", None, None, 401),
+    ("get", "/api/v1/user/keys/999999", "owner", None, 404),
+    ("post", "/api/v1/repos/oa-owner/harbour-model/keys", "owner", {"key": _KEY2}, 201),
+    ("get", "/api/v1/repos/oa-owner/harbour-model/keys", "owner", None, 200),
+    ("get", "/api/v1/repos/oa-owner/harbour-secret/keys", "fan", None, 404),
+    ("delete", "/api/v1/repos/oa-owner/harbour-model/keys/999999", "owner", None, 404),
     ("get", "/api/openapi.json", None, None, 200),
 ]  # fmt: skip
 

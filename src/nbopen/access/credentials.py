@@ -5,7 +5,8 @@ Every channel calls it: the Django views of ``hubapi`` (through their route decl
 the raw ASGI handlers (:func:`principal_from_scope`) and the web pages (which treat bad
 credentials as anonymous). It lives in the domain so that no interface imports another's.
 
-Accepted: ``Authorization: Bearer <token>`` and HTTP Basic with the token as the password and
+Accepted: ``Authorization: Bearer <token>`` (an access token, or the LFS token the SSH
+server issues: :mod:`nbopen.access.ssh`) and HTTP Basic with the token as the password and
 any username (what git credential helpers and ``huggingface_hub`` store). A browser session
 counts too for Django views. Bad credentials are an error even on public resources, so a
 client with a stale token learns about it instead of silently acting anonymously.
@@ -25,6 +26,7 @@ from django.http import HttpRequest
 
 from nbopen.access import throttle
 from nbopen.access.policy import Principal
+from nbopen.access.ssh import LFS_TOKEN_PREFIX, principal_from_lfs_token
 from nbopen.accounts.services import token_authenticate
 from nbopen.audit import services as audit
 
@@ -80,6 +82,12 @@ def principal_from_authorization(header: str | None, *, ip: str | None = None) -
     if secret is None:
         return Principal.anonymous()
     _refuse_if_throttled(found)
+    if secret.startswith(LFS_TOKEN_PREFIX):  # handed out over SSH (git-lfs-authenticate)
+        principal = principal_from_lfs_token(secret)
+        if principal is None:
+            throttle.failed(found, secret=secret)
+            raise InvalidCredentials("Invalid or expired SSH-issued LFS token")
+        return principal
     token = token_authenticate(secret)
     if token is None:
         throttle.failed(found, secret=secret)

@@ -93,6 +93,10 @@ class Principal:
     user: User | None = None
     scope: str | None = None
     token: AccessToken | None = None
+    # Bound to one repository (see the module's docstring); a deploy key has no user and
+    # ``deploy_level`` (read or write) on that repository.
+    only_repo_id: int | None = None
+    deploy_level: Level | None = None
     _org_roles: dict[int, str] | None = field(default=None, repr=False)
     _repo_grants: dict[int, Level] | None = field(default=None, repr=False)
 
@@ -103,6 +107,11 @@ class Principal:
     @property
     def is_authenticated(self) -> bool:
         return self.user is not None and self.user.is_active
+
+    @property
+    def is_identified(self) -> bool:
+        """Signed in, or a deploy key: refusals say 404/403 rather than asking to sign in."""
+        return self.is_authenticated or self.deploy_level is not None
 
     @property
     def is_site_admin(self) -> bool:
@@ -153,6 +162,10 @@ def _role_level(principal: Principal, repo: Repository) -> Level:
     """The level from who the principal is (owner, site admin, organization role, grants),
     not from the repository being public."""
     level = Level.NONE
+    if principal.only_repo_id is not None and principal.only_repo_id != repo.pk:
+        return level
+    if principal.deploy_level is not None:
+        return principal.cap(principal.deploy_level)
     if principal.is_authenticated:
         assert principal.user is not None
         if principal.is_site_admin or repo.owner.user_id == principal.user.pk:
@@ -179,7 +192,7 @@ def decide_repo(
         if content and need == Level.READ and repo is not None and repo.gated:
             return _gate(principal, repo)
         return Decision.ALLOW
-    if not principal.is_authenticated:
+    if not principal.is_identified:
         return Decision.UNAUTHENTICATED
     return Decision.NOT_FOUND if have == Level.NONE else Decision.FORBIDDEN
 
@@ -348,3 +361,12 @@ def visible_repositories(principal: Principal) -> QuerySet[Repository]:
         | Q(owner__organization_id__in=list(principal.org_roles()))
         | Q(pk__in=list(principal.repo_grants()))
     )
+
+
+def may_manage_ssh_keys(principal: Principal, *, write: bool) -> bool:
+    """A user's own SSH keys: listed by the user (any token of theirs), added or removed by a
+    full sign-in or a write token. A key grants git access as the user, so nothing bound to
+    one repository (a deploy key, an SSH-issued LFS token) may touch them."""
+    if not principal.is_authenticated or principal.only_repo_id is not None:
+        return False
+    return not (write and principal.scope == "read")

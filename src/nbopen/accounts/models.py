@@ -93,3 +93,24 @@ class AccessToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class SSHKey(models.Model):
+    """A user's SSH public key: git over SSH acts as this user (``nbopen serve --ssh-port``).
+
+    The fingerprint (``SHA256:…``, as ``ssh-keygen -l`` prints it) is unique across users and
+    deploy keys, so a key presented at sign-in names exactly one identity."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="ssh_keys")
+    title = models.CharField(max_length=100)
+    key = models.TextField()  # "ssh-ed25519 AAAA…" (the comment is not kept)
+    key_type = models.CharField(max_length=40)
+    fingerprint = models.CharField(max_length=80, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.fingerprint})"

@@ -46,6 +46,8 @@ FROM_EVENTS = (
     "user.email",
     "token.create",
     "token.revoke",
+    "ssh_key.",
+    "deploy_key.",
 )
 # How often record() also prunes expired entries (besides `nbopen gc` and each start).
 _PRUNE_CHANCE = 0.001

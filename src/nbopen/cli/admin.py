@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 from datetime import timedelta
 
@@ -246,6 +247,9 @@ def serve(args: argparse.Namespace) -> int:
     from nbopen.config.env import CONFIG
 
     _require_free_port(args.host, args.port)
+    ssh_port = CONFIG.ssh_port  # --ssh-port or NBOPEN_SSH_PORT (cli.main)
+    if ssh_port:
+        _require_free_port(args.host, ssh_port)
     migrate()
     _remove_leftovers()
     if CONFIG.task_backend != "celery":
@@ -270,13 +274,31 @@ def serve(args: argparse.Namespace) -> int:
     from django.db import connections
 
     connections.close_all()
-    Granian(
-        "nbopen.config.asgi:application",
-        address=args.host,
-        port=args.port,
-        interface=Interfaces.ASGI,
-        workers=args.workers,
-        log_access=False,
-        websockets=False,
-    ).serve()
+    sshd = _start_sshd(args.host, ssh_port) if ssh_port else None
+    try:
+        Granian(
+            "nbopen.config.asgi:application",
+            address=args.host,
+            port=args.port,
+            interface=Interfaces.ASGI,
+            workers=args.workers,
+            log_access=False,
+            websockets=False,
+        ).serve()
+    finally:
+        if sshd is not None:
+            sshd.terminate()
+            try:
+                sshd.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                sshd.kill()
+                sshd.wait()
     return 0
+
+
+def _start_sshd(host: str, port: int) -> subprocess.Popen[bytes]:
+    """git over SSH in its own process (``python -m nbopen.hubapi.gitssh``): granian forks
+    its workers from this one, which must hold no event loop or database connection."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "nbopen.hubapi.gitssh", "--host", host, "--port", str(port)]
+    )

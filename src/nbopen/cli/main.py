@@ -25,6 +25,12 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--workers", type=int, default=1)
     serve.add_argument("--data-dir", dest="data_dir_sub", help=argparse.SUPPRESS)
     serve.add_argument("--no-demo", action="store_true", help="do not load demo content")
+    serve.add_argument(
+        "--ssh-port",
+        type=int,
+        default=None,
+        help="also serve git over SSH on this port (default: $NBOPEN_SSH_PORT, else off)",
+    )
 
     worker = sub.add_parser("worker", help="run queued background jobs (NBOPEN_TASKS=celery)")
     worker.add_argument("--concurrency", type=int, default=2)
@@ -101,6 +107,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve" and not os.environ.get("NBOPEN_PUBLIC_URL"):
         host = "127.0.0.1" if args.host in {"0.0.0.0", "::"} else args.host  # noqa: S104
         os.environ["NBOPEN_PUBLIC_URL"] = f"http://{host}:{args.port}"
+    if args.command == "serve" and args.ssh_port is not None:
+        # Through the environment, so the web pages (granian's workers) know it too.
+        os.environ["NBOPEN_SSH_PORT"] = str(args.ssh_port)
     from nbopen.cli import admin
     from nbopen.cli.common import CommandError
 

@@ -56,6 +56,8 @@ class Config:
     mirror_refresh_seconds: int  # a mirrored repository's metadata is re-checked after this
     mirror_allow_addresses: frozenset[str]  # upstream address classes allowed: loopback, private
     mirror_timeout: float  # connect/read timeout towards an upstream, seconds
+    ssh_port: int  # git over SSH inside `nbopen serve` (0: off, the default)
+    ssh_public_host: str  # the host name users put in git@HOST:owner/name.git clone URLs
 
     @property
     def https(self) -> bool:
@@ -66,6 +68,11 @@ class Config:
     @property
     def git_root(self) -> Path:
         return self.data_dir / "git"
+
+    @property
+    def ssh_dir(self) -> Path:
+        """The SSH server's host key, generated on first start and kept (clients pin it)."""
+        return self.data_dir / "ssh"
 
     @property
     def tmp_dir(self) -> Path:
@@ -171,6 +178,8 @@ def load() -> Config:
             if part.strip()
         ),
         mirror_timeout=float(os.environ.get("NBOPEN_MIRROR_TIMEOUT") or 30),
+        ssh_port=int(os.environ.get("NBOPEN_SSH_PORT") or 0),
+        ssh_public_host=os.environ.get("NBOPEN_SSH_HOST") or "",
     )
 
 

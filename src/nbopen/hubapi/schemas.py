@@ -95,6 +95,23 @@ AUDIT_ENTRY = obj(
 )
 AUDIT = obj({"entries": arr(AUDIT_ENTRY), "next_before": {"type": ["integer", "null"]}})
 
+# --- SSH keys (Gitea's PublicKey and DeployKey) ------------------------------------------
+_KEY = {
+    "id": INT,
+    "key": STR,
+    "url": STR,
+    "title": STR,
+    "fingerprint": STR,
+    "created_at": STR,
+    "read_only": BOOL,
+    "key_type": {"enum": ["user", "deploy"]},
+}
+SSH_KEY = obj(_KEY, last_used_at=NULLABLE_STR)
+SSH_KEYS = arr(SSH_KEY)
+DEPLOY_KEY = obj({**_KEY, "key_id": INT}, last_used_at=NULLABLE_STR)
+DEPLOY_KEYS = arr(DEPLOY_KEY)
+KEY_BODY = obj({"key": STR}, title=STR, read_only=BOOL)
+
 # --- search ---------------------------------------------------------------------------------
 HIT = obj(
     {

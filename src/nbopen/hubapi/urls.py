@@ -6,7 +6,7 @@ from nbopen.hubapi.api import repos
 from nbopen.hubapi.denials import Channel
 from nbopen.hubapi.githttp import lfs_api
 from nbopen.hubapi.routes import Param, route
-from nbopen.hubapi.v1 import audit, collaborators, forks, mirrors, teams
+from nbopen.hubapi.v1 import audit, collaborators, forks, keys, mirrors, teams
 
 _REPO = r"^(?:datasets/)?[^/]+/[^/]+?(?:\.git)?/info/lfs/"
 _TEAM = r"^api/v1/orgs/(?P<org>[^/]+)/teams/(?P<team>[^/]+)"
@@ -101,6 +101,40 @@ urlpatterns = [
         tag="repositories",
         body=s.PERMISSION_BODY,
         responses={200: s.EMPTY, 201: s.GRANT},
+    ),
+    route(
+        "api/v1/user/keys",
+        keys.user_keys,
+        methods=("GET", "POST"),
+        summary="Your SSH public keys (list, or add one)",
+        tag="ssh keys",
+        body=s.KEY_BODY,
+        responses={200: s.SSH_KEYS, 201: s.SSH_KEY},
+    ),
+    route(
+        "api/v1/user/keys/<int:key_id>",
+        keys.user_keys,
+        methods=("GET", "DELETE"),
+        summary="One of your SSH keys (GET), or remove it (DELETE)",
+        tag="ssh keys",
+        responses={200: s.SSH_KEY, 204: None},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/keys",
+        keys.repo_keys,
+        methods=("GET", "POST"),
+        summary="A repository's deploy keys (list, or add one; admin on the repository)",
+        tag="ssh keys",
+        body=s.KEY_BODY,
+        responses={200: s.DEPLOY_KEYS, 201: s.DEPLOY_KEY},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/keys/<int:key_id>",
+        keys.repo_keys,
+        methods=("GET", "DELETE"),
+        summary="One deploy key (GET), or remove it (DELETE; admin on the repository)",
+        tag="ssh keys",
+        responses={200: s.DEPLOY_KEY, 204: None},
     ),
     route(
         "api/v1/orgs/<str:org>/audit",

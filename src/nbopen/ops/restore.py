@@ -76,7 +76,7 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
         for entry in under(entries, "data/"):
             target = data_dir / entry.path.removeprefix("data/")
             copy_out(source / entry.path, target)
-            if target.name == "secret_key":
+            if target.name in ("secret_key", "ssh_host_ed25519_key"):  # private keys
                 target.chmod(0o600)
             data += 1
         from django.core.management import call_command

@@ -219,3 +219,28 @@ class RepositoryDownloadDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository_id}@{self.day}: {self.count}"
+
+
+class DeployKey(models.Model):
+    """An SSH key bound to one repository, read-only or read-write (a CI machine's key):
+    it acts as no user and reaches nothing else (``access.policy``)."""
+
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="deploy_keys")
+    title = models.CharField(max_length=100)
+    key = models.TextField()
+    key_type = models.CharField(max_length=40)
+    fingerprint = models.CharField(max_length=80)
+    read_only = models.BooleanField(default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["repository", "fingerprint"], name="deploy_key_unique_per_repository"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}:{self.title} ({self.fingerprint})"

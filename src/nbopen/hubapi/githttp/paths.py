@@ -32,3 +32,18 @@ def match_lfs_api(path: str) -> RepoPath | None:
     if not m:
         return None
     return RepoPath(m["owner"], m["name"], m["prefix"] is not None, m["part"])
+
+
+# The path an SSH git command names: 'owner/name.git', '/owner/name.git',
+# 'datasets/owner/name' (git sends the URL's path; scp-style URLs have no leading slash).
+_SSH_REPO_RE = re.compile(
+    r"^/?(?:(?P<prefix>datasets)/)?(?P<owner>[^/]+)/(?P<name>[^/]+?)(?:\.git)?/?\Z"
+)
+
+
+def match_ssh(path: str, part: str) -> RepoPath | None:
+    """The repository of an SSH command's path argument (``part``: the command)."""
+    m = _SSH_REPO_RE.match(path)
+    if not m or m["owner"] in {".", ".."} or m["name"] in {".", ".."}:
+        return None
+    return RepoPath(m["owner"], m["name"], m["prefix"] is not None, part)

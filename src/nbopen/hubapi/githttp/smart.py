@@ -12,7 +12,6 @@ import contextlib
 import logging
 import os
 import re
-import tempfile
 import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -20,21 +19,17 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from nbopen.access.policy import Level, Principal
-from nbopen.config.env import CONFIG
 from nbopen.hubapi.asgi_access import Access, repo_access
 from nbopen.hubapi.denials import Channel, Denial, asgi_reply
 from nbopen.hubapi.githttp.paths import RepoPath, match_git
-from nbopen.mirrors import git_mirrors
+from nbopen.hubapi.githttp.receive import CHUNK, receive_pack, spawn_git
 from nbopen.repos.models import Repository
-from nbopen.repos.writes.after_update import after_update, parse_ref_updates
-from nbopen.scanning import gate
 
 log = logging.getLogger(__name__)
 
 Scope = dict[str, Any]
-CHUNK = 256 * 1024
 SERVICES = {"git-upload-pack": Level.READ, "git-receive-pack": Level.WRITE}
-_GIT_PROTOCOL_RE = re.compile(r"[A-Za-z0-9=:._-]{1,200}\Z")
+GIT_PROTOCOL_RE = re.compile(r"[A-Za-z0-9=:._-]{1,200}\Z")
 
 
 def _header(scope: Scope, name: bytes) -> str | None:
@@ -94,7 +89,7 @@ async def authorize(
 def _git_env(scope: Scope) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     proto = _header(scope, b"git-protocol")
-    if proto and _GIT_PROTOCOL_RE.match(proto):
+    if proto and GIT_PROTOCOL_RE.match(proto):
         env["GIT_PROTOCOL"] = proto
     return env
 
@@ -169,47 +164,29 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
         await send_simple(send, 415, f"Unsupported Content-Encoding {encoding!r}")
         return
     env = _git_env(scope)
-    push_log = None
-    if service == "git-receive-pack":
-        CONFIG.tmp_dir.mkdir(parents=True, exist_ok=True)
-        fd, push_log = tempfile.mkstemp(prefix="push-", dir=CONFIG.tmp_dir)
-        os.close(fd)
-        env["NBOPEN_PUSH_LOG"] = push_log
-        # The owner may block secrets: the pre-receive hook then reads the pushed blobs.
-        env.update(await sync_to_async(gate.hook_env, thread_sensitive=False)(repo))
-        # A pull mirror follows its source: the pre-receive hook refuses the push, naming it.
-        source = await sync_to_async(git_mirrors.pull_source, thread_sensitive=False)(repo)
-        if source is not None:
-            env["NBOPEN_PULL_MIRROR"] = source
-    try:
-        proc = await asyncio.create_subprocess_exec(
-            "git",
-            service.removeprefix("git-"),
-            "--stateless-rpc",
-            str(repo.git_path),
-            stdin=asyncio.subprocess.PIPE,
-            stdout=asyncio.subprocess.PIPE,
-            stderr=asyncio.subprocess.PIPE,
-            env=env,
-            limit=CHUNK,
+    async with contextlib.AsyncExitStack() as stack:
+        before_end: Callable[[bool], Awaitable[None]] | None = None
+        if service == "git-receive-pack":
+            push = await stack.enter_async_context(receive_pack(repo))
+            env.update(push.env)
+
+            async def record(ok: bool) -> None:
+                # Before the response ends: once git's client returns, the event is in the log.
+                await push.record(principal, ok)
+
+            before_end = record
+
+        proc = await spawn_git(
+            service.removeprefix("git-"), "--stateless-rpc", str(repo.git_path), env=env
         )
-
-        async def record(ok: bool) -> None:
-            # Before the response ends: once git's client returns, the event is in the log.
-            if ok and push_log is not None:
-                with open(push_log) as fh:
-                    updates = parse_ref_updates(fh)
-                await sync_to_async(after_update, thread_sensitive=False)(
-                    repo_id=repo.pk, actor=principal.user, updates=updates
-                )
-
         await _pump(
-            proc, receive, send, service, gzip=encoding in {"gzip", "x-gzip"}, before_end=record
+            proc,
+            receive,
+            send,
+            service,
+            gzip=encoding in {"gzip", "x-gzip"},
+            before_end=before_end,
         )
-    finally:
-        if push_log is not None:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(push_log)
 
 
 async def _feed_stdin(proc: asyncio.subprocess.Process, receive: Any, gzip: bool) -> bool:

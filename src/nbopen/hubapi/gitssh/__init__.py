@@ -1,0 +1,1 @@
+"""git over SSH (``nbopen serve --ssh-port N``): :mod:`.server`."""
