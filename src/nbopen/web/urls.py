@@ -54,6 +54,7 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("fork", fork.fork),
     path("settings", repo_settings.settings),
     path("settings/delete", repo_settings.delete),
+    path("settings/domain", repo_settings.domain),
     path("settings/move", repo_settings.move),
     path("viewer", dataset_viewer.dataset_viewer),
     path("versions", dataset_viewer.dataset_versions),
