@@ -57,6 +57,7 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("settings/domain", repo_settings.domain),
     path("settings/move", repo_settings.move),
     path("viewer", dataset_viewer.dataset_viewer),
+    path("viewer/thumbnail", dataset_viewer.thumbnail),
     path("versions", dataset_viewer.dataset_versions),
     path("settings/collaborators", repo_settings.collaborator_add),
     path("ask-access", gated.ask_access),
