@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import Browser, Page
 
-from tests.datasets.support import create_dataset, fetch, push_files, wait_converted
+from tests.datasets.support import create_dataset, fetch, get, push_files, wait_converted
 from tests.support.live import LiveServer
 from tests.web.conftest import Recorder, new_context
 
@@ -90,6 +90,19 @@ def test_image_folder_and_coco_show_thumbnails(
     rev = src.split("rev=")[1].split("&")[0]
     assert page.request.get(f"{base}/viewer/thumbnail?rev={rev}&path=README.md").status == 404
     assert page.request.get(f"{base}/viewer/thumbnail?rev=main&path=train/cat/1.png").status == 404
+
+    # The Hub-style API gives the Image feature and a URL to the image itself.
+    for endpoint in ("rows", "first-rows"):
+        status, body, _ = get(
+            live, endpoint, dataset=f"{OWNER}/pets", config="default", split="train"
+        )
+        assert status == 200, body
+        assert {"name": "image", "type": {"_type": "Image"}} in [
+            {"name": f["name"], "type": f["type"]} for f in body["features"]
+        ]
+        cell = body["rows"][0]["row"]["image"]
+        assert cell["path"] == "train/cat/1.png"
+        assert fetch(cell["src"]) == (200, files["train/cat/1.png"])
 
     # COCO JSON, in English: one row per image with its objects and their categories.
     create_dataset(live, token, "harbour-coco", private=True)

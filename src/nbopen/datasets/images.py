@@ -79,6 +79,10 @@ def infer(paths: list[str], read_json: Any) -> list[layout.ConfigSpec]:
     return []
 
 
+def is_image_feature(feature_type: Any) -> bool:
+    return isinstance(feature_type, dict) and feature_type.get("_type") == "Image"
+
+
 def looks_like_coco(data: Any) -> bool:
     return (
         isinstance(data, dict)

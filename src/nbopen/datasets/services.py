@@ -430,7 +430,8 @@ def _convert_split(
         return
     if image_format:
         # The Hub's Image feature: the viewer shows the column as thumbnails.
-        for feature in answer["features"]:
+        first = answer.get("first_rows") or {}
+        for feature in [*answer["features"], *first.get("features", [])]:
             if feature.get("name") == "image":
                 feature["type"] = dict(images.FEATURE)
     _describe_split(result, answer, sources)
