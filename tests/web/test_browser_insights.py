@@ -327,6 +327,37 @@ def test_city_dashboard_renders_and_exports(
     assert _get(live, "/insights?month=2024-13")[0] == 404
 
 
+def test_city_report_in_english_with_one_table_exports(
+    browser: Browser, live: LiveServer, city: dict[str, str], requests_seen: Recorder
+) -> None:
+    context = new_context(browser, requests_seen, locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(f"{live.url}/insights")
+        assumptions = page.inner_text("#value-assumptions")
+        assert "each repository is costed as one module" in assumptions
+        assert "Labour cost per person-month (CNY)" in assumptions
+        assert "成本" not in assumptions
+        assert page.inner_text("#export-csv") == "CSV (zip)"
+        page.click("#export-tables summary")
+        link = page.locator("#export-tables a", has_text="domains.csv")
+        with page.expect_download() as info:
+            link.click()
+        download = info.value
+        assert download.suggested_filename.endswith("-domains.csv")
+        text = Path(download.path()).read_bytes()
+        assert text.startswith(b"\xef\xbb\xbf")
+        assert next(csv.reader(io.StringIO(text.decode("utf-8-sig")))) == [
+            "domain",
+            "repositories",
+            "activity",
+        ]
+        page.goto(f"{live.url}/insights?format=print")
+        assert "Asia/Shanghai (UTC+08:00)" in page.inner_text("#report-time")
+    finally:
+        context.close()
+
+
 def test_network_page_highlights_industry_academia(
     page: Page, live: LiveServer, city: dict[str, str]
 ) -> None:
