@@ -7,12 +7,13 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.utils import translation
 from PIL import Image
 
-from nbopen.datasets import images
+from nbopen.datasets import images, thumbs
 from nbopen.repos.writes.metadata import with_metadata
 from nbopen.web import insight_export
 from nbopen.web.labels import column_type
@@ -65,13 +66,21 @@ def _png(size: tuple[int, int], mode: str = "RGB") -> bytes:
     return out.getvalue()
 
 
-def test_thumbnails_are_capped_reencoded_and_bombs_refused(tmp_path: object) -> None:
-    thumb = Image.open(io.BytesIO(images.thumbnail(_png((1000, 500)))))
+def test_thumbnails_are_capped_reencoded_and_bombs_refused(tmp_path: Path) -> None:
+    thumb = Image.open(io.BytesIO(thumbs.thumbnail(_png((1000, 500)))))
     assert thumb.format == "WEBP" and thumb.size == (160, 80)
-    with pytest.raises(images.ThumbnailError):
-        images.thumbnail(_png((12000, 10000), "1"))  # 120 megapixels, a few kilobytes
-    with pytest.raises(images.ThumbnailError):
-        images.thumbnail(b"<svg onload=alert(1)>")
+    with pytest.raises(thumbs.ThumbnailError):
+        thumbs.thumbnail(_png((12000, 10000), "1"))  # 120 megapixels, a few kilobytes
+    with pytest.raises(thumbs.ThumbnailError):
+        thumbs.thumbnail(b"<svg onload=alert(1)>")
+    # The same in the limited child process the server uses.
+    source, target = tmp_path / "in.png", tmp_path / "out.webp"
+    source.write_bytes(_png((300, 600)))
+    images.isolated_thumbnail(source, target)
+    assert Image.open(target).size == (80, 160)
+    source.write_bytes(_png((12000, 10000), "1"))
+    with pytest.raises(thumbs.ThumbnailError, match="not a readable image"):
+        images.isolated_thumbnail(source, target)
 
 
 def test_column_types_for_people() -> None:

@@ -10,15 +10,16 @@ Two layouts people push, as Hugging Face ``datasets`` reads them:
 Why rows hold the image's repository *path* and not its bytes: the table stays small (the
 viewer pages, statistics and the search index work as for any table), and the image is read
 from the very revision that was converted when a thumbnail is asked for. The thumbnail is
-re-encoded by Pillow (never the uploaded bytes served as they are), its size capped, with
-Pillow's decompression-bomb guard on, and cached by the image's content hash.
+re-encoded by Pillow (never the uploaded bytes served as they are) in the same limited child
+process as conversions (:mod:`.isolate`), its size capped, with Pillow's decompression-bomb
+guard on, and cached by the image's content hash.
 """
 
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import os
 import posixpath
 import re
 from collections import Counter
@@ -26,27 +27,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PIL import Image, UnidentifiedImageError
-
 from nbopen.config.env import CONFIG
 from nbopen.core.errors import NotFound
-from nbopen.datasets import layout, storage
+from nbopen.datasets import isolate, layout, storage
 from nbopen.datasets.sources import Materialized, describe
+from nbopen.datasets.thumbs import MAX_SOURCE_BYTES, THUMB_BOX, ThumbnailError
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
 
 _SHA = re.compile(r"^[0-9a-f]{40}(?:[0-9a-f]{24})?$")
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp")
 FEATURE = {"_type": "Image"}
-THUMB_BOX = 160  # longest side of a thumbnail, in pixels
-# Pillow raises DecompressionBombError past twice this: 50 megapixels is plenty for a photo.
-MAX_PIXELS = 50_000_000
-MAX_SOURCE_BYTES = 32 << 20
 MAX_COCO_BYTES = 64 << 20
-
-
-class ThumbnailError(ValueError):
-    """Not an image Pillow can read safely (unknown format, too large, a bomb)."""
 
 
 def is_image(path: str) -> bool:
@@ -162,39 +154,41 @@ def write_jsonl(rows: list[dict[str, Any]], target: Path) -> None:
             out.write(json.dumps(row, ensure_ascii=False) + "\n")
 
 
-def thumbnail(data: bytes, *, box: int = THUMB_BOX) -> bytes:
-    """A WebP thumbnail (at most ``box`` pixels on its longest side) of image ``data``."""
-    if len(data) > MAX_SOURCE_BYTES:
-        raise ThumbnailError("image too large")
-    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+# A thumbnail is small work: far tighter limits than a conversion's.
+THUMB_LIMITS = {"memory": 768 << 20, "cpu": 10, "output": 8 << 20}
+
+
+def isolated_thumbnail(source: Path, target: Path, *, box: int = THUMB_BOX) -> None:
+    """Decode ``source`` and write its thumbnail to ``target`` in a limited child process:
+    pushed images are untrusted, and image decoders are where parsers break."""
     try:
-        with Image.open(io.BytesIO(data)) as img:
-            img.draft("RGB", (box * 2, box * 2))  # JPEG: decode at a reduced scale
-            img.thumbnail((box, box))
-            rgb = img.convert("RGBA" if img.mode in {"RGBA", "LA", "P"} else "RGB")
-            out = io.BytesIO()
-            rgb.save(out, "WEBP", quality=80, method=4)
-            return out.getvalue()
-    except (UnidentifiedImageError, Image.DecompressionBombError, OSError, ValueError) as exc:
+        isolate.run(
+            {"op": "thumbnail", "path": str(source), "out": str(target), "box": box},
+            limit=THUMB_LIMITS,
+        )
+    except isolate.IsolatedError as exc:
         raise ThumbnailError(str(exc)) from None
 
 
 def cached_thumbnail(
-    content_id: str, load: Callable[[], bytes], cache_dir: Path, *, box: int = THUMB_BOX
+    content_id: str, source: Callable[[], Any], cache_dir: Path, *, box: int = THUMB_BOX
 ) -> bytes:
     """The thumbnail of the image whose content hash is ``content_id`` (a git blob id or an
-    LFS sha256: content-addressed, so a cached thumbnail never goes stale); ``load`` reads
-    the image only on a miss."""
+    LFS sha256: content-addressed, so a cached thumbnail never goes stale). ``source()`` is a
+    context manager giving the image as a local file, entered only on a miss."""
     digest = hashlib.sha256(content_id.encode()).hexdigest()
     path = cache_dir / digest[:2] / f"{digest}-{box}.webp"
     if path.is_file():
         return path.read_bytes()
-    thumb = thumbnail(load(), box=box)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_bytes(thumb)
-    tmp.replace(path)
-    return thumb
+    tmp = path.with_suffix(f".{os.getpid()}.tmp")
+    try:
+        with source() as local:
+            isolated_thumbnail(local, tmp, box=box)
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path.read_bytes()
 
 
 def cache_dir() -> Path:
@@ -219,8 +213,9 @@ def repo_thumbnail(repo: Repository, revision: str, path: str) -> bytes:
     if file.size > MAX_SOURCE_BYTES:
         raise ThumbnailError("image too large")
 
-    def load() -> bytes:
-        with Materialized(git, file, storage.work_dir()) as local:
-            return local.read_bytes()
-
-    return cached_thumbnail(file.lfs_oid or file.git_oid, load, cache_dir())
+    storage.work_dir().mkdir(parents=True, exist_ok=True)
+    return cached_thumbnail(
+        file.lfs_oid or file.git_oid,
+        lambda: Materialized(git, file, storage.work_dir()),
+        cache_dir(),
+    )
