@@ -101,9 +101,12 @@ def test_viewer_table_pages_search_filter_charts_and_versions(
     assert _table_ids(page) == list(range(100))
     assert _column(page, 3)[7] == rows[7]["note"]
     assert page.inner_text("#viewer-rows").startswith("250")
-    assert "id" in page.inner_text("#viewer-schema") and "int64" in page.inner_text(
-        "#viewer-schema"
-    )
+    schema = page.inner_text("#viewer-schema")
+    assert "id" in schema and "整数" in schema and "int64" not in schema
+    # Column types for people, not ``string · string_label``.
+    assert page.inner_text("th[data-column=city] .col-type") == "文本 · 类别"
+    assert page.inner_text("th[data-column=note] .col-type") == "文本 · 自由文本"
+    assert page.get_attribute("th[data-column=city] .col-type", "title") == "string · string_label"
     assert page.locator("#croissant-link").get_attribute("href") == (
         f"/datasets-server/croissant?dataset={OWNER}%2Fport-stats"
     )
@@ -187,6 +190,19 @@ def test_viewer_table_pages_search_filter_charts_and_versions(
     assert row.locator(".rows-removed").inner_text() == "−11"
     assert "30" in page.inner_text(".keyed-counts") and "10" in page.inner_text(".keyed-counts")
     assert page.locator("#tab-versions.active").count() == 1
+    # The changed rows themselves, matched by the key: ids 250-279 added, 0-9 removed, and
+    # row 20 modified (its score, before and after).
+    changes = page.locator(".version-rows[data-split='default/train']")
+    assert "按键列 id 对应" in changes.inner_text()
+    added = changes.locator("tr.row-added td:nth-child(2)").all_inner_texts()
+    assert added == [str(i) for i in range(250, 280)]
+    removed = changes.locator("tr.row-removed td:nth-child(2)").all_inner_texts()
+    assert removed == [str(i) for i in range(10)]
+    modified = changes.locator("tr.row-modified").all_inner_texts()
+    assert len(modified) == 1 and "1000" in modified[0] and modified[0].split("\t")[1] == "20"
+    before = changes.locator("tr.row-before").inner_text()
+    assert str(rows[20]["score"]) in before
+    assert changes.locator(".changes-capped").count() == 0
     # The viewer now shows the new revision.
     page.goto(f"{base}/viewer")
     assert page.inner_text("#viewer-rows").startswith("270")
@@ -277,6 +293,6 @@ def test_failed_conversion_is_explained_and_table_works_without_js(
             assert _table_ids(page) == []
         page.goto(f"{live.url}/datasets/csvbreaker/plain/viewer")
         # Histograms need JavaScript; the header still names each column and its type.
-        assert page.locator("th[data-column=score] .col-type").inner_text().startswith("int64")
+        assert page.locator("th[data-column=score] .col-type").inner_text().startswith("Integer")
     finally:
         context.close()

@@ -10,9 +10,11 @@ import csv
 import io
 import json
 import math
+import re
 import subprocess
 import urllib.error
 import urllib.request
+import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -185,6 +187,18 @@ def city(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> dict[str
     return tokens
 
 
+def _zip_tables(body: bytes) -> dict[str, list[list[str]]]:
+    """The CSV export's zip: table name → rows (header first); every file has a BOM."""
+    out = {}
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        for name in archive.namelist():
+            raw = archive.read(name)
+            assert raw.startswith(b"\xef\xbb\xbf"), name
+            table = Path(name).stem
+            out[table] = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
+    return out
+
+
 def _painted(page: Page, chart_id: str) -> int:
     """Non-transparent pixels on the chart's canvas (an empty canvas has none)."""
     return int(
@@ -257,11 +271,26 @@ def test_city_dashboard_renders_and_exports(
     assert exported["top_organizations"] == api["top_organizations"]
     status, body = _get(live, "/insights?format=csv")
     assert status == 200
-    rows = dict(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert rows["dashboard"] == "city"
+    tables = _zip_tables(body)
+    summary = dict(tables["summary"][1:])
+    assert summary["dashboard"] == "city"
+    metrics = dict(tables["metrics"][1:])
     for metric, value in api["metrics"].items():
-        assert float(rows[f"metrics.{metric}"]) == pytest.approx(value)
-    assert float(rows["metrics.active_developers"]) >= 2
+        assert float(metrics[metric]) == pytest.approx(value)
+    assert float(metrics["active_developers"]) >= 2
+    # Proper tables with headers: a month per row for the trend, one row per domain.
+    assert tables["trend"][0][0] == "month" and "activity" in tables["trend"][0]
+    assert tables["domains"][0] == ["domain", "repositories", "activity"]
+    assert any(r[:2] == ["healthcare", "1"] for r in tables["domains"][1:])
+    # One table alone, UTF-8 with a BOM (Excel then reads Chinese correctly).
+    status, single = _get(live, "/insights?format=csv&table=domains")
+    assert status == 200 and single.startswith(b"\xef\xbb\xbf")
+    assert next(csv.reader(io.StringIO(single.decode("utf-8-sig")))) == tables["domains"][0]
+    assert _get(live, "/insights?format=csv&table=nope")[0] == 404
+    body = b"".join(
+        zipfile.ZipFile(io.BytesIO(body)).read(n)
+        for n in zipfile.ZipFile(io.BytesIO(body)).namelist()
+    )
     domains = {d["domain"]: d for d in exported["domains"]}
     assert domains["healthcare"]["repositories"] == 1
     edges = {(e["source"], e["target"]): e for e in exported["collaboration"]}
@@ -276,11 +305,57 @@ def test_city_dashboard_renders_and_exports(
     # The printable report and the PDF.
     page.goto(f"{base}/insights?format=print")
     assert page.is_visible(".print-head")
+    # Report time in the viewer's zone: the site's (Asia/Shanghai) by default, a tz cookie's
+    # when the browser sets one; the label names the zone it is in.
+    shanghai = page.inner_text("#report-time")
+    assert "Asia/Shanghai (UTC+08:00)" in shanghai
+    page.context.add_cookies([{"name": "tz", "value": "UTC", "url": base}])
+    page.reload()
+    utc = page.inner_text("#report-time")
+    assert "UTC (UTC+00:00)" in utc
+    hour = datetime.now(UTC).strftime("%H:")
+    assert utc.split(" ")[1].startswith(hour) or datetime.now(UTC).minute == 0
+    # The cost assumptions are in the page's language.
+    assert "各仓库按其源代码总行数作为一个模块计算成本" in page.inner_text("#value-assumptions")
     status, pdf = _get(live, "/insights?format=pdf")
     assert status == 200 and pdf.startswith(b"%PDF")
+    # A4 (595 × 842 points), not Letter (612 × 792).
+    boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
+    assert boxes and all(round(float(w)) == 595 and round(float(h)) == 842 for w, h in boxes)
     assert pdf.count(b"/Subtype /Image") >= 4  # the charts' canvases were drawn and printed
     assert _get(live, "/insights?format=xml")[0] == 404
     assert _get(live, "/insights?month=2024-13")[0] == 404
+
+
+def test_city_report_in_english_with_one_table_exports(
+    browser: Browser, live: LiveServer, city: dict[str, str], requests_seen: Recorder
+) -> None:
+    context = new_context(browser, requests_seen, locale="en-US")
+    try:
+        page = context.new_page()
+        page.goto(f"{live.url}/insights")
+        assumptions = page.inner_text("#value-assumptions")
+        assert "each repository is costed as one module" in assumptions
+        assert "Labour cost per person-month (CNY)" in assumptions
+        assert "成本" not in assumptions
+        assert page.inner_text("#export-csv") == "CSV (zip)"
+        page.click("#export-tables summary")
+        link = page.locator("#export-tables a", has_text="domains.csv")
+        with page.expect_download() as info:
+            link.click()
+        download = info.value
+        assert download.suggested_filename.endswith("-domains.csv")
+        text = Path(download.path()).read_bytes()
+        assert text.startswith(b"\xef\xbb\xbf")
+        assert next(csv.reader(io.StringIO(text.decode("utf-8-sig")))) == [
+            "domain",
+            "repositories",
+            "activity",
+        ]
+        page.goto(f"{live.url}/insights?format=print")
+        assert "Asia/Shanghai (UTC+08:00)" in page.inner_text("#report-time")
+    finally:
+        context.close()
 
 
 def test_network_page_highlights_industry_academia(
@@ -344,8 +419,9 @@ def test_org_dashboard_privacy_and_export(
         download = member.request.get(f"{base}/ins-corp/insights?format=csv")
         assert download.status == 200
         assert download.headers["content-disposition"].startswith("attachment")
-        rows = dict(csv.reader(io.StringIO(download.body().decode("utf-8-sig"))))
-        assert float(rows["metrics.pushes"]) == 4
+        assert download.headers["content-type"] == "application/zip"
+        rows = dict(_zip_tables(download.body())["metrics"][1:])
+        assert float(rows["pushes"]) == 4
 
         # The private repository's own dashboard: its readers only.
         member.goto(f"{base}/ins-corp/secret-engine/insights")

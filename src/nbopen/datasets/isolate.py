@@ -274,6 +274,19 @@ def _sheet_names(request: dict[str, Any]) -> list[str]:
     return sheet_names(Path(request["path"]), request["origin"])
 
 
+def _thumbnail(request: dict[str, Any]) -> bool:
+    from nbopen.datasets.convert import ConversionError
+    from nbopen.datasets.thumbs import ThumbnailError, thumbnail
+
+    try:
+        Path(request["out"]).write_bytes(
+            thumbnail(Path(request["path"]).read_bytes(), box=int(request["box"]))
+        )
+    except ThumbnailError as exc:
+        raise ConversionError(f"not a readable image: {exc}") from None
+    return True
+
+
 def main() -> int:
     request = json.loads(sys.stdin.buffer.read())
     _set_limits(request["limits"])
@@ -287,6 +300,8 @@ def main() -> int:
             result: Any = _convert_split(request)
         elif request["op"] == "sheets":
             result = _sheet_names(request)
+        elif request["op"] == "thumbnail":
+            result = _thumbnail(request)
         else:
             raise ConversionError(f"unknown operation {request['op']!r}")
     except ConversionError as exc:

@@ -10,8 +10,10 @@ nothing about the git repository changes, so the repo stays usable whatever the 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import shutil
+import tempfile
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -23,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from nbopen.core import tasks
-from nbopen.datasets import isolate, layout, storage
+from nbopen.datasets import images, isolate, layout, storage
 from nbopen.datasets.convert import ConversionError
 from nbopen.datasets.models import Conversion, SplitResult
 from nbopen.datasets.search import INDEX_NAME
@@ -239,7 +241,8 @@ def _convert(conversion: Conversion) -> None:
     readme = by_path.get("README.md")
     if readme is not None and (readme.size or 0) < 1 << 20:
         card = cards.front_matter_data(read_blob(git, readme.oid).decode("utf-8", "replace"))
-    configs = layout.infer_layout(sorted(by_path), card)
+    configs = [] if "configs" in card else images.infer(sorted(by_path), _json_reader(git, by_path))
+    configs = configs or layout.infer_layout(sorted(by_path), card)
     files: dict[str, RepoFile] = {}
     for spec in configs:
         for split in spec.splits:
@@ -274,7 +277,7 @@ def _convert(conversion: Conversion) -> None:
         _finish(
             conversion,
             Conversion.Status.FAILED,
-            "no data files found (csv, tsv, json, jsonl, parquet, xlsx, txt)",
+            "no data files found (csv, tsv, json, jsonl, parquet, xlsx, txt, images, COCO)",
         )
         return
     progress = _Progress(conversion, len(plans))
@@ -291,6 +294,41 @@ def _convert(conversion: Conversion) -> None:
     # Published before the conversion reads as done, so a client that saw "done" finds the ref.
     _publish_parquet_ref(conversion)
     _finish(conversion, Conversion.Status.DONE)
+
+
+def _json_reader(git: Path, by_path: dict[str, Any]) -> Any:
+    """Reads a small JSON file of the tree (None when big, LFS-stored or invalid)."""
+
+    def read(path: str) -> Any:
+        entry = by_path.get(path)
+        if entry is None or (entry.size or 0) > images.MAX_COCO_BYTES:
+            return None
+        try:
+            return json.loads(read_blob(git, entry.oid))
+        except ValueError:
+            return None
+
+    return read
+
+
+def _image_rows(conversion: Conversion, plan: _Plan, sources: list[RepoFile], target: Path) -> None:
+    """The rows of an image split (paths, labels or COCO objects) as JSONL at ``target``."""
+    git = conversion.repository.git_path
+    if plan.config.format == "imagefolder":
+        rows = images.imagefolder_rows([f.path for f in sources])
+    else:
+        paths = [
+            e.path for e in ls_tree(git, conversion.revision, recursive=True) if e.type == "blob"
+        ]
+        rows = []
+        for source in sources:
+            with Materialized(git, source, storage.work_dir()) as local:
+                try:
+                    data = json.loads(local.read_bytes())
+                except ValueError as exc:
+                    raise ConversionError(f"{source.path}: invalid JSON ({exc})") from None
+            rows += images.coco_rows(source.path, data, paths)
+    images.write_jsonl(rows, target)
 
 
 def _publish_parquet_ref(conversion: Conversion) -> None:
@@ -342,24 +380,33 @@ def _convert_split(
     out_dir = storage.split_dir(
         conversion.repository_id, conversion.revision, plan.config.name, plan.split.name
     )
+    image_format = plan.config.format in {"imagefolder", "coco"}
     try:
         with contextlib.ExitStack() as stack:
-            local = [
-                [
-                    f.path,
-                    str(
-                        stack.enter_context(
-                            Materialized(conversion.repository.git_path, f, storage.work_dir())
-                        )
-                    ),
-                    f.size,
+            if image_format:
+                # The rows (paths, labels, objects) are a JSONL table converted as any other.
+                storage.work_dir().mkdir(parents=True, exist_ok=True)
+                table = stack.enter_context(tempfile.TemporaryDirectory(dir=storage.work_dir()))
+                rows_file = Path(table) / "rows.jsonl"
+                _image_rows(conversion, plan, sources, rows_file)
+                local = [[f"{plan.split.name}.jsonl", str(rows_file), rows_file.stat().st_size]]
+            else:
+                local = [
+                    [
+                        f.path,
+                        str(
+                            stack.enter_context(
+                                Materialized(conversion.repository.git_path, f, storage.work_dir())
+                            )
+                        ),
+                        f.size,
+                    ]
+                    for f in sources
                 ]
-                for f in sources
-            ]
             answer = isolate.run(
                 {
                     "op": "split",
-                    "fmt": plan.config.format,
+                    "fmt": "json" if image_format else plan.config.format,
                     "sources": local,
                     "out_dir": str(out_dir),
                     "options": plan.options,
@@ -370,7 +417,7 @@ def _convert_split(
                 on_progress=progress.part,
                 on_beat=progress.beat,
             )
-    except isolate.IsolatedError as exc:
+    except (isolate.IsolatedError, ConversionError) as exc:
         shutil.rmtree(out_dir, ignore_errors=True)
         _split_failed(result, str(exc))
         return
@@ -381,6 +428,12 @@ def _convert_split(
         missing = [f.path for f in sources if f.lfs_oid is not None]
         _split_failed(result, f"LFS content missing for {', '.join(missing) or 'a file'}")
         return
+    if image_format:
+        # The Hub's Image feature: the viewer shows the column as thumbnails.
+        first = answer.get("first_rows") or {}
+        for feature in [*answer["features"], *first.get("features", [])]:
+            if feature.get("name") == "image":
+                feature["type"] = dict(images.FEATURE)
     _describe_split(result, answer, sources)
 
 

@@ -131,6 +131,10 @@ def _diff_split(
         f"EXCEPT ALL SELECT hash({cols}) FROM {a}))"
     ).fetchall()[0]
     out["rows"] = {"added": int(added), "removed": int(removed)}
+    auto = key is None and _unique_id(con, a, b, common)
+    if auto:
+        key = "id"
+    out["changes"] = _changed_rows(con, a, b, common, key if key in common else None)
     if key is not None and key in common:
         k = quote_ident(key)
         keyed = con.execute(
@@ -149,9 +153,95 @@ def _diff_split(
     return out
 
 
+ROW_LIMIT = 50  # changed rows listed per kind (added, removed, modified) and split
+CELL_CHARS = 200
+
+
+def _plain(value: Any) -> Any:
+    """A value as the page and the JSON answer can show it, cut to :data:`CELL_CHARS`."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    text = value if isinstance(value, str) else str(value)
+    return text if len(text) <= CELL_CHARS else text[:CELL_CHARS] + "…"
+
+
+def _unique_id(con: duckdb.DuckDBPyConnection, a: str, b: str, common: list[str]) -> bool:
+    """Whether an ``id`` column exists on both sides and is unique in each (then rows are
+    matched by it, so an edited row shows as modified rather than removed and added)."""
+    if "id" not in common:
+        return False
+    for source in (a, b):
+        row = con.execute(
+            f"SELECT count(*) = count(DISTINCT id) AND count(id) = count(*) FROM {source}"  # noqa: S608 - a file list we built
+        ).fetchone()
+        if not row or not row[0]:
+            return False
+    return True
+
+
+def _changed_rows(
+    con: duckdb.DuckDBPyConnection, a: str, b: str, common: list[str], key: str | None
+) -> dict[str, Any]:
+    """The rows themselves, at most :data:`ROW_LIMIT` of each kind: by ``key`` when given
+    (added, removed, modified with both versions), else by the row's hash as a multiset
+    (added and removed; an edit shows as one of each)."""
+    cols = ", ".join(quote_ident(c) for c in common)
+    limit = ROW_LIMIT + 1
+
+    def rows(sql: str) -> tuple[list[list[Any]], bool]:
+        found = [[_plain(v) for v in r] for r in con.execute(sql).fetchall()]
+        return found[:ROW_LIMIT], len(found) > ROW_LIMIT
+
+    out: dict[str, Any] = {"columns": common, "key": key, "limit": ROW_LIMIT}
+    if key is None:
+        numbered = (
+            "SELECT {cols}, hash({cols}) AS __h, "
+            "row_number() OVER (PARTITION BY hash({cols})) AS __n FROM {src}"
+        )
+        left = numbered.format(cols=cols, src=a)
+        right = numbered.format(cols=cols, src=b)
+        only = (
+            "SELECT {cols} FROM ({x}) x WHERE NOT EXISTS (SELECT 1 FROM ({y}) y "
+            "WHERE y.__h = x.__h AND y.__n = x.__n) LIMIT {limit}"
+        )
+        out["added"], more_added = rows(only.format(cols=cols, x=right, y=left, limit=limit))
+        out["removed"], more_removed = rows(only.format(cols=cols, x=left, y=right, limit=limit))
+        out["modified"], more_modified = [], False
+    else:
+        k = quote_ident(key)
+        keyed = "SELECT {k} AS __k, hash({cols}) AS __h, {cols} FROM {src}"
+        left = keyed.format(k=k, cols=cols, src=a)
+        right = keyed.format(k=k, cols=cols, src=b)
+        missing = (
+            "SELECT {cols} FROM ({x}) x WHERE x.__k IS NOT NULL AND NOT EXISTS "
+            "(SELECT 1 FROM ({y}) y WHERE y.__k = x.__k) ORDER BY x.__k LIMIT {limit}"
+        )
+        out["added"], more_added = rows(missing.format(cols=cols, x=right, y=left, limit=limit))
+        out["removed"], more_removed = rows(missing.format(cols=cols, x=left, y=right, limit=limit))
+        before = ", ".join(f"o.{quote_ident(c)}" for c in common)
+        after = ", ".join(f"n.{quote_ident(c)}" for c in common)
+        pairs, more_modified = rows(
+            f"SELECT {before}, {after} FROM ({left}) o JOIN ({right}) n ON o.__k = n.__k "  # noqa: S608 - identifiers quoted from the schema
+            f"WHERE o.__h <> n.__h ORDER BY o.__k LIMIT {limit}"
+        )
+        width = len(common)
+        out["modified"] = [
+            {
+                "before": p[:width],
+                "after": p[width:],
+                "changed": [c for i, c in enumerate(common) if p[i] != p[width + i]],
+            }
+            for p in pairs
+        ]
+    out["truncated"] = more_added or more_removed or more_modified
+    return out
+
+
 def diff(old: Conversion, new: Conversion, *, key: str | None = None) -> dict[str, Any]:
-    """What changed between two converted revisions: splits, schema, row counts, and rows
-    added/removed (by value, or by ``key`` column for keyed tables)."""
+    """What changed between two converted revisions: splits, schema, row counts, rows
+    added/removed (by value, or by ``key`` column for keyed tables; a unique ``id`` column is
+    used as the key when none is given), and under ``changes`` the changed rows themselves,
+    capped at :data:`ROW_LIMIT` of each kind."""
     old_splits = {(s.config, s.split): s for s in old.splits.filter(status=SplitResult.Status.DONE)}
     new_splits = {(s.config, s.split): s for s in new.splits.filter(status=SplitResult.Status.DONE)}
     splits: list[dict[str, Any]] = []

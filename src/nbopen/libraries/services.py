@@ -6,12 +6,15 @@ every later number (growth, contributors, organizations, licences) is derived on
 set. An anonymous visitor therefore sees aggregates of public repositories only.
 
 A repository belongs to a domain when its card says ``domain: <slug or name>`` (a string or
-a list) or it carries a ``domain:<slug or name>`` tag — the same fields the search facet
-reads. Matching is case-insensitive on the domain's slug, Chinese name and English name.
+a list), it carries a ``domain:<slug or name>`` tag, or one of its tags *is* the domain's
+slug, Chinese or English name (``tags: [港口物流]``, as Hub authors tag). Matching is
+case-insensitive. The card is the one source of truth: the settings page writes ``domain:``
+into README.md with a commit (:func:`repo_domain_set`).
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -25,12 +28,19 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from nbopen.access.policy import Principal, is_operator, visible_repositories
+from nbopen.access.policy import (
+    Level,
+    Principal,
+    is_operator,
+    require_repo,
+    visible_repositories,
+)
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.core.models import Event
 from nbopen.datasets.models import Conversion, SplitResult
 from nbopen.libraries.models import Domain
 from nbopen.repos.models import Repository
+from nbopen.repos.writes import commits, metadata
 
 SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 RESERVED_SLUGS = frozenset({"new"})
@@ -141,12 +151,14 @@ def _card(repo: Repository) -> dict[str, Any]:
 
 
 def domain_labels(repo: Repository) -> set[str]:
-    """The domain values a repository declares, lower-cased (card ``domain:`` and tags)."""
+    """The domain values a repository declares, lower-cased: the card's ``domain:``,
+    ``domain:<x>`` tags, and plain tags (a plain tag counts only when it equals a defined
+    domain's slug, Chinese or English name — :func:`domain_of` intersects with those)."""
     card = _card(repo)
     tags = _strings(repo.tags) + _strings(card.get("tags"))
-    values = _strings(card.get("domain")) + [
-        t.split(":", 1)[1] for t in tags if t.lower().startswith("domain:")
-    ]
+    values = _strings(card.get("domain"))
+    for tag in tags:
+        values.append(tag.split(":", 1)[1] if tag.lower().startswith("domain:") else tag)
     return {v.strip().lower() for v in values if v.strip()}
 
 
@@ -163,6 +175,28 @@ def domain_of(repo: Repository, domains: Iterable[Domain] | None = None) -> list
     return [d for d in pool if labels & _keys(d)]
 
 
+def repo_domain_set(*, actor: Principal, repo: Repository, slug: str) -> Domain | None:
+    """Put ``repo`` in the domain ``slug`` ("" takes it out of every domain) by writing the
+    card's ``domain:`` with a commit, so the card stays the one source of truth.
+
+    Admins of the repository only (the policy decides). Tags naming a domain are the
+    author's own and are left alone.
+    """
+    require_repo(actor, repo, Level.ADMIN)
+    assert actor.user is not None
+    domain = domain_get(slug) if slug.strip() else None
+    try:
+        metadata.metadata_update(
+            repo=repo,
+            actor=actor.user,
+            updates={"domain": domain.slug if domain else None},
+            message=f"Set domain to {domain.slug}" if domain else "Remove domain",
+        )
+    except commits.RefConflict as exc:
+        raise InvalidInput("The branch changed meanwhile; please try again") from exc
+    return domain
+
+
 def repo_licence(repo: Repository) -> str:
     """The declared licence: the repository's column, else the card's ``license:``."""
     if repo.license:
@@ -171,15 +205,24 @@ def repo_licence(repo: Repository) -> str:
     return values[0] if values else ""
 
 
-def _candidates(principal: Principal) -> QuerySet[Repository]:
-    """Repositories the principal may read that declare *some* domain.
+def _candidates(principal: Principal, domains: Iterable[Domain]) -> QuerySet[Repository]:
+    """Repositories the principal may read that declare *some* domain or carry a tag naming
+    one of ``domains``.
 
     The text match is only a cheap, backend-neutral pre-filter (JSON stored as text on SQLite,
-    jsonb on PostgreSQL); :func:`domain_labels` decides exactly.
+    jsonb on PostgreSQL; non-ASCII names are matched as stored, escaped or not);
+    :func:`domain_labels` decides exactly.
     """
+    match = Q(tags__icontains="domain") | Q(card_data__icontains="domain")
+    for domain in domains:
+        for key in _keys(domain):
+            escaped = json.dumps(key)[1:-1]
+            match |= Q(tags__icontains=key) | Q(card_data__icontains=key)
+            if escaped != key:
+                match |= Q(tags__icontains=escaped) | Q(card_data__icontains=escaped)
     return (
         visible_repositories(principal)
-        .filter(Q(tags__icontains="domain") | Q(card_data__icontains="domain"))
+        .filter(match)
         .select_related("owner", "owner__organization", "owner__user")
     )
 
@@ -187,7 +230,7 @@ def _candidates(principal: Principal) -> QuerySet[Repository]:
 def repos_in_domain(principal: Principal, domain: Domain) -> list[Repository]:
     """The repositories of ``domain`` the principal may read: datasets, models, then code."""
     keys = _keys(domain)
-    repos = [r for r in _candidates(principal) if domain_labels(r) & keys]
+    repos = [r for r in _candidates(principal, [domain]) if domain_labels(r) & keys]
     order = {t: i for i, t in enumerate(TYPES)}
     repos.sort(key=lambda r: (order.get(r.type, 9), -(r.pushed_at or r.created_at).timestamp()))
     return repos
@@ -205,7 +248,7 @@ def overview(principal: Principal) -> list[tuple[Domain, dict[str, int]]]:
     """Every domain with the counts of repositories the principal may read (one query)."""
     domains = domain_list()
     grouped: dict[int, list[Repository]] = defaultdict(list)
-    for repo in _candidates(principal):
+    for repo in _candidates(principal, domains):
         for domain in domain_of(repo, domains):
             grouped[domain.pk].append(repo)
     return [(d, type_counts(grouped[d.pk])) for d in domains]

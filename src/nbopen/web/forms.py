@@ -58,6 +58,11 @@ class RepoForm(forms.Form):
     private = forms.BooleanField(label=_("Private"), required=False)
     license = forms.ChoiceField(label=_("Licence"), choices=LICENSES, required=False)
     readme = forms.BooleanField(label=_("Initialize with a README"), required=False, initial=True)
+    domain = forms.ChoiceField(
+        label=_("Domain"),
+        required=False,
+        help_text=_("The vertical data library it belongs to; written into the README card."),
+    )
 
 
 class ForkForm(forms.Form):

@@ -38,6 +38,43 @@ METRICS: dict[str, tuple[Any, str]] = {
     "cost_saved_cny": (gettext_lazy("Cost saved by reuse (CNY)"), "reuse"),
 }
 
+# The cost report's assumptions (``analytics.value.city_value``), keyed as in the JSON export,
+# in the reader's language: the export keeps the machine text, the page explains it.
+ASSUMPTIONS: dict[str, tuple[Any, Any]] = {
+    "model": (
+        gettext_lazy("Model"),
+        gettext_lazy("basic COCOMO, organic mode: PM = 2.4·KSLOC^1.05, months = 2.5·PM^0.38"),
+    ),
+    "costing": (
+        gettext_lazy("Costing"),
+        gettext_lazy("each repository is costed as one module on its total source lines"),
+    ),
+    "monthly_labour_cost_cny": (gettext_lazy("Labour cost per person-month (CNY)"), None),
+    "overhead": (gettext_lazy("Overhead factor"), None),
+    "reuse": (
+        gettext_lazy("Reuse"),
+        gettext_lazy(
+            "the rebuild cost counts once per reusing organization (not the owner), from "
+            "declared dependencies, model-card base_model/datasets, forks and downloads"
+        ),
+    ),
+    "excluded": (
+        gettext_lazy("Excluded"),
+        gettext_lazy("blank and comment lines, vendored and generated code, binaries"),
+    ),
+}
+
+
+def assumptions(raw: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(key, label, text) of every assumption; numbers stay numbers, unknown keys as they are."""
+    out = []
+    for key, value in raw.items():
+        name, text = ASSUMPTIONS.get(key, (key, None))
+        shown = str(text) if text is not None and isinstance(value, str) else str(value)
+        out.append((key, str(name), shown))
+    return out
+
+
 PALETTE = ["#c7000b", "#0550ae", "#1b7c83", "#8250df", "#bf8700", "#57606a", "#f08a24"]
 KIND_COLOURS = {
     "enterprise": "#0550ae",

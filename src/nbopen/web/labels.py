@@ -112,3 +112,61 @@ def tag_parts(tag: str) -> tuple[Any, Any]:
     if prefix == "modality":
         return PREFIX_LABELS[prefix], MODALITY_LABELS.get(value, value)
     return PREFIX_LABELS[prefix], value
+
+
+# The dataset viewer's column types: Arrow/Hub dtypes and the statistics' column kinds.
+DTYPE_LABELS: dict[str, Any] = {
+    "string": _("Text"),
+    "large_string": _("Text"),
+    "int8": _("Integer"),
+    "int16": _("Integer"),
+    "int32": _("Integer"),
+    "int64": _("Integer"),
+    "uint8": _("Integer"),
+    "uint16": _("Integer"),
+    "uint32": _("Integer"),
+    "uint64": _("Integer"),
+    "float16": _("Decimal number"),
+    "float32": _("Decimal number"),
+    "float64": _("Decimal number"),
+    "double": _("Decimal number"),
+    "bool": _("Yes/no"),
+    "date32": _("Date"),
+    "date64": _("Date"),
+    "Image": _("Image"),
+    "Sequence": _("List"),
+    "list": _("List"),
+    "ClassLabel": _("Category"),
+    "struct": _("Record"),
+    "binary": _("Binary"),
+    "large_binary": _("Binary"),
+}
+
+KIND_LABELS: dict[str, Any] = {
+    "int": _("whole numbers"),
+    "float": _("numbers"),
+    "bool": _("yes/no"),
+    "class_label": _("categories"),
+    "string_label": _("categories"),
+    "string_text": _("free text"),
+    "list": _("lists"),
+    "image": _("images"),
+    "audio": _("audio"),
+    "datetime": _("date and time"),
+}
+
+
+def column_type(dtype: str, kind: str = "") -> str:
+    """A column's type for people: "Text · categories" rather than ``string · string_label``.
+    Unknown types keep their machine name, so nothing is hidden."""
+    base = dtype.split("[", 1)[0]
+    if base.startswith("timestamp"):
+        name: Any = _("Date and time")
+    elif base.startswith("decimal"):
+        name = _("Decimal number")
+    else:
+        name = DTYPE_LABELS.get(base, dtype)
+    if not kind:
+        return str(name)
+    detail = KIND_LABELS.get(kind, kind)
+    return f"{name} · {detail}"

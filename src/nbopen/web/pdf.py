@@ -18,6 +18,10 @@ from pathlib import Path
 
 STATIC = Path(__file__).resolve().parent / "static"
 TIMEOUT_SECONDS = 60
+# A4 less the 12 mm margins of insights.css's ``@page``, in CSS pixels (96 per inch): the page
+# is laid out and its charts drawn at the width they will be printed at, so nothing is cut.
+A4_CONTENT_WIDTH_PX = 703
+A4_CONTENT_HEIGHT_PX = 1032
 # A chromium per request is heavy: one at a time, others are told to retry.
 _slot = threading.BoundedSemaphore(1)
 
@@ -82,6 +86,7 @@ def _print(binary: str, html: str) -> bytes:
                 "--no-sandbox",
                 "--disable-gpu",
                 "--no-pdf-header-footer",
+                f"--window-size={A4_CONTENT_WIDTH_PX},{A4_CONTENT_HEIGHT_PX}",
                 f"--user-data-dir={tmp}/profile",
                 "--virtual-time-budget=5000",
                 # Offline: the page has everything inlined; nothing may be fetched.

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 import duckdb
 from django.http import FileResponse, HttpRequest, HttpResponse, JsonResponse
@@ -20,7 +20,7 @@ from django.http.response import HttpResponseBase
 
 from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, decide_content
-from nbopen.datasets import croissant, services, storage, versioning
+from nbopen.datasets import croissant, images, services, storage, versioning
 from nbopen.datasets.deadline import QueryTimeout
 from nbopen.datasets.features import clip_strings, fit_page, rows_from_table
 from nbopen.datasets.models import Conversion, SplitResult
@@ -223,16 +223,40 @@ def splits(request: HttpRequest) -> HttpResponseBase:
 def first_rows(request: HttpRequest) -> HttpResponseBase:
     repo = _dataset(request)
     split = _split(request, repo)
-    return JsonResponse(
-        {**_ids(repo, split), **split.first_rows}, json_dumps_params={"ensure_ascii": False}
+    body = {**_ids(repo, split), **split.first_rows}
+    body["rows"] = _image_cells(
+        request, split, [dict(r, row=dict(r["row"])) for r in body.get("rows", [])]
     )
+    return JsonResponse(body, json_dumps_params={"ensure_ascii": False})
 
 
-def _page(split: SplitResult, rows: list[dict[str, Any]], total: int) -> JsonResponse:
+def _image_cells(
+    request: HttpRequest, split: SplitResult, rows: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Image columns as the Hub's viewer gives them: ``{"src": url}`` of the image at the
+    converted revision (the rows store the image's repository path)."""
+    names = [f["name"] for f in split.features if images.is_image_feature(f.get("type"))]
+    if not names:
+        return rows
+    conversion = split.conversion
+    base = request.build_absolute_uri(
+        f"/datasets/{conversion.repository.full_name}/resolve/{conversion.revision}/"
+    )
+    for row in rows:
+        for name in names:
+            value = row["row"].get(name)
+            if isinstance(value, str):
+                row["row"][name] = {"src": base + quote(value), "path": value}
+    return rows
+
+
+def _page(
+    request: HttpRequest, split: SplitResult, rows: list[dict[str, Any]], total: int
+) -> JsonResponse:
     return JsonResponse(
         {
             "features": split.features,
-            "rows": fit_page(rows),
+            "rows": fit_page(_image_cells(request, split, rows)),
             "num_rows_total": total,
             "num_rows_per_page": MAX_LENGTH,
             "partial": split.partial,
@@ -249,7 +273,9 @@ def rows(request: HttpRequest) -> HttpResponseBase:
     offset = _int_param(request, "offset", 0, 0, None)
     length = _int_param(request, "length", MAX_LENGTH, 0, MAX_LENGTH)
     table = read_range(services.split_files(split), offset, length) if length else None
-    return _page(split, rows_from_table(table, offset) if table is not None else [], split.num_rows)
+    return _page(
+        request, split, rows_from_table(table, offset) if table is not None else [], split.num_rows
+    )
 
 
 @endpoint
@@ -276,7 +302,7 @@ def search_view(request: HttpRequest) -> HttpResponseBase:
     except QueryTimeout as exc:
         return _timeout(exc)
     table = read_indices(services.split_files(split), ids)
-    return _page(split, rows_from_table(table, ids), total)
+    return _page(request, split, rows_from_table(table, ids), total)
 
 
 @endpoint
@@ -306,7 +332,7 @@ def filter_view(request: HttpRequest) -> HttpResponseBase:
         return api_error(400, f"Invalid filter: {exc}", "InvalidParameter")
     except QueryTimeout as exc:
         return _timeout(exc)
-    return _page(split, found, total)
+    return _page(request, split, found, total)
 
 
 def _timeout(exc: QueryTimeout) -> HttpResponseBase:

@@ -13,11 +13,13 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 
-from nbopen.datasets import viewer
+from nbopen.core.errors import NotFound
+from nbopen.datasets import images, viewer
 from nbopen.datasets.models import Conversion, SplitResult
 from nbopen.datasets.query import MAX_LENGTH
 from nbopen.datasets.wherelang import FilterError
 from nbopen.repos.models import Repository
+from nbopen.web import labels
 from nbopen.web.column_charts import column_summaries
 from nbopen.web.messages import translated
 from nbopen.web.views.base import RepoAccess, page, repo_access
@@ -92,11 +94,14 @@ def _columns(split: SplitResult) -> list[dict[str, Any]]:
         ftype = feature["type"]
         dtype = ftype.get("dtype") or ftype.get("_type", "") if isinstance(ftype, dict) else ""
         summary = summaries.get(feature["name"], {})
+        kind = summary.get("kind", "")
         out.append(
             {
                 "name": feature["name"],
                 "dtype": dtype or "struct",
-                "kind": summary.get("kind", ""),
+                "kind": kind,
+                "type_label": labels.column_type(dtype or "struct", kind),
+                "image": dtype == "Image",
                 "stats": summary.get("stats", {}),
                 "chart": summary.get("chart"),
                 "chart_id": f"col-chart-{i}",
@@ -142,9 +147,17 @@ def dataset_viewer(request: HttpRequest, owner: str, name: str) -> HttpResponse:
         base = QueryDict(mutable=True)
         base.update({"config": sel.split.config, "split": sel.split.split})
         conditions = _conditions(query)
+        columns = _columns(sel.split)
+        thumb_base = (
+            f"{repo.web_path}/viewer/thumbnail?"
+            + urlencode({"rev": conversion.revision if conversion else ""})
+            + "&"
+        )
         ctx.update(
             {
-                "columns": _columns(sel.split),
+                "columns": columns,
+                "display_rows": _display_rows(rows, columns, thumb_base),
+                "thumb_box": images.THUMB_BOX // 2,
                 "rows": rows,
                 "built_where": built,
                 "row_query": query.get("q", ""),
@@ -167,6 +180,41 @@ def dataset_viewer(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             }
         )
     return page(request, "web/dataset_viewer.html", ctx)
+
+
+def _display_rows(
+    rows: viewer.RowsPage, columns: list[dict[str, Any]], thumb_base: str
+) -> list[dict[str, Any]]:
+    """Rows for the table: an image column's cell carries its thumbnail's URL."""
+    out = []
+    for row in rows.rows:
+        cells = []
+        for column, cell in zip(columns, row.cells, strict=False):
+            thumb = None
+            if column["image"] and not cell.null and not cell.truncated:
+                thumb = thumb_base + urlencode({"path": cell.text})
+            cells.append({"cell": cell, "thumb": thumb})
+        out.append({"index": row.index, "cells": cells})
+    return out
+
+
+def thumbnail(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    """``…/viewer/thumbnail?rev=<sha>&path=<image>``: a re-encoded, size-capped WebP, read
+    with the viewer's own permission (the policy through :func:`repo_access`)."""
+    access = _dataset(request, owner, name)
+    try:
+        data = images.repo_thumbnail(
+            access.repo, request.GET.get("rev", ""), request.GET.get("path", "")
+        )
+    except NotFound:
+        raise Http404("no such image") from None
+    except images.ThumbnailError:
+        return HttpResponse(status=415)
+    response = HttpResponse(data, content_type="image/webp")
+    # The URL names a commit: its image never changes. Private repositories stay private.
+    scope = "private" if access.repo.private else "public"
+    response["Cache-Control"] = f"{scope}, max-age=31536000, immutable"
+    return response
 
 
 def dataset_versions(request: HttpRequest, owner: str, name: str) -> HttpResponse:

@@ -8,10 +8,13 @@ plain data; these views chart it (:mod:`nbopen.web.insight_charts`) or export it
 
 from __future__ import annotations
 
+import zoneinfo
+from datetime import tzinfo
 from typing import Any
 
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -22,7 +25,7 @@ from nbopen.core.errors import DomainError, NotFound
 from nbopen.orgs.models import Organization
 from nbopen.repos.services import repo_find
 from nbopen.web import insight_charts as ch
-from nbopen.web import pdf
+from nbopen.web import insight_export, pdf
 from nbopen.web.messages import explain
 from nbopen.web.templatetags.nbopen_web import KIND_LABELS
 from nbopen.web.views.base import LoginRequired, page, principal, repo_access
@@ -64,11 +67,7 @@ def _respond(
         response["Content-Disposition"] = f'inline; filename="{filename}.json"'
         return response
     if fmt == "csv":
-        response = HttpResponse(
-            dashboards.to_csv(data).encode("utf-8-sig"), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-        return response
+        return _csv(request, data, filename)
     context = {
         **context,
         "data": data,
@@ -78,9 +77,16 @@ def _respond(
         "pdf_available": pdf.available(),
         "is_site_admin": principal(request).is_site_admin,
         "export_base": request.path,
+        "table_names": list(insight_export.tables(data)),
     }
+    zone = viewer_zone(request)
+    # Formatted here: a datetime in the template would be converted back to the active zone.
+    now = timezone.localtime(timezone.now(), zone)
+    context["generated_at"] = now.strftime("%Y-%m-%d %H:%M")
+    context["zone_name"] = f"{zone} (UTC{now.strftime('%z')[:3]}:{now.strftime('%z')[3:]})"
     if fmt == "pdf":
-        html = page(request, template, context).content.decode()
+        with timezone.override(zone):
+            html = page(request, template, context).content.decode()
         try:
             document = pdf.render(html)
         except pdf.Busy:
@@ -91,6 +97,35 @@ def _respond(
         response["Content-Disposition"] = f'attachment; filename="{filename}.pdf"'
         return response
     return page(request, template, context)
+
+
+def viewer_zone(request: HttpRequest) -> tzinfo:
+    """The time zone report times are shown in: the signed-in user's preference when the
+    profile has one (the middleware activates it), else a valid ``tz`` cookie the browser
+    set, else the site's zone (Asia/Shanghai)."""
+    user = getattr(request, "user", None)
+    if not getattr(user, "time_zone", ""):
+        cookie = request.COOKIES.get("tz", "")
+        if cookie in zoneinfo.available_timezones():
+            return zoneinfo.ZoneInfo(cookie)
+    return timezone.get_current_timezone()
+
+
+def _csv(request: HttpRequest, data: dict[str, Any], filename: str) -> HttpResponse:
+    """A zip of one CSV per table, or the single table ``?table=`` names."""
+    wanted = request.GET.get("table", "")
+    if wanted:
+        table = insight_export.tables(data).get(wanted)
+        if table is None:
+            raise Http404("no such table")
+        response = HttpResponse(
+            insight_export.to_csv(table), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="{filename}-{wanted}.csv"'
+        return response
+    response = HttpResponse(insight_export.to_zip(data, filename), content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.zip"'
+    return response
 
 
 def _charts(*charts: ch.Chart) -> dict[str, ch.Chart]:
@@ -162,7 +197,11 @@ def city(request: HttpRequest) -> HttpResponse:
         request,
         data,
         "web/insights/city.html",
-        {"charts": charts, "kind_labels": KIND_LABELS},
+        {
+            "charts": charts,
+            "kind_labels": KIND_LABELS,
+            "assumptions": ch.assumptions((data["value"] or {}).get("assumptions", {})),
+        },
         f"nbopen-city-{month or 'none'}",
     )
 

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from nbopen.access.policy import Level
 from nbopen.core.errors import DomainError
+from nbopen.libraries import services as library_services
 from nbopen.repos import moves
 from nbopen.repos.collaborators import collaborator_remove, collaborator_set, collaborators_of
 from nbopen.repos.models import Collaborator
@@ -19,6 +20,7 @@ from nbopen.web.messages import explain
 from nbopen.web.views.base import page, repo_access
 from nbopen.web.views.browse import repo_context
 from nbopen.web.views.members import find_user
+from nbopen.web.views.repo_new import domain_choices
 
 
 @require_http_methods(["GET", "POST"])
@@ -45,9 +47,34 @@ def settings(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             "delete_form": DeleteForm(),
             "collaborators": collaborators_of(repo),
             "collaborator_roles": Collaborator.Role.choices,
+            "domain_choices": domain_choices(request),
+            "current_domains": [d.slug for d in library_services.domain_of(repo)],
         }
     )
     return page(request, "web/repo_settings.html", ctx)
+
+
+@require_POST
+def domain(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    """Choose the repository's domain: a commit to README.md's ``domain:`` (the card is the
+    one source of truth that libraries, search and the Hub API read)."""
+    access = repo_access(request, owner, name, Level.ADMIN)
+    try:
+        chosen = library_services.repo_domain_set(
+            actor=access.who, repo=access.repo, slug=request.POST.get("domain", "")
+        )
+    except DomainError as exc:
+        messages.error(request, explain(exc))
+    else:
+        language = getattr(request, "LANGUAGE_CODE", "zh-hans")
+        if chosen is None:
+            messages.success(request, _("The repository is in no domain now."))
+        else:
+            messages.success(
+                request,
+                _("The repository is now in %(domain)s.") % {"domain": chosen.name(language)},
+            )
+    return redirect(f"{access.repo.web_path}/settings#domain")
 
 
 @require_POST
