@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Install the Debian packages NBopen and its tests need, only when something is missing.
 # git: the transport; git-lfs: LFS tests; nginx-light + fcgiwrap: the benchmark reference;
-# chromium: browser tests (Playwright drives Debian's build; its own download cannot work here).
+# chromium: browser tests (Playwright drives Debian's build; its own download cannot work here)
+# and the insights PDF; fonts-wqy-microhei: a Chinese font, without which chromium prints
+# Chinese text as empty boxes (5 MB; fonts-noto-cjk is 90 MB).
 set -euo pipefail
 need=()
 command -v git >/dev/null || need+=(git)
@@ -10,6 +12,9 @@ if [ "${1:-}" = "--test" ]; then
   command -v nginx >/dev/null || need+=(nginx-light)
   command -v fcgiwrap >/dev/null || [ -x /usr/sbin/fcgiwrap ] || need+=(fcgiwrap)
   command -v chromium >/dev/null || need+=(chromium)
+fi
+if command -v chromium >/dev/null || [ "${1:-}" = "--test" ]; then
+  [ -e /usr/share/fonts/truetype/wqy/wqy-microhei.ttc ] || need+=(fonts-wqy-microhei)
 fi
 [ ${#need[@]} -eq 0 ] && exit 0
 echo "installing system packages: ${need[*]}" >&2

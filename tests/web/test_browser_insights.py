@@ -323,6 +323,8 @@ def test_city_dashboard_renders_and_exports(
     boxes = re.findall(rb"/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]", pdf)
     assert boxes and all(round(float(w)) == 595 and round(float(h)) == 842 for w, h in boxes)
     assert pdf.count(b"/Subtype /Image") >= 4  # the charts' canvases were drawn and printed
+    # Chinese text is printed with a Chinese font (without one chromium draws empty boxes).
+    assert re.search(rb"/BaseFont /[A-Z]{6}\+WenQuanYi", pdf), re.findall(rb"/BaseFont /\S+", pdf)
     assert _get(live, "/insights?format=xml")[0] == 404
     assert _get(live, "/insights?month=2024-13")[0] == 404
 
