@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "nbopen.analytics",
     "nbopen.libraries",
     "nbopen.scanning",
+    "nbopen.challenges",
     "nbopen.web",
 ]
 
