@@ -29,9 +29,9 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 
+from nbopen.challenges.models import Competition, Participant
 from nbopen.core.errors import NotFound, PermissionDenied
 from nbopen.core.sql import ids_in
-from nbopen.challenges.models import Competition, Participant
 from nbopen.orgs.models import Membership, Organization, TeamRepository
 from nbopen.repos.models import AccessRequest, Collaborator, Repository
 
@@ -153,13 +153,13 @@ def competition_datasets(user: User) -> list[int]:
         Competition.State.RUNNING,
         Competition.State.FINISHED,
     )
-    competitions = Participant.objects.filter(
-        user=user, competition__state__in=open_states
-    ).values("competition_id")
+    competitions = Participant.objects.filter(user=user, competition__state__in=open_states).values(
+        "competition_id"
+    )
     return list(
-        Competition.datasets.through.objects.filter(
-            competition_id__in=competitions
-        ).values_list("repository_id", flat=True)
+        Competition.datasets.through.objects.filter(competition_id__in=competitions).values_list(
+            "repository_id", flat=True
+        )
     )
 
 

@@ -44,7 +44,6 @@ from nbopen.repos.services import repo_find
 
 MAX_GROUND_TRUTH = 512 << 20
 MAX_SCORER = 1 << 20
-SCORE_LIMITS = {"cpu": 60, "wall": 120, "memory": 1024 << 20, "output": 64 << 20}
 ACTIVE = (Submission.State.SUBMITTED, Submission.State.QUEUED, Submission.State.RUNNING)
 OPEN_STATES = (
     Competition.State.PUBLISHED,
@@ -529,7 +528,7 @@ def score_submission(submission_id: int) -> None:
             vault.copy_to(competition.scorer_oid, work / "scorer.py")
             request["scorer"] = str(work / "scorer.py")
         try:
-            scores = sandbox.run(request, work_dir=work, limits=SCORE_LIMITS)
+            scores = sandbox.run(request, work_dir=work, limits=_limits())
         except sandbox.ScoringFailed as failed:
             _finish(submission, failed=failed)
             return
@@ -540,6 +539,18 @@ def score_submission(submission_id: int) -> None:
         _finish(submission, scores=rounded)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def _limits() -> dict[str, int]:
+    from nbopen.config.env import CONFIG
+
+    cpu = CONFIG.score_cpu_seconds
+    return {
+        "cpu": cpu,
+        "wall": 2 * cpu + 5,
+        "memory": CONFIG.score_memory_mb << 20,
+        "output": 64 << 20,
+    }
 
 
 def _data_dir() -> Path:

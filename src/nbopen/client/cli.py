@@ -158,3 +158,7 @@ def register(sub: Any) -> None:
     up.add_argument("-m", "--message", default=None, help="commit message")
     common(up)
     up.set_defaults(client_handler=upload)
+
+    from nbopen.client import compete
+
+    compete.register(sub, common)

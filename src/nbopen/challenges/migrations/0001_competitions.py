@@ -6,140 +6,323 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('orgs', '0003_organization_kind_labels'),
-        ('repos', '0007_repository_redirects'),
+        ("orgs", "0003_organization_kind_labels"),
+        ("repos", "0007_repository_redirects"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Competition',
+            name="Competition",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('slug', models.CharField(max_length=96, unique=True)),
-                ('title', models.CharField(max_length=200)),
-                ('overview', models.TextField(blank=True)),
-                ('evaluation', models.TextField(blank=True)),
-                ('rules', models.TextField(blank=True)),
-                ('terms', models.TextField(blank=True)),
-                ('state', models.CharField(choices=[('draft', 'Draft'), ('published', 'Published'), ('running', 'Running'), ('finished', 'Finished'), ('archived', 'Archived')], default='draft', max_length=16)),
-                ('timezone', models.CharField(default='Asia/Shanghai', max_length=64)),
-                ('id_column', models.CharField(default='id', max_length=128)),
-                ('target_column', models.CharField(default='target', max_length=128)),
-                ('split_column', models.CharField(default='split', max_length=128)),
-                ('metric', models.CharField(default='accuracy', max_length=64)),
-                ('higher_is_better', models.BooleanField(default=True)),
-                ('precision', models.PositiveSmallIntegerField(default=4)),
-                ('public_fraction', models.FloatField(default=0.5)),
-                ('max_team_size', models.PositiveSmallIntegerField(default=5)),
-                ('final_submissions', models.PositiveSmallIntegerField(default=2)),
-                ('ground_truth_oid', models.CharField(blank=True, max_length=64)),
-                ('ground_truth_rows', models.PositiveIntegerField(default=0)),
-                ('scorer_oid', models.CharField(blank=True, max_length=64)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('datasets', models.ManyToManyField(blank=True, related_name='competitions', to='repos.repository')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='competitions', to='orgs.organization')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("slug", models.CharField(max_length=96, unique=True)),
+                ("title", models.CharField(max_length=200)),
+                ("overview", models.TextField(blank=True)),
+                ("evaluation", models.TextField(blank=True)),
+                ("rules", models.TextField(blank=True)),
+                ("terms", models.TextField(blank=True)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("draft", "Draft"),
+                            ("published", "Published"),
+                            ("running", "Running"),
+                            ("finished", "Finished"),
+                            ("archived", "Archived"),
+                        ],
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("timezone", models.CharField(default="Asia/Shanghai", max_length=64)),
+                ("id_column", models.CharField(default="id", max_length=128)),
+                ("target_column", models.CharField(default="target", max_length=128)),
+                ("split_column", models.CharField(default="split", max_length=128)),
+                ("metric", models.CharField(default="accuracy", max_length=64)),
+                ("higher_is_better", models.BooleanField(default=True)),
+                ("precision", models.PositiveSmallIntegerField(default=4)),
+                ("public_fraction", models.FloatField(default=0.5)),
+                ("max_team_size", models.PositiveSmallIntegerField(default=5)),
+                ("final_submissions", models.PositiveSmallIntegerField(default=2)),
+                ("ground_truth_oid", models.CharField(blank=True, max_length=64)),
+                ("ground_truth_rows", models.PositiveIntegerField(default=0)),
+                ("scorer_oid", models.CharField(blank=True, max_length=64)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "datasets",
+                    models.ManyToManyField(
+                        blank=True, related_name="competitions", to="repos.repository"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="competitions",
+                        to="orgs.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Phase',
+            name="Phase",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=96)),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField(blank=True, null=True)),
-                ('daily_quota', models.PositiveIntegerField(default=5)),
-                ('total_quota', models.PositiveIntegerField(blank=True, null=True)),
-                ('concurrent_quota', models.PositiveIntegerField(default=2)),
-                ('max_bytes', models.PositiveBigIntegerField(default=52428800)),
-                ('closed_at', models.DateTimeField(blank=True, null=True)),
-                ('competition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phases', to='challenges.competition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=96)),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField(blank=True, null=True)),
+                ("daily_quota", models.PositiveIntegerField(default=5)),
+                ("total_quota", models.PositiveIntegerField(blank=True, null=True)),
+                ("concurrent_quota", models.PositiveIntegerField(default=2)),
+                ("max_bytes", models.PositiveBigIntegerField(default=52428800)),
+                ("closed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "competition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phases",
+                        to="challenges.competition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['position', 'pk'],
+                "ordering": ["position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='Team',
+            name="Team",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=96)),
-                ('join_code', models.CharField(max_length=32, unique=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('competition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='teams', to='challenges.competition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=96)),
+                ("join_code", models.CharField(max_length=32, unique=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "competition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="teams",
+                        to="challenges.competition",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Submission',
+            name="Submission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('message', models.CharField(blank=True, max_length=500)),
-                ('file_oid', models.CharField(max_length=64)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('state', models.CharField(choices=[('submitted', 'Submitted'), ('queued', 'Queued'), ('running', 'Running'), ('finished', 'Finished'), ('failed', 'Failed')], default='submitted', max_length=16)),
-                ('reason_code', models.CharField(blank=True, max_length=32)),
-                ('reason_detail', models.JSONField(blank=True, default=dict)),
-                ('scores', models.JSONField(blank=True, default=dict)),
-                ('log', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('competition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='challenges.competition')),
-                ('phase', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='challenges.phase')),
-                ('user', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='submissions', to='challenges.team')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("message", models.CharField(blank=True, max_length=500)),
+                ("file_oid", models.CharField(max_length=64)),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                (
+                    "state",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("queued", "Queued"),
+                            ("running", "Running"),
+                            ("finished", "Finished"),
+                            ("failed", "Failed"),
+                        ],
+                        default="submitted",
+                        max_length=16,
+                    ),
+                ),
+                ("reason_code", models.CharField(blank=True, max_length=32)),
+                ("reason_detail", models.JSONField(blank=True, default=dict)),
+                ("scores", models.JSONField(blank=True, default=dict)),
+                ("log", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "competition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="challenges.competition",
+                    ),
+                ),
+                (
+                    "phase",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="challenges.phase",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="submissions",
+                        to="challenges.team",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='TeamMember',
+            name="TeamMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('competition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='challenges.competition')),
-                ('team', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='challenges.team')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "competition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="challenges.competition",
+                    ),
+                ),
+                (
+                    "team",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="challenges.team",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Participant',
+            name="Participant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('accepted_at', models.DateTimeField(auto_now_add=True)),
-                ('competition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='challenges.competition')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='competition_entries', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("accepted_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "competition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participants",
+                        to="challenges.competition",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="competition_entries",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('competition', 'user'), name='challenges_participant_once')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("competition", "user"), name="challenges_participant_once"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Split',
+            name="Split",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=64)),
-                ('visibility', models.CharField(choices=[('public', 'Public'), ('private', 'Private'), ('host', 'Host')], max_length=8)),
-                ('competition', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='splits', to='challenges.competition')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=64)),
+                (
+                    "visibility",
+                    models.CharField(
+                        choices=[("public", "Public"), ("private", "Private"), ("host", "Host")],
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "competition",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="splits",
+                        to="challenges.competition",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
-                'constraints': [models.UniqueConstraint(fields=('competition', 'name'), name='challenges_split_once')],
+                "ordering": ["pk"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("competition", "name"), name="challenges_split_once"
+                    )
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='team',
-            constraint=models.UniqueConstraint(fields=('competition', 'name'), name='challenges_team_name'),
+            model_name="team",
+            constraint=models.UniqueConstraint(
+                fields=("competition", "name"), name="challenges_team_name"
+            ),
         ),
         migrations.AddIndex(
-            model_name='submission',
-            index=models.Index(fields=['phase', 'team', 'state'], name='challenges_sub_quota'),
+            model_name="submission",
+            index=models.Index(fields=["phase", "team", "state"], name="challenges_sub_quota"),
         ),
         migrations.AddConstraint(
-            model_name='teammember',
-            constraint=models.UniqueConstraint(fields=('competition', 'user'), name='challenges_one_team_per_person'),
+            model_name="teammember",
+            constraint=models.UniqueConstraint(
+                fields=("competition", "user"), name="challenges_one_team_per_person"
+            ),
         ),
     ]
