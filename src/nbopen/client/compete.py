@@ -80,8 +80,8 @@ def create(args: argparse.Namespace) -> int:
     for key in ("start", "end", "total_quota", "terms"):
         if getattr(args, key) is not None:
             data[key] = getattr(args, key)
-    if args.lower_is_better:
-        data["higher_is_better"] = False
+    if args.scorer or args.lower_is_better:  # a custom metric's direction must be stated
+        data["higher_is_better"] = not args.lower_is_better
     _call(args, "POST", "competitions", data=data)
     slug = _slug(args.slug)
     stored = _call(

@@ -64,6 +64,7 @@ RESERVED_OWNER_NAMES = frozenset(
         "domains",
         "libraries",
         "challenges",
+        "competitions",
         "analytics",
         "kernels",
         "none",
