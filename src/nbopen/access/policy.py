@@ -133,6 +133,7 @@ class Principal:
                 )
                 for repo_id, role in rows:
                     grants[repo_id] = max(grants.get(repo_id, Level.NONE), GRANT_LEVEL[role])
+                assert self.user is not None
                 for repo_id in competition_datasets(self.user):
                     grants[repo_id] = max(grants.get(repo_id, Level.NONE), Level.READ)
             self._repo_grants = grants

@@ -19,7 +19,7 @@ from typing import Any
 
 from nbopen.access.policy import Principal
 from nbopen.challenges.models import Competition, Phase, Split, Submission
-from nbopen.challenges.services import is_host, phase_ended
+from nbopen.challenges.rules import is_host, phase_ended, reason_text
 
 
 def visible_splits(principal: Principal, competition: Competition, phase: Phase) -> list[str]:
@@ -130,8 +130,6 @@ def submission_view(
     principal: Principal, submission: Submission, shown: list[str]
 ) -> dict[str, Any]:
     """A submission as its team (or the host) sees it: scores of the visible splits only."""
-    from nbopen.challenges.services import reason_text
-
     data: dict[str, Any] = {
         "id": submission.pk,
         "state": submission.state,

@@ -17,15 +17,14 @@ import shutil
 import tempfile
 import zoneinfo
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from nbopen.access.policy import Level, Principal, org_level, require_repo
-from nbopen.challenges import sandbox, vault
+from nbopen.challenges import leaderboard, sandbox, vault
 from nbopen.challenges.metrics import METRICS
 from nbopen.challenges.models import (
     Competition,
@@ -36,6 +35,7 @@ from nbopen.challenges.models import (
     Team,
     TeamMember,
 )
+from nbopen.challenges.rules import is_host, phase_ended
 from nbopen.core import events, tasks
 from nbopen.core.errors import AlreadyExists, DomainError, InvalidInput, NotFound, PermissionDenied
 from nbopen.core.names import is_well_formed
@@ -51,54 +51,12 @@ OPEN_STATES = (
     Competition.State.FINISHED,
 )
 
-# Why a submission failed, as users read it (code → message with the detail's fields).
-REASONS = {
-    "too_large": _("The file is larger than %(limit)s bytes."),
-    "empty": _("The file is empty."),
-    "not_csv": _("The file is not a UTF-8 CSV file."),
-    "wrong_columns": _("Wrong columns: expected %(expected)s, found %(found)s."),
-    "bad_row": _("Line %(line)s does not have as many fields as the header."),
-    "missing_ids": _("%(count)s ids of the test set are missing (e.g. %(example)s)."),
-    "unknown_ids": _("%(count)s ids are not in the test set (e.g. %(example)s)."),
-    "duplicate_ids": _("The id %(id)s appears more than once."),
-    "nan": _("The prediction for id %(id)s is empty or NaN."),
-    "not_numeric": _("The prediction for id %(id)s is not a number."),
-    "metric_error": _("The metric could not be computed: %(error)s"),
-    "timeout": _("Scoring took longer than %(seconds)s seconds."),
-    "cpu": _("Scoring needed more than %(seconds)s seconds of CPU time."),
-    "memory": _("Scoring needed more than %(mib)s MiB of memory."),
-    "output": _("Scoring wrote more than %(mib)s MiB."),
-    "crashed": _("The scorer stopped unexpectedly (exit %(exit)s)."),
-    "scorer_error": _("The scorer failed: %(error)s"),
-}
-
 
 class QuotaExceeded(DomainError):
     code = "QuotaExceeded"
 
 
-def reason_text(submission: Submission) -> str:
-    """The failure reason in the active language ("" when it did not fail)."""
-    if not submission.reason_code:
-        return ""
-    template = REASONS.get(submission.reason_code)
-    if template is None:
-        return submission.reason_code
-    try:
-        return str(template) % {k: _plain(v) for k, v in submission.reason_detail.items()}
-    except (KeyError, TypeError, ValueError):
-        return str(template).split("%")[0].strip()
-
-
-def _plain(value: Any) -> str:
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
-
-
 # --- reading -------------------------------------------------------------------------------
-
-
-def is_host(principal: Principal, competition: Competition) -> bool:
-    return org_level(principal, competition.organization) >= Level.ADMIN
 
 
 def visible_competitions(principal: Principal) -> QuerySet[Competition]:
@@ -120,11 +78,6 @@ def competition_get(principal: Principal, slug: str) -> Competition:
     if found is None:
         raise NotFound(f"Competition {slug} not found")
     return found
-
-
-def phase_ended(phase: Phase, now: dt.datetime | None = None) -> bool:
-    now = now or timezone.now()
-    return phase.closed_at is not None or (phase.end is not None and phase.end <= now)
 
 
 def effective_state(competition: Competition, now: dt.datetime | None = None) -> str:
@@ -264,7 +217,7 @@ def competition_create(
     return competition
 
 
-def ground_truth_set(*, actor: Principal, competition: Competition, source: BinaryIO) -> int:
+def ground_truth_set(*, actor: Principal, competition: Competition, source: vault.Readable) -> int:
     """Store the hidden ground truth (never in a repository: :mod:`.vault`); its row count."""
     _require_host(actor, competition)
     try:
@@ -281,7 +234,7 @@ def ground_truth_set(*, actor: Principal, competition: Competition, source: Bina
     return rows
 
 
-def scorer_set(*, actor: Principal, competition: Competition, source: BinaryIO) -> None:
+def scorer_set(*, actor: Principal, competition: Competition, source: vault.Readable) -> None:
     """Store a host's scorer (a Python file defining ``evaluate``); it replaces the metric."""
     _require_host(actor, competition)
     try:
@@ -311,8 +264,6 @@ def competition_publish(*, actor: Principal, competition: Competition) -> Compet
 @transaction.atomic
 def competition_close(*, actor: Principal, competition: Competition) -> Competition:
     """End the running phase now: the private ranking is revealed, final ranks recorded."""
-    from nbopen.challenges import leaderboard
-
     _require_host(actor, competition)
     now = timezone.now()
     phase = current_phase(competition, now)
@@ -430,7 +381,7 @@ def submit(
     *,
     actor: Principal,
     competition: Competition,
-    source: BinaryIO,
+    source: vault.Readable,
     message: str = "",
 ) -> Submission:
     """Take a submission file and queue it for scoring (or refuse: quota, phase, size)."""

@@ -15,13 +15,19 @@ import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import Protocol
 from urllib.parse import urlsplit, urlunsplit
 
 from nbopen.config.env import CONFIG
 from nbopen.core.storage import BlobStorage, storage_from_url
 
 PREFIX = "challenges"
+
+
+class Readable(Protocol):
+    """A request body, an uploaded file or an open file: anything with ``read(n)``."""
+
+    def read(self, size: int = ..., /) -> bytes: ...
 
 
 def _private_url(url: str) -> str:
@@ -35,7 +41,7 @@ def vault() -> BlobStorage:
     return storage_from_url(_private_url(CONFIG.storage_url))
 
 
-def put_stream(source: BinaryIO, *, limit: int) -> tuple[str, int]:
+def put_stream(source: Readable, *, limit: int) -> tuple[str, int]:
     """Store ``source`` (at most ``limit`` bytes, else ValueError); (oid, size)."""
     CONFIG.tmp_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()

@@ -17,7 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
-from nbopen.client.cli import _prepare_env, _settings
+from nbopen.client.config import _prepare_env, _settings
 
 
 class ApiError(Exception):
@@ -128,9 +128,12 @@ def download(args: argparse.Namespace) -> int:
     from huggingface_hub import snapshot_download
 
     for name in info["datasets"]:
-        target = {"local_dir": str(Path(args.local_dir) / name)} if args.local_dir else {}
         path = snapshot_download(
-            name, repo_type="dataset", endpoint=endpoint, token=token or False, **target
+            name,
+            repo_type="dataset",
+            endpoint=endpoint,
+            token=token or False,
+            local_dir=str(Path(args.local_dir) / name) if args.local_dir else None,
         )
         print(path)
     return 0

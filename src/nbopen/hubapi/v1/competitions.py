@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Principal
-from nbopen.challenges import leaderboard, services
+from nbopen.challenges import leaderboard, rules, services
 from nbopen.challenges.models import Competition, Submission
 from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.core.limits import loads as safe_json
@@ -79,7 +79,7 @@ def describe(principal: Principal, competition: Competition) -> dict[str, Any]:
                 "name": p.name,
                 "start": p.start.isoformat(),
                 "end": p.end.isoformat() if p.end else None,
-                "ended": services.phase_ended(p),
+                "ended": rules.phase_ended(p),
                 "daily_quota": p.daily_quota,
                 "total_quota": p.total_quota,
                 "concurrent_quota": p.concurrent_quota,
@@ -87,7 +87,7 @@ def describe(principal: Principal, competition: Competition) -> dict[str, Any]:
             }
             for p in competition.phases.all()
         ],
-        "is_host": services.is_host(principal, competition),
+        "is_host": rules.is_host(principal, competition),
         "me": me,
     }
 
@@ -242,7 +242,7 @@ def _visible(principal: Principal, competition: Competition) -> Any:
     qs = Submission.objects.filter(competition=competition).select_related(
         "team", "phase", "competition__organization"
     )
-    if services.is_host(principal, competition):
+    if rules.is_host(principal, competition):
         return qs.order_by("-created_at")
     team = services.team_of(competition, principal.user) if principal.is_authenticated else None
     return qs.filter(team=team).order_by("-created_at") if team else qs.none()

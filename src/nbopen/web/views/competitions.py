@@ -14,7 +14,7 @@ from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from nbopen.challenges import leaderboard, services
+from nbopen.challenges import leaderboard, rules, services
 from nbopen.challenges.models import Competition, Submission
 from nbopen.core.errors import DomainError, NotFound
 from nbopen.core.limits import body_limit
@@ -55,7 +55,7 @@ def _context(request: HttpRequest, competition: Competition, tab: str) -> dict[s
         "phases": list(competition.phases.all()),
         "team": team,
         "accepted": services.has_accepted(who, competition),
-        "is_host": services.is_host(who, competition),
+        "is_host": rules.is_host(who, competition),
         "datasets": list(competition.datasets.select_related("owner")),
         "signed_in": who.is_authenticated,
     }
@@ -125,7 +125,7 @@ def competition_submit(request: HttpRequest, slug: str) -> HttpResponse:
         services.submit(
             actor=who,
             competition=competition,
-            source=upload,  # type: ignore[arg-type]
+            source=upload,
             message=request.POST.get("message", ""),
         )
     except services.QuotaExceeded:
