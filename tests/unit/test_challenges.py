@@ -1,0 +1,117 @@
+"""Competition rules that need no server: the quota's day boundary and what it counts, and the
+reasons the scoring child gives for bad submissions (issue 15)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+
+from nbopen.access.policy import Principal
+from nbopen.accounts.services import user_create
+from nbopen.challenges import sandbox, services
+from nbopen.challenges.models import Submission
+from nbopen.orgs.services import org_create
+
+GROUND_TRUTH = "id,target,split\na,1,public\nb,0,public\nc,1,private\nd,0,private\n"
+LIMITS = {"cpu": 20, "wall": 30, "memory": 600 << 20, "output": 8 << 20}
+
+
+def test_the_day_starts_at_midnight_in_shanghai() -> None:
+    competition = services.Competition(timezone="Asia/Shanghai")
+    # 16:30 UTC is 00:30 the next day in Shanghai: the quota day began half an hour ago.
+    now = dt.datetime(2026, 3, 1, 16, 30, tzinfo=dt.UTC)
+    assert services._day_start(competition, now) == dt.datetime(2026, 3, 1, 16, 0, tzinfo=dt.UTC)
+    before = dt.datetime(2026, 3, 1, 15, 30, tzinfo=dt.UTC)  # 23:30 in Shanghai
+    assert services._day_start(competition, before) == dt.datetime(
+        2026, 2, 28, 16, 0, tzinfo=dt.UTC
+    )
+
+
+@pytest.mark.django_db
+def test_quota_counts_every_submission_that_has_not_failed() -> None:
+    host = user_create(username="q-host", email="h@example.org", password="pw-Secret-99")
+    player = user_create(username="q-player", email="p@example.org", password="pw-Secret-99")
+    org = org_create(name="q-org", kind="enterprise", owner=host)
+    competition = services.competition_create(
+        actor=Principal(user=host),
+        organization=org,
+        slug="q-comp",
+        title="Q",
+        datasets=[],
+        metric="accuracy",
+        daily_quota=2,
+        concurrent_quota=5,
+    )
+    services.ground_truth_set(
+        actor=Principal(user=host), competition=competition, source=io.BytesIO(b"id,target\n")
+    )
+    services.competition_publish(actor=Principal(user=host), competition=competition)
+    team = services.join(actor=Principal(user=player), competition=competition)
+    phase = competition.phases.get()
+
+    def add(state: str, at: dt.datetime | None = None) -> None:
+        made = Submission.objects.create(
+            competition=competition, phase=phase, team=team, file_oid="x", state=state
+        )
+        if at is not None:
+            Submission.objects.filter(pk=made.pk).update(created_at=at)
+
+    add(Submission.State.FAILED)
+    add(Submission.State.FAILED)
+    add(Submission.State.QUEUED)
+    assert services.quota_left(competition, phase, team)["daily"] == 1  # failures are free
+    add(Submission.State.FINISHED, at=timezone.now() - dt.timedelta(days=2))  # another day
+    assert services.quota_left(competition, phase, team)["daily"] == 1
+    add(Submission.State.RUNNING)
+    left = services.quota_left(competition, phase, team)
+    assert left["daily"] == 0 and left["concurrent"] == 3
+    with pytest.raises(services.QuotaExceeded, match="Daily quota"):
+        services.submit(
+            actor=Principal(user=player),
+            competition=competition,
+            source=io.BytesIO(b"id,target\n"),
+        )
+
+
+def _score(tmp_path: Path, submission: bytes) -> str:
+    (tmp_path / "gt.csv").write_text(GROUND_TRUTH)
+    (tmp_path / "sub.csv").write_bytes(submission)
+    request = {
+        "ground_truth": str(tmp_path / "gt.csv"),
+        "submission": str(tmp_path / "sub.csv"),
+        "phase": "main",
+        "id_column": "id",
+        "target_column": "target",
+        "split_column": "split",
+        "metric": "rmse",
+        "public_fraction": 0.5,
+        "data_dir": str(tmp_path / "data"),
+    }
+    try:
+        sandbox.run(request, work_dir=tmp_path, limits=LIMITS)
+    except sandbox.ScoringFailed as failed:
+        return failed.code
+    return "scored"
+
+
+@pytest.mark.once
+@pytest.mark.parametrize(
+    ("submission", "reason"),
+    [
+        (b"ident,label\na,1\n", "wrong_columns"),
+        (b"id,target\na,1\nb,0\nc,1\n", "missing_ids"),
+        (b"id,target\na,1\nb,0\nc,1\nd,0\ne,1\n", "unknown_ids"),
+        (b"id,target\na,1\na,0\nc,1\nd,0\n", "duplicate_ids"),
+        (b"id,target\na,1\nb,NaN\nc,1\nd,0\n", "nan"),
+        (b"id,target\na,1\nb,yes\nc,1\nd,0\n", "not_numeric"),
+        (b"\xff\xfe\x00garbage\x00\x80\x81", "not_csv"),
+        (b"", "empty"),
+        (b"id,target\na,1\nb,0\nc,1\nd,0\n", "scored"),
+    ],
+)
+def test_bad_submissions_fail_with_a_reason(tmp_path: Path, submission: bytes, reason: str) -> None:
+    assert _score(tmp_path, submission) == reason
