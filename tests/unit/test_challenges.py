@@ -115,3 +115,43 @@ def _score(tmp_path: Path, submission: bytes) -> str:
 )
 def test_bad_submissions_fail_with_a_reason(tmp_path: Path, submission: bytes, reason: str) -> None:
     assert _score(tmp_path, submission) == reason
+
+
+@pytest.mark.django_db
+def test_teams_join_by_code_one_team_per_person() -> None:
+    from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound
+
+    host = user_create(username="t-host", email="th@example.org", password="pw-Secret-99")
+    users = [
+        user_create(username=f"t-{n}", email=f"t{n}@example.org", password="pw-Secret-99")
+        for n in ("ann", "ben", "cat")
+    ]
+    org = org_create(name="t-org", kind="university", owner=host)
+    competition = services.competition_create(
+        actor=Principal(user=host),
+        organization=org,
+        slug="t-comp",
+        title="T",
+        datasets=[],
+        metric="f1_macro",
+    )
+    competition.max_team_size = 2
+    competition.save()
+    with pytest.raises(InvalidInput):  # a draft takes no entries
+        services.join(actor=Principal(user=users[0]), competition=competition)
+    services.ground_truth_set(
+        actor=Principal(user=host), competition=competition, source=io.BytesIO(b"id,target\n")
+    )
+    services.competition_publish(actor=Principal(user=host), competition=competition)
+    ann, ben, cat = (Principal(user=u) for u in users)
+    alpha = services.join(actor=ann, competition=competition, team_name="Alpha")
+    with pytest.raises(NotFound):
+        services.join(actor=ben, competition=competition, code="not-a-code")
+    assert services.join(actor=ben, competition=competition, code=alpha.join_code) == alpha
+    with pytest.raises(InvalidInput, match="full"):
+        services.join(actor=cat, competition=competition, code=alpha.join_code)
+    beta = services.join(actor=cat, competition=competition, team_name="Beta")
+    with pytest.raises(AlreadyExists):  # one team per person per competition
+        services.join(actor=cat, competition=competition, code=alpha.join_code)
+    assert services.team_of(competition, users[2]) == beta
+    assert sorted(alpha.members.values_list("user__username", flat=True)) == ["t-ann", "t-ben"]
