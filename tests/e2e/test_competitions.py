@@ -162,6 +162,10 @@ def test_competition_end_to_end(server: LiveServer, world: dict[str, Any]) -> No
             token=alice,
             local_dir=str(work / "early"),
         )
+    refused = compete(
+        server, alice, "download", "harbour-eta", "--local-dir", str(work / "x"), check=False
+    )
+    assert f"{ORG}/harbour" in refused and "Traceback" not in refused
     assert "--accept-terms" in compete(server, alice, "join", "harbour-eta", check=False)
     compete(server, alice, "join", "harbour-eta", "--team", "Alpha", "--accept-terms")
     compete(server, bob, "join", "harbour-eta", "--team", "Beta", "--accept-terms")

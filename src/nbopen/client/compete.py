@@ -126,15 +126,19 @@ def download(args: argparse.Namespace) -> int:
     endpoint, token = _settings(args)
     _prepare_env(endpoint)
     from huggingface_hub import snapshot_download
+    from huggingface_hub.errors import HfHubHTTPError
 
     for name in info["datasets"]:
-        path = snapshot_download(
-            name,
-            repo_type="dataset",
-            endpoint=endpoint,
-            token=token or False,
-            local_dir=str(Path(args.local_dir) / name) if args.local_dir else None,
-        )
+        try:
+            path = snapshot_download(
+                name,
+                repo_type="dataset",
+                endpoint=endpoint,
+                token=token or False,
+                local_dir=str(Path(args.local_dir) / name) if args.local_dir else None,
+            )
+        except HfHubHTTPError as exc:  # e.g. the terms are not accepted yet
+            raise ApiError(f"{name}: {exc}") from None
         print(path)
     return 0
 
