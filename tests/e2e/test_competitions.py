@@ -289,6 +289,26 @@ def _ground_truth_unreachable(live: LiveServer, world: dict[str, Any]) -> None:
             f"{ORG}/harbour", repo_type="dataset"
         )
         assert files and all("gt" not in name and "truth" not in name for name in files)
+    # LFS resolves oids in its own key space: the ground truth's sha256 is not an object there.
+    import hashlib
+
+    truth = (world["work"] / "gt.csv").read_bytes()
+    oid = hashlib.sha256(truth).hexdigest()
+    for token in (alice, host):
+        batch = api(
+            live,
+            token,
+            f"/datasets/{ORG}/harbour.git/info/lfs/objects/batch",
+            "POST",
+            body=json.dumps(
+                {"operation": "download", "objects": [{"oid": oid, "size": len(truth)}]}
+            ).encode(),
+            headers={
+                "Accept": "application/vnd.git-lfs+json",
+                "Content-Type": "application/vnd.git-lfs+json",
+            },
+        )
+        assert b'"href"' not in batch.body and MARKER.encode() not in batch.body, batch.body
     # The host's own upload route is write-only: GET is not a method it answers.
     assert api(live, host, f"/api/v1/competitions/{slug}/ground-truth").status == 405
     # Not under any repository on disk either (only in the private key space).
