@@ -418,3 +418,67 @@ def test_malicious_scorer_fails_and_the_worker_lives(
             "submissions"
         ]
     )
+    # The host fixes the scorer and re-scores: the loop is gone, every submission scores.
+    (work / "fixed.py").write_text(
+        "def evaluate(ground_truth_path, submission_path, phase):\n"
+        "    return {'public': {'score': 0.5}}\n"
+    )
+    fixed = request(
+        server.url + "/api/v1/competitions/evil-scorer/scorer",
+        "PUT",
+        body=(work / "fixed.py").read_bytes(),
+        token=tokens["host"],
+    )
+    assert fixed.status == 200
+    queued = api(server, tokens["host"], "/api/v1/competitions/evil-scorer/rescore", "POST")
+    assert queued.json() == {"queued": 4}
+    assert wait_scored(server, carol, "evil-scorer", int(reasons["loop"]["id"]))["scores"] == {
+        "public": {"score": 0.5}
+    }
+
+
+@pytest.mark.once
+def test_join_and_submit_in_the_browser(server: LiveServer, world: dict[str, Any]) -> None:
+    """The pages' forms, in Chinese: the terms must be ticked, then join, submit, see it."""
+    tokens, work = world["tokens"], world["work"]
+    compete(
+        server, tokens["host"], "create", "web-comp", "--org", ORG, "--dataset",
+        f"{ORG}/harbour", "--ground-truth", str(work / "gt.csv"),
+    )  # fmt: skip
+    dora = server.create_user("dora")
+    assert dora
+    browser = web_login(server, "dora")
+    page = browser.get("/competitions/web-comp").body.decode()
+    assert 'id="join-form"' in page and "报名" in page
+    unticked = browser.post("/competitions/web-comp/join", {"team": "Delta"}, "/competitions")
+    assert unticked.status == 400 and "请先接受条款再报名" in unticked.body.decode()
+    joined = browser.post(
+        "/competitions/web-comp/join", {"team": "Delta", "accept": "1"}, "/competitions"
+    )
+    assert joined.status == 302, joined.status
+    boundary = "----nbopen-test"
+    body = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="csrfmiddlewaretoken"\r\n\r\n'
+        f"{browser.cookies['csrftoken']}\r\n"
+        f'--{boundary}\r\nContent-Disposition: form-data; name="message"\r\n\r\n网页提交\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="p.csv"\r\n'
+        f"Content-Type: text/csv\r\n\r\n{_predictions(10, 10)}\r\n--{boundary}--\r\n"
+    ).encode()
+    sent = request(
+        server.url + "/competitions/web-comp/submit",
+        "POST",
+        body=body,
+        headers={
+            "Cookie": browser.cookie_header(),
+            "Content-Type": f"multipart/form-data; boundary={boundary}",
+            "Referer": server.url + "/competitions/web-comp",
+        },
+    )
+    assert sent.status == 302, (sent.status, sent.body[:300])
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        mine = browser.get("/competitions/web-comp?tab=submissions").body.decode()
+        if "accuracy 1.0" in mine:
+            break
+        time.sleep(0.3)
+    assert "网页提交" in mine and "accuracy 1.0" in mine

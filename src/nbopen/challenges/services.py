@@ -290,6 +290,27 @@ def competition_close(*, actor: Principal, competition: Competition) -> Competit
     return competition
 
 
+def rescore(*, actor: Principal, competition: Competition) -> int:
+    """Score every finished or failed submission again (after a scorer or ground-truth fix);
+    how many were queued. Failed ones that now score start to count against the quota."""
+    _require_host(actor, competition)
+    with transaction.atomic():
+        ids = list(
+            Submission.objects.filter(
+                competition=competition,
+                state__in=(Submission.State.FINISHED, Submission.State.FAILED),
+            )
+            .exclude(file_oid="")
+            .values_list("pk", flat=True)
+        )
+        Submission.objects.filter(pk__in=ids).update(
+            state=Submission.State.QUEUED, reason_code="", reason_detail={}, scores={}, log=""
+        )
+        for pk in ids:
+            tasks.defer(score_submission, pk)
+    return len(ids)
+
+
 def competition_archive(*, actor: Principal, competition: Competition) -> Competition:
     """Archived: pages stay, the terms no longer open the datasets."""
     _require_host(actor, competition)

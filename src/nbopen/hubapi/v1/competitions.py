@@ -159,7 +159,8 @@ def competition_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @csrf_exempt
 def competition_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
-    """Host actions: ``publish``, ``close`` (ends the running phase now), ``archive``; and
+    """Host actions: ``publish``, ``close`` (ends the running phase now), ``rescore`` (after a
+    scorer fix), ``archive``; and
     ``join`` for participants (accepts the terms; body ``{"team"}`` or ``{"code"}``)."""
     principal = principal_from_request(request)
     try:
@@ -177,6 +178,9 @@ def competition_action(request: HttpRequest, slug: str, action: str) -> HttpResp
             services.competition_publish(actor=principal, competition=competition)
         elif action == "close":
             services.competition_close(actor=principal, competition=competition)
+        elif action == "rescore":
+            queued = services.rescore(actor=principal, competition=competition)
+            return _json({"queued": queued})
         elif action == "archive":
             services.competition_archive(actor=principal, competition=competition)
         else:

@@ -25,7 +25,7 @@ urlpatterns = [
         name="api-v1-competition",
     ),
     route(
-        "^competitions/(?P<slug>[^/]+)/(?P<action>publish|close|archive|join)\\Z",
+        "^competitions/(?P<slug>[^/]+)/(?P<action>publish|close|rescore|archive|join)\\Z",
         c.competition_action,
         methods=("POST",),
         tag="competitions",
