@@ -155,3 +155,30 @@ def test_teams_join_by_code_one_team_per_person() -> None:
         services.join(actor=cat, competition=competition, code=alpha.join_code)
     assert services.team_of(competition, users[2]) == beta
     assert sorted(alpha.members.values_list("user__username", flat=True)) == ["t-ann", "t-ben"]
+
+
+@pytest.mark.django_db
+def test_split_names_of_the_ground_truth_become_splits() -> None:
+    """Tianchi's A/B: A shown while running, B after the end; unknown names host-only."""
+    host = user_create(username="s-host", email="sh@example.org", password="pw-Secret-99")
+    org = org_create(name="s-org", kind="enterprise", owner=host)
+    competition = services.competition_create(
+        actor=Principal(user=host),
+        organization=org,
+        slug="s-comp",
+        title="S",
+        datasets=[],
+        metric="mae",
+    )
+    truth = b"id,target,split\n1,0.5,A\n2,0.7,B\n3,0.1,audit\n4,0.2,B\n"
+    rows = services.ground_truth_set(
+        actor=Principal(user=host), competition=competition, source=io.BytesIO(truth)
+    )
+    assert rows == 4
+    assert dict(competition.splits.values_list("name", "visibility")) == {
+        "public": "public",
+        "private": "private",
+        "A": "public",
+        "B": "private",
+        "audit": "host",
+    }

@@ -224,14 +224,49 @@ def ground_truth_set(*, actor: Principal, competition: Competition, source: vaul
         oid, _size = vault.put_stream(source, limit=MAX_GROUND_TRUTH)
     except ValueError as exc:
         raise InvalidInput(f"The ground truth is too large: {exc}") from None
-    rows = 0
-    with vault.vault().open(oid) as fh:
-        rows = max(0, sum(1 for _line in fh) - 1)
-    Competition.objects.filter(pk=competition.pk).update(
-        ground_truth_oid=oid, ground_truth_rows=rows
-    )
+    rows, names = _ground_truth_splits(oid, competition.split_column)
+    with transaction.atomic():
+        Competition.objects.filter(pk=competition.pk).update(
+            ground_truth_oid=oid, ground_truth_rows=rows
+        )
+        for name in names:
+            Split.objects.get_or_create(
+                competition=competition,
+                name=name,
+                defaults={"visibility": SPLIT_VISIBILITY.get(name.lower(), Split.Visibility.HOST)},
+            )
     competition.ground_truth_oid, competition.ground_truth_rows = oid, rows
     return rows
+
+
+# A split column's usual names: Kaggle's public/private, Tianchi's A榜/B榜 (B is the one that
+# counts, revealed at the end). Any other name is the host's only until they change it.
+SPLIT_VISIBILITY = {
+    "public": Split.Visibility.PUBLIC,
+    "a": Split.Visibility.PUBLIC,
+    "private": Split.Visibility.PRIVATE,
+    "b": Split.Visibility.PRIVATE,
+}
+
+
+def _ground_truth_splits(oid: str, column: str) -> tuple[int, set[str]]:
+    """(rows, split names) of a stored ground truth (names only when it has ``column``)."""
+    import csv
+    import io
+
+    rows, names = 0, set()
+    with vault.vault().open(oid) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+        reader = csv.reader(text)
+        header = next(reader, [])
+        where = header.index(column) if column in header else None
+        for record in reader:
+            rows += 1
+            if where is not None and where < len(record) and record[where].strip():
+                names.add(record[where].strip()[:64])
+    if len(names) > 20:
+        raise InvalidInput(f"The {column} column names more than 20 splits")
+    return rows, names
 
 
 def scorer_set(*, actor: Principal, competition: Competition, source: vault.Readable) -> None:
