@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
@@ -18,6 +19,24 @@ from nbopen.orgs.services import org_create
 
 GROUND_TRUTH = "id,target,split\na,1,public\nb,0,public\nc,1,private\nd,0,private\n"
 LIMITS = {"cpu": 20, "wall": 30, "memory": 600 << 20, "output": 8 << 20}
+
+
+def _hosted(prefix: str, metric: str, **options: Any) -> tuple[Any, Any, Any]:
+    """(host user, organization, draft competition) named after ``prefix``."""
+    host = user_create(
+        username=f"{prefix}-host", email=f"{prefix}h@example.org", password="pw-Secret-99"
+    )
+    org = org_create(name=f"{prefix}-org", kind="enterprise", owner=host)
+    competition = services.competition_create(
+        actor=Principal(user=host),
+        organization=org,
+        slug=f"{prefix}-comp",
+        title=prefix,
+        datasets=[],
+        metric=metric,
+        **options,
+    )
+    return host, org, competition
 
 
 def test_the_day_starts_at_midnight_in_shanghai() -> None:
@@ -33,19 +52,8 @@ def test_the_day_starts_at_midnight_in_shanghai() -> None:
 
 @pytest.mark.django_db
 def test_quota_counts_every_submission_that_has_not_failed() -> None:
-    host = user_create(username="q-host", email="h@example.org", password="pw-Secret-99")
+    host, _org, competition = _hosted("q", "accuracy", daily_quota=2, concurrent_quota=5)
     player = user_create(username="q-player", email="p@example.org", password="pw-Secret-99")
-    org = org_create(name="q-org", kind="enterprise", owner=host)
-    competition = services.competition_create(
-        actor=Principal(user=host),
-        organization=org,
-        slug="q-comp",
-        title="Q",
-        datasets=[],
-        metric="accuracy",
-        daily_quota=2,
-        concurrent_quota=5,
-    )
     services.ground_truth_set(
         actor=Principal(user=host), competition=competition, source=io.BytesIO(b"id,target\n")
     )
@@ -121,20 +129,11 @@ def test_bad_submissions_fail_with_a_reason(tmp_path: Path, submission: bytes, r
 def test_teams_join_by_code_one_team_per_person() -> None:
     from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound
 
-    host = user_create(username="t-host", email="th@example.org", password="pw-Secret-99")
+    host, _org, competition = _hosted("t", "f1_macro")
     users = [
         user_create(username=f"t-{n}", email=f"t{n}@example.org", password="pw-Secret-99")
         for n in ("ann", "ben", "cat")
     ]
-    org = org_create(name="t-org", kind="university", owner=host)
-    competition = services.competition_create(
-        actor=Principal(user=host),
-        organization=org,
-        slug="t-comp",
-        title="T",
-        datasets=[],
-        metric="f1_macro",
-    )
     competition.max_team_size = 2
     competition.save()
     with pytest.raises(InvalidInput):  # a draft takes no entries
@@ -160,16 +159,7 @@ def test_teams_join_by_code_one_team_per_person() -> None:
 @pytest.mark.django_db
 def test_split_names_of_the_ground_truth_become_splits() -> None:
     """Tianchi's A/B: A shown while running, B after the end; unknown names host-only."""
-    host = user_create(username="s-host", email="sh@example.org", password="pw-Secret-99")
-    org = org_create(name="s-org", kind="enterprise", owner=host)
-    competition = services.competition_create(
-        actor=Principal(user=host),
-        organization=org,
-        slug="s-comp",
-        title="S",
-        datasets=[],
-        metric="mae",
-    )
+    host, _org, competition = _hosted("s", "mae")
     truth = b"id,target,split\n1,0.5,A\n2,0.7,B\n3,0.1,audit\n4,0.2,B\n"
     rows = services.ground_truth_set(
         actor=Principal(user=host), competition=competition, source=io.BytesIO(truth)
