@@ -482,3 +482,26 @@ def test_join_and_submit_in_the_browser(server: LiveServer, world: dict[str, Any
             break
         time.sleep(0.3)
     assert "网页提交" in mine and "accuracy 1.0" in mine
+
+
+def test_a_burst_cannot_overrun_the_quota(server: LiveServer, world: dict[str, Any]) -> None:
+    """Six submissions at once against a daily quota of two: exactly two are taken (the
+    check and the insert are one transaction, serialized per team)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    tokens, work = world["tokens"], world["work"]
+    compete(
+        server, tokens["host"], "create", "burst", "--org", ORG, "--dataset", f"{ORG}/harbour",
+        "--ground-truth", str(work / "gt.csv"), "--daily-quota", "2",
+    )  # fmt: skip
+    fay = server.create_user("fay")
+    joined = api(server, fay, "/api/v1/competitions/burst/join", "POST", json_body={})
+    assert joined.status == 200, joined.body
+    body = _predictions(7, 7).encode()
+
+    def send(_: int) -> int:
+        return api(server, fay, "/api/v1/competitions/burst/submissions", "POST", body=body).status
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        statuses = sorted(pool.map(send, range(6)))
+    assert statuses == [201, 201, 429, 429, 429, 429]
