@@ -13,6 +13,7 @@ reachable by no route, a draft is invisible to outsiders, and a host's malicious
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import time
@@ -64,7 +65,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
         live.stop()
 
 
-def compete(live: LiveServer, token: str, *args: str, check: bool = True) -> str:
+def compete(
+    live: LiveServer, token: str, *args: str, check: bool = True, lang: str = "zh_CN.UTF-8"
+) -> str:
+    """``nbopen compete ARGS`` as a user whose terminal speaks ``lang``."""
+    env = {k: v for k, v in os.environ.items() if k not in ("LC_ALL", "LC_MESSAGES")}
+    env["LANG"] = lang
     proc = subprocess.run(
         [
             sys.executable,
@@ -81,6 +87,7 @@ def compete(live: LiveServer, token: str, *args: str, check: bool = True) -> str
         capture_output=True,
         text=True,
         timeout=120,
+        env=env,
     )
     if check:
         assert proc.returncode == 0, (args, proc.stdout, proc.stderr)
@@ -191,7 +198,11 @@ def test_competition_end_to_end(server: LiveServer, world: dict[str, Any]) -> No
     wrong = int(compete(server, bob, "submit", "harbour-eta", str(work / "wrong.csv")))
     failed = wait_scored(server, bob, "harbour-eta", wrong)
     assert failed["state"] == "failed" and failed["reason_code"] == "wrong_columns"
-    assert "列不正确" in failed["reason"]  # the server's default language
+    assert "列不正确" in failed["reason"]  # a Chinese terminal: the reason in Chinese
+    english = json.loads(
+        compete(server, bob, "status", "harbour-eta", str(wrong), lang="en_US.UTF-8")
+    )
+    assert english["reason"] == "Wrong columns: expected id, target, found ident, label."
     b1 = int(compete(server, bob, "submit", "harbour-eta", str(work / "b.csv")))
     b2 = int(compete(server, bob, "submit", "harbour-eta", str(work / "b.csv")))  # 2 of 2
     scored = wait_scored(server, alice, "harbour-eta", a1)

@@ -38,7 +38,7 @@ def _call(
     url = f"{endpoint}/api/v1/{path}"
     if query:
         url += "?" + urllib.parse.urlencode(query)
-    headers = {"Accept": "application/json"}
+    headers = {"Accept": "application/json", "Accept-Language": _language()}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     if data is not None:
@@ -58,6 +58,18 @@ def _call(
     except urllib.error.URLError as exc:
         raise ApiError(f"cannot reach {endpoint}: {exc.reason}") from None
     return payload.decode() if raw else json.loads(payload)
+
+
+def _language() -> str:
+    """The server answers reasons in Chinese unless asked otherwise: follow the terminal's
+    locale (``LC_ALL``, ``LC_MESSAGES``, ``LANG``), as the pages follow the browser's."""
+    import os
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "")
+        if value and value not in ("C", "POSIX") and not value.startswith("C."):
+            return "zh-hans" if value.lower().startswith("zh") else "en"
+    return "zh-hans"
 
 
 def _slug(value: str) -> str:
