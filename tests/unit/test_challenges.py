@@ -172,3 +172,56 @@ def test_split_names_of_the_ground_truth_become_splits() -> None:
         "B": "private",
         "audit": "host",
     }
+
+
+@pytest.mark.django_db
+def test_ranking_best_entry_ties_by_time_finals_and_no_host() -> None:
+    from nbopen.challenges import leaderboard
+
+    host, _org, competition = _hosted("r", "accuracy")
+    services.ground_truth_set(
+        actor=Principal(user=host), competition=competition, source=io.BytesIO(b"id,target\n")
+    )
+    services.competition_publish(actor=Principal(user=host), competition=competition)
+    phase = competition.phases.get()
+    people = {
+        n: user_create(username=f"r-{n}", email=f"r{n}@example.org", password="pw-Secret-99")
+        for n in ("ann", "ben")
+    }
+    teams = {n: services.join(actor=Principal(user=u), competition=competition, team_name=n)
+             for n, u in people.items()}  # fmt: skip
+    teams["host"] = services.join(actor=Principal(user=host), competition=competition)
+    start = timezone.now() - dt.timedelta(hours=1)
+
+    def scored(team: str, minute: int, public: float, private: float) -> None:
+        made = Submission.objects.create(
+            competition=competition,
+            phase=phase,
+            team=teams[team],
+            file_oid="x",
+            state=Submission.State.FINISHED,
+            scores={"public": {"accuracy": public}, "private": {"accuracy": private}},
+        )
+        Submission.objects.filter(pk=made.pk).update(
+            created_at=start + dt.timedelta(minutes=minute)
+        )
+
+    scored("ben", 1, 0.8, 0.7)
+    scored("ann", 2, 0.8, 0.6)  # the same public score, later: ranked after ben
+    scored("ann", 3, 0.5, 0.99)  # ann's third best public: not one of her two finals
+    scored("ann", 4, 0.7, 0.65)
+    scored("host", 5, 1.0, 1.0)  # the host's own test: not ranked
+    public = leaderboard.ranking(competition, phase, "public")
+    assert [(r["team"], r["rank"], r["score"]) for r in public] == [
+        ("ben", 1, 0.8),
+        ("ann", 2, 0.8),
+    ]
+    private = leaderboard.ranking(competition, phase, "private")
+    assert [(r["team"], r["score"]) for r in private] == [("ben", 0.7), ("ann", 0.65)]
+    assert leaderboard.visible_splits(Principal(user=people["ann"]), competition, phase) == [
+        "public"
+    ]
+    assert leaderboard.visible_splits(Principal(user=host), competition, phase) == [
+        "public",
+        "private",
+    ]

@@ -6,9 +6,10 @@ phase runs; private ones once it has ended; host-only ones to the host alone. Th
 everything at any time.
 
 Ranking: each team's entry is its best submission on the primary metric (ties: the earlier
-submission wins). On a private or host-only split the entry is chosen from the team's final
-submissions — the ``final_submissions`` best on the public split, the default Kaggle rule —
-so a team cannot pick its private score after seeing it.
+submission wins); teams with a member of the host organization are not ranked. On a private
+or host-only split the entry is chosen from the team's final submissions — the
+``final_submissions`` best on the public split, the default Kaggle rule — so a team cannot
+pick its private score after seeing it.
 """
 
 from __future__ import annotations
@@ -61,9 +62,11 @@ def ranking(competition: Competition, phase: Phase, split: str) -> list[dict[str
     )
     metric = _primary(competition, finished)
     sign = -1.0 if competition.higher_is_better else 1.0
+    hosts = _host_teams(competition)
     by_team: dict[int, list[Submission]] = {}
     for submission in finished:
-        by_team.setdefault(submission.team_id, []).append(submission)
+        if submission.team_id not in hosts:
+            by_team.setdefault(submission.team_id, []).append(submission)
     public_rule = (
         split != "public"
         and Split.objects.filter(competition=competition, name=split)
@@ -102,6 +105,20 @@ def ranking(competition: Competition, phase: Phase, split: str) -> list[dict[str
         }
         for position, (_key, best, count) in enumerate(entries, start=1)
     ]
+
+
+def _host_teams(competition: Competition) -> set[int]:
+    """Teams with a member of the host organization: they may test their competition, they
+    are not ranked."""
+    from nbopen.challenges.models import TeamMember
+    from nbopen.orgs.models import Membership
+
+    staff = Membership.objects.filter(organization_id=competition.organization_id).values("user_id")
+    return set(
+        TeamMember.objects.filter(competition=competition, user_id__in=staff).values_list(
+            "team_id", flat=True
+        )
+    )
 
 
 def _members(team_ids: list[int]) -> dict[int, list[str]]:
