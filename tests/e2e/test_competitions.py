@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 
 from tests.support.accounts import web_login
-from tests.support.client import api_create_repo, request
+from tests.support.client import api_create_repo, authed, request
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -322,11 +322,21 @@ def _ground_truth_unreachable(live: LiveServer, world: dict[str, Any]) -> None:
         assert b'"href"' not in batch.body and MARKER.encode() not in batch.body, batch.body
     # The host's own upload route is write-only: GET is not a method it answers.
     assert api(live, host, f"/api/v1/competitions/{slug}/ground-truth").status == 405
-    # Not under any repository on disk either (only in the private key space).
-    git_root = live.data_dir / "git"
-    for path in git_root.rglob("*"):
-        if path.is_file() and path.stat().st_size < 1 << 20:
-            assert MARKER.encode() not in path.read_bytes(), path
+    # Not in any revision of the dataset: a real clone, every file of its history checked out.
+    clone = world["work"] / "clone"
+    subprocess.run(
+        ["git", "clone", "-q", authed(live, host, f"/datasets/{ORG}/harbour.git"), str(clone)],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
+    history = subprocess.run(
+        ["git", "-C", str(clone), "log", "-p", "--all", "--binary"],
+        check=True,
+        capture_output=True,
+        timeout=60,
+    ).stdout
+    assert b"train.csv" in history and MARKER.encode() not in history
 
 
 def test_draft_is_invisible_to_outsiders(server: LiveServer, world: dict[str, Any]) -> None:
