@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_noop
 
+from nbopen.challenges.models import Competition, Participant
 from nbopen.config.env import CONFIG
 from nbopen.core.errors import NotFound, PermissionDenied
 from nbopen.core.sql import ids_in
@@ -129,8 +130,8 @@ class Principal:
         return self._org_roles
 
     def repo_grants(self) -> dict[int, Level]:
-        """repository id → the best level granted directly (collaborator) or through a team,
-        loaded once per principal."""
+        """repository id → the best level granted directly (collaborator), through a team, or
+        by accepting a competition's terms (read on its datasets), loaded once per principal."""
         if self._repo_grants is None:
             grants: dict[int, Level] = {}
             if self.is_authenticated:
@@ -143,6 +144,9 @@ class Principal:
                 )
                 for repo_id, role in rows:
                     grants[repo_id] = max(grants.get(repo_id, Level.NONE), GRANT_LEVEL[role])
+                assert self.user is not None
+                for repo_id in competition_datasets(self.user):
+                    grants[repo_id] = max(grants.get(repo_id, Level.NONE), Level.READ)
             self._repo_grants = grants
         return self._repo_grants
 
@@ -150,6 +154,25 @@ class Principal:
         if self.scope == "read":
             return min(level, Level.READ)
         return level
+
+
+def competition_datasets(user: User) -> list[int]:
+    """Datasets opened to ``user`` by the terms they accepted: those of the competitions in
+    which they participate while it is published, running or finished (archiving closes
+    them). A grant like a collaborator's, so gated contents open too (:func:`_gate`)."""
+    open_states = (
+        Competition.State.PUBLISHED,
+        Competition.State.RUNNING,
+        Competition.State.FINISHED,
+    )
+    competitions = Participant.objects.filter(user=user, competition__state__in=open_states).values(
+        "competition_id"
+    )
+    return list(
+        Competition.datasets.through.objects.filter(competition_id__in=competitions).values_list(
+            "repository_id", flat=True
+        )
+    )
 
 
 def repo_level(principal: Principal, repo: Repository) -> Level:

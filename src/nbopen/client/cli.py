@@ -19,38 +19,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from nbopen.client.config import _prepare_env, _settings, config_path
+
 LFS_HEADERS = {"X-NBopen-Lfs": "1"}
-
-
-def config_path() -> Path:
-    base = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(base) / "nbopen" / "client.json"
-
-
-def _stored() -> dict[str, str]:
-    try:
-        data = json.loads(config_path().read_text())
-    except (OSError, ValueError):
-        return {}
-    return {k: str(v) for k, v in data.items()} if isinstance(data, dict) else {}
-
-
-def _settings(args: argparse.Namespace) -> tuple[str, str | None]:
-    stored = _stored()
-    endpoint = (
-        getattr(args, "endpoint", None)
-        or os.environ.get("HF_ENDPOINT")
-        or stored.get("endpoint")
-        or "http://127.0.0.1:8000"
-    ).rstrip("/")
-    token = getattr(args, "token", None) or os.environ.get("HF_TOKEN") or stored.get("token")
-    return endpoint, token
-
-
-def _prepare_env(endpoint: str) -> None:
-    """huggingface_hub reads these once, at import time: set them before importing it."""
-    os.environ["HF_ENDPOINT"] = endpoint
-    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
 def login(args: argparse.Namespace) -> int:
@@ -158,3 +129,7 @@ def register(sub: Any) -> None:
     up.add_argument("-m", "--message", default=None, help="commit message")
     common(up)
     up.set_defaults(client_handler=upload)
+
+    from nbopen.client import compete
+
+    compete.register(sub, common)

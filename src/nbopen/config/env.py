@@ -39,6 +39,8 @@ class Config:
     dataset_query_seconds: float  # a dataset viewer search/filter is stopped after this long
     convert_memory_mb: int  # resident-memory limit of the child process converting a split
     convert_cpu_seconds: int  # CPU-time limit of that child (wall clock: twice this)
+    score_memory_mb: int  # resident-memory limit of a competition's scoring child
+    score_cpu_seconds: int  # CPU-time limit of that child (wall clock: twice this)
     convert_output_mb: int  # largest file that child may write
     clamav_socket: str  # clamd address: a unix socket path or tcp:host:port ("": no AV scan)
     redis_url: str | None  # shared cache (rate-limit counters) across hosts; else a file cache
@@ -157,6 +159,8 @@ def load() -> Config:
         dataset_query_seconds=float(os.environ.get("NBOPEN_DATASET_QUERY_SECONDS") or 10),
         convert_memory_mb=int(os.environ.get("NBOPEN_CONVERT_MEMORY_MB") or 4096),
         convert_cpu_seconds=int(os.environ.get("NBOPEN_CONVERT_CPU_SECONDS") or 1800),
+        score_memory_mb=int(os.environ.get("NBOPEN_SCORE_MEMORY_MB") or 1024),
+        score_cpu_seconds=int(os.environ.get("NBOPEN_SCORE_CPU_SECONDS") or 60),
         convert_output_mb=int(os.environ.get("NBOPEN_CONVERT_OUTPUT_MB") or 10240),
         clamav_socket=os.environ.get("NBOPEN_CLAMAV_SOCKET") or "",
         redis_url=os.environ.get("NBOPEN_REDIS_URL") or None,

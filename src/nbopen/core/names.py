@@ -67,6 +67,7 @@ RESERVED_OWNER_NAMES = frozenset(
         "domains",
         "libraries",
         "challenges",
+        "competitions",
         "analytics",
         "kernels",
         "none",

@@ -238,3 +238,66 @@ PARQUET_FILE = obj({**SPLIT_ID, "url": STR, "filename": STR, "size": INT})
 PARQUET = obj({"parquet_files": arr(PARQUET_FILE)})
 SIZE = obj({"size": ANY_OBJECT})
 INFO = obj({"dataset_info": ANY_OBJECT})
+
+# --- competitions ----------------------------------------------------------------------------
+NULLABLE_INT: Schema = {"type": ["integer", "null"]}
+COMPETITION_PHASE = obj(
+    {"name": STR, "start": STR, "end": NULLABLE_STR, "ended": BOOL, "daily_quota": INT}
+)
+COMPETITION = obj(
+    {
+        "slug": STR,
+        "title": STR,
+        "organization": STR,
+        "state": {"enum": ["draft", "published", "running", "finished", "archived"]},
+        "datasets": arr(STR),
+        "metric": STR,
+        "phases": arr(COMPETITION_PHASE),
+        "is_host": BOOL,
+    },
+    me={"type": ["object", "null"]},
+)
+COMPETITIONS = obj({"competitions": arr(COMPETITION)})
+COMPETITION_BODY = obj(
+    {"organization": STR, "slug": STR, "metric": STR},
+    title=STR,
+    datasets=arr(STR),
+    id_column=STR,
+    target_column=STR,
+    public_fraction=NUM,
+    daily_quota=INT,
+    total_quota=INT,
+    concurrent_quota=INT,
+    start=STR,
+    end=STR,
+    precision=INT,
+    higher_is_better=BOOL,
+    overview=STR,
+    evaluation=STR,
+    rules=STR,
+    terms=STR,
+)
+JOIN_BODY = obj(team=STR, code=STR)
+JOINED = obj({"team": STR, "join_code": STR})
+COMPETITION_SUBMISSION = obj(
+    {
+        "id": INT,
+        "state": {"enum": ["submitted", "queued", "running", "finished", "failed"]},
+        "team": STR,
+        "created_at": STR,
+        "scores": ANY_OBJECT,
+        "reason": STR,
+    },
+    log=STR,
+)
+COMPETITION_SUBMISSIONS = obj({"submissions": arr(COMPETITION_SUBMISSION)})
+LEADERBOARD = obj(
+    {
+        "phase": STR,
+        "split": STR,
+        "rows": arr(
+            obj({"rank": INT, "team": STR, "score": NUM, "submitted_at": STR, "entries": INT})
+        ),
+    }
+)
+GROUND_TRUTH_STORED = obj(rows=INT)

@@ -68,6 +68,7 @@ urlpatterns = [
     path("api/v1/analytics/", include("nbopen.hubapi.v1.analytics.urls")),
     path("api/v1/", include("nbopen.hubapi.v1.search_urls")),
     path("api/v1/", include("nbopen.hubapi.v1.libraries_urls")),
+    path("api/v1/", include("nbopen.hubapi.v1.competitions_urls")),
     route(
         "api/v1/repos/<str:owner>/<str:name>/forks",
         forks.repo_forks,

@@ -1,0 +1,1 @@
+"""Data competitions on hosted datasets: phases, hidden ground truth, scoring, leaderboards."""

@@ -1,0 +1,162 @@
+"""Leaderboards: who may see which split, and the ranking of one phase on one split.
+
+The one place that decides whether a score may be shown (pages, API, CSV export and the
+participant's own submission list all ask :func:`visible_splits`): public splits while the
+phase runs; private ones once it has ended; host-only ones to the host alone. The host sees
+everything at any time.
+
+Ranking: each team's entry is its best submission on the primary metric (ties: the earlier
+submission wins); teams with a member of the host organization are not ranked. On a private
+or host-only split the entry is chosen from the team's final submissions — the
+``final_submissions`` best on the public split, the default Kaggle rule — so a team cannot
+pick its private score after seeing it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from nbopen.access.policy import Principal
+from nbopen.challenges.models import Competition, Phase, Split, Submission
+from nbopen.challenges.rules import is_host, phase_ended, reason_text
+
+
+def visible_splits(principal: Principal, competition: Competition, phase: Phase) -> list[str]:
+    host = is_host(principal, competition)
+    ended = phase_ended(phase)
+    shown = []
+    for split in Split.objects.filter(competition=competition):
+        if (
+            host
+            or split.visibility == Split.Visibility.PUBLIC
+            or (split.visibility == Split.Visibility.PRIVATE and ended)
+        ):
+            shown.append(split.name)
+    return shown
+
+
+def _score(submission: Submission, split: str, metric: str) -> float | None:
+    value = (submission.scores.get(split) or {}).get(metric)
+    return float(value) if isinstance(value, int | float) else None
+
+
+def _primary(competition: Competition, submissions: list[Submission]) -> str:
+    """The metric name ranked on: the competition's, or a custom scorer's first key."""
+    for submission in submissions:
+        for values in submission.scores.values():
+            if competition.metric in values:
+                return competition.metric
+            if values:
+                return str(next(iter(values)))
+    return competition.metric
+
+
+def ranking(competition: Competition, phase: Phase, split: str) -> list[dict[str, Any]]:
+    """Rows ``{rank, team, members, score, submitted_at, entries}``, best first."""
+    finished = list(
+        Submission.objects.filter(phase=phase, state=Submission.State.FINISHED)
+        .select_related("team")
+        .order_by("created_at", "pk")
+    )
+    metric = _primary(competition, finished)
+    sign = -1.0 if competition.higher_is_better else 1.0
+    hosts = _host_teams(competition)
+    by_team: dict[int, list[Submission]] = {}
+    for submission in finished:
+        if submission.team_id not in hosts:
+            by_team.setdefault(submission.team_id, []).append(submission)
+    public_rule = (
+        split != "public"
+        and Split.objects.filter(competition=competition, name=split)
+        .exclude(visibility=Split.Visibility.PUBLIC)
+        .exists()
+    )
+    entries = []
+    for team_submissions in by_team.values():
+        candidates = team_submissions
+        if public_rule:
+            scored = [s for s in team_submissions if _score(s, "public", metric) is not None]
+            scored.sort(key=lambda s: (sign * (_score(s, "public", metric) or 0.0), s.created_at))
+            candidates = scored[: competition.final_submissions] or team_submissions
+        best: Submission | None = None
+        for submission in candidates:
+            value = _score(submission, split, metric)
+            if value is None:
+                continue
+            if best is None or sign * value < sign * (_score(best, split, metric) or 0.0):
+                best = submission
+        if best is not None:
+            entries.append(
+                (sign * (_score(best, split, metric) or 0.0), best, len(team_submissions))
+            )
+    entries.sort(key=lambda e: (e[0], e[1].created_at, e[1].pk))
+    members = _members([e[1].team_id for e in entries])
+    return [
+        {
+            "rank": position,
+            "team": best.team.name,
+            "members": members.get(best.team_id, []),
+            "score": _score(best, split, metric),
+            "metric": metric,
+            "submitted_at": best.created_at.isoformat(),
+            "entries": count,
+        }
+        for position, (_key, best, count) in enumerate(entries, start=1)
+    ]
+
+
+def _host_teams(competition: Competition) -> set[int]:
+    """Teams with a member of the host organization: they may test their competition, they
+    are not ranked."""
+    from nbopen.challenges.models import TeamMember
+    from nbopen.orgs.models import Membership
+
+    staff = Membership.objects.filter(organization_id=competition.organization_id).values("user_id")
+    return set(
+        TeamMember.objects.filter(competition=competition, user_id__in=staff).values_list(
+            "team_id", flat=True
+        )
+    )
+
+
+def _members(team_ids: list[int]) -> dict[int, list[str]]:
+    from nbopen.challenges.models import TeamMember
+
+    found: dict[int, list[str]] = {}
+    for team_id, username in TeamMember.objects.filter(team_id__in=team_ids).values_list(
+        "team_id", "user__username"
+    ):
+        found.setdefault(team_id, []).append(username)
+    return {k: sorted(v) for k, v in found.items()}
+
+
+def as_csv(rows: list[dict[str, Any]]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["rank", "team", "score", "submitted_at", "entries"])
+    for row in rows:
+        writer.writerow(
+            [row["rank"], row["team"], row["score"], row["submitted_at"], row["entries"]]
+        )
+    return out.getvalue()
+
+
+def submission_view(
+    principal: Principal, submission: Submission, shown: list[str]
+) -> dict[str, Any]:
+    """A submission as its team (or the host) sees it: scores of the visible splits only."""
+    data: dict[str, Any] = {
+        "id": submission.pk,
+        "state": submission.state,
+        "team": submission.team.name,
+        "message": submission.message,
+        "created_at": submission.created_at.isoformat(),
+        "scores": {k: v for k, v in submission.scores.items() if k in shown},
+        "reason": reason_text(submission),
+        "reason_code": submission.reason_code,
+    }
+    if is_host(principal, submission.competition):
+        data["log"] = submission.log
+    return data

@@ -1,0 +1,586 @@
+"""Competition writes: create, ground truth and scorer, publish, join (terms and teams),
+submit, score, close. Called the same way by the API, the pages and the CLI.
+
+Who may do what: the host organization's admins manage (``org_level`` ADMIN); anyone who may
+see a published competition may join it by accepting its terms; only participants submit.
+Accepting the terms is what opens the linked datasets: :func:`nbopen.access.policy.repo_grants`
+counts a participation in a published, running or finished competition as a read grant on its
+datasets, so every channel (Hub, git, LFS, viewer, pages) gives the same answer through the
+one policy, and the grant ends when the competition is archived.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import shutil
+import tempfile
+import zoneinfo
+from pathlib import Path
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from nbopen.access.policy import Level, Principal, org_level, require_repo
+from nbopen.challenges import leaderboard, sandbox, vault
+from nbopen.challenges.metrics import METRICS
+from nbopen.challenges.models import (
+    Competition,
+    Participant,
+    Phase,
+    Split,
+    Submission,
+    Team,
+    TeamMember,
+)
+from nbopen.challenges.rules import is_host, phase_ended
+from nbopen.core import events, tasks
+from nbopen.core.errors import AlreadyExists, DomainError, InvalidInput, NotFound, PermissionDenied
+from nbopen.core.names import is_well_formed
+from nbopen.orgs.models import Organization
+from nbopen.repos.services import repo_find
+
+MAX_GROUND_TRUTH = 512 << 20
+MAX_SCORER = 1 << 20
+ACTIVE = (Submission.State.SUBMITTED, Submission.State.QUEUED, Submission.State.RUNNING)
+OPEN_STATES = (
+    Competition.State.PUBLISHED,
+    Competition.State.RUNNING,
+    Competition.State.FINISHED,
+)
+
+
+class QuotaExceeded(DomainError):
+    code = "QuotaExceeded"
+
+
+# --- reading -------------------------------------------------------------------------------
+
+
+def visible_competitions(principal: Principal) -> QuerySet[Competition]:
+    """Competitions ``principal`` may see: all but drafts, plus drafts of organizations they
+    administer (a draft is the host's work in progress)."""
+    qs = Competition.objects.select_related("organization").order_by("-created_at")
+    if principal.is_site_admin:
+        return qs
+    admin_orgs = [
+        org_id
+        for org_id, role in principal.org_roles().items()
+        if role in ("owner", "admin") and principal.scope != "read"
+    ]
+    return qs.exclude(state=Competition.State.DRAFT) | qs.filter(organization_id__in=admin_orgs)
+
+
+def competition_get(principal: Principal, slug: str) -> Competition:
+    found = visible_competitions(principal).filter(slug=slug).first()
+    if found is None:
+        raise NotFound(f"Competition {slug} not found")
+    return found
+
+
+def effective_state(competition: Competition, now: dt.datetime | None = None) -> str:
+    """The state as users see it: a published competition runs from its first phase's start
+    and is finished once its last phase has ended (no timer job needed)."""
+    if competition.state not in (Competition.State.PUBLISHED, Competition.State.RUNNING):
+        return competition.state
+    now = now or timezone.now()
+    phases = list(competition.phases.all())
+    if phases and all(phase_ended(p, now) for p in phases):
+        return Competition.State.FINISHED
+    if phases and phases[0].start <= now:
+        return Competition.State.RUNNING
+    return Competition.State.PUBLISHED
+
+
+def current_phase(competition: Competition, now: dt.datetime | None = None) -> Phase | None:
+    """The phase that takes submissions now, if any."""
+    now = now or timezone.now()
+    for phase in competition.phases.all():
+        if phase.start <= now and not phase_ended(phase, now):
+            return phase
+    return None
+
+
+def leaderboard_phase(competition: Competition) -> Phase | None:
+    """The phase a leaderboard shows by default: the running one, else the last started."""
+    now = timezone.now()
+    started = [p for p in competition.phases.all() if p.start <= now]
+    return current_phase(competition, now) or (started[-1] if started else None)
+
+
+def team_of(competition: Competition, user: Any) -> Team | None:
+    member = (
+        TeamMember.objects.filter(competition=competition, user=user).select_related("team").first()
+    )
+    return member.team if member else None
+
+
+def has_accepted(principal: Principal, competition: Competition) -> bool:
+    return (
+        principal.is_authenticated
+        and Participant.objects.filter(competition=competition, user=principal.user).exists()
+    )
+
+
+# --- hosting ------------------------------------------------------------------------------
+
+
+def _require_host(actor: Principal, competition: Competition) -> None:
+    if not is_host(actor, competition):
+        raise PermissionDenied("Only the host organization's admins may do this")
+
+
+@transaction.atomic
+def competition_create(
+    *,
+    actor: Principal,
+    organization: Organization,
+    slug: str,
+    title: str,
+    datasets: list[str],
+    metric: str,
+    id_column: str = "id",
+    target_column: str = "target",
+    public_fraction: float = 0.5,
+    daily_quota: int = 5,
+    total_quota: int | None = None,
+    concurrent_quota: int = 2,
+    start: dt.datetime | None = None,
+    end: dt.datetime | None = None,
+    precision: int = 4,
+    higher_is_better: bool | None = None,
+    overview: str = "",
+    evaluation: str = "",
+    rules: str = "",
+    terms: str = "",
+) -> Competition:
+    """A draft competition of ``organization`` with one phase and public/private splits."""
+    if org_level(actor, organization) < Level.ADMIN:
+        raise PermissionDenied("Only the organization's admins may host a competition")
+    if not is_well_formed(slug):
+        raise InvalidInput("The competition's name may hold letters, digits, '-', '_' and '.'")
+    if Competition.objects.filter(slug=slug).exists():
+        raise AlreadyExists(f"A competition named {slug} exists")
+    if metric not in METRICS and higher_is_better is None:
+        raise InvalidInput(
+            f"Unknown metric {metric!r} (built in: {', '.join(METRICS)}); a custom scorer's "
+            "metric needs higher_is_better"
+        )
+    if not 0.0 <= public_fraction <= 1.0 or not 0 <= precision <= 10:
+        raise InvalidInput("public_fraction is in [0, 1] and precision in 0–10")
+    repos = []
+    for name in datasets:
+        owner, _sep, repo_name = name.partition("/")
+        repo = repo_find(owner, repo_name, "dataset")
+        if repo is None:
+            raise NotFound(f"Dataset {name} not found")
+        require_repo(actor, repo, Level.ADMIN)
+        repos.append(repo)
+    competition = Competition.objects.create(
+        organization=organization,
+        slug=slug,
+        title=title or slug,
+        metric=metric,
+        higher_is_better=METRICS[metric].higher_is_better
+        if higher_is_better is None
+        else higher_is_better,
+        id_column=id_column,
+        target_column=target_column,
+        public_fraction=public_fraction,
+        precision=precision,
+        overview=overview,
+        evaluation=evaluation,
+        rules=rules,
+        terms=terms,
+        created_by=actor.user,
+    )
+    competition.datasets.set(repos)
+    Phase.objects.create(
+        competition=competition,
+        name="main",
+        start=start or timezone.now(),
+        end=end,
+        daily_quota=daily_quota,
+        total_quota=total_quota,
+        concurrent_quota=concurrent_quota,
+    )
+    Split.objects.create(competition=competition, name="public", visibility="public")
+    Split.objects.create(competition=competition, name="private", visibility="private")
+    events.record(
+        "competition.create",
+        actor=actor.user,
+        organization_id=organization.pk,
+        payload={"competition": slug},
+    )
+    return competition
+
+
+def ground_truth_set(*, actor: Principal, competition: Competition, source: vault.Readable) -> int:
+    """Store the hidden ground truth (never in a repository: :mod:`.vault`); its row count."""
+    _require_host(actor, competition)
+    try:
+        oid, _size = vault.put_stream(source, limit=MAX_GROUND_TRUTH)
+    except ValueError as exc:
+        raise InvalidInput(f"The ground truth is too large: {exc}") from None
+    rows, names = _ground_truth_splits(oid, competition.split_column)
+    with transaction.atomic():
+        Competition.objects.filter(pk=competition.pk).update(
+            ground_truth_oid=oid, ground_truth_rows=rows
+        )
+        for name in names:
+            Split.objects.get_or_create(
+                competition=competition,
+                name=name,
+                defaults={"visibility": SPLIT_VISIBILITY.get(name.lower(), Split.Visibility.HOST)},
+            )
+    competition.ground_truth_oid, competition.ground_truth_rows = oid, rows
+    return rows
+
+
+# A split column's usual names: Kaggle's public/private, Tianchi's A榜/B榜 (B is the one that
+# counts, revealed at the end). Any other name is the host's only until they change it.
+SPLIT_VISIBILITY = {
+    "public": Split.Visibility.PUBLIC,
+    "a": Split.Visibility.PUBLIC,
+    "private": Split.Visibility.PRIVATE,
+    "b": Split.Visibility.PRIVATE,
+}
+
+
+def _ground_truth_splits(oid: str, column: str) -> tuple[int, set[str]]:
+    """(rows, split names) of a stored ground truth (names only when it has ``column``)."""
+    import csv
+    import io
+
+    rows, names = 0, set()
+    with vault.vault().open(oid) as raw:
+        text = io.TextIOWrapper(raw, encoding="utf-8-sig", errors="replace", newline="")
+        reader = csv.reader(text)
+        header = next(reader, [])
+        where = header.index(column) if column in header else None
+        for record in reader:
+            rows += 1
+            if where is not None and where < len(record) and record[where].strip():
+                names.add(record[where].strip()[:64])
+    if len(names) > 20:
+        raise InvalidInput(f"The {column} column names more than 20 splits")
+    return rows, names
+
+
+def scorer_set(*, actor: Principal, competition: Competition, source: vault.Readable) -> None:
+    """Store a host's scorer (a Python file defining ``evaluate``); it replaces the metric."""
+    _require_host(actor, competition)
+    try:
+        oid, _size = vault.put_stream(source, limit=MAX_SCORER)
+    except ValueError as exc:
+        raise InvalidInput(f"The scorer is too large: {exc}") from None
+    Competition.objects.filter(pk=competition.pk).update(scorer_oid=oid)
+    competition.scorer_oid = oid
+
+
+def competition_publish(*, actor: Principal, competition: Competition) -> Competition:
+    _require_host(actor, competition)
+    if not competition.ground_truth_oid:
+        raise InvalidInput("Upload the ground truth before publishing")
+    if competition.state == Competition.State.DRAFT:
+        competition.state = Competition.State.PUBLISHED
+        competition.save(update_fields=["state", "updated_at"])
+        events.record(
+            "competition.publish",
+            actor=actor.user,
+            organization_id=competition.organization_id,
+            payload={"competition": competition.slug},
+        )
+    return competition
+
+
+@transaction.atomic
+def competition_close(*, actor: Principal, competition: Competition) -> Competition:
+    """End the running phase now: the private ranking is revealed, final ranks recorded."""
+    _require_host(actor, competition)
+    now = timezone.now()
+    phase = current_phase(competition, now)
+    if phase is not None:
+        phase.closed_at = now
+        phase.save(update_fields=["closed_at"])
+    if all(phase_ended(p, now) for p in competition.phases.all()):
+        competition.state = Competition.State.FINISHED
+        competition.save(update_fields=["state", "updated_at"])
+    for closed in [phase] if phase is not None else []:
+        for row in leaderboard.ranking(competition, closed, "private"):
+            events.record(
+                "competition.final_rank",
+                organization_id=competition.organization_id,
+                payload={
+                    "competition": competition.slug,
+                    "phase": closed.name,
+                    "team": row["team"],
+                    "members": row["members"],
+                    "rank": row["rank"],
+                    "score": row["score"],
+                },
+            )
+    return competition
+
+
+def rescore(*, actor: Principal, competition: Competition) -> int:
+    """Score every finished or failed submission again (after a scorer or ground-truth fix);
+    how many were queued. Failed ones that now score start to count against the quota."""
+    _require_host(actor, competition)
+    with transaction.atomic():
+        ids = list(
+            Submission.objects.filter(
+                competition=competition,
+                state__in=(Submission.State.FINISHED, Submission.State.FAILED),
+            )
+            .exclude(file_oid="")
+            .values_list("pk", flat=True)
+        )
+        Submission.objects.filter(pk__in=ids).update(
+            state=Submission.State.QUEUED, reason_code="", reason_detail={}, scores={}, log=""
+        )
+        for pk in ids:
+            tasks.defer(score_submission, pk)
+    return len(ids)
+
+
+def competition_archive(*, actor: Principal, competition: Competition) -> Competition:
+    """Archived: pages stay, the terms no longer open the datasets."""
+    _require_host(actor, competition)
+    competition.state = Competition.State.ARCHIVED
+    competition.save(update_fields=["state", "updated_at"])
+    return competition
+
+
+# --- participating ------------------------------------------------------------------------
+
+
+@transaction.atomic
+def join(
+    *,
+    actor: Principal,
+    competition: Competition,
+    team_name: str | None = None,
+    code: str | None = None,
+) -> Team:
+    """Accept the terms and be in a team: a new one (``team_name``, default the user's name),
+    or the team whose join ``code`` is given. One team per person per competition."""
+    if not actor.is_authenticated or actor.user is None or actor.scope == "read":
+        raise PermissionDenied("Sign in (with a write token) to join")
+    if effective_state(competition) not in (
+        Competition.State.PUBLISHED,
+        Competition.State.RUNNING,
+    ):
+        raise InvalidInput("This competition is not open for entries")
+    _participant, accepted_now = Participant.objects.get_or_create(
+        competition=competition, user=actor.user
+    )
+    team = team_of(competition, actor.user)
+    if code:
+        target = (
+            Team.objects.select_for_update().filter(competition=competition, join_code=code).first()
+        )
+        if target is None:
+            raise NotFound("No team has this join code")
+        if team is not None and team.pk != target.pk:
+            raise AlreadyExists(f"You are already in team {team.name}")
+        if team is None:
+            if target.members.count() >= competition.max_team_size:
+                raise InvalidInput("The team is full")
+            TeamMember.objects.create(competition=competition, team=target, user=actor.user)
+        team = target
+    elif team is None:
+        name = (team_name or actor.user.username).strip()[:96]
+        try:
+            with transaction.atomic():
+                team = Team.objects.create(
+                    competition=competition, name=name, join_code=secrets.token_urlsafe(12)
+                )
+        except IntegrityError:
+            raise AlreadyExists(f"A team named {name} exists; join it with its code") from None
+        TeamMember.objects.create(competition=competition, team=team, user=actor.user)
+    if accepted_now:
+        events.record(
+            "competition.join",
+            actor=actor.user,
+            organization_id=competition.organization_id,
+            payload={"competition": competition.slug, "team": team.name},
+        )
+    return team
+
+
+def _day_start(competition: Competition, now: dt.datetime) -> dt.datetime:
+    zone = zoneinfo.ZoneInfo(competition.timezone)
+    local = now.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def quota_left(competition: Competition, phase: Phase, team: Team) -> dict[str, int | None]:
+    """What the team may still submit; every submission that has not failed counts."""
+    now = timezone.now()
+    counted = Submission.objects.filter(phase=phase, team=team).exclude(
+        state=Submission.State.FAILED
+    )
+    today = counted.filter(created_at__gte=_day_start(competition, now)).count()
+    active = counted.filter(state__in=ACTIVE).count()
+    total = counted.count()
+    return {
+        "daily": phase.daily_quota - today,
+        "concurrent": phase.concurrent_quota - active,
+        "total": None if phase.total_quota is None else phase.total_quota - total,
+    }
+
+
+def submit(
+    *,
+    actor: Principal,
+    competition: Competition,
+    source: vault.Readable,
+    message: str = "",
+) -> Submission:
+    """Take a submission file and queue it for scoring (or refuse: quota, phase, size)."""
+    if not actor.is_authenticated or actor.user is None or actor.scope == "read":
+        raise PermissionDenied("Sign in (with a write token) to submit")
+    if not has_accepted(actor, competition):
+        raise PermissionDenied("Join the competition (accept its terms) before submitting")
+    team = team_of(competition, actor.user)
+    phase = current_phase(competition)
+    if team is None or phase is None or effective_state(competition) != Competition.State.RUNNING:
+        raise InvalidInput("No phase of this competition takes submissions now")
+    try:
+        oid, size = vault.put_stream(source, limit=phase.max_bytes)
+    except ValueError:
+        return _failed_upload(actor, competition, phase, team, message, phase.max_bytes)
+    with transaction.atomic():
+        # The team row is the lock: two submissions of one team never both pass the check.
+        Team.objects.select_for_update().filter(pk=team.pk).first()
+        left = quota_left(competition, phase, team)
+        for kind in ("daily", "total", "concurrent"):
+            remaining = left[kind]
+            if remaining is not None and remaining <= 0:
+                raise QuotaExceeded(_quota_message(kind, phase))
+        submission = Submission.objects.create(
+            competition=competition,
+            phase=phase,
+            team=team,
+            user=actor.user,
+            message=message[:500],
+            file_oid=oid,
+            size=size,
+            state=Submission.State.QUEUED,
+        )
+        events.record(
+            "competition.submission",
+            actor=actor.user,
+            organization_id=competition.organization_id,
+            payload={"competition": competition.slug, "team": team.name, "id": submission.pk},
+        )
+        tasks.defer(score_submission, submission.pk)
+    return submission
+
+
+def _quota_message(kind: str, phase: Phase) -> str:
+    if kind == "daily":
+        return f"Daily quota reached: {phase.daily_quota} submissions per day"
+    if kind == "total":
+        return f"Total quota reached: {phase.total_quota} submissions in this phase"
+    return f"{phase.concurrent_quota} submissions are already being scored; wait for one"
+
+
+def _failed_upload(
+    actor: Principal, competition: Competition, phase: Phase, team: Team, message: str, limit: int
+) -> Submission:
+    """A file over the phase's limit is recorded as failed (it never uses up a quota)."""
+    return Submission.objects.create(
+        competition=competition,
+        phase=phase,
+        team=team,
+        user=actor.user,
+        message=message[:500],
+        file_oid="",
+        state=Submission.State.FAILED,
+        reason_code="too_large",
+        reason_detail={"limit": limit},
+        finished_at=timezone.now(),
+    )
+
+
+def score_submission(submission_id: int) -> None:
+    """The scoring task (idempotent: a finished or failed submission is left alone)."""
+    claimed = Submission.objects.filter(
+        pk=submission_id, state__in=(Submission.State.SUBMITTED, Submission.State.QUEUED)
+    ).update(state=Submission.State.RUNNING)
+    if not claimed:
+        return
+    submission = Submission.objects.select_related("competition", "phase").get(pk=submission_id)
+    competition = submission.competition
+    work = Path(tempfile.mkdtemp(prefix="nbopen-score-"))
+    try:
+        vault.copy_to(competition.ground_truth_oid, work / "ground_truth.csv")
+        vault.copy_to(submission.file_oid, work / "submission.csv")
+        request: dict[str, Any] = {
+            "ground_truth": str(work / "ground_truth.csv"),
+            "submission": str(work / "submission.csv"),
+            "phase": submission.phase.name,
+            "id_column": competition.id_column,
+            "target_column": competition.target_column,
+            "split_column": competition.split_column,
+            "metric": competition.metric,
+            "public_fraction": competition.public_fraction,
+            "data_dir": str(_data_dir()),
+        }
+        if competition.scorer_oid:
+            vault.copy_to(competition.scorer_oid, work / "scorer.py")
+            request["scorer"] = str(work / "scorer.py")
+        try:
+            scores = sandbox.run(request, work_dir=work, limits=_limits())
+        except sandbox.ScoringFailed as failed:
+            _finish(submission, failed=failed)
+            return
+        rounded = {
+            split: {name: round(value, competition.precision) for name, value in values.items()}
+            for split, values in scores.items()
+        }
+        _finish(submission, scores=rounded)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _limits() -> dict[str, int]:
+    from nbopen.config.env import CONFIG
+
+    cpu = CONFIG.score_cpu_seconds
+    return {
+        "cpu": cpu,
+        "wall": 2 * cpu + 5,
+        "memory": CONFIG.score_memory_mb << 20,
+        "output": 64 << 20,
+    }
+
+
+def _data_dir() -> Path:
+    from nbopen.config.env import CONFIG
+
+    return CONFIG.data_dir
+
+
+def _finish(
+    submission: Submission,
+    *,
+    scores: dict[str, dict[str, float]] | None = None,
+    failed: sandbox.ScoringFailed | None = None,
+) -> None:
+    submission.finished_at = timezone.now()
+    if failed is not None:
+        submission.state = Submission.State.FAILED
+        submission.reason_code = failed.code
+        submission.reason_detail = failed.detail
+        submission.log = failed.log
+    else:
+        submission.state = Submission.State.FINISHED
+        submission.scores = scores or {}
+    submission.save(
+        update_fields=["state", "reason_code", "reason_detail", "log", "scores", "finished_at"]
+    )
