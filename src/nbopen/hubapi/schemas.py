@@ -210,3 +210,70 @@ PARQUET_FILE = obj({**SPLIT_ID, "url": STR, "filename": STR, "size": INT})
 PARQUET = obj({"parquet_files": arr(PARQUET_FILE)})
 SIZE = obj({"size": ANY_OBJECT})
 INFO = obj({"dataset_info": ANY_OBJECT})
+
+# Gitea's API v1 (field names and types of Gitea's swagger definitions).
+GITEA_ERROR = obj({"message": STR, "url": STR})
+GITEA_USER = obj(
+    {"id": INT, "login": STR, "full_name": STR, "email": STR, "avatar_url": STR},
+    html_url=STR,
+    is_admin=BOOL,
+    language=STR,
+    created=STR,
+    username=STR,
+)
+_NAMES = arr(STR)
+BRANCH_PROTECTION_FIELDS: dict[str, Schema] = {
+    "branch_name": STR,
+    "rule_name": STR,
+    "priority": INT,
+    "enable_push": BOOL,
+    "enable_push_whitelist": BOOL,
+    "push_whitelist_usernames": _NAMES,
+    "push_whitelist_teams": _NAMES,
+    "enable_force_push": BOOL,
+    "enable_merge_whitelist": BOOL,
+    "merge_whitelist_usernames": _NAMES,
+    "merge_whitelist_teams": _NAMES,
+    "enable_status_check": BOOL,
+    "status_check_contexts": _NAMES,
+    "required_approvals": INT,
+    "block_on_rejected_reviews": BOOL,
+    "block_on_outdated_branch": BOOL,
+    "dismiss_stale_approvals": BOOL,
+}
+BRANCH_PROTECTION = obj(
+    {
+        **{k: v for k, v in BRANCH_PROTECTION_FIELDS.items() if k != "priority"},
+        "created_at": STR,
+        "updated_at": STR,
+    },
+    priority=INT,
+)
+BRANCH_PROTECTIONS = arr(BRANCH_PROTECTION)
+BRANCH_PROTECTION_BODY = obj(**BRANCH_PROTECTION_FIELDS)
+STATUS_STATE: Schema = {"enum": ["pending", "success", "error", "failure", "warning"]}
+COMMIT_STATUS = obj(
+    {
+        "id": INT,
+        "state": STATUS_STATE,
+        "target_url": STR,
+        "description": STR,
+        "url": STR,
+        "context": STR,
+        "created_at": STR,
+        "updated_at": STR,
+    },
+    creator={"anyOf": [GITEA_USER, {"type": "null"}]},
+)
+COMMIT_STATUSES = arr(COMMIT_STATUS)
+COMMIT_STATUS_BODY = obj({"state": STATUS_STATE}, context=STR, target_url=STR, description=STR)
+COMBINED_STATUS = obj(
+    {
+        "state": STATUS_STATE,
+        "sha": STR,
+        "total_count": INT,
+        "statuses": COMMIT_STATUSES,
+        "commit_url": STR,
+        "url": STR,
+    }
+)

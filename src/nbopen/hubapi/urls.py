@@ -7,6 +7,7 @@ from nbopen.hubapi.denials import Channel
 from nbopen.hubapi.githttp import lfs_api
 from nbopen.hubapi.routes import Param, route
 from nbopen.hubapi.v1 import audit, collaborators, forks, teams
+from nbopen.hubapi.v1.gitea import commit_statuses, protections
 
 _REPO = r"^(?:datasets/)?[^/]+/[^/]+?(?:\.git)?/info/lfs/"
 _TEAM = r"^api/v1/orgs/(?P<org>[^/]+)/teams/(?P<team>[^/]+)"
@@ -20,6 +21,11 @@ _AUDIT_QUERY = (
     Param("limit", "entries per page, 1–500 (default 100)", schema={"type": "integer"}),
     Param("before", "the `next_before` of the previous page", schema={"type": "integer"}),
     Param("format", "`csv` for CSV instead of JSON", schema={"enum": ["json", "csv"]}),
+)
+
+_PAGE = (
+    Param("page", "page number, from 1", schema={"type": "integer"}),
+    Param("limit", "page size, 1–50 (default 30)", schema={"type": "integer"}),
 )
 
 urlpatterns = [
@@ -130,6 +136,44 @@ urlpatterns = [
         tag="teams",
         body=s.PERMISSION_BODY,
         responses={200: s.TEAM},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/branch_protections",
+        protections.branch_protections,
+        methods=("GET", "POST"),
+        tag="gitea",
+        body=s.BRANCH_PROTECTION_BODY,
+        responses={200: s.BRANCH_PROTECTIONS, 201: s.BRANCH_PROTECTION, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/branch_protections/<path:rule>",
+        protections.branch_protection,
+        methods=("GET", "PATCH", "DELETE"),
+        tag="gitea",
+        body=s.BRANCH_PROTECTION_BODY,
+        responses={200: s.BRANCH_PROTECTION, 204: None, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/statuses/<str:sha>",
+        commit_statuses.commit_statuses,
+        methods=("GET", "POST"),
+        tag="gitea",
+        query=_PAGE,
+        body=s.COMMIT_STATUS_BODY,
+        responses={200: s.COMMIT_STATUSES, 201: s.COMMIT_STATUS, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/commits/<path:ref>/statuses",
+        commit_statuses.ref_statuses,
+        tag="gitea",
+        query=_PAGE,
+        responses={200: s.COMMIT_STATUSES, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/commits/<path:ref>/status",
+        commit_statuses.combined_status,
+        tag="gitea",
+        responses={200: s.COMBINED_STATUS, 404: s.GITEA_ERROR},
     ),
     path("api/v1/", include("nbopen.hubapi.v1.social_urls")),
     path("", include("nbopen.hubapi.hf.urls")),

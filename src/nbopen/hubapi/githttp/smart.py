@@ -20,6 +20,7 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from nbopen.access.policy import Level, Principal
+from nbopen.collab import protection
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.asgi_access import Access, repo_access
 from nbopen.hubapi.denials import Channel, Denial, asgi_reply
@@ -176,6 +177,13 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
         env["NBOPEN_PUSH_LOG"] = push_log
         # The owner may block secrets: the pre-receive hook then reads the pushed blobs.
         env.update(await sync_to_async(gate.hook_env, thread_sensitive=False)(repo))
+        # Protected branches: the rules resolved for this pusher, refusals in their language.
+        language = protection.pusher_language(principal.user, _header(scope, b"accept-language"))
+        env.update(
+            await sync_to_async(protection.hook_env, thread_sensitive=False)(
+                repo, principal.user, language
+            )
+        )
     try:
         proc = await asyncio.create_subprocess_exec(
             "git",

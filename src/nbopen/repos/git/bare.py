@@ -23,6 +23,8 @@ fi
 # web channels; git's own check-ref-format already ran). Paths are checked by receive.fsck.*.
 # When the relay sets NBOPEN_BLOCK_SECRETS (the interpreter to use: the owner blocks pushes
 # with secrets), the same lines go to nbopen.scanning.prereceive, which reads the pushed blobs.
+# When it sets NBOPEN_PROTECTED (the interpreter; the repository has protected branches), they
+# go to nbopen.collab.prereceive, which applies the rules resolved for the pusher.
 PRE_RECEIVE = """#!/bin/sh
 input=$(cat)
 status=0
@@ -36,6 +38,9 @@ $input
 EOF
 if [ $status -eq 0 ] && [ -n "$NBOPEN_BLOCK_SECRETS" ]; then
   printf '%s\\n' "$input" | "$NBOPEN_BLOCK_SECRETS" -m nbopen.scanning.prereceive || status=1
+fi
+if [ $status -eq 0 ] && [ -n "$NBOPEN_PROTECTED" ]; then
+  printf '%s\\n' "$input" | "$NBOPEN_PROTECTED" -m nbopen.collab.prereceive || status=1
 fi
 exit $status
 """
