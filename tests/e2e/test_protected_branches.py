@@ -7,6 +7,7 @@ posts ``success`` through Gitea's statuses API."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import uuid
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
+from tests.support.accounts import web_login
 from tests.support.client import request
 from tests.support.live import LiveServer
 
@@ -95,6 +97,20 @@ def test_protected_branch_refuses_pushes_and_required_check_blocks_merge(
         api.merge_pull_request(repo_id, 1)
     assert "ci/build" in str(waiting.value)
 
+    browser = web_login(live, owner)
+    zh = {"Accept-Language": "zh-CN", "Cookie": browser.cookie_header()}
+    pr_page = request(f"{live.url}/{repo_id}/discussions/1", headers=zh).body.decode()
+    assert "必需的状态检查 ci/build 尚未成功" in pr_page
+    assert re.search(r'id="merge-pull" disabled', pr_page)
+    saved = browser.post(
+        f"/{repo_id}/settings/branches",
+        {"rule_name": "release/*", "push": "none", "required_approvals": "2"},
+        f"/{repo_id}/settings",
+    )
+    assert saved.status == 302
+    settings = request(f"{live.url}/{repo_id}/settings", headers=zh).body.decode()
+    assert "受保护分支" in settings and "release/*" in settings and "需要 2 个批准" in settings
+
     ci = live.token(owner)
     for state in ("pending", "success"):
         posted = _gitea(
@@ -111,5 +127,7 @@ def test_protected_branch_refuses_pushes_and_required_check_blocks_merge(
     history = _gitea(live, f"/repos/{repo_id}/commits/{head}/statuses", token)
     assert history.headers["X-Total-Count"] == "2"
     assert [s["state"] for s in history.json()] == ["success", "pending"]
+    pr_page = request(f"{live.url}/{repo_id}/discussions/1", headers=zh).body.decode()
+    assert 'id="merge-pull">' in pr_page and "ci/build</strong> — 成功" in pr_page
     api.merge_pull_request(repo_id, 1)
     assert "c.txt" in api.list_repo_files(repo_id)

@@ -71,10 +71,11 @@ class MergeBlocked(InvalidInput):
 
     code = "MergeBlocked"
 
-    def __init__(self, reasons: list[str]) -> None:
-        super().__init__(
-            gettext_noop("Not allowed to merge: %(reasons)s"), reasons="; ".join(reasons)
+    def __init__(self, reasons: list[tuple[str, dict[str, object]]]) -> None:
+        english = "; ".join(
+            template % params if params else template for template, params in reasons
         )
+        super().__init__(gettext_noop("Not allowed to merge: %(reasons)s"), reasons=english)
         self.reasons = reasons
 
 
@@ -209,39 +210,48 @@ def latest_statuses(repo: Repository, sha: str) -> dict[str, CommitStatus]:
     return found
 
 
-def merge_blockers(thread: Thread, actor: Principal, head: str | None) -> list[str]:
-    """Why ``actor`` may not merge ``thread`` yet under its base branch's rule (English
-    templates with parameters already applied; empty: nothing blocks)."""
+Reason = tuple[str, dict[str, object]]
+
+
+def merge_blockers(thread: Thread, actor: Principal, head: str | None) -> list[Reason]:
+    """Why ``actor`` may not merge ``thread`` yet under its base branch's rule: English
+    templates and their parameters (the web translates them); empty: nothing blocks."""
     repo = thread.repository
     rule = rule_for(repo, thread.base_branch)
     if rule is None:
         return []
-    reasons: list[str] = []
+    reasons: list[Reason] = []
     if rule.enable_merge_whitelist and not _listed(
         actor.user, rule.merge_whitelist_usernames, rule.merge_whitelist_teams, repo
     ):
-        reasons.append(gettext_noop("You are not allowed to merge into this protected branch"))
+        reasons.append(
+            (gettext_noop("You are not allowed to merge into this protected branch"), {})
+        )
     count, rejected = approvals(thread, rule, head)
     if count < rule.required_approvals:
         reasons.append(
-            gettext_noop("%(have)s of %(need)s required approvals")
-            % {"have": count, "need": rule.required_approvals}
+            (
+                gettext_noop("%(have)s of %(need)s required approvals"),
+                {"have": count, "need": rule.required_approvals},
+            )
         )
     if rule.block_on_rejected_reviews and rejected:
-        reasons.append(gettext_noop("Changes were requested by a reviewer"))
+        reasons.append((gettext_noop("Changes were requested by a reviewer"), {}))
     if rule.enable_status_check and head is not None:
         latest = latest_statuses(repo, head)
         for pattern in rule.status_check_contexts:
             hits = [s for ctx, s in latest.items() if fnmatch.fnmatchcase(ctx, str(pattern))]
             if not hits or any(s.state != CommitStatus.State.SUCCESS for s in hits):
                 reasons.append(
-                    gettext_noop("Required status check %(context)s is not successful")
-                    % {"context": pattern}
+                    (
+                        gettext_noop("Required status check %(context)s is not successful"),
+                        {"context": pattern},
+                    )
                 )
     if rule.block_on_outdated_branch and head is not None:
         base = gitcommit.branch_head(repo.git_path, thread.base_branch)
         if base is not None and not gitmerge.is_ancestor(repo.git_path, base, head):
-            reasons.append(gettext_noop("The head branch is behind the base branch"))
+            reasons.append((gettext_noop("The head branch is behind the base branch"), {}))
     return reasons
 
 
