@@ -126,7 +126,7 @@ def test_protected_branch_refuses_pushes_and_required_check_blocks_merge(
     assert combined["state"] == "success" and combined["total_count"] == 1
     history = _gitea(live, f"/repos/{repo_id}/commits/{head}/statuses", token)
     assert history.headers["X-Total-Count"] == "2"
-    assert [s["state"] for s in history.json()] == ["success", "pending"]
+    assert [s["status"] for s in history.json()] == ["success", "pending"]
     pr_page = request(f"{live.url}/{repo_id}/discussions/1", headers=zh).body.decode()
     assert 'id="merge-pull">' in pr_page and "ci/build</strong> — 成功" in pr_page
     api.merge_pull_request(repo_id, 1)

@@ -255,6 +255,7 @@ STATUS_STATE: Schema = {"enum": ["pending", "success", "error", "failure", "warn
 COMMIT_STATUS = obj(
     {
         "id": INT,
+        "status": STATUS_STATE,
         "state": STATUS_STATE,
         "target_url": STR,
         "description": STR,
@@ -276,4 +277,94 @@ COMBINED_STATUS = obj(
         "commit_url": STR,
         "url": STR,
     }
+)
+GITEA_VERSION = obj({"version": STR})
+GITEA_REPO = obj(
+    {
+        "id": INT,
+        "owner": GITEA_USER,
+        "name": STR,
+        "full_name": STR,
+        "private": BOOL,
+        "default_branch": STR,
+        "html_url": STR,
+        "clone_url": STR,
+        "permissions": obj({"admin": BOOL, "push": BOOL, "pull": BOOL}),
+    }
+)
+GITEA_LABEL = obj({"id": INT, "name": STR, "color": STR, "description": STR, "url": STR})
+GITEA_LABELS = arr(GITEA_LABEL)
+GITEA_LABEL_BODY = obj({"name": STR}, color=STR, description=STR)
+_NULLABLE_USER: Schema = {"anyOf": [GITEA_USER, {"type": "null"}]}
+GITEA_ISSUE = obj(
+    {
+        "id": INT,
+        "number": INT,
+        "title": STR,
+        "body": STR,
+        "state": {"enum": ["open", "closed"]},
+        "labels": arr(GITEA_LABEL),
+        "comments": INT,
+        "html_url": STR,
+        "created_at": STR,
+        "updated_at": STR,
+    },
+    user=_NULLABLE_USER,
+    pull_request={"type": ["object", "null"]},
+)
+GITEA_ISSUES = arr(GITEA_ISSUE)
+GITEA_ISSUE_BODY = obj(
+    title=STR, body=STR, state={"enum": ["open", "closed"]}, labels=arr({}), assignees=arr(STR)
+)
+GITEA_COMMENT = obj(
+    {"id": INT, "body": STR, "html_url": STR, "created_at": STR, "updated_at": STR},
+    user=_NULLABLE_USER,
+)
+GITEA_COMMENTS = arr(GITEA_COMMENT)
+GITEA_COMMENT_BODY = obj({"body": STR})
+_BRANCH = obj({"label": STR, "ref": STR, "sha": STR, "repo_id": INT})
+GITEA_PULL = obj(
+    {
+        "id": INT,
+        "number": INT,
+        "title": STR,
+        "body": STR,
+        "state": {"enum": ["open", "closed"]},
+        "merged": BOOL,
+        "mergeable": BOOL,
+        "base": _BRANCH,
+        "head": _BRANCH,
+        "diff_url": STR,
+        "patch_url": STR,
+        "html_url": STR,
+    },
+    merge_commit_sha=NULLABLE_STR,
+    user=_NULLABLE_USER,
+)
+GITEA_PULLS = arr(GITEA_PULL)
+GITEA_PULL_BODY = obj(head=STR, base=STR, title=STR, body=STR, state=STR, labels=arr({}))
+GITEA_MERGE_BODY = obj(
+    {"Do": {"enum": ["merge", "squash", "rebase", "fast-forward-only"]}}, head_commit_id=STR
+)
+GITEA_FILES = arr(
+    obj({"filename": STR, "status": STR, "additions": INT, "deletions": INT, "changes": INT})
+)
+GITEA_COMMITS = arr(obj({"sha": STR, "url": STR, "commit": ANY_OBJECT}))
+GITEA_REVIEW = obj(
+    {
+        "id": INT,
+        "state": {"enum": ["APPROVED", "REQUEST_CHANGES", "COMMENT"]},
+        "body": STR,
+        "commit_id": STR,
+        "stale": BOOL,
+        "comments_count": INT,
+    },
+    user=_NULLABLE_USER,
+)
+GITEA_REVIEWS = arr(GITEA_REVIEW)
+GITEA_REVIEW_BODY = obj(
+    event={"enum": ["APPROVED", "REQUEST_CHANGES", "COMMENT"]},
+    body=STR,
+    commit_id=STR,
+    comments=arr(obj(path=STR, body=STR, new_position=INT)),
 )

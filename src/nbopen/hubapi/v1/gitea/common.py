@@ -71,6 +71,8 @@ def repo_for(
     """The principal and ``owner/name`` if they may ``need`` it; else a Gitea error that,
     for a private repository the caller cannot read, is the 404 of a missing one."""
     principal = principal_from_request(request)
+    if request.method not in {"GET", "HEAD"} and not principal.is_authenticated:
+        raise Refusal(error(401, "token is required"))  # every write acts as someone
     repo = services.repo_find(owner, name)
     decision = decide_repo(principal, repo, need)
     if decision is Decision.ALLOW and repo is not None:
