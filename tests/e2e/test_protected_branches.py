@@ -129,5 +129,7 @@ def test_protected_branch_refuses_pushes_and_required_check_blocks_merge(
     assert [s["status"] for s in history.json()] == ["success", "pending"]
     pr_page = request(f"{live.url}/{repo_id}/discussions/1", headers=zh).body.decode()
     assert 'id="merge-pull">' in pr_page and "ci/build</strong> — 成功" in pr_page
+    commit_page = request(f"{live.url}/{repo_id}/commit/{head}", headers=zh).body.decode()
+    assert 'id="checks-state">成功<' in commit_page
     api.merge_pull_request(repo_id, 1)
     assert "c.txt" in api.list_repo_files(repo_id)

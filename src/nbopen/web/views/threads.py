@@ -197,23 +197,28 @@ def _head(access: RepoAccess, forks: list[Repository], head: str) -> tuple[Repos
     raise InvalidInput(f"No fork of yours named {owner}")
 
 
+def commit_checks(repo: Repository, sha: str) -> dict[str, Any]:
+    """The latest status per context of commit ``sha`` and their combined state, for the
+    commit page and a pull request's merge box (``web/partials/checks.html``)."""
+    latest = sorted(protection.latest_statuses(repo, sha).values(), key=lambda s: s.id)
+    return {
+        "checks": [(s, STATE_LABELS[s.state]) for s in latest],
+        "checks_state": STATE_LABELS[statuses.combined_state(latest)] if latest else "",
+    }
+
+
 def _checks(access: RepoAccess, thread: Thread, head: str | None) -> dict[str, Any]:
-    """The merge box's checks: the head's latest statuses, and what blocks the merge under
-    the base branch's protection (the button is disabled with these reasons)."""
+    """The merge box's checks: the head's statuses, and what blocks the merge under the base
+    branch's protection (the button is disabled with these reasons)."""
     if head is None:
         return {"checks": [], "checks_state": "", "merge_blockers": []}
-    latest = sorted(protection.latest_statuses(access.repo, head).values(), key=lambda s: s.id)
     blockers: list[str] = []
     if thread.state == Thread.State.OPEN and access.can_write:
         blockers = [
             _(template) % params if params else _(template)
             for template, params in protection.merge_blockers(thread, access.who, head)
         ]
-    return {
-        "checks": [(s, STATE_LABELS[s.state]) for s in latest],
-        "checks_state": STATE_LABELS[statuses.combined_state(latest)] if latest else "",
-        "merge_blockers": blockers,
-    }
+    return {**commit_checks(access.repo, head), "merge_blockers": blockers}
 
 
 @require_POST
