@@ -25,9 +25,11 @@ import nbopen
 from nbopen.access.policy import Level, Principal, repo_level, require_repo
 from nbopen.accounts.models import User
 from nbopen.collab.models import CommitStatus, ProtectedBranch, Review, Thread
+from nbopen.config.env import CONFIG
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.orgs.models import TeamMember
+from nbopen.repos.git import bare
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import merge as gitmerge
 from nbopen.repos.models import Repository
@@ -147,6 +149,9 @@ def hook_env(repo: Repository, user: User | None, language: str | None) -> dict[
     found = rules(repo)
     if not found:
         return {}
+    # The shared hooks are rewritten when a repository is created; a server upgraded since
+    # the last creation would otherwise still run a pre-receive hook without this step.
+    bare.install_hooks(CONFIG.data_dir / "hooks")
     with translation.override(language or "zh-hans"):
         messages = {
             "push": gettext(PUSH_REFUSED),
