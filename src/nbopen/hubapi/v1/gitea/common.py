@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from nbopen.access.credentials import principal_from_request
@@ -20,7 +21,6 @@ from nbopen.repos import services
 from nbopen.repos.models import Repository
 
 SWAGGER = "/api/openapi.json"
-T = TypeVar("T")
 
 
 class Refusal(Exception):
@@ -104,15 +104,22 @@ def int_param(request: HttpRequest, key: str, default: int, low: int, high: int)
 
 
 def paginate(
-    request: HttpRequest, items: Sequence[T], shape: Callable[[T], Any], total: int | None = None
+    request: HttpRequest,
+    items: Sequence[Any] | QuerySet[Any],
+    shape: Callable[[Any], Any],
+    total: int | None = None,
 ) -> JsonResponse:
     """One page of ``items`` (``page`` from 1, ``limit`` up to 50 as Gitea's default max)
     with ``X-Total-Count`` and a ``Link`` header of next/last/first/prev pages."""
     page = int_param(request, "page", 1, 1, 1_000_000)
     limit = int_param(request, "limit", 30, 1, 50)
-    count = len(items) if total is None else total
     start = (page - 1) * limit
-    window = items[start : start + limit] if total is None else items
+    if isinstance(items, QuerySet):  # one COUNT and one page from the database
+        count = items.count() if total is None else total
+        window: Sequence[Any] = list(items[start : start + limit])
+    else:
+        count = len(items) if total is None else total
+        window = items[start : start + limit] if total is None else items
     response = JsonResponse([shape(item) for item in window], safe=False)
     response["X-Total-Count"] = str(count)
     last = max(1, -(-count // limit))

@@ -149,7 +149,7 @@ def issues(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     if query:
         qs = qs.filter(title__icontains=query)
     qs = qs.order_by("-number").distinct()
-    return paginate(request, list(qs), _issue_json)
+    return paginate(request, qs, _issue_json)
 
 
 @csrf_exempt
@@ -304,7 +304,7 @@ def pull_list(request: HttpRequest, owner: str, name: str) -> HttpResponse:
         state=state if state in {"open", "closed"} else None,
     ).select_related("repository", "head_repository", "merged_by")
     return paginate(
-        request, list(qs.order_by("-number")), lambda t: _pull_json(principal, t, detail=False)
+        request, qs.order_by("-number"), lambda t: _pull_json(principal, t, detail=False)
     )
 
 
