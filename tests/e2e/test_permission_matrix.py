@@ -137,6 +137,18 @@ CHANNELS: dict[str, tuple[str, int | None]] = {
     "web_repo": ("web", READ),
     "web_blob": ("web", READ),
     "web_raw": ("web", READ),
+    # Gitea's API v1 (issue 14): the same rules in Gitea's shapes. Reading needs read; opening
+    # issues and commenting need a signed-in reader; labels and statuses write; protection admin.
+    "gitea_repo": ("gitea", READ),
+    "gitea_issues": ("gitea", READ),
+    "gitea_issue_create": ("gitea", READ),
+    "gitea_issue_comment": ("gitea", READ),
+    "gitea_label_create": ("gitea", WRITE),
+    "gitea_pulls": ("gitea", READ),
+    "gitea_status_create": ("gitea", WRITE),
+    "gitea_combined_status": ("gitea", READ),
+    "gitea_protections": ("gitea", READ),
+    "gitea_protection_create": ("gitea", ADMIN),
     "web_tree": ("web", READ),
     "web_commits": ("web", READ),
     "web_insights": ("web", READ),
@@ -148,7 +160,12 @@ CHANNELS: dict[str, tuple[str, int | None]] = {
 }
 # Channels that take part rather than read: anonymous readers must sign in (401) and a
 # read-only token, which may read, may not write there (403).
-SIGNED_IN_READ = {"hub_discussion_create", "hub_discussion_comment"}
+SIGNED_IN_READ = {
+    "hub_discussion_create",
+    "hub_discussion_comment",
+    "gitea_issue_create",
+    "gitea_issue_comment",
+}
 READ_ONLY_CREDENTIALS = {"admin_read_token"}
 LOGIN = "login"  # a 302 to /login?next=…
 # The status each situation gives, per family.
@@ -158,6 +175,14 @@ STATUS: dict[str, dict[str, int | str]] = {
         "anonymous_reader": 401,  # may read, needs more: sign in first
         "anonymous_stranger": 401,
         "signed_in_stranger": 404,  # existence is not revealed
+        "signed_in_reader": 403,
+        "bad_token": 401,
+    },
+    "gitea": {  # as "api", in Gitea's error shape ({"message", "url"}); 201/204 count as 200
+        "allowed": 200,
+        "anonymous_reader": 401,
+        "anonymous_stranger": 401,
+        "signed_in_stranger": 404,
         "signed_in_reader": 403,
         "bad_token": 401,
     },
@@ -303,6 +328,13 @@ def test_expectation_table_is_the_documented_rules() -> None:
     assert expected_status("non_member", "hub_discussion_merge", "public") == 403
     assert expected_status("member_read", "hub_discussion_merge", "private") == 403
     assert expected_status("team_member", "hub_discussion_merge", "private") == 200
+    # Gitea's API: the same rules
+    assert expected_status("anonymous", "gitea_issue_create", "public") == 401
+    assert expected_status("non_member", "gitea_issue_create", "public") == 200
+    assert expected_status("non_member", "gitea_issues", "private") == 404
+    assert expected_status("member_read", "gitea_status_create", "private") == 403
+    assert expected_status("member_write", "gitea_protection_create", "public") == 403
+    assert expected_status("collab_admin", "gitea_protection_create", "private") == 200
 
 
 # --- the world: users, org, team, repositories, tokens ---------------------------------
@@ -684,8 +716,40 @@ def _call(
         "web_search": lambda: _web(world, principal, f"/search?q={world.suffix}"),
         "web_settings": lambda: _web(world, principal, f"{web}/settings"),
         "web_discussion": lambda: _web(world, principal, f"{web}/discussions/1"),
+        **_gitea_calls(world, repo_id, token, cell),
     }
     return calls[channel]()
+
+
+def _gitea_calls(
+    world: World, repo_id: str, token: str | None, cell: str
+) -> dict[str, Callable[[], Response]]:
+    """The Gitea-shaped routes, with Gitea's ``token`` scheme; a 201 or 204 counts as 200."""
+    g = f"{world.live.url}/api/v1/repos/{repo_id}"
+
+    def call(path: str, method: str = "GET", data: Any = None) -> Response:
+        headers = {"Authorization": f"token {token}"} if token else {}
+        response = request(g + path, method, json_body=data, headers=headers)
+        if response.status in (201, 204):
+            return Response(200, response.headers, response.body)
+        return response
+
+    return {
+        "gitea_repo": lambda: call(""),
+        "gitea_issues": lambda: call("/issues?state=all"),
+        "gitea_issue_create": lambda: call("/issues", "POST", {"title": cell}),
+        "gitea_issue_comment": lambda: call("/issues/1/comments", "POST", {"body": cell}),
+        "gitea_label_create": lambda: call("/labels", "POST", {"name": cell, "color": "#00aabb"}),
+        "gitea_pulls": lambda: call("/pulls?state=all"),
+        "gitea_status_create": lambda: call(
+            "/statuses/main", "POST", {"state": "success", "context": cell}
+        ),
+        "gitea_combined_status": lambda: call("/commits/main/status"),
+        "gitea_protections": lambda: call("/branch_protections"),
+        "gitea_protection_create": lambda: call(
+            "/branch_protections", "POST", {"rule_name": f"p-{cell}/*"}
+        ),
+    }
 
 
 def _merge_cell(world: World, api: str, cell: str, token: str | None, *, ghost: bool) -> Response:
@@ -794,7 +858,7 @@ def test_cell(world: World, channel: str, principal: str, visibility: str) -> No
 GHOST_COMPARABLE = {
     channel
     for channel, (family, need) in CHANNELS.items()
-    if family in {"api", "git", "web"} and need is not None
+    if family in {"api", "gitea", "git", "web"} and need is not None
 } - {"hub_branch_delete", "api_delete"}
 
 
@@ -837,6 +901,13 @@ def _check_success_body(
     repo_id = f"{ORG}/{world.repo(visibility)}"
     if channel in LISTINGS:
         _check_listing(world, channel, principal, visibility, response)
+    elif channel == "gitea_repo":
+        data = response.json()
+        assert data["full_name"] == repo_id and data["private"] is (visibility == "private")
+    elif channel == "gitea_issues":
+        assert 1 in {i["number"] for i in response.json()}
+    elif channel == "gitea_combined_status":
+        assert len(response.json()["sha"]) == 40
     elif channel == "hub_info":
         data = response.json()
         assert data["id"] == repo_id and data["private"] is (visibility == "private")

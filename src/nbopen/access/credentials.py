@@ -5,11 +5,12 @@ Every channel calls it: the Django views of ``hubapi`` (through their route decl
 the raw ASGI handlers (:func:`principal_from_scope`) and the web pages (which treat bad
 credentials as anonymous). It lives in the domain so that no interface imports another's.
 
-Accepted: ``Authorization: Bearer <token>`` (an access token, or the LFS token the SSH
-server issues: :mod:`nbopen.access.ssh`) and HTTP Basic with the token as the password and
-any username (what git credential helpers and ``huggingface_hub`` store). A browser session
-counts too for Django views. Bad credentials are an error even on public resources, so a
-client with a stale token learns about it instead of silently acting anonymously.
+Accepted: ``Authorization: Bearer <token>`` (or ``token <token>``, as Gitea's clients send it;
+an access token, or the LFS token the SSH server issues: :mod:`nbopen.access.ssh`) and HTTP
+Basic with the token as the password and any username (what git credential helpers and
+``huggingface_hub`` store). A browser session counts too for Django views. Bad credentials
+are an error even on public resources, so a client with a stale token learns about it instead
+of silently acting anonymously.
 
 Every failed token is counted against the client's address (:mod:`nbopen.access.throttle`);
 an address that failed too often gets :class:`Throttled` (429 with ``Retry-After`` on every
@@ -54,7 +55,7 @@ def token_from_authorization(header: str | None) -> str | None:
     scheme, _, value = header.strip().partition(" ")
     scheme = scheme.lower()
     value = value.strip()
-    if scheme == "bearer":
+    if scheme in {"bearer", "token"}:  # ``token T`` is how Gitea's clients send it
         if not value:
             raise InvalidCredentials("empty bearer token")
         return value

@@ -293,3 +293,78 @@ class ReviewComment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.path}:{self.line} on {self.thread_id}"
+
+
+class ProtectedBranch(models.Model):
+    """A protection rule for the branches whose names match ``rule_name`` (a glob, as
+    Gitea's: ``main``, ``release/*``). Field names are Gitea's, so its API maps one to one.
+
+    A protected branch is never deleted nor force-pushed; direct pushes (git, Hub commits,
+    web edits) are refused unless ``enable_push`` (then, with ``enable_push_whitelist``, only
+    the listed users and teams may push). Merges need ``required_approvals`` approvals, the
+    ``status_check_contexts`` green, and, with ``enable_merge_whitelist``, a listed merger.
+    """
+
+    repository = models.ForeignKey(
+        "repos.Repository", on_delete=models.CASCADE, related_name="protected_branches"
+    )
+    rule_name = models.CharField(max_length=255)
+    priority = models.IntegerField(default=0)
+    enable_push = models.BooleanField(default=False)
+    enable_push_whitelist = models.BooleanField(default=False)
+    push_whitelist_usernames = models.JSONField(default=list, blank=True)
+    push_whitelist_teams = models.JSONField(default=list, blank=True)
+    enable_force_push = models.BooleanField(default=False)
+    enable_merge_whitelist = models.BooleanField(default=False)
+    merge_whitelist_usernames = models.JSONField(default=list, blank=True)
+    merge_whitelist_teams = models.JSONField(default=list, blank=True)
+    required_approvals = models.PositiveIntegerField(default=0)
+    enable_status_check = models.BooleanField(default=False)
+    status_check_contexts = models.JSONField(default=list, blank=True)
+    block_on_rejected_reviews = models.BooleanField(default=False)
+    block_on_outdated_branch = models.BooleanField(default=False)
+    dismiss_stale_approvals = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["priority", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["repository", "rule_name"], name="one_rule_per_name")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}:{self.rule_name}"
+
+
+class CommitStatus(models.Model):
+    """A CI result for one commit under one ``context`` (``ci/build``), as Gitea and GitHub
+    keep them: every post is kept, the latest per context counts."""
+
+    class State(models.TextChoices):
+        PENDING = "pending"
+        SUCCESS = "success"
+        ERROR = "error"
+        FAILURE = "failure"
+        WARNING = "warning"
+
+    repository = models.ForeignKey(
+        "repos.Repository", on_delete=models.CASCADE, related_name="commit_statuses"
+    )
+    sha = models.CharField(max_length=40)
+    state = models.CharField(max_length=10, choices=State.choices)
+    context = models.CharField(max_length=255, default="default")
+    target_url = models.URLField(max_length=2000, blank=True)
+    description = models.CharField(max_length=1000, blank=True)
+    creator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["repository", "sha"], name="collab_status_commit")]
+
+    def __str__(self) -> str:
+        return f"{self.sha[:8]} {self.context}={self.state}"

@@ -6,7 +6,7 @@ fork when the head lives there), so diffs, merges and review anchors are compute
 repository and survive a deleted fork. Model and dataset repositories also get the Hub's
 ``refs/pr/N``, where Hub clients commit (``create_commit(create_pr=True)``). The merge itself
 is :func:`nbopen.repos.writes.merges.merge`: the one write service moves the base branch.
-Protected branches will hook in :func:`_check_protection` (nothing is protected yet).
+Protected branches refuse a merge in :func:`_check_protection`.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from nbopen.access.policy import Level, Principal, repo_level, require_repo
 from nbopen.accounts.models import User
-from nbopen.collab import closing, threads
+from nbopen.collab import closing, protection, threads
 from nbopen.collab.models import Review, ReviewComment, Thread
 from nbopen.core import events, tasks
 from nbopen.core.errors import InvalidInput, NotFound, PermissionDenied
@@ -232,8 +232,9 @@ def changes(thread: Thread, *, with_diff: bool = True) -> Changes:
 
 
 def _check_protection(thread: Thread, actor: Principal) -> None:
-    """Where protected branches (required approvals, status checks, who may merge) will
-    refuse a merge. Nothing is protected yet."""
+    """Protected base branch: required approvals, status checks at the head, who may merge
+    (:class:`~nbopen.collab.protection.MergeBlocked` lists what is missing)."""
+    protection.check_merge(thread, actor, head_of(thread))
 
 
 def squash_message(thread: Thread, commits: list[read.Commit], merger: User) -> str:

@@ -301,3 +301,162 @@ LEADERBOARD = obj(
     }
 )
 GROUND_TRUTH_STORED = obj(rows=INT)
+
+
+# Gitea's API v1 (field names and types of Gitea's swagger definitions).
+GITEA_ERROR = obj({"message": STR, "url": STR})
+GITEA_USER = obj(
+    {"id": INT, "login": STR, "full_name": STR, "email": STR, "avatar_url": STR},
+    html_url=STR,
+    is_admin=BOOL,
+    language=STR,
+    created=STR,
+    username=STR,
+)
+_NAMES = arr(STR)
+BRANCH_PROTECTION_FIELDS: dict[str, Schema] = {
+    "branch_name": STR,
+    "rule_name": STR,
+    "priority": INT,
+    "enable_push": BOOL,
+    "enable_push_whitelist": BOOL,
+    "push_whitelist_usernames": _NAMES,
+    "push_whitelist_teams": _NAMES,
+    "enable_force_push": BOOL,
+    "enable_merge_whitelist": BOOL,
+    "merge_whitelist_usernames": _NAMES,
+    "merge_whitelist_teams": _NAMES,
+    "enable_status_check": BOOL,
+    "status_check_contexts": _NAMES,
+    "required_approvals": INT,
+    "block_on_rejected_reviews": BOOL,
+    "block_on_outdated_branch": BOOL,
+    "dismiss_stale_approvals": BOOL,
+}
+BRANCH_PROTECTION = obj(
+    {
+        **{k: v for k, v in BRANCH_PROTECTION_FIELDS.items() if k != "priority"},
+        "created_at": STR,
+        "updated_at": STR,
+    },
+    priority=INT,
+)
+BRANCH_PROTECTIONS = arr(BRANCH_PROTECTION)
+BRANCH_PROTECTION_BODY = obj(**BRANCH_PROTECTION_FIELDS)
+STATUS_STATE: Schema = {"enum": ["pending", "success", "error", "failure", "warning"]}
+COMMIT_STATUS = obj(
+    {
+        "id": INT,
+        "status": STATUS_STATE,
+        "state": STATUS_STATE,
+        "target_url": STR,
+        "description": STR,
+        "url": STR,
+        "context": STR,
+        "created_at": STR,
+        "updated_at": STR,
+    },
+    creator={"anyOf": [GITEA_USER, {"type": "null"}]},
+)
+COMMIT_STATUSES = arr(COMMIT_STATUS)
+COMMIT_STATUS_BODY = obj({"state": STATUS_STATE}, context=STR, target_url=STR, description=STR)
+COMBINED_STATUS = obj(
+    {
+        "state": STATUS_STATE,
+        "sha": STR,
+        "total_count": INT,
+        "statuses": COMMIT_STATUSES,
+        "commit_url": STR,
+        "url": STR,
+    }
+)
+GITEA_VERSION = obj({"version": STR})
+GITEA_REPO = obj(
+    {
+        "id": INT,
+        "owner": GITEA_USER,
+        "name": STR,
+        "full_name": STR,
+        "private": BOOL,
+        "default_branch": STR,
+        "html_url": STR,
+        "clone_url": STR,
+        "permissions": obj({"admin": BOOL, "push": BOOL, "pull": BOOL}),
+    }
+)
+GITEA_LABEL = obj({"id": INT, "name": STR, "color": STR, "description": STR, "url": STR})
+GITEA_LABELS = arr(GITEA_LABEL)
+GITEA_LABEL_BODY = obj({"name": STR}, color=STR, description=STR)
+_NULLABLE_USER: Schema = {"anyOf": [GITEA_USER, {"type": "null"}]}
+GITEA_ISSUE = obj(
+    {
+        "id": INT,
+        "number": INT,
+        "title": STR,
+        "body": STR,
+        "state": {"enum": ["open", "closed"]},
+        "labels": arr(GITEA_LABEL),
+        "comments": INT,
+        "html_url": STR,
+        "created_at": STR,
+        "updated_at": STR,
+    },
+    user=_NULLABLE_USER,
+    pull_request={"type": ["object", "null"]},
+)
+GITEA_ISSUES = arr(GITEA_ISSUE)
+GITEA_ISSUE_BODY = obj(
+    title=STR, body=STR, state={"enum": ["open", "closed"]}, labels=arr({}), assignees=arr(STR)
+)
+GITEA_COMMENT = obj(
+    {"id": INT, "body": STR, "html_url": STR, "created_at": STR, "updated_at": STR},
+    user=_NULLABLE_USER,
+)
+GITEA_COMMENTS = arr(GITEA_COMMENT)
+GITEA_COMMENT_BODY = obj({"body": STR})
+_BRANCH = obj({"label": STR, "ref": STR, "sha": STR, "repo_id": INT})
+GITEA_PULL = obj(
+    {
+        "id": INT,
+        "number": INT,
+        "title": STR,
+        "body": STR,
+        "state": {"enum": ["open", "closed"]},
+        "merged": BOOL,
+        "mergeable": BOOL,
+        "base": _BRANCH,
+        "head": _BRANCH,
+        "diff_url": STR,
+        "patch_url": STR,
+        "html_url": STR,
+    },
+    merge_commit_sha=NULLABLE_STR,
+    user=_NULLABLE_USER,
+)
+GITEA_PULLS = arr(GITEA_PULL)
+GITEA_PULL_BODY = obj(head=STR, base=STR, title=STR, body=STR, state=STR, labels=arr({}))
+GITEA_MERGE_BODY = obj(
+    {"Do": {"enum": ["merge", "squash", "rebase", "fast-forward-only"]}}, head_commit_id=STR
+)
+GITEA_FILES = arr(
+    obj({"filename": STR, "status": STR, "additions": INT, "deletions": INT, "changes": INT})
+)
+GITEA_COMMITS = arr(obj({"sha": STR, "url": STR, "commit": ANY_OBJECT}))
+GITEA_REVIEW = obj(
+    {
+        "id": INT,
+        "state": {"enum": ["APPROVED", "REQUEST_CHANGES", "COMMENT"]},
+        "body": STR,
+        "commit_id": STR,
+        "stale": BOOL,
+        "comments_count": INT,
+    },
+    user=_NULLABLE_USER,
+)
+GITEA_REVIEWS = arr(GITEA_REVIEW)
+GITEA_REVIEW_BODY = obj(
+    event={"enum": ["APPROVED", "REQUEST_CHANGES", "COMMENT"]},
+    body=STR,
+    commit_id=STR,
+    comments=arr(obj(path=STR, body=STR, new_position=INT)),
+)

@@ -7,6 +7,8 @@ from nbopen.hubapi.denials import Channel
 from nbopen.hubapi.githttp import lfs_api
 from nbopen.hubapi.routes import Param, route
 from nbopen.hubapi.v1 import audit, collaborators, forks, keys, mirrors, teams
+from nbopen.hubapi.v1.gitea import commit_statuses, protections
+from nbopen.hubapi.v1.gitea import threads_api as g
 
 _REPO = r"^(?:datasets/)?[^/]+/[^/]+?(?:\.git)?/info/lfs/"
 _TEAM = r"^api/v1/orgs/(?P<org>[^/]+)/teams/(?P<team>[^/]+)"
@@ -20,6 +22,18 @@ _AUDIT_QUERY = (
     Param("limit", "entries per page, 1–500 (default 100)", schema={"type": "integer"}),
     Param("before", "the `next_before` of the previous page", schema={"type": "integer"}),
     Param("format", "`csv` for CSV instead of JSON", schema={"enum": ["json", "csv"]}),
+)
+
+_PAGE = (
+    Param("page", "page number, from 1", schema={"type": "integer"}),
+    Param("limit", "page size, 1–50 (default 30)", schema={"type": "integer"}),
+)
+_ISSUE_QUERY = (
+    Param("state", "open (default), closed or all"),
+    Param("type", "issues or pulls (default: both)"),
+    Param("labels", "comma-separated label names"),
+    Param("q", "words in the title"),
+    Param("created_by", "the author's user name"),
 )
 
 urlpatterns = [
@@ -175,6 +189,154 @@ urlpatterns = [
         tag="teams",
         body=s.PERMISSION_BODY,
         responses={200: s.TEAM},
+    ),
+    route("api/v1/version", g.version, tag="gitea", responses={200: s.GITEA_VERSION}),
+    route("api/v1/user", g.me, tag="gitea", responses={200: s.GITEA_USER, 401: s.GITEA_ERROR}),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>",
+        g.repository,
+        tag="gitea",
+        responses={200: s.GITEA_REPO, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/issues",
+        g.issues,
+        methods=("GET", "POST"),
+        tag="gitea",
+        query=_PAGE + _ISSUE_QUERY,
+        body=s.GITEA_ISSUE_BODY,
+        responses={200: s.GITEA_ISSUES, 201: s.GITEA_ISSUE, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/issues/comments/<int:comment_id>",
+        g.issue_comment,
+        methods=("GET", "PATCH", "DELETE"),
+        tag="gitea",
+        body=s.GITEA_COMMENT_BODY,
+        responses={200: s.GITEA_COMMENT, 204: None, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/issues/<str:index>",
+        g.issue,
+        methods=("GET", "PATCH"),
+        tag="gitea",
+        body=s.GITEA_ISSUE_BODY,
+        responses={200: s.GITEA_ISSUE, 201: s.GITEA_ISSUE, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/issues/<str:index>/comments",
+        g.issue_comments,
+        methods=("GET", "POST"),
+        tag="gitea",
+        body=s.GITEA_COMMENT_BODY,
+        responses={200: s.GITEA_COMMENTS, 201: s.GITEA_COMMENT, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/labels",
+        g.labels,
+        methods=("GET", "POST"),
+        tag="gitea",
+        query=_PAGE,
+        body=s.GITEA_LABEL_BODY,
+        responses={200: s.GITEA_LABELS, 201: s.GITEA_LABEL, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/pulls",
+        g.pull_list,
+        methods=("GET", "POST"),
+        tag="gitea",
+        query=(*_PAGE, Param("state", "open (default), closed or all")),
+        body=s.GITEA_PULL_BODY,
+        responses={200: s.GITEA_PULLS, 201: s.GITEA_PULL, 404: s.GITEA_ERROR},
+    ),
+    route(
+        r"^api/v1/repos/(?P<owner>[^/]+)/(?P<name>[^/]+)/pulls/(?P<index>[0-9]+)\.(?P<kind>diff|patch)\Z",
+        g.pull_text,
+        tag="gitea",
+        responses={200: None, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/pulls/<str:index>",
+        g.pull,
+        methods=("GET", "PATCH"),
+        tag="gitea",
+        body=s.GITEA_PULL_BODY,
+        responses={200: s.GITEA_PULL, 201: s.GITEA_PULL, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/pulls/<str:index>/files",
+        g.pull_files,
+        tag="gitea",
+        query=_PAGE,
+        responses={200: s.GITEA_FILES, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/pulls/<str:index>/commits",
+        g.pull_commits,
+        tag="gitea",
+        query=_PAGE,
+        responses={200: s.GITEA_COMMITS, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/pulls/<str:index>/merge",
+        g.pull_merge,
+        methods=("POST",),
+        tag="gitea",
+        body=s.GITEA_MERGE_BODY,
+        responses={200: None, 405: s.GITEA_ERROR, 409: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/pulls/<str:index>/reviews",
+        g.pull_reviews,
+        methods=("GET", "POST"),
+        tag="gitea",
+        query=_PAGE,
+        body=s.GITEA_REVIEW_BODY,
+        responses={200: s.GITEA_REVIEWS, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/pulls/<str:index>/reviews/<int:review_id>",
+        g.pull_review,
+        tag="gitea",
+        responses={200: s.GITEA_REVIEW, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/branch_protections",
+        protections.branch_protections,
+        methods=("GET", "POST"),
+        tag="gitea",
+        body=s.BRANCH_PROTECTION_BODY,
+        responses={200: s.BRANCH_PROTECTIONS, 201: s.BRANCH_PROTECTION, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/branch_protections/<path:rule>",
+        protections.branch_protection,
+        methods=("GET", "PATCH", "DELETE"),
+        tag="gitea",
+        body=s.BRANCH_PROTECTION_BODY,
+        responses={200: s.BRANCH_PROTECTION, 204: None, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/statuses/<str:sha>",
+        commit_statuses.commit_statuses,
+        methods=("GET", "POST"),
+        tag="gitea",
+        query=_PAGE,
+        body=s.COMMIT_STATUS_BODY,
+        responses={200: s.COMMIT_STATUSES, 201: s.COMMIT_STATUS, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/commits/<path:ref>/statuses",
+        commit_statuses.ref_statuses,
+        tag="gitea",
+        query=_PAGE,
+        responses={200: s.COMMIT_STATUSES, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/commits/<path:ref>/status",
+        commit_statuses.combined_status,
+        tag="gitea",
+        responses={200: s.COMBINED_STATUS, 404: s.GITEA_ERROR},
     ),
     path("api/v1/", include("nbopen.hubapi.v1.social_urls")),
     path("", include("nbopen.hubapi.hf.urls")),

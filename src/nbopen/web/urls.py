@@ -68,6 +68,8 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("ask-access", gated.ask_access),
     path("settings/access-requests", gated.access_requests_page),
     path("settings/collaborators/remove", repo_settings.collaborator_delete),
+    path("settings/branches", repo_settings.protection_save),
+    path("settings/branches/remove", repo_settings.protection_delete),
     path("upload", upload.upload),
     path("watch", signals.watch),
     path("like", signals.like),

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 from asgiref.sync import sync_to_async
 
 from nbopen.access.policy import Principal
+from nbopen.accounts.models import User
+from nbopen.collab import protection
 from nbopen.config.env import CONFIG
 from nbopen.mirrors import git_mirrors
 from nbopen.repos.models import Repository
@@ -61,8 +63,11 @@ class Push:
 
 
 @contextlib.asynccontextmanager
-async def receive_pack(repo: Repository) -> AsyncIterator[Push]:
-    """The environment of one ``git receive-pack`` run and its push log, removed afterwards."""
+async def receive_pack(
+    repo: Repository, user: User | None = None, accept_language: str | None = None
+) -> AsyncIterator[Push]:
+    """The environment of one ``git receive-pack`` run by ``user`` and its push log, removed
+    afterwards; protected-branch refusals are worded in the pusher's language."""
     CONFIG.tmp_dir.mkdir(parents=True, exist_ok=True)
     fd, log_path = tempfile.mkstemp(prefix="push-", dir=CONFIG.tmp_dir)
     os.close(fd)
@@ -73,6 +78,11 @@ async def receive_pack(repo: Repository) -> AsyncIterator[Push]:
         source = await sync_to_async(git_mirrors.pull_source, thread_sensitive=False)(repo)
         if source is not None:
             env["NBOPEN_PULL_MIRROR"] = source
+        # Protected branches: the rules resolved for this pusher, refusals in their language.
+        language = protection.pusher_language(user, accept_language)
+        env.update(
+            await sync_to_async(protection.hook_env, thread_sensitive=False)(repo, user, language)
+        )
         yield Push(env=env, log_path=log_path, repo_id=repo.pk)
     finally:
         with contextlib.suppress(FileNotFoundError):

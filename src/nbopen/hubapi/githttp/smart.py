@@ -167,7 +167,9 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
     async with contextlib.AsyncExitStack() as stack:
         before_end: Callable[[bool], Awaitable[None]] | None = None
         if service == "git-receive-pack":
-            push = await stack.enter_async_context(receive_pack(repo))
+            push = await stack.enter_async_context(
+                receive_pack(repo, principal.user, _header(scope, b"accept-language"))
+            )
             env.update(push.env)
 
             async def record(ok: bool) -> None:

@@ -209,7 +209,7 @@ async def _run_git(
     async with contextlib.AsyncExitStack() as stack:
         push = None
         if command == "git-receive-pack":
-            push = await stack.enter_async_context(receive_pack(repo))
+            push = await stack.enter_async_context(receive_pack(repo, principal.user))
             env.update(push.env)
         proc = await spawn_git(command.removeprefix("git-"), str(repo.git_path), env=env)
         returncode = await _pump(process, proc)

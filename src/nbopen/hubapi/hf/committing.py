@@ -148,6 +148,8 @@ def apply(
         raise CommitRejected(404, str(exc), "EntryNotFound") from exc
     except commits.SecretsRefused as exc:
         raise CommitRejected(400, str(exc), exc.code) from exc
+    except commits.BranchProtected as exc:
+        raise CommitRejected(403, str(exc), exc.code) from exc
     except commits.RefConflict as exc:
         if pending.parent is not None:
             # The Hub's wording, which clients and huggingface_hub's tests match on.

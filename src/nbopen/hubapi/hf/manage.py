@@ -105,6 +105,8 @@ def super_squash(
         return revision_not_found(branch)
     except gitcommit.RefConflict as exc:
         return api_error(409, str(exc))
+    except history.BranchProtected as exc:
+        return api_error(403, str(exc), exc.code)
     return JsonResponse({"commit": sha})
 
 

@@ -117,6 +117,8 @@ def branch(
             writes.delete_branch(repo=repo, actor=user, branch=branch)
         except writes.RefNotFound:
             return revision_not_found(branch)
+        except writes.BranchProtected as exc:
+            return api_error(403, str(exc), exc.code)
         except writes.RefConflict as exc:
             return api_error(409, str(exc))
         return JsonResponse({})
@@ -139,6 +141,8 @@ def branch(
         writes.create_branch(repo=repo, actor=user, branch=branch, target=target)
     except writes.RefConflict:
         return api_error(409, f"Reference {ref} already exists")
+    except writes.BranchProtected as exc:
+        return api_error(403, str(exc), exc.code)
     return JsonResponse({})
 
 

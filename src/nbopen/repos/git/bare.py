@@ -25,6 +25,8 @@ fi
 # with secrets), the same lines go to nbopen.scanning.prereceive, which reads the pushed blobs.
 # NBOPEN_PULL_MIRROR (the source URL) refuses every push to a pull mirror, with git's
 # "remote:" lines saying why.
+# When it sets NBOPEN_PROTECTED (the interpreter; the repository has protected branches), they
+# go to nbopen.collab.prereceive, which applies the rules resolved for the pusher.
 PRE_RECEIVE = """#!/bin/sh
 input=$(cat)
 if [ -n "$NBOPEN_PULL_MIRROR" ]; then
@@ -43,6 +45,9 @@ $input
 EOF
 if [ $status -eq 0 ] && [ -n "$NBOPEN_BLOCK_SECRETS" ]; then
   printf '%s\\n' "$input" | "$NBOPEN_BLOCK_SECRETS" -m nbopen.scanning.prereceive || status=1
+fi
+if [ $status -eq 0 ] && [ -n "$NBOPEN_PROTECTED" ]; then
+  printf '%s\\n' "$input" | "$NBOPEN_PROTECTED" -m nbopen.collab.prereceive || status=1
 fi
 exit $status
 """

@@ -111,3 +111,43 @@ def fetch_into(repo: Path, source: Path, source_ref: str, dest_ref: str) -> str 
         return None
     out = _git(repo, "rev-parse", "--verify", "--quiet", dest_ref, check=False)
     return out.stdout.decode().strip() or None
+
+
+@dataclass(frozen=True)
+class FileChange:
+    path: str
+    status: str  # added, deleted, modified (git's A, D, M; renames are split)
+    additions: int
+    deletions: int
+
+
+def file_changes(repo: Path, base: str, head: str, limit: int = 3000) -> list[FileChange]:
+    """Per-file status and line counts from ``base`` to ``head`` (binary files count 0)."""
+    names = _git(repo, "diff", "--name-status", "-z", "--no-renames", base, head, "--").stdout
+    parts = [p.decode("utf-8", "replace") for p in names.split(b"\0") if p]
+    status = {parts[i + 1]: parts[i] for i in range(0, len(parts) - 1, 2)}
+    counts = _git(repo, "diff", "--numstat", "-z", "--no-renames", base, head, "--").stdout
+    words = {"A": "added", "D": "deleted"}
+    found: list[FileChange] = []
+    for row in counts.split(b"\0"):
+        fields = row.decode("utf-8", "replace").split("\t", 2)
+        if len(fields) != 3:
+            continue
+        added, deleted, path = fields
+        found.append(
+            FileChange(
+                path,
+                words.get(status.get(path, "M")[:1], "modified"),
+                int(added) if added.isdigit() else 0,
+                int(deleted) if deleted.isdigit() else 0,
+            )
+        )
+        if len(found) >= limit:
+            break
+    return found
+
+
+def format_patch(repo: Path, base: str, head: str, max_bytes: int = MAX_DIFF_BYTES) -> str:
+    """The commits from ``base`` to ``head`` as ``git format-patch`` mails (``.patch``)."""
+    out = _git(repo, "format-patch", "--stdout", "--no-color", f"{base}..{head}").stdout
+    return out[:max_bytes].decode("utf-8", "replace")

@@ -18,6 +18,7 @@ from typing import Final
 
 from nbopen.accounts.models import User
 from nbopen.audit import services as audit
+from nbopen.collab import protection
 from nbopen.repos.git import attributes, read
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git.attributes import ATTRIBUTES
@@ -32,6 +33,7 @@ PathNotFound = gitcommit.PathNotFound
 InvalidPath = gitcommit.InvalidPath
 NothingChanged = gitcommit.NothingChanged
 SecretsRefused = gate.SecretsRefused
+BranchProtected = protection.BranchProtected
 ZERO_SHA = gitcommit.ZERO_SHA
 Author = gitcommit.Author
 # A blob already in the object database placed at a path (a rename keeps its blob).
@@ -174,7 +176,8 @@ def commit(
     git push is retried); a sha (or None: the branch must not exist) makes the commit a
     compare-and-swap that raises :class:`RefConflict` if the branch is elsewhere. Raises
     :class:`PathNotFound` for a delete of a missing path, :class:`InvalidPath`,
-    :class:`SecretsRefused` when the owner blocks secrets and a file has one, and with
+    :class:`SecretsRefused` when the owner blocks secrets and a file has one,
+    :class:`BranchProtected` when a protected branch refuses direct pushes, and with
     ``skip_unchanged`` :class:`NothingChanged`. Runs :func:`after_update` on success, which
     records ``kind`` (None: no event, for the commit that initializes a repository).
     ``start``: with ``parent=None``, the commit a new branch grows from (the browser's
@@ -188,6 +191,10 @@ def commit(
     # without a parent is applied on the head it finds, a commit with one is compare-and-swap.
     with gitcommit.branch_lock(repo.git_path, branch):
         head = gitcommit.branch_head(repo.git_path, branch)
+        if kind is not None:  # a person's commit (not a repository's first): protected?
+            protection.check_update(
+                repo=repo, actor=actor, ref=gitcommit.qualify(branch), old=None, new=head or ""
+            )
         rule = None
         base = head if head is not None else start
         if any(isinstance(op, AddBytes | AddFile) for op in operations):

@@ -12,11 +12,14 @@ git.
 from __future__ import annotations
 
 from nbopen.accounts.models import User
+from nbopen.collab import protection
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.models import Repository
 from nbopen.repos.writes.after_update import RefUpdate, after_update
 from nbopen.repos.writes.commits import author_of
 from nbopen.repos.writes.refs import RefNotFound
+
+BranchProtected = protection.BranchProtected
 
 
 def super_squash(*, repo: Repository, actor: User | None, branch: str, message: str) -> str:
@@ -32,6 +35,8 @@ def super_squash(*, repo: Repository, actor: User | None, branch: str, message: 
             raise RefNotFound(ref)
         tree = gitcommit.tree_of(repo.git_path, head)
         sha = gitcommit.commit_tree(repo.git_path, tree, None, message, author_of(actor))
+        # A squash rewrites history: a protected branch allows it only with force pushes.
+        protection.check_update(repo=repo, actor=actor, ref=ref, old=head, new=sha)
         gitcommit.update_ref(repo.git_path, ref, sha, head)
     after_update(
         repo_id=repo.pk,

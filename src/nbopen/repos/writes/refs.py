@@ -8,6 +8,7 @@ kind the Hub routes always recorded (``repo.branch.create`` …).
 from __future__ import annotations
 
 from nbopen.accounts.models import User
+from nbopen.collab import protection
 from nbopen.repos.git import bare, names
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.models import Repository
@@ -16,6 +17,7 @@ from nbopen.repos.writes.commits import author_of
 
 ZERO_SHA = gitcommit.ZERO_SHA
 RefConflict = gitcommit.RefConflict
+BranchProtected = protection.BranchProtected
 
 
 class RefNotFound(gitcommit.GitError):
@@ -47,7 +49,9 @@ def set_ref(
     payload: dict[str, object] | None = None,
 ) -> None:
     """Move ``ref`` from ``old`` (None: must not exist) to ``new``; :class:`RefConflict`
-    if it is elsewhere. ``kind``/``payload`` name the event (see ``after_update``)."""
+    if it is elsewhere. ``kind``/``payload`` name the event (see ``after_update``);
+    :class:`~nbopen.collab.protection.BranchProtected` if a protected branch forbids it."""
+    protection.check_update(repo=repo, actor=actor, ref=ref, old=old, new=new)
     gitcommit.update_ref(repo.git_path, ref, new, old)
     after_update(
         repo_id=repo.pk,
@@ -65,6 +69,7 @@ def delete_ref(
     current = gitcommit.ref_target(repo.git_path, ref)
     if current is None:
         raise RefNotFound(ref)
+    protection.check_update(repo=repo, actor=actor, ref=ref, old=current, new=None)
     gitcommit.delete_ref(repo.git_path, ref, current)
     after_update(
         repo_id=repo.pk,

@@ -8,6 +8,7 @@ from nbopen.repos.git import read
 from nbopen.repos.git.diff import commit_diff
 from nbopen.web.views.base import page, repo_access
 from nbopen.web.views.browse import repo_context
+from nbopen.web.views.threads import commit_checks
 
 PER_PAGE = 30
 
@@ -63,6 +64,7 @@ def commit(request: HttpRequest, owner: str, name: str, sha: str) -> HttpRespons
             "diff": diff,
             "additions": sum(f.additions for f in diff.files),
             "deletions": sum(f.deletions for f in diff.files),
+            **commit_checks(repo, full),
         }
     )
     return page(request, "web/repo_commit.html", ctx)

@@ -1,4 +1,5 @@
-"""``/{owner}/{name}/settings``: description, visibility and deletion, for admins only."""
+"""``/{owner}/{name}/settings``: description, visibility, collaborators, protected branches and
+deletion, for admins only."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nbopen.access.policy import Level
+from nbopen.collab import protection
 from nbopen.core.errors import DomainError
 from nbopen.libraries import services as library_services
 from nbopen.repos import moves
@@ -49,6 +51,7 @@ def settings(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             "collaborator_roles": Collaborator.Role.choices,
             "domain_choices": domain_choices(request),
             "current_domains": [d.slug for d in library_services.domain_of(repo)],
+            "protections": protection.rules(repo),
         }
     )
     return page(request, "web/repo_settings.html", ctx)
@@ -143,3 +146,57 @@ def collaborator_delete(request: HttpRequest, owner: str, name: str) -> HttpResp
     else:
         messages.success(request, _("%(user)s was removed.") % {"user": username})
     return redirect(f"{access.repo.web_path}/settings")
+
+
+def _names(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+@require_POST
+def protection_save(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    """Add or change the rule named in the form (the same fields as Gitea's API)."""
+    access = repo_access(request, owner, name, Level.ADMIN)
+    post = request.POST
+    rule_name = post.get("rule_name", "").strip()
+    push_users = _names(post.get("push_whitelist_usernames", ""))
+    merge_users = _names(post.get("merge_whitelist_usernames", ""))
+    contexts = _names(post.get("status_check_contexts", ""))
+    approvals = post.get("required_approvals", "0").strip()
+    data = {
+        "rule_name": rule_name,
+        "enable_push": post.get("push") in {"all", "whitelist"},
+        "enable_push_whitelist": post.get("push") == "whitelist",
+        "push_whitelist_usernames": push_users,
+        "enable_force_push": post.get("enable_force_push") == "on",
+        "enable_merge_whitelist": bool(merge_users),
+        "merge_whitelist_usernames": merge_users,
+        "required_approvals": int(approvals) if approvals.isdigit() else -1,
+        "enable_status_check": bool(contexts),
+        "status_check_contexts": contexts,
+        "block_on_rejected_reviews": post.get("block_on_rejected_reviews") == "on",
+        "dismiss_stale_approvals": post.get("dismiss_stale_approvals") == "on",
+    }
+    existing = protection.rules(access.repo)
+    known = rule_name in {r.rule_name for r in existing}
+    try:
+        protection.save_rule(
+            actor=access.who, repo=access.repo, data=data, name=rule_name if known else None
+        )
+    except DomainError as exc:
+        messages.error(request, explain(exc))
+    else:
+        messages.success(request, _("Branch protection %(name)s saved.") % {"name": rule_name})
+    return redirect(f"{access.repo.web_path}/settings#protected-branches")
+
+
+@require_POST
+def protection_delete(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    access = repo_access(request, owner, name, Level.ADMIN)
+    rule_name = request.POST.get("rule_name", "")
+    try:
+        protection.delete_rule(actor=access.who, repo=access.repo, name=rule_name)
+    except DomainError as exc:
+        messages.error(request, explain(exc))
+    else:
+        messages.success(request, _("Branch protection %(name)s removed.") % {"name": rule_name})
+    return redirect(f"{access.repo.web_path}/settings#protected-branches")

@@ -16,10 +16,12 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nbopen.access.policy import Decision, Level, decide_repo, repo_level
-from nbopen.collab import pulls, threads
+from nbopen.collab import protection, pulls, statuses, threads
 from nbopen.collab.models import Thread
 from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.repos.git import read
@@ -30,6 +32,13 @@ from nbopen.web.views.base import RepoAccess, login_redirect, page, repo_access
 from nbopen.web.views.browse import repo_context
 
 HUB_TYPES = {Repository.Type.MODEL, Repository.Type.DATASET}
+STATE_LABELS = {
+    "pending": gettext_lazy("Pending"),
+    "success": gettext_lazy("Success"),
+    "error": gettext_lazy("Error"),
+    "failure": gettext_lazy("Failure"),
+    "warning": gettext_lazy("Warning"),
+}
 PER_PAGE = 25
 
 
@@ -126,6 +135,7 @@ def thread_page(
                 ],
             }
         )
+        ctx.update(_checks(access, thread, found.head))
     return page(request, "web/repo_thread.html", ctx)
 
 
@@ -185,6 +195,30 @@ def _head(access: RepoAccess, forks: list[Repository], head: str) -> tuple[Repos
         if fork.owner.name == owner:
             return fork, branch
     raise InvalidInput(f"No fork of yours named {owner}")
+
+
+def commit_checks(repo: Repository, sha: str) -> dict[str, Any]:
+    """The latest status per context of commit ``sha`` and their combined state, for the
+    commit page and a pull request's merge box (``web/partials/checks.html``)."""
+    latest = sorted(protection.latest_statuses(repo, sha).values(), key=lambda s: s.id)
+    return {
+        "checks": [(s, STATE_LABELS[s.state]) for s in latest],
+        "checks_state": STATE_LABELS[statuses.combined_state(latest)] if latest else "",
+    }
+
+
+def _checks(access: RepoAccess, thread: Thread, head: str | None) -> dict[str, Any]:
+    """The merge box's checks: the head's statuses, and what blocks the merge under the base
+    branch's protection (the button is disabled with these reasons)."""
+    if head is None:
+        return {"checks": [], "checks_state": "", "merge_blockers": []}
+    blockers: list[str] = []
+    if thread.state == Thread.State.OPEN and access.can_write:
+        blockers = [
+            _(template) % params if params else _(template)
+            for template, params in protection.merge_blockers(thread, access.who, head)
+        ]
+    return {**commit_checks(access.repo, head), "merge_blockers": blockers}
 
 
 @require_POST
