@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "nbopen.datasets",
     "nbopen.search",
     "nbopen.collab",
+    "nbopen.webhooks",
     "nbopen.audit",
     "nbopen.hubapi",
     "nbopen.xet",
