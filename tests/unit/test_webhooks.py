@@ -232,3 +232,50 @@ def test_private_repo_events_stay_with_its_own_hooks(receiver: Receiver) -> None
     with TestCase.captureOnCommitCallbacks(execute=True):
         threads.create_thread(actor=Principal(user=owner), repo=private, title="secret")
     assert receiver.requests == []
+
+
+def test_gitea_hook_api_round_trip(receiver: Receiver, client: Any) -> None:
+    """Gitea's ``/hooks`` routes, checked against the OpenAPI document they are declared in."""
+    from nbopen.accounts.services import token_create
+    from nbopen.hubapi.openapi import document
+    from tests.e2e.test_openapi import _check
+
+    owner, reader = _user("apiowner"), _user("apireader")
+    repo = _repo(owner, "api-hooked")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=owner).secret}"}
+    doc = document()
+    base = f"/api/v1/repos/{repo.full_name}/hooks"
+    body = {
+        "type": "gitea",
+        "config": {"url": receiver.url, "content_type": "json", "secret": "k"},
+        "events": ["push", "issues"],
+        "active": True,
+    }
+    created = client.post(base, body, content_type="application/json", **auth)
+    assert created.status_code == 201, created.content
+    _check(doc, created, "post", base)
+    hook = created.json()
+    assert hook["config"] == {"url": receiver.url, "content_type": "json"}  # no secret
+    assert hook["events"] == ["push", "issues"]
+    listed = client.get(base, **auth)
+    _check(doc, listed, "get", base)
+    assert [h["id"] for h in listed.json()] == [hook["id"]]
+    one = f"{base}/{hook['id']}"
+    patched = client.patch(one, {"events": ["issues"], "active": False}, "application/json", **auth)
+    _check(doc, patched, "patch", one)
+    assert patched.json()["events"] == ["issues"] and patched.json()["active"] is False
+    client.patch(one, {"active": True}, "application/json", **auth)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        tested = client.post(f"{one}/tests", **auth)
+    assert tested.status_code == 204
+    headers, sent = receiver.requests[-1]
+    assert headers["X-Gitea-Event"] == "push"
+    assert json.loads(sent)["repository"]["full_name"] == repo.full_name
+    # Readers and strangers cannot see hooks; bad input is a 400.
+    other = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=reader).secret}"}
+    assert client.get(base, **other).status_code == 403
+    assert client.get(base).status_code in {401, 403, 404}
+    bad = dict(body, config={"url": "file:///etc/passwd"})
+    assert client.post(base, bad, content_type="application/json", **auth).status_code == 400
+    assert client.delete(one, **auth).status_code == 204
+    assert client.get(one, **auth).status_code == 404

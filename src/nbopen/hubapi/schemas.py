@@ -210,3 +210,26 @@ PARQUET_FILE = obj({**SPLIT_ID, "url": STR, "filename": STR, "size": INT})
 PARQUET = obj({"parquet_files": arr(PARQUET_FILE)})
 SIZE = obj({"size": ANY_OBJECT})
 INFO = obj({"dataset_info": ANY_OBJECT})
+
+# --- webhooks (Gitea's ``Hook``) -----------------------------------------------------------
+HOOK_CONFIG = obj({"url": STR, "content_type": STR})
+HOOK = obj(
+    {
+        "id": INT,
+        "type": STR,
+        "config": HOOK_CONFIG,
+        "events": arr(STR),
+        "active": BOOL,
+        "branch_filter": STR,
+        "created_at": STR,
+        "updated_at": STR,
+    }
+)
+HOOKS = arr(HOOK)
+HOOK_BODY = obj(
+    type=STR,
+    config=obj(url=STR, content_type={"enum": ["json", "form"]}, secret=STR),
+    events=arr(STR),
+    branch_filter=STR,
+    active=BOOL,
+)

@@ -132,5 +132,6 @@ urlpatterns = [
         responses={200: s.TEAM},
     ),
     path("api/v1/", include("nbopen.hubapi.v1.social_urls")),
+    path("api/v1/", include("nbopen.hubapi.v1.hooks_urls")),
     path("", include("nbopen.hubapi.hf.urls")),
 ]
