@@ -279,3 +279,35 @@ def test_gitea_hook_api_round_trip(receiver: Receiver, client: Any) -> None:
     assert client.post(base, bad, content_type="application/json", **auth).status_code == 400
     assert client.delete(one, **auth).status_code == 204
     assert client.get(one, **auth).status_code == 404
+
+
+def test_settings_page_adds_tests_and_redelivers(receiver: Receiver) -> None:
+    """The bilingual settings page (Chinese by default): add, test, the log, redeliver."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    owner, reader = _user("pageowner"), _user("pagereader")
+    repo = _repo(owner, "paged")
+    base = f"{repo.web_path}/settings/hooks"
+    client.force_login(reader)
+    assert client.get(base).status_code in {403, 404}
+    client.force_login(owner)
+    listing = client.get(base)
+    assert listing.status_code == 200
+    assert "Web 钩子" in listing.content.decode()
+    added = client.post(
+        base, {"url": receiver.url, "secret": "x", "events": ["push"], "active": "on"}
+    )
+    assert added.status_code == 302
+    hook_page = added["Location"]
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(hook_page, {"action": "test"})
+    assert len(receiver.requests) == 1
+    page = client.get(hook_page).content.decode()
+    assert "X-Gitea-Event: push" in page and "重新投递" in page
+    row = Delivery.objects.get()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(hook_page, {"action": "redeliver", "delivery": row.pk})
+    assert len(receiver.requests) == 2
+    client.post(hook_page, {"action": "delete"})
+    assert client.get(hook_page).status_code == 404

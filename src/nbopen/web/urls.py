@@ -22,6 +22,7 @@ from nbopen.web.views import (
     gated,
     history,
     home,
+    hooks,
     insights,
     libraries,
     members,
@@ -64,6 +65,8 @@ repo_patterns: list[URLPattern | URLResolver] = [
     path("ask-access", gated.ask_access),
     path("settings/access-requests", gated.access_requests_page),
     path("settings/collaborators/remove", repo_settings.collaborator_delete),
+    path("settings/hooks", hooks.repo_hooks),
+    path("settings/hooks/<int:hook_id>", hooks.repo_hooks),
     path("upload", upload.upload),
     path("watch", signals.watch),
     path("like", signals.like),
@@ -119,6 +122,8 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<str:owner>", owners.owner),
     # "settings" is a reserved repository name: this never shadows a repository.
     path("<str:owner>/settings/audit", audit.org_audit),
+    path("<str:owner>/settings/hooks", hooks.org_hooks),
+    path("<str:owner>/settings/hooks/<int:hook_id>", hooks.org_hooks),
     # "members" and "follow" are reserved repository names, so these never shadow a repository.
     path("<str:owner>/members", members.member_add),
     path("<str:owner>/follow", signals.follow),
