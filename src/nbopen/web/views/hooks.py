@@ -40,7 +40,7 @@ def _fields(request: HttpRequest) -> dict[str, Any]:
 def _handle(
     request: HttpRequest,
     who: Principal,
-    where: dict[str, Repository | Organization],
+    where: dict[str, Any],
     base: str,
     hook_id: int | None,
 ) -> HttpResponse | None:
