@@ -15,9 +15,7 @@ from django.views.decorators.http import require_http_methods
 
 from nbopen.access.policy import Level, Principal
 from nbopen.core.errors import DomainError, NotFound, PermissionDenied
-from nbopen.orgs.models import Organization
 from nbopen.orgs.services import org_get
-from nbopen.repos.models import Repository
 from nbopen.web.denials import LoginRequired
 from nbopen.web.messages import explain
 from nbopen.web.views.base import page, principal, repo_access
