@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "nbopen.search",
     "nbopen.collab",
     "nbopen.webhooks",
+    "nbopen.notifications",
     "nbopen.audit",
     "nbopen.hubapi",
     "nbopen.xet",
