@@ -13,35 +13,21 @@ from django.test import TestCase
 
 from nbopen.access.policy import Principal
 from nbopen.accounts.models import User
-from nbopen.accounts.services import user_create
 from nbopen.collab import pulls, threads, watches
 from nbopen.notifications import services as notes
 from nbopen.notifications.models import Notification
 from nbopen.repos.collaborators import collaborator_remove, collaborator_set
 from nbopen.repos.models import Repository
-from nbopen.repos.services import repo_create
 from nbopen.repos.writes import commits, refs
+from tests.search.helpers import make_user
+from tests.support.repos import code_repo
 
 pytestmark = pytest.mark.django_db
+_user = make_user
 
 
-def _user(name: str) -> User:
-    return user_create(username=name, email=f"{name}@example.org", password="pw-Secret-123")
-
-
-def _repo(user: User, name: str, private: bool = False) -> Repository:
-    repo = repo_create(
-        actor=Principal(user=user), owner=None, name=name, type="code", private=private, empty=True
-    )
-    commits.commit(
-        repo=repo,
-        actor=user,
-        branch="main",
-        operations=[commits.AddBytes("a.txt", b"one\n")],
-        message="first",
-        parent=None,
-    )
-    return repo
+def _repo(user: User, name: str = "hooked", private: bool = False) -> Repository:
+    return code_repo(user, name, private=private)
 
 
 def _inbox(user: User, **kw: Any) -> list[Notification]:
@@ -124,7 +110,7 @@ class _Sink:
     def __init__(self) -> None:
         self.messages: list[Any] = []
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         self.messages.append(envelope)
         return "250 OK"
 

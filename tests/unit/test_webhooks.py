@@ -18,16 +18,21 @@ from django.test import TestCase
 
 from nbopen.access.policy import Principal
 from nbopen.accounts.models import User
-from nbopen.accounts.services import user_create
 from nbopen.collab import threads
 from nbopen.core.errors import NotFound, PermissionDenied
 from nbopen.repos.models import Repository
-from nbopen.repos.services import repo_create
 from nbopen.repos.writes import commits
 from nbopen.webhooks import allowlist, services
 from nbopen.webhooks.models import Delivery
+from tests.search.helpers import make_user
+from tests.support.repos import code_repo
 
 pytestmark = pytest.mark.django_db
+_user = make_user
+
+
+def _repo(user: User, name: str = "hooked", private: bool = False) -> Repository:
+    return code_repo(user, name, private=private)
 
 
 class Receiver:
@@ -68,25 +73,6 @@ def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[Receiver]:
     r = Receiver()
     yield r
     r.close()
-
-
-def _user(name: str) -> User:
-    return user_create(username=name, email=f"{name}@example.org", password="pw-Secret-123")
-
-
-def _repo(user: User, name: str = "hooked", private: bool = False) -> Repository:
-    repo = repo_create(
-        actor=Principal(user=user), owner=None, name=name, type="code", private=private, empty=True
-    )
-    commits.commit(
-        repo=repo,
-        actor=user,
-        branch="main",
-        operations=[commits.AddBytes("a.txt", b"one\n")],
-        message="first",
-        parent=None,
-    )
-    return repo
 
 
 def test_issue_event_is_signed_in_giteas_shape(receiver: Receiver) -> None:
