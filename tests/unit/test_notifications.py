@@ -148,3 +148,47 @@ def test_email_goes_to_a_configured_smtp_server(db: None, smtp: _Sink) -> None:
 def test_no_email_without_smtp(db: None, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NBOPEN_SMTP_HOST", raising=False)
     assert not notes.smtp_configured()
+
+
+def test_gitea_notifications_api_shapes(db: None, client: Any) -> None:
+    """Gitea's routes and shapes, checked against the OpenAPI document they are declared in."""
+    from nbopen.accounts.services import token_create
+    from nbopen.hubapi.openapi import document
+    from tests.e2e.test_openapi import _check
+
+    owner, reader = _user("gowner"), _user("greader")
+    repo = _repo(owner, "n-api")
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        for n in range(3):
+            threads.create_thread(actor=Principal(user=owner), repo=repo, title=f"T{n} @greader")
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=reader).secret}"}
+    doc = document()
+    new = client.get("/api/v1/notifications/new", **auth)
+    _check(doc, new, "get", "/api/v1/notifications/new")
+    assert new.json() == {"new": 3}
+    page = client.get("/api/v1/notifications?limit=2", **auth)
+    _check(doc, page, "get", "/api/v1/notifications")
+    assert page["X-Total-Count"] == "3" and 'rel="next"' in page["Link"]
+    first = page.json()[0]
+    assert first["subject"]["type"] == "Issue" and first["subject"]["state"] == "open"
+    assert first["subject"]["title"] == "T2 @greader" and first["unread"] is True
+    assert first["repository"]["full_name"] == repo.full_name
+    one = f"/api/v1/notifications/threads/{first['id']}"
+    got = client.get(one, **auth)
+    _check(doc, got, "get", one)
+    marked = client.patch(f"{one}?to-status=read", **auth)
+    assert marked.status_code == 205 and marked.json()["unread"] is False
+    _check(doc, marked, "patch", one)
+    assert client.get("/api/v1/notifications/new", **auth).json() == {"new": 2}
+    everything = client.get("/api/v1/notifications?all=true", **auth).json()
+    assert len(everything) == 3
+    read_only = client.get("/api/v1/notifications?status-types=read", **auth).json()
+    assert [n["id"] for n in read_only] == [first["id"]]
+    put = client.put("/api/v1/notifications", **auth)
+    _check(doc, put, "put", "/api/v1/notifications")
+    assert put.status_code == 205 and len(put.json()) == 2
+    assert client.get("/api/v1/notifications/new", **auth).json() == {"new": 0}
+    # Someone else's notification is not found; without credentials, 401.
+    other = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=owner).secret}"}
+    assert client.get(one, **other).status_code == 404
+    assert client.get("/api/v1/notifications").status_code == 401

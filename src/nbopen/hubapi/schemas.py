@@ -233,3 +233,29 @@ HOOK_BODY = obj(
     branch_filter=STR,
     active=BOOL,
 )
+
+# --- notifications (Gitea's ``NotificationThread``) ---------------------------------------
+NOTIFICATION_SUBJECT = obj(
+    {
+        "title": STR,
+        "url": STR,
+        "html_url": STR,
+        "latest_comment_url": STR,
+        "latest_comment_html_url": STR,
+        "type": {"enum": ["Issue", "Pull"]},
+        "state": {"enum": ["open", "closed", "merged"]},
+    }
+)
+NOTIFICATION = obj(
+    {
+        "id": INT,
+        "repository": ANY_OBJECT,
+        "subject": NOTIFICATION_SUBJECT,
+        "unread": BOOL,
+        "pinned": BOOL,
+        "updated_at": STR,
+        "url": STR,
+    }
+)
+NOTIFICATIONS = arr(NOTIFICATION)
+NOTIFICATIONS_NEW = obj({"new": INT})
