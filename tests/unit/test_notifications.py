@@ -192,3 +192,32 @@ def test_gitea_notifications_api_shapes(db: None, client: Any) -> None:
     other = {"HTTP_AUTHORIZATION": f"Bearer {token_create(user=owner).secret}"}
     assert client.get(one, **other).status_code == 404
     assert client.get("/api/v1/notifications").status_code == 401
+
+
+def test_inbox_page_header_count_and_watch_level(db: None) -> None:
+    """The Chinese inbox: the header's unread count, mark read, done, and the watch level."""
+    from django.test import Client
+
+    client = Client(raise_request_exception=False)
+    owner, fan = _user("wowner"), _user("wfan")
+    repo = _repo(owner, "n-web")
+    assert client.get("/notifications").status_code == 302  # sign in first
+    client.force_login(fan)
+    client.post(f"{repo.web_path}/watch", {"action": "watch"})
+    client.post(f"{repo.web_path}/watch", {"level": "participating"})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        threads.create_thread(actor=Principal(user=owner), repo=repo, title="Quiet")
+    assert _inbox(fan) == []  # participating: a new thread is not news
+    client.post(f"{repo.web_path}/watch", {"level": "all"})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        issue = threads.create_thread(actor=Principal(user=owner), repo=repo, title="Loud")
+    html = client.get("/notifications").content.decode()
+    assert 'id="unread-count">1<' in html and "Loud" in html and "关注中" in html
+    assert "Quiet" not in html and "selected>所有动态" in client.get(repo.web_path).content.decode()
+    [row] = _inbox(fan)
+    client.post("/notifications", {"id": row.pk, "to": "read"})
+    html = client.get("/notifications").content.decode()
+    assert "unread-count" not in html and "没有通知" in html
+    client.post("/notifications", {"id": row.pk, "to": "done"})
+    assert "Loud" in client.get("/notifications?filter=done").content.decode()
+    assert issue.number == 2
