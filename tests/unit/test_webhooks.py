@@ -21,6 +21,7 @@ from nbopen.accounts.models import User
 from nbopen.collab import threads
 from nbopen.core.errors import NotFound, PermissionDenied
 from nbopen.repos.models import Repository
+from nbopen.repos.services import repo_create
 from nbopen.repos.writes import commits
 from nbopen.webhooks import allowlist, services
 from nbopen.webhooks.models import Delivery
@@ -297,3 +298,33 @@ def test_settings_page_adds_tests_and_redelivers(receiver: Receiver) -> None:
     assert len(receiver.requests) == 2
     client.post(hook_page, {"action": "delete"})
     assert client.get(hook_page).status_code == 404
+
+
+def test_org_hook_hears_its_private_repositories(receiver: Receiver) -> None:
+    """An organization's hook gets the events of all its repositories, private ones too, and
+    the organization's settings page lists it for admins only."""
+    from django.test import Client
+
+    from nbopen.orgs.services import org_create
+
+    admin, outsider = _user("orgadmin"), _user("orgoutsider")
+    org = org_create(name="hookorg", kind="university", owner=admin)
+    private = repo_create(
+        actor=Principal(user=admin), owner="hookorg", name="inside", type="code", private=True
+    )
+    services.hook_create(
+        actor=Principal(user=admin), org=org, fields={"url": receiver.url, "events": ["issues"]}
+    )
+    with pytest.raises(PermissionDenied):
+        services.hook_create(actor=Principal(user=outsider), org=org, fields={"url": receiver.url})
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        threads.create_thread(actor=Principal(user=admin), repo=private, title="internal")
+    [(_, body)] = receiver.requests
+    assert json.loads(body)["repository"]["full_name"] == "hookorg/inside"
+    assert json.loads(body)["repository"]["private"] is True
+    client = Client(raise_request_exception=False)
+    client.force_login(outsider)
+    assert client.get("/hookorg/settings/hooks").status_code == 403
+    client.force_login(admin)
+    page = client.get("/hookorg/settings/hooks").content.decode()
+    assert receiver.url in page and 'id="org-hooks-link"' in client.get("/hookorg").content.decode()

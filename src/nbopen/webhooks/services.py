@@ -14,6 +14,7 @@ import hashlib
 import hmac
 import json
 import os
+import threading
 import time
 import uuid
 from typing import Any
@@ -24,6 +25,7 @@ from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Level, Principal, org_level, require_repo
+from nbopen.config.env import CONFIG
 from nbopen.core import events, tasks
 from nbopen.core.errors import InvalidInput, NotFound, PermissionDenied
 from nbopen.core.models import Event
@@ -253,11 +255,27 @@ def send(
     )
     _trim(hook)
     if not result.ok and attempt < attempts() and not result.error.startswith("refused"):
-        # Exponential backoff; the pool thread waits (short by default in tests; a broker
-        # backend runs it on a worker, never in a request).
-        time.sleep(backoff() * 2 ** (attempt - 1))
-        tasks.defer(send, hook_id, gitea_event, github_event, payload, guid, attempt + 1)
+        _later(
+            backoff() * 2 ** (attempt - 1),
+            (hook_id, gitea_event, github_event, payload, guid, attempt + 1),
+        )
     return row
+
+
+def _later(delay: float, args: tuple[Any, ...]) -> None:
+    """Queue the next attempt after ``delay`` seconds (exponential backoff).
+
+    The in-process backend waits on a timer thread, so a dead receiver never holds one of
+    the pool's two workers; inline (sync) and broker workers wait where they are. A timer is
+    lost if the process stops first: the log then ends with the failed attempt, and
+    "redeliver" sends it again."""
+    if CONFIG.task_backend == "thread" and delay > 0:
+        timer = threading.Timer(delay, tasks.defer, args=(send, *args))
+        timer.daemon = True
+        timer.start()
+        return
+    time.sleep(delay)
+    tasks.defer(send, *args)
 
 
 def _trim(hook: Webhook) -> None:
