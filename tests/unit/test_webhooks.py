@@ -328,3 +328,31 @@ def test_org_hook_hears_its_private_repositories(receiver: Receiver) -> None:
     client.force_login(admin)
     page = client.get("/hookorg/settings/hooks").content.decode()
     assert receiver.url in page and 'id="org-hooks-link"' in client.get("/hookorg").content.decode()
+
+
+def test_pull_request_and_review_events(receiver: Receiver) -> None:
+    from nbopen.collab import pulls
+    from nbopen.repos.writes import refs
+
+    owner, helper = _user("prowner"), _user("prhelper")
+    repo = _repo(owner, "pr-hooked")
+    services.hook_create(
+        actor=Principal(user=owner),
+        repo=repo,
+        fields={"url": receiver.url, "events": ["pull_request", "pull_request_review"]},
+    )
+    refs.create_branch(repo=repo, actor=owner, branch="f", target=refs.branch_head(repo, "main"))
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        pull = pulls.open_pull(actor=Principal(user=helper), repo=repo, title="PR", head_branch="f")
+        pulls.request_review(actor=Principal(user=helper), thread=pull, usernames=["prowner"])
+        pulls.review(actor=Principal(user=owner), thread=pull, state="approved", body="lgtm")
+    sent = [(h["X-Gitea-Event"], h["X-GitHub-Event"], json.loads(b)) for h, b in receiver.requests]
+    assert [(g, gh, p["action"]) for g, gh, p in sent] == [
+        ("pull_request", "pull_request", "opened"),
+        ("pull_request", "pull_request", "review_requested"),
+        ("pull_request_review_approved", "pull_request_review", "reviewed"),
+    ]
+    opened = sent[0][2]
+    assert opened["pull_request"]["head"]["ref"] == "f" and opened["pull_request"]["base"]["ref"]
+    assert sent[1][2]["requested_reviewer"]["login"] == "prowner"
+    assert sent[2][2]["review"] == {"type": "pull_request_review_approved", "content": "lgtm"}

@@ -211,7 +211,14 @@ def push_payload(
     }
 
 
-ISSUE_ACTIONS = {"open": "opened", "close": "closed", "reopen": "reopened", "merge": "closed"}
+ISSUE_ACTIONS = {
+    "open": "opened",
+    "close": "closed",
+    "reopen": "reopened",
+    "merge": "closed",
+    "assign": "assigned",
+    "review_request": "review_requested",
+}
 
 
 def _review_event(state: str) -> str:
@@ -310,7 +317,11 @@ def build(event: Event) -> list[tuple[str, str, dict[str, Any]]]:
             "repository": repo_json(repo),
             "sender": sender,
             "commit_id": thread.merge_commit if action == "merge" else "",
+            "requested_reviewer": None,
         }
+        if action == "review_request" and p.get("reviewer_ids"):
+            reviewer = User.objects.filter(pk=int(p["reviewer_ids"][0])).first()
+            payload["requested_reviewer"] = user_json(reviewer) if reviewer else None
         return [("pull_request", "pull_request", payload)]
     if kind == "pull.review":
         review = Review.objects.filter(pk=int(p.get("review_id") or 0)).first()
