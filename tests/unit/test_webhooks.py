@@ -356,3 +356,27 @@ def test_pull_request_and_review_events(receiver: Receiver) -> None:
     assert opened["pull_request"]["head"]["ref"] == "f" and opened["pull_request"]["base"]["ref"]
     assert sent[1][2]["requested_reviewer"]["login"] == "prowner"
     assert sent[2][2]["review"] == {"type": "pull_request_review_approved", "content": "lgtm"}
+
+
+def test_form_content_type_and_its_redelivery(receiver: Receiver) -> None:
+    from urllib.parse import parse_qs
+
+    owner = _user("formowner")
+    repo = _repo(owner, "form-hooked")
+    hook = services.hook_create(
+        actor=Principal(user=owner),
+        repo=repo,
+        fields={"url": receiver.url, "events": ["issues"], "content_type": "form", "secret": "f"},
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        threads.create_thread(actor=Principal(user=owner), repo=repo, title="Form")
+    headers, body = receiver.requests[0]
+    assert headers["Content-Type"] == "application/x-www-form-urlencoded"
+    assert headers["X-Gitea-Signature"] == hmac.new(b"f", body, hashlib.sha256).hexdigest()
+    payload = json.loads(parse_qs(body.decode())["payload"][0])
+    assert payload["issue"]["title"] == "Form"
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        services.redeliver(
+            actor=Principal(user=owner), delivery_row=Delivery.objects.get(hook=hook)
+        )
+    assert receiver.requests[1][1] == body

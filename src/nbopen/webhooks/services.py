@@ -18,7 +18,7 @@ import threading
 import time
 import uuid
 from typing import Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import parse_qs, urlencode, urlsplit
 
 from django.db import transaction
 from django.db.models import Q, QuerySet
@@ -289,8 +289,11 @@ def redeliver(*, actor: Principal, delivery_row: Delivery) -> None:
     """Send a logged request again (same event and payload, a new delivery id)."""
     hook = delivery_row.hook
     hooks_of(actor=actor, repo=hook.repository, org=hook.organization)
+    text = delivery_row.request_body
+    if delivery_row.request_headers.get("Content-Type", "").startswith("application/x-www-form"):
+        text = (parse_qs(text).get("payload") or [""])[0]
     try:
-        payload = json.loads(delivery_row.request_body)
+        payload = json.loads(text)
     except ValueError:
         raise InvalidInput(gettext_noop("This delivery cannot be sent again")) from None
     github = delivery_row.request_headers.get("X-GitHub-Event", delivery_row.event)
