@@ -17,7 +17,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from nbopen.access.policy import Principal
-from nbopen.core.errors import InvalidInput, NotFound
+from nbopen.core.errors import InvalidInput, NotFound, PermissionDenied
 from nbopen.core.limits import loads as safe_json
 from nbopen.hubapi.v1.social import api_view
 from nbopen.orgs.models import Organization
@@ -84,7 +84,15 @@ def _owner(repo_owner: str, name: str | None) -> dict[str, Repository | Organiza
     return {"repo": repo}
 
 
+def _signed_in(who: Principal) -> None:
+    """Hooks always need an admin: an anonymous caller is asked to sign in (401), whatever
+    the repository (so this reveals nothing about private ones)."""
+    if not who.is_authenticated:
+        raise PermissionDenied("Sign in to manage webhooks")
+
+
 def _list(request: HttpRequest, who: Principal, where: dict[str, Any]) -> HttpResponse:
+    _signed_in(who)
     if request.method == "POST":
         hook = services.hook_create(actor=who, fields=_fields(request), **where)
         return _json(describe(hook), 201)
@@ -94,6 +102,7 @@ def _list(request: HttpRequest, who: Principal, where: dict[str, Any]) -> HttpRe
 def _one(
     request: HttpRequest, who: Principal, where: dict[str, Any], hook_id: int, part: str
 ) -> HttpResponse:
+    _signed_in(who)
     hook = services.hook_get(actor=who, hook_id=hook_id, **where)
     if part == "tests":
         if request.method != "POST":
