@@ -153,6 +153,7 @@ CHANNELS: dict[str, tuple[str, int | None]] = {
     "web_commits": ("web", READ),
     "web_insights": ("web", READ),
     "web_settings": ("web", ADMIN),
+    "web_hooks": ("web", ADMIN),
     "web_discussion": ("web", READ),
     # pages that list repositories: the private one appears only to its readers
     "web_owner_page": ("web_listing", READ),
@@ -715,6 +716,7 @@ def _call(
         "web_owner_page": lambda: _web(world, principal, f"/{ORG}"),
         "web_search": lambda: _web(world, principal, f"/search?q={world.suffix}"),
         "web_settings": lambda: _web(world, principal, f"{web}/settings"),
+        "web_hooks": lambda: _web(world, principal, f"{web}/settings/hooks"),
         "web_discussion": lambda: _web(world, principal, f"{web}/discussions/1"),
         **_gitea_calls(world, repo_id, token, cell),
     }
@@ -974,6 +976,7 @@ def _check_success_body(
         "web_blob",
         "web_insights",
         "web_settings",
+        "web_hooks",
         "web_tree",
         "web_discussion",
     }:

@@ -60,6 +60,16 @@ class Watch(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    class Level(models.TextChoices):
+        """What the watcher is notified of: threads they take part in, every new thread and
+        its activity, or nothing at all (not even mentions), as on GitHub."""
+
+        PARTICIPATING = "participating"
+        ALL = "all"
+        IGNORE = "ignore"
+
+    level = models.CharField(max_length=16, choices=Level.choices, default=Level.ALL)
+
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["repository", "user"], name="one_watch_per_user")

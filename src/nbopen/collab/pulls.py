@@ -439,3 +439,27 @@ def is_outdated(comment: ReviewComment, head: str | None) -> bool:
     if head is None or head == comment.commit_sha:
         return False
     return line_at(comment.thread.repository, head, comment.path, comment.line) != comment.line_text
+
+
+@transaction.atomic
+def request_review(*, actor: Principal, thread: Thread, usernames: list[str]) -> list[User]:
+    """Ask users who can read the repository to review ``thread`` (author or writers); the
+    ``pull.review_request`` event reaches their notifications."""
+    if not thread.is_pull:
+        raise InvalidInput("Only pull requests are reviewed")
+    user = threads._require_author_or_writer(actor, thread)
+    names = sorted({n.strip().lower() for n in usernames if n.strip()})
+    found = [u for n in names if (u := User.objects.filter(username__iexact=n).first())]
+    if len(found) != len(names):
+        raise InvalidInput("Unknown users among the reviewers")
+    for each in found:
+        if repo_level(Principal(user=each), thread.repository) < Level.READ:
+            raise InvalidInput(f"{each.username} cannot read this repository")
+    threads.timeline(thread, "review-requested", user, reviewers=[u.username for u in found])
+    events.record(
+        "pull.review_request",
+        actor=user,
+        repository=thread.repository,
+        payload=threads.event_payload(thread, reviewer_ids=[u.pk for u in found]),
+    )
+    return found

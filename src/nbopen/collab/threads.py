@@ -371,8 +371,17 @@ def set_assignees(*, actor: Principal, thread: Thread, usernames: Iterable[str])
             raise InvalidInput(f"{each.username} cannot read this repository")
     if len(users) != len(names):
         raise InvalidInput("Unknown users among the assignees")
+    before = set(thread.assignees.values_list("pk", flat=True))
     thread.assignees.set(users)
     timeline(thread, "assignees", user, assignees=sorted(u.username for u in users))
+    added = sorted(u.pk for u in users if u.pk not in before)
+    if added:  # the newly assigned hear of it (notifications); analytics ignores the kind
+        events.record(
+            _kind(thread, "assign"),
+            actor=user,
+            repository=thread.repository,
+            payload=event_payload(thread, assignee_ids=added),
+        )
     return users
 
 

@@ -11,7 +11,7 @@ from nbopen.accounts.models import User
 from nbopen.collab.follows import _need_writer
 from nbopen.collab.models import Watch
 from nbopen.core import events
-from nbopen.core.errors import NotFound
+from nbopen.core.errors import InvalidInput, NotFound
 from nbopen.repos.models import Repository
 
 
@@ -62,3 +62,23 @@ def watched_repositories(*, principal: Principal, user_id: int) -> QuerySet[Repo
         .filter(watches__user_id=user_id)
         .order_by("-watches__created_at")
     )
+
+
+@transaction.atomic
+def watch_level_set(*, actor: Principal, repo: Repository, level: str) -> str:
+    """Set how ``actor`` watches ``repo`` (participating / all / ignore), watching it if
+    needed. "ignore" keeps the row: it is what silences even mentions."""
+    if level not in Watch.Level.values:
+        raise InvalidInput(gettext_noop("The watch level must be participating, all or ignore"))
+    watch_set(actor=actor, repo=repo, watching=True)
+    assert actor.user is not None
+    Watch.objects.filter(user=actor.user, repository=repo).update(level=level)
+    return level
+
+
+def watch_level(*, user_id: int | None, repo: Repository) -> str | None:
+    """The user's watch level of ``repo``, None when not watching."""
+    if user_id is None:
+        return None
+    level = Watch.objects.filter(user_id=user_id, repository=repo).values_list("level", flat=True)
+    return next(iter(level), None)

@@ -460,3 +460,53 @@ GITEA_REVIEW_BODY = obj(
     commit_id=STR,
     comments=arr(obj(path=STR, body=STR, new_position=INT)),
 )
+
+
+# --- webhooks (Gitea's ``Hook``) -----------------------------------------------------------
+HOOK_CONFIG = obj({"url": STR, "content_type": STR})
+HOOK = obj(
+    {
+        "id": INT,
+        "type": STR,
+        "config": HOOK_CONFIG,
+        "events": arr(STR),
+        "active": BOOL,
+        "branch_filter": STR,
+        "created_at": STR,
+        "updated_at": STR,
+    }
+)
+HOOKS = arr(HOOK)
+HOOK_BODY = obj(
+    type=STR,
+    config=obj(url=STR, content_type={"enum": ["json", "form"]}, secret=STR),
+    events=arr(STR),
+    branch_filter=STR,
+    active=BOOL,
+)
+
+# --- notifications (Gitea's ``NotificationThread``) ---------------------------------------
+NOTIFICATION_SUBJECT = obj(
+    {
+        "title": STR,
+        "url": STR,
+        "html_url": STR,
+        "latest_comment_url": STR,
+        "latest_comment_html_url": STR,
+        "type": {"enum": ["Issue", "Pull"]},
+        "state": {"enum": ["open", "closed", "merged"]},
+    }
+)
+NOTIFICATION = obj(
+    {
+        "id": INT,
+        "repository": ANY_OBJECT,
+        "subject": NOTIFICATION_SUBJECT,
+        "unread": BOOL,
+        "pinned": BOOL,
+        "updated_at": STR,
+        "url": STR,
+    }
+)
+NOTIFICATIONS = arr(NOTIFICATION)
+NOTIFICATIONS_NEW = obj({"new": INT})

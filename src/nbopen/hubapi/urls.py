@@ -339,5 +339,7 @@ urlpatterns = [
         responses={200: s.COMBINED_STATUS, 404: s.GITEA_ERROR},
     ),
     path("api/v1/", include("nbopen.hubapi.v1.social_urls")),
+    path("api/v1/", include("nbopen.hubapi.v1.hooks_urls")),
+    path("api/v1/", include("nbopen.hubapi.v1.notifications_urls")),
     path("", include("nbopen.hubapi.hf.urls")),
 ]

@@ -85,6 +85,7 @@ def repo_signals(access: RepoAccess) -> dict[str, Any]:
         "liked": has_liked(user_id=me, repo=repo),
         "watchers": watches.watcher_count(repo),
         "watching": watches.is_watching(user_id=me, repo=repo),
+        "watch_level": watches.watch_level(user_id=me, repo=repo),
     }
 
 

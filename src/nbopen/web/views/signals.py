@@ -56,9 +56,12 @@ def watch(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     if not access.who.is_authenticated:
         return _sign_in_first(f"{access.repo.web_path}")
     try:
-        watches.watch_set(
-            actor=access.who, repo=access.repo, watching=_turn_on(request, "watch", "unwatch")
-        )
+        if request.POST.get("level"):
+            watches.watch_level_set(actor=access.who, repo=access.repo, level=request.POST["level"])
+        else:
+            watches.watch_set(
+                actor=access.who, repo=access.repo, watching=_turn_on(request, "watch", "unwatch")
+            )
     except DomainError as exc:
         messages.error(request, explain(exc))
     return redirect(safe_next(request, f"{access.repo.web_path}"))
