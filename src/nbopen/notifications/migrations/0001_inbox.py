@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("collab", "0004_watch_level"),
+        ("collab", "0005_watch_level"),
         ("repos", "0008_access_request_granted"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
