@@ -73,7 +73,7 @@ def test_identifier_found_at_file_and_line(world: dict[str, Any]) -> None:
     hit = result.hits[0]
     assert "<mark>from_block</mark>" in hit.fragment
     assert hit.language == "python"
-    assert hit.web_path == "/codeowner/port-sdk/blob/HEAD/port/berth.py#L-4"
+    assert hit.web_path == "/codeowner/port-sdk/blob/main/port/berth.py#L-4"
     # Binary files and LFS pointers are not indexed.
     indexed = set(CodeFile.objects.values_list("path", flat=True))
     assert {"port/berth.py", "docs/港口说明.md", "quay/plan.go"} <= indexed
@@ -88,9 +88,7 @@ def test_chinese_word_and_pinyin(world: dict[str, Any]) -> None:
     py = search_code(principal=anon, q="gangkou")
     assert {h.path for h in py.hits} == {"port/berth.py", "docs/港口说明.md"}
     # Pinyin of a Chinese file name: 泊位 is only in the text, 说明 (shuoming) only in the path.
-    assert [h.path for h in search_code(principal=anon, q="shuoming").hits] == [
-        "docs/港口说明.md"
-    ]
+    assert [h.path for h in search_code(principal=anon, q="shuoming").hits] == ["docs/港口说明.md"]
 
 
 def test_language_and_repository_filters(world: dict[str, Any]) -> None:
@@ -152,9 +150,7 @@ def test_push_reindexes_changed_paths_and_delete_removes(world: dict[str, Any]) 
 def test_fragments_escape_file_content() -> None:
     fragment, found = highlight('<script>alert("x")</script> from_block', {"fromblock"}, ())
     assert found
-    assert fragment == (
-        "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>from_block</mark>"
-    )
+    assert fragment == ("&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>from_block</mark>")
 
 
 def test_api_shape_and_errors(client: Client, world: dict[str, Any]) -> None:

@@ -145,9 +145,14 @@ def decode_text(data: bytes) -> str | None:
 
 # Never text: not even read (a binary blob is otherwise read again after every push).
 BINARY_EXTENSIONS = frozenset(
-    ".png .jpg .jpeg .gif .webp .ico .pdf .zip .gz .tgz .bz2 .xz .7z .tar .whl .so .dll .exe"
-    " .bin .pt .pth .ckpt .safetensors .onnx .h5 .pb .npy .npz .pkl .parquet .arrow .mp3 .wav"
-    " .mp4 .avi .ttf .woff .woff2 .jar .class .pyc".split()
+    " ".join(
+        [
+            ".png .jpg .jpeg .gif .webp .ico .pdf .zip .gz .tgz .bz2 .xz",
+            ".7z .tar .whl .so .dll .exe .bin .pt .pth .ckpt .safetensors .onnx",
+            ".h5 .pb .npy .npz .pkl .parquet .arrow .mp3 .wav .mp4 .avi .ttf",
+            ".woff .woff2 .jar .class .pyc",
+        ]
+    ).split()
 )
 
 
@@ -301,15 +306,15 @@ def sync(repository_id: int) -> dict[str, int]:
     if stale_key:  # renamed or transferred: every row repeats the key, rewrite them all
         remove_repository(repo.pk)
     chosen = _selection(read.ls_tree(repo.git_path, head, recursive=True))
-    stored = dict(
-        CodeFile.objects.filter(repository_id=repo.pk).values_list("path", "blob_oid")
-    )
+    stored = dict(CodeFile.objects.filter(repository_id=repo.pk).values_list("path", "blob_oid"))
     removed = [p for p in stored if p not in chosen]
     changed = [e for p, e in chosen.items() if stored.get(p) != e.oid]
     written = 0
     for start in range(0, max(len(changed), 1), READ_BATCH):
         batch = changed[start : start + READ_BATCH]
-        blobs = read.read_small_blobs(repo.git_path, [e.oid for e in batch], max_size=MAX_FILE_BYTES)
+        blobs = read.read_small_blobs(
+            repo.git_path, [e.oid for e in batch], max_size=MAX_FILE_BYTES
+        )
         files = []
         gone = list(removed) if start == 0 else []
         for entry in batch:

@@ -21,14 +21,15 @@ from __future__ import annotations
 
 import html
 import re
-from urllib.parse import quote
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from django.db import connection
 
 from nbopen.access.policy import Principal
 from nbopen.core.errors import InvalidInput
+from nbopen.repos.models import Repository
 from nbopen.search import code_backend
 from nbopen.search.analysis import (
     Group,
@@ -71,6 +72,7 @@ class CodeHit:
     language: str
     score: float
     lines: list[LineHit]
+    branch: str = "main"
 
     @property
     def line(self) -> int:
@@ -84,7 +86,7 @@ class CodeHit:
     def blob_path(self) -> str:
         """The file's page on the default branch (datasets live under /datasets/)."""
         prefix = "/datasets" if self.repo_type == "dataset" else ""
-        return f"{prefix}/{self.repo}/blob/HEAD/{quote(self.path)}"
+        return f"{prefix}/{self.repo}/blob/{quote(self.branch)}/{quote(self.path)}"
 
     @property
     def web_path(self) -> str:
@@ -246,9 +248,7 @@ def _facets(
         return sorted(counts.items(), key=lambda p: (-p[1], p[0]))[:FACET_VALUES]
 
     return {
-        "language": [
-            {"value": v, "label": language_name(v), "count": n} for v, n in top(langs)
-        ],
+        "language": [{"value": v, "label": language_name(v), "count": n} for v, n in top(langs)],
         "repo": [{"value": v, "count": n} for v, n in top(repos)],
     }
 
@@ -260,10 +260,15 @@ def _query_terms(groups: list[Group]) -> tuple[set[str], tuple[str, ...]]:
 
 
 def _hits(chosen: list[tuple[int, float, str, str]], groups: list[Group]) -> list[CodeHit]:
-    rows = CodeFile.objects.only(
-        "repo_key", "repo_type", "path", "language", "content"
-    ).in_bulk([i for i, *_ in chosen])
+    rows = CodeFile.objects.only("repo_key", "repo_type", "path", "language", "content").in_bulk(
+        [i for i, *_ in chosen]
+    )
     exact, prefixes = _query_terms(groups)
+    branches = dict(
+        Repository.objects.filter(pk__in={r.repository_id for r in rows.values()}).values_list(
+            "pk", "default_branch"
+        )
+    )
     hits = []
     for doc_id, score, _, _ in chosen:
         row = rows.get(doc_id)
@@ -277,6 +282,7 @@ def _hits(chosen: list[tuple[int, float, str, str]], groups: list[Group]) -> lis
                 language=row.language,
                 score=score,
                 lines=matching_lines(row.content, exact, prefixes),
+                branch=branches.get(row.repository_id, "main"),
             )
         )
     return hits

@@ -31,45 +31,57 @@ def drop_fulltext(apps: Any, schema_editor: Any) -> None:
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('search', '0004_browse_indexes'),
+        ("search", "0004_browse_indexes"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='CodeRepoState',
+            name="CodeRepoState",
             fields=[
-                ('repository_id', models.BigIntegerField(primary_key=True, serialize=False)),
-                ('commit', models.CharField(blank=True, max_length=64)),
-                ('files', models.IntegerField(default=0)),
-                ('bytes', models.BigIntegerField(default=0)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
+                ("repository_id", models.BigIntegerField(primary_key=True, serialize=False)),
+                ("commit", models.CharField(blank=True, max_length=64)),
+                ("files", models.IntegerField(default=0)),
+                ("bytes", models.BigIntegerField(default=0)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
             ],
             options={
-                'db_table': 'search_code_state',
+                "db_table": "search_code_state",
             },
         ),
         migrations.CreateModel(
-            name='CodeFile',
+            name="CodeFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('repository_id', models.BigIntegerField()),
-                ('path', models.CharField(max_length=1024)),
-                ('blob_oid', models.CharField(max_length=64)),
-                ('language', models.CharField(blank=True, max_length=32)),
-                ('size', models.IntegerField(default=0)),
-                ('repo_key', models.CharField(max_length=200)),
-                ('owner_name', models.CharField(max_length=96)),
-                ('repo_type', models.CharField(max_length=8)),
-                ('content', models.TextField()),
-                ('path_text', models.TextField(blank=True)),
-                ('body_text', models.TextField(blank=True)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("repository_id", models.BigIntegerField()),
+                ("path", models.CharField(max_length=1024)),
+                ("blob_oid", models.CharField(max_length=64)),
+                ("language", models.CharField(blank=True, max_length=32)),
+                ("size", models.IntegerField(default=0)),
+                ("repo_key", models.CharField(max_length=200)),
+                ("owner_name", models.CharField(max_length=96)),
+                ("repo_type", models.CharField(max_length=8)),
+                ("content", models.TextField()),
+                ("path_text", models.TextField(blank=True)),
+                ("body_text", models.TextField(blank=True)),
             ],
             options={
-                'db_table': 'search_code_file',
-                'indexes': [models.Index(fields=['repo_key'], name='search_code_repo_key'), models.Index(fields=['owner_name'], name='search_code_owner'), models.Index(fields=['language'], name='search_code_language')],
-                'constraints': [models.UniqueConstraint(fields=('repository_id', 'path'), name='search_code_repo_path')],
+                "db_table": "search_code_file",
+                "indexes": [
+                    models.Index(fields=["repo_key"], name="search_code_repo_key"),
+                    models.Index(fields=["owner_name"], name="search_code_owner"),
+                    models.Index(fields=["language"], name="search_code_language"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("repository_id", "path"), name="search_code_repo_path"
+                    )
+                ],
             },
         ),
         migrations.RunPython(fulltext, drop_fulltext),
