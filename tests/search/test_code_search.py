@@ -164,3 +164,18 @@ def test_api_shape_and_errors(client: Client, world: dict[str, Any]) -> None:
     assert client.get("/api/v1/search/code", {"q": "SecretQuayPlan"}).json()["total"] == 0
     assert client.get("/api/v1/search/code", {"q": "SecretQuayPlan"}, **auth).json()["total"] == 1
     assert client.get("/api/v1/search/code", {"q": "x", "limit": "0"}).status_code == 400
+
+
+def test_pinyin_finds_a_repository_by_its_chinese_description(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from nbopen.search.services import search
+
+    with django_capture_on_commit_callbacks(execute=True):
+        owner = make_user("pyowner")
+        make_repo(owner, "pyowner", "berth-ai", description="港口泊位智能分配")
+    hits = search(principal=Principal.anonymous(), q="gangkou").hits
+    assert [h.id for h in hits] == ["pyowner/berth-ai"]
+    assert [h.id for h in search(principal=Principal.anonymous(), q="港口").hits] == [
+        "pyowner/berth-ai"
+    ]

@@ -30,7 +30,7 @@ from nbopen.repos.git import read
 from nbopen.repos.git.bare import GitError
 from nbopen.repos.models import Repository
 from nbopen.search import code_backend
-from nbopen.search.analysis import MAX_TERM, name_terms, pinyin_terms, terms
+from nbopen.search.analysis import MAX_TERM, is_cjk, name_terms, pinyin_terms, terms
 from nbopen.search.models import CodeFile, CodeRepoState
 
 log = logging.getLogger(__name__)
@@ -203,8 +203,13 @@ def identifier_terms(text: str) -> list[str]:
 
 def analysed(file: SourceFile) -> tuple[str, str]:
     """(path terms, body terms) of one file, as stored and indexed."""
-    path_terms = name_terms(file.path.replace("/", " ")) + pinyin_terms(file.path)
-    body_terms = terms(file.text) + identifier_terms(file.text) + pinyin_terms(file.text)
+    path_terms = name_terms(file.path.replace("/", " "))
+    body_terms = terms(file.text) + identifier_terms(file.text)
+    # Most code has no Chinese: skip the second pass over its text.
+    if is_cjk(file.path):
+        path_terms += pinyin_terms(file.path)
+    if is_cjk(file.text):
+        body_terms += pinyin_terms(file.text)
     return " ".join(path_terms), " ".join(body_terms)
 
 

@@ -260,9 +260,9 @@ def _query_terms(groups: list[Group]) -> tuple[set[str], tuple[str, ...]]:
 
 
 def _hits(chosen: list[tuple[int, float, str, str]], groups: list[Group]) -> list[CodeHit]:
-    rows = CodeFile.objects.only("repo_key", "repo_type", "path", "language", "content").in_bulk(
-        [i for i, *_ in chosen]
-    )
+    rows = CodeFile.objects.only(
+        "repository_id", "repo_key", "repo_type", "path", "language", "content"
+    ).in_bulk([i for i, *_ in chosen])
     exact, prefixes = _query_terms(groups)
     branches = dict(
         Repository.objects.filter(pk__in={r.repository_id for r in rows.values()}).values_list(

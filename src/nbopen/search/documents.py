@@ -172,9 +172,12 @@ def repository_doc(repo: Repository, *, readme: str | None = None) -> DocData:
         *_strings(card.get("pretty_name")),
     ]
     meta = name_terms(owner.name) + terms(" ".join(meta_sources[1:]))
-    # Pinyin of the Chinese words people name a repository by (its name, description, the
-    # organization's display name, tags, pretty name): ``gangkou`` finds 港口.
-    meta += pinyin_terms(" ".join([repo.name, repo.description, *meta_sources[1:]]))
+    # Pinyin of the Chinese words a repository names itself by (name, description, pretty
+    # name): ``gangkou`` finds 港口. Not the owner's: "ningbo" would then match every
+    # repository of 宁波大学. Weighted as README text, so literal matches rank first.
+    spelled = pinyin_terms(
+        " ".join([repo.name, repo.description, *_strings(card.get("pretty_name"))])
+    )
     updated = repo.pushed_at or repo.updated_at
     return DocData(
         kind="repo",
@@ -183,7 +186,12 @@ def repository_doc(repo: Repository, *, readme: str | None = None) -> DocData:
         title=repo.full_name,
         description=repo.description[:DESCRIPTION_SHOWN],
         owner_name=owner.name,
-        fields=(name_terms(repo.name), meta, terms(repo.description), terms(body)[:MAX_BODY_TERMS]),
+        fields=(
+            name_terms(repo.name),
+            meta,
+            terms(repo.description),
+            spelled + terms(body)[: MAX_BODY_TERMS - len(spelled)],
+        ),
         facets=facets,
         words=surface_words(" ".join([repo.name, repo.description, *meta_sources, body])),
         updated_at=updated,
