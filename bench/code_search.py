@@ -177,7 +177,8 @@ def _reference(q: str) -> None:
     with connection.cursor() as cur:
         if connection.vendor == "postgresql":
             cur.execute(
-                "SELECT id FROM search_code_file WHERE tsv @@ %s::tsquery ORDER BY id DESC LIMIT %s",
+                "SELECT id FROM search_code_file WHERE tsv @@ %s::tsquery"
+                " ORDER BY id DESC LIMIT %s",
                 [backends.tsquery_expression(groups), WINDOW + 1],
             )
         else:

@@ -23,6 +23,7 @@ import posixpath
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 from django.db import transaction
 
@@ -201,15 +202,23 @@ def identifier_terms(text: str) -> list[str]:
     return out
 
 
+@lru_cache(maxsize=100_000)
+def _line_terms(line: str) -> tuple[str, ...]:
+    """The terms of one line. Lines repeat across files and repositories (imports, licence
+    headers, vendored and forked code), and no analysed run crosses a line break, so a file's
+    terms are its lines' terms in order."""
+    out = terms(line) + identifier_terms(line)
+    if is_cjk(line):  # most code has no Chinese: no pinyin pass
+        out += pinyin_terms(line)
+    return tuple(out)
+
+
 def analysed(file: SourceFile) -> tuple[str, str]:
     """(path terms, body terms) of one file, as stored and indexed."""
     path_terms = name_terms(file.path.replace("/", " "))
-    body_terms = terms(file.text) + identifier_terms(file.text)
-    # Most code has no Chinese: skip the second pass over its text.
     if is_cjk(file.path):
         path_terms += pinyin_terms(file.path)
-    if is_cjk(file.text):
-        body_terms += pinyin_terms(file.text)
+    body_terms = [t for line in file.text.splitlines() for t in _line_terms(line)]
     return " ".join(path_terms), " ".join(body_terms)
 
 
