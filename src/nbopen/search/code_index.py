@@ -312,10 +312,18 @@ def sync(repository_id: int) -> dict[str, int]:
         head = None
     if head is None:
         return {"written": 0, "removed": remove_repository(repository_id)}
+    with transaction.atomic():
+        # One sync per repository at a time (two quick pushes queue two jobs): the second
+        # waits for this row lock and then finds the head already indexed.
+        CodeRepoState.objects.get_or_create(repository_id=repo.pk)
+        state = CodeRepoState.objects.select_for_update().get(repository_id=repo.pk)
+        return _sync_locked(repo, head, state)
+
+
+def _sync_locked(repo: Repository, head: str, state: CodeRepoState) -> dict[str, int]:
     info = RepoInfo(repo.pk, repo.full_name, repo.owner.name, repo.type)
-    state = CodeRepoState.objects.filter(repository_id=repo.pk).first()
     stale_key = CodeFile.objects.filter(repository_id=repo.pk).exclude(repo_key=info.key).exists()
-    if state is not None and state.commit == head and not stale_key:
+    if state.commit == head and not stale_key:
         return {"written": 0, "removed": 0}
     if stale_key:  # renamed or transferred: every row repeats the key, rewrite them all
         remove_repository(repo.pk)
@@ -340,7 +348,7 @@ def sync(repository_id: int) -> dict[str, int]:
         write_files(info, files, gone)
         written += len(files)
     total = CodeFile.objects.filter(repository_id=repo.pk)
-    CodeRepoState.objects.update_or_create(
+    CodeRepoState.objects.update_or_create(  # remove_repository may have dropped the row
         repository_id=repo.pk,
         defaults={
             "commit": head,
@@ -352,7 +360,8 @@ def sync(repository_id: int) -> dict[str, int]:
 
 
 def reindex_all() -> dict[str, int]:
-    """Rebuild code search from every repository's default branch (``nbopen search reindex``)."""
+    """Rebuild code search from every repository's default branch
+    (``nbopen search reindex-code``)."""
     with transaction.atomic():
         code_backend.clear()
         CodeFile.objects.all().delete()

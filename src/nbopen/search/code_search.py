@@ -211,8 +211,7 @@ def _window(
     # FTS5 yields matches in rowid order (so a descending walk stops after the window).
     order = "c.id" if code_backend.vendor() == "postgresql" else "code_fts.rowid"
     where, fparams = _filters(repo, owner, language)
-    privacy_sql, privacy_params = _privacy(principal)
-    privacy_sql = privacy_sql.replace("d.repository_id", "c.repository_id")
+    privacy_sql, privacy_params = _privacy(principal, column="c.repository_id")
     conditions = " AND ".join([match_sql, *where, f"({privacy_sql})"])
     with connection.cursor() as cur:
         cur.execute(
