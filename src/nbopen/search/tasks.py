@@ -20,7 +20,16 @@ log = logging.getLogger(__name__)
 INDEXED_PREFIXES = ("repo.", "org.", "user.")
 # What can change a repository's default-branch files (or remove them all). Visibility needs
 # nothing: code search asks the policy at query time, as repository search does.
-CODE_PREFIXES = ("repo.push", "repo.branch.", "repo.delete", "repo.create", "repo.rename")
+CODE_PREFIXES = (
+    "repo.push",
+    "repo.branch.",
+    "repo.squash",
+    "repo.create",
+    "repo.fork",
+    "repo.move",  # renamed or transferred: every file row repeats "owner/name"
+    "repo.type",
+    "repo.delete",
+)
 
 
 def refresh(
