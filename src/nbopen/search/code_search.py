@@ -45,6 +45,7 @@ from nbopen.search.models import CodeFile
 from nbopen.search.services import MAX_QUERY, _privacy
 
 WINDOW = 1_000
+MAX_RANGES = 64  # repositories seeked one by one under a repo/owner filter
 PG_RANGE = 25_000  # newest files looked at first on PostgreSQL (see _window)
 MAX_LIMIT = 50
 MAX_PAGE = WINDOW  # pages beyond the window are empty anyway
@@ -237,7 +238,20 @@ def _window(
                     )
                     rows = cur.fetchall()
                     cur.execute("RESET enable_indexscan")
-        if len(rows) <= WINDOW:
+        ranges = _id_ranges(cur, where, fparams) if where and not postgres else None
+        if ranges is not None:
+            # A repository or owner filter on SQLite: seek each repository's id range in
+            # FTS5 instead of walking every other owner's matches until a window is found.
+            rows = []
+            for low, high in ranges:
+                cur.execute(
+                    sql.format(floor=" AND code_fts.rowid BETWEEN %s AND %s"),
+                    [*args, low, high, WINDOW + 1 - len(rows)],
+                )
+                rows += cur.fetchall()
+                if len(rows) > WINDOW:
+                    break
+        elif len(rows) <= WINDOW:
             cur.execute(sql.format(floor=""), [*args, WINDOW + 1])
             rows = cur.fetchall()
     found = [(int(i), float(r), str(lang), str(key)) for i, r, lang, key in rows]
@@ -247,6 +261,18 @@ def _window(
     if scores:
         found = [(i, scores.get(i, 0.0), lang, key) for i, _, lang, key in found]
     return found, complete
+
+
+def _id_ranges(cur: Any, where: list[str], params: list[Any]) -> list[tuple[int, int]] | None:
+    """Each filtered repository's (lowest, highest) file id, newest first; None when there
+    are more than ``MAX_RANGES`` repositories (then one walk is cheaper)."""
+    cur.execute(
+        "SELECT MIN(c.id), MAX(c.id) FROM search_code_file c"  # noqa: S608
+        f" WHERE {' AND '.join(where)} GROUP BY c.repository_id ORDER BY 2 DESC LIMIT %s",
+        [*params, MAX_RANGES + 1],
+    )
+    ranges = [(int(lo), int(hi)) for lo, hi in cur.fetchall()]
+    return ranges if len(ranges) <= MAX_RANGES else None
 
 
 def _facets(
