@@ -167,6 +167,8 @@ CALLS: list[tuple[str, str, str | None, dict[str, Any] | None, int]] = [
     ("get", "/api/v1/search?q=harbour", None, None, 200),
     ("get", "/api/v1/search?page=x", None, None, 400),
     ("get", "/api/v1/search/suggest?q=har", None, None, 200),
+    ("get", "/api/v1/search/code?q=harbour&language=python", None, None, 200),
+    ("get", "/api/v1/search/code?q=x&limit=0", None, None, 400),
     ("get", "/api/v1/libraries", None, None, 200),
     ("put", "/api/v1/follow/oa-owner", "fan", None, 200),
     ("get", "/api/v1/owners/oa-owner/followers", None, None, 200),

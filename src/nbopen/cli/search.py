@@ -18,6 +18,9 @@ def register(sub: Any) -> None:
         dest="verb", required=True
     )
     search.add_parser("reindex", help="rebuild the whole search index from the database")
+    search.add_parser(
+        "reindex-code", help="rebuild code search from every repository's default branch"
+    )
     search.add_parser("update", help="apply events not yet in the index")
     search.add_parser("trending", help="recompute trending scores from the event log")
     q = search.add_parser("query", help="run a query as anonymous; prints JSON")
@@ -40,6 +43,18 @@ def run(args: argparse.Namespace) -> int:
         seconds = time.perf_counter() - started
         print(
             f"reindexed {stats['documents']} documents, {stats['terms']} terms in {seconds:.1f} s",
+            file=sys.stderr,
+        )
+        return 0
+    if args.verb == "reindex-code":
+        from nbopen.search import code_index
+
+        started = time.perf_counter()
+        code = code_index.reindex_all()
+        seconds = time.perf_counter() - started
+        print(
+            f"indexed {code['files']} files of {code['repositories']} repositories"
+            f" in {seconds:.1f} s",
             file=sys.stderr,
         )
         return 0

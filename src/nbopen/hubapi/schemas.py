@@ -141,6 +141,35 @@ SEARCH = obj(
         "facets_relation": {"enum": ["eq", "gte"]},
     }
 )
+CODE_LINE = obj({"line": INT, "fragment": STR, "text": STR})
+CODE_HIT = obj(
+    {
+        "repo": STR,
+        "path": STR,
+        "line": INT,
+        "fragment": STR,  # escaped HTML; matching words in <mark>
+        "language": STR,
+        "url": STR,
+        "matches": arr(CODE_LINE),
+    },
+    repo_type=STR,
+    score=NUM,
+)
+CODE_SEARCH = obj(
+    {
+        "total": INT,
+        "total_relation": {"enum": ["eq", "gte"]},
+        "page": INT,
+        "limit": INT,
+        "results": arr(CODE_HIT),
+        "facets": obj(
+            {
+                "language": arr(obj({"value": STR, "label": STR, "count": INT})),
+                "repo": arr(obj({"value": STR, "count": INT})),
+            }
+        ),
+    }
+)
 SUGGEST = obj(
     {
         "q": STR,

@@ -21,6 +21,7 @@ from functools import lru_cache
 
 import jieba
 import snowballstemmer
+from pypinyin import lazy_pinyin
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _RUN_RE = re.compile(rf"(?P<cjk>[{_CJK}]+)|(?P<word>[0-9a-z]+)")
@@ -144,6 +145,28 @@ def terms(text: str) -> list[str]:
             if word in EN_STOP or len(word) > MAX_TERM:
                 continue
             out.append(stem(word))
+    return out
+
+
+@lru_cache(maxsize=50_000)
+def _pinyin(word: str) -> str:
+    return "".join(lazy_pinyin(word))
+
+
+def pinyin_terms(text: str) -> list[str]:
+    """Toneless pinyin of each Chinese word of ``text``: 港口调度 → ``gangkou``, ``diaodu``.
+
+    Chinese users type names in pinyin (Gitee finds 港口 for ``gangkou``), so the index also
+    holds each segmented word's pinyin, stemmed as queries are (``query_groups`` stems a
+    Latin word). One term per word, not per syllable: ``gang`` alone would match 钢, 港, 岗.
+    """
+    out: list[str] = []
+    for match in _RUN_RE.finditer(normalize(text)):
+        if match.group("cjk"):
+            for word in _segment(match.group("cjk")):
+                spelled = _pinyin(word)
+                if spelled.isascii() and spelled.isalpha() and len(spelled) <= MAX_TERM:
+                    out.append(stem(spelled))
     return out
 
 

@@ -21,7 +21,7 @@ from nbopen.repos import cards
 from nbopen.repos.git import read
 from nbopen.repos.git.bare import GitError
 from nbopen.repos.models import Repository
-from nbopen.search.analysis import name_terms, surface_words, terms
+from nbopen.search.analysis import name_terms, pinyin_terms, surface_words, terms
 
 README_NAMES = ("readme.md", "readme.markdown", "readme.txt", "readme", "readme_zh.md")
 README_LIMIT = 256 * 1024
@@ -172,6 +172,12 @@ def repository_doc(repo: Repository, *, readme: str | None = None) -> DocData:
         *_strings(card.get("pretty_name")),
     ]
     meta = name_terms(owner.name) + terms(" ".join(meta_sources[1:]))
+    # Pinyin of the Chinese words a repository names itself by (name, description, pretty
+    # name): ``gangkou`` finds 港口. Not the owner's: "ningbo" would then match every
+    # repository of 宁波大学. Weighted as README text, so literal matches rank first.
+    spelled = pinyin_terms(
+        " ".join([repo.name, repo.description, *_strings(card.get("pretty_name"))])
+    )
     updated = repo.pushed_at or repo.updated_at
     return DocData(
         kind="repo",
@@ -180,7 +186,12 @@ def repository_doc(repo: Repository, *, readme: str | None = None) -> DocData:
         title=repo.full_name,
         description=repo.description[:DESCRIPTION_SHOWN],
         owner_name=owner.name,
-        fields=(name_terms(repo.name), meta, terms(repo.description), terms(body)[:MAX_BODY_TERMS]),
+        fields=(
+            name_terms(repo.name),
+            meta,
+            terms(repo.description),
+            spelled + terms(body)[: MAX_BODY_TERMS - len(spelled)],
+        ),
         facets=facets,
         words=surface_words(" ".join([repo.name, repo.description, *meta_sources, body])),
         updated_at=updated,
@@ -206,7 +217,12 @@ def organization_doc(org: Organization) -> DocData:
         title=org.display_name or org.name,
         description=org.description[:DESCRIPTION_SHOWN],
         owner_name=org.name,
-        fields=(name_terms(org.name) + terms(org.display_name), meta, terms(org.description), []),
+        fields=(
+            name_terms(org.name) + terms(org.display_name) + pinyin_terms(org.display_name),
+            meta,
+            terms(org.description),
+            [],
+        ),
         facets={("type", "org"), ("org_kind", org.kind), ("owner", org.name.lower())},
         words=surface_words(f"{org.name} {org.display_name} {org.description}"),
         updated_at=org.created_at,

@@ -128,3 +128,56 @@ class IndexState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}@{self.last_event_id}"
+
+
+class CodeFile(models.Model):
+    """One text file of a repository's default branch, as code search holds it.
+
+    ``content`` is the decoded text (line hits and highlighted fragments are cut from it at
+    query time); ``path_text``/``body_text`` are the analysed terms the full-text structure
+    was built from (created by migration 0005: FTS5 table ``code_fts`` on SQLite, a ``tsv``
+    column with a GIN index on PostgreSQL). As with documents, ``repository_id`` is a plain
+    id and privacy is never stored: queries join the live repository through the policy.
+    """
+
+    repository_id = models.BigIntegerField()
+    path = models.CharField(max_length=1024)
+    blob_oid = models.CharField(max_length=64)
+    language = models.CharField(max_length=32, blank=True)
+    size = models.IntegerField(default=0)
+    repo_key = models.CharField(max_length=200)  # "owner/name", for display and the filter
+    owner_name = models.CharField(max_length=96)
+    repo_type = models.CharField(max_length=8)
+    content = models.TextField()
+    path_text = models.TextField(blank=True)
+    body_text = models.TextField(blank=True)
+
+    class Meta:
+        db_table = "search_code_file"
+        constraints = [
+            models.UniqueConstraint(fields=["repository_id", "path"], name="search_code_repo_path")
+        ]
+        indexes = [
+            models.Index(fields=["repo_key"], name="search_code_repo_key"),
+            models.Index(fields=["owner_name"], name="search_code_owner"),
+            models.Index(fields=["language"], name="search_code_language"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.repo_key}:{self.path}"
+
+
+class CodeRepoState(models.Model):
+    """Which commit of a repository's default branch its code files were indexed at."""
+
+    repository_id = models.BigIntegerField(primary_key=True)
+    commit = models.CharField(max_length=64, blank=True)
+    files = models.IntegerField(default=0)
+    bytes = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        db_table = "search_code_state"
+
+    def __str__(self) -> str:
+        return f"{self.repository_id}@{self.commit[:12]}"

@@ -156,8 +156,11 @@ class _Where:
         )
 
 
-def _privacy(principal: Principal, *, probe: bool = False) -> tuple[str, list[Any]]:
-    """The policy's visible-repositories query, correlated to the document row ``d``.
+def _privacy(
+    principal: Principal, *, probe: bool = False, column: str = "d.repository_id"
+) -> tuple[str, list[Any]]:
+    """The policy's visible-repositories query, correlated to the document row ``d`` (or to
+    another row's repository id ``column``, a trusted identifier: code search's files).
 
     ``probe``: the caller walks an index and stops after a page, so the check should run
     per row. PostgreSQL otherwise hashes every visible repository first (tens of ms at 100k
@@ -168,13 +171,13 @@ def _privacy(principal: Principal, *, probe: bool = False) -> tuple[str, list[An
         return "1=1", []
     visible = (
         visible_repositories(principal)
-        .extra(where=["repos_repository.id = d.repository_id"])
+        .extra(where=[f"repos_repository.id = {column}"])  # noqa: S610 (trusted column)
         .values("pk")
     )
     sql, params = visible.query.sql_with_params()
     if probe and connection.vendor == "postgresql":
         sql += " OFFSET 0"
-    return f"d.repository_id IS NULL OR EXISTS ({sql})", list(params)
+    return f"{column} IS NULL OR EXISTS ({sql})", list(params)
 
 
 def _expand(groups: list[Group]) -> tuple[list[Group], str | None]:

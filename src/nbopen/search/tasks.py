@@ -18,6 +18,18 @@ from nbopen.core.models import Event
 
 log = logging.getLogger(__name__)
 INDEXED_PREFIXES = ("repo.", "org.", "user.")
+# What can change a repository's default-branch files (or remove them all). Visibility needs
+# nothing: code search asks the policy at query time, as repository search does.
+CODE_PREFIXES = (
+    "repo.push",
+    "repo.branch.",
+    "repo.squash",
+    "repo.create",
+    "repo.fork",
+    "repo.move",  # renamed or transferred: every file row repeats "owner/name"
+    "repo.type",
+    "repo.delete",
+)
 
 
 def refresh(
@@ -48,5 +60,20 @@ def on_event(event: Event) -> None:
     )
 
 
+def sync_code(repository_id: int) -> None:
+    """Background job: bring one repository's code files in line with its default branch."""
+    from nbopen.search import code_index
+
+    code_index.sync(repository_id)
+
+
+def on_code_event(event: Event) -> None:
+    """After a ref change (push, Hub commit, branch operation) or a deletion, re-sync the
+    repository's code files in the background; the job itself finds what changed."""
+    if event.repository_id is not None:
+        tasks.defer(sync_code, event.repository_id)
+
+
 def connect() -> None:
     events.listen("search.index", INDEXED_PREFIXES, on_event)
+    events.listen("search.code", CODE_PREFIXES, on_code_event)

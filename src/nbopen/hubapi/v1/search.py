@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from nbopen.access.credentials import principal_from_request
 from nbopen.core.errors import InvalidInput
 from nbopen.hubapi.errors import api_error
+from nbopen.search.code_search import search_code
 from nbopen.search.services import FILTER_FIELDS, search
 
 ALIASES = {"licence": "license", "organization_kind": "org_kind", "author": "owner"}
@@ -58,6 +59,29 @@ def search_view(request: HttpRequest) -> HttpResponse:
             page=_int(request, "page", 1),
             per_page=_int(request, "per_page", _int(request, "limit", 20)),
             with_facets=request.GET.get("facets", "1") not in {"0", "false", "no"},
+        )
+    except InvalidInput as exc:
+        return api_error(400, str(exc), "BadRequest")
+    response = JsonResponse(result.as_json(), json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "private, no-store"
+    response["Vary"] = "Authorization, Cookie"
+    return response
+
+
+def code_search_view(request: HttpRequest) -> HttpResponse:
+    """``GET /api/v1/search/code``: file and line hits (``repo``, ``path``, ``line``,
+    ``fragment``) in repositories the caller may read; ``repo``, ``owner`` and ``language``
+    filter; ``page``/``limit`` paginate. ``fragment`` is escaped HTML whose only markup is
+    ``<mark>`` around matching words."""
+    try:
+        result = search_code(
+            principal=principal_from_request(request),
+            q=request.GET.get("q", ""),
+            repo=request.GET.get("repo", ""),
+            owner=request.GET.get("owner", ""),
+            language=request.GET.get("language", ""),
+            page=_int(request, "page", 1),
+            limit=_int(request, "limit", _int(request, "per_page", 20)),
         )
     except InvalidInput as exc:
         return api_error(400, str(exc), "BadRequest")

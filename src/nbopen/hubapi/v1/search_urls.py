@@ -2,7 +2,7 @@
 
 from nbopen.hubapi import schemas as s
 from nbopen.hubapi.routes import Param, route
-from nbopen.hubapi.v1.search import search_view
+from nbopen.hubapi.v1.search import code_search_view, search_view
 
 INT = {"type": "integer", "minimum": 1}
 
@@ -23,5 +23,21 @@ urlpatterns = [
         ),
         responses={200: s.SEARCH},
         name="api-v1-search",
-    )
+    ),
+    route(
+        "search/code",
+        code_search_view,
+        summary="Search the text of default-branch files in repositories the caller may read",
+        tag="search",
+        query=(
+            Param("q", "the query (identifiers, Chinese words, pinyin of Chinese words)"),
+            Param("repo", "only this repository, owner/name"),
+            Param("owner", "only repositories of this user or organization"),
+            Param("language", "only files of this language (from the extension), e.g. python"),
+            Param("page", schema=INT),
+            Param("limit", schema={"type": "integer", "minimum": 1, "maximum": 50}),
+        ),
+        responses={200: s.CODE_SEARCH},
+        name="api-v1-search-code",
+    ),
 ]

@@ -16,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 
 from nbopen.core.errors import InvalidInput
+from nbopen.search.code_search import CodeResult, search_code
 from nbopen.search.services import FILTER_FIELDS, SORTS, TYPES, SearchResult, search
 from nbopen.web.labels import TASK_LABELS
 from nbopen.web.messages import explain
@@ -164,6 +165,9 @@ def render_search(request: HttpRequest, where: Explore) -> HttpResponse:
         {
             "where": where,
             "title": where.title,
+            "tab": "repos",
+            "repos_href": _href(where, state),
+            "code_href": _code_href(state["q"]),
             "q": state["q"],
             "type": state["type"],
             "error": error,
@@ -190,7 +194,85 @@ def render_search(request: HttpRequest, where: Explore) -> HttpResponse:
     )
 
 
+CODE_PER_PAGE = 20
+
+
+def _code_href(q: str, **params: str) -> str:
+    query = [("q", q), ("tab", "code")] + [(k, v) for k, v in params.items() if v]
+    return "/search?" + urlencode(query)
+
+
+def render_code_search(request: HttpRequest) -> HttpResponse:
+    """``/search?tab=code``: file and line hits (the code search service), with language and
+    repository filters as links, so the tab works without JavaScript."""
+    q = request.GET.get("q", "").strip()
+    repo = request.GET.get("repo", "").strip()
+    language = request.GET.get("language", "").strip().lower()
+    try:
+        page_no = max(1, int(request.GET.get("page") or 1))
+    except ValueError:
+        page_no = 1
+    error, status = "", 200
+    result = CodeResult(total=0, hits=[])
+    try:
+        result = search_code(
+            principal=principal(request),
+            q=q,
+            repo=repo,
+            language=language,
+            page=page_no,
+            limit=CODE_PER_PAGE,
+        )
+    except InvalidInput as exc:
+        error, status = str(exc), 400
+    current = {"repo": repo, "language": language}
+    facet_groups = []
+    for name, label in (("language", _("Language")), ("repo", _("Repository"))):
+        values = []
+        for f in result.facets.get(name, []):
+            active = current[name] == f["value"]
+            change = {**current, name: "" if active else f["value"]}
+            values.append(
+                {
+                    "value": f["value"],
+                    "label": f.get("label", f["value"]),
+                    "count": f["count"],
+                    "active": active,
+                    "href": _code_href(q, **change),
+                }
+            )
+        if values:
+            facet_groups.append({"name": name, "label": label, "values": values})
+    last_page = max(1, -(-result.total // CODE_PER_PAGE))
+    return page(
+        request,
+        "web/search.html",
+        {
+            "where": SEARCH,
+            "title": SEARCH.title,
+            "tab": "code",
+            "q": q,
+            "error": error,
+            "code": result,
+            "repo_filter": repo,
+            "language_filter": language,
+            "facet_groups": facet_groups,
+            "repos_href": "/search?" + urlencode({"q": q}) if q else "/search",
+            "code_href": _code_href(q),
+            "prev_href": _code_href(q, **current, page=str(page_no - 1)) if page_no > 1 else "",
+            "next_href": (
+                _code_href(q, **current, page=str(page_no + 1)) if page_no < last_page else ""
+            ),
+            "page_no": page_no,
+            "last_page": last_page,
+        },
+        status=status,
+    )
+
+
 def search_page(request: HttpRequest) -> HttpResponse:
+    if request.GET.get("tab") == "code":
+        return render_code_search(request)
     return render_search(request, SEARCH)
 
 
