@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "nbopen.libraries",
     "nbopen.scanning",
     "nbopen.mirrors",
+    "nbopen.programs",
     "nbopen.web",
 ]
 
