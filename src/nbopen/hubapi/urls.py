@@ -176,5 +176,6 @@ urlpatterns = [
         responses={200: s.TEAM},
     ),
     path("api/v1/", include("nbopen.hubapi.v1.social_urls")),
+    path("api/v1/", include("nbopen.hubapi.v1.calls_urls")),
     path("", include("nbopen.hubapi.hf.urls")),
 ]
