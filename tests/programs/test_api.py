@@ -45,6 +45,7 @@ def people() -> dict[str, dict[str, str]]:
     org_create(name="portlab", kind="university", owner=lab_head)
     make_repo(lab_head, "portlab", "berth-scheduler", description="港口泊位分配与调度优化")
     make_repo(lab_head, "portlab", "secret-quay", private=True, description="港口 调度 机密码头")
+    make_repo(lab_head, "lab", "berth-notes", description="泊位分配 学习笔记")
     return {
         "boss": _auth(boss),
         "staff": _auth(staff),
@@ -92,6 +93,9 @@ def test_the_whole_flow_with_a_public_timeline(api: Any, people: dict[str, Any])
     assert api("post", f"{url}/transition", people["staff"], {"to": "published"}).status_code == 200
     api("post", f"{url}/transition", people["boss"], {"to": "applications"})
     assert api("get", url).status_code == 200  # public now
+    fits = api("get", "/api/v1/users/lab/matched-calls").json()
+    assert [f["call"]["id"] for f in fits] == [call["id"]]
+    assert any("泊位" in r.get("terms", []) for r in fits[0]["reasons"])
 
     applied = api(
         "post",
