@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from nbopen.access.policy import Principal
-from nbopen.core.errors import PermissionDenied
+from nbopen.core.errors import AlreadyExists, PermissionDenied
 from nbopen.orgs.services import org_create
 from nbopen.programs import selectors, services
 from nbopen.programs.errors import InvalidCall, InvalidTransition
@@ -90,6 +90,8 @@ def test_who_may_apply(open_call: dict[str, Any]) -> None:
         services.application_create(actor=dev, call=o["call"], proposal="我来").applicant_name
         == "dev"
     )
+    with pytest.raises(AlreadyExists, match="already applied"):
+        services.application_create(actor=dev, call=o["call"], proposal="再来一次")
     services.call_transition(actor=Principal(user=o["boss"]), call=o["call"], to="shortlist")
     o["call"].refresh_from_db()
     with pytest.raises(InvalidTransition, match="not taking applications"):

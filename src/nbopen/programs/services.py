@@ -25,7 +25,7 @@ from nbopen.access.policy import (
     readable_among,
 )
 from nbopen.core import events
-from nbopen.core.errors import InvalidInput, NotFound, PermissionDenied
+from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.orgs.models import Membership, Organization
 from nbopen.programs.errors import InvalidCall, InvalidTransition
 from nbopen.programs.models import Application, Call, CallTransition
@@ -364,6 +364,13 @@ def application_create(
             gettext_noop("This call is open to %(allowed)s only"),
             allowed=", ".join(call.eligibility),
         )
+    mine = call.applications.exclude(status=Application.Status.REJECTED)
+    if organization is not None:
+        mine = mine.filter(applicant_org=organization)
+    else:
+        mine = mine.filter(applicant_user=actor.user, applicant_org__isnull=True)
+    if mine.exists():
+        raise AlreadyExists(gettext_noop("You have already applied to this call"))
     application = Application.objects.create(
         call=call,
         applicant_user=None if organization else actor.user,
