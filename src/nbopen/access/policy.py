@@ -314,6 +314,46 @@ def is_operator(principal: Principal) -> bool:
     return bool(principal.user.is_superuser or principal.user.is_staff)
 
 
+def may_manage_call(principal: Principal, org: Organization) -> bool:
+    """An open call (``nbopen.programs``) speaks for its organization, so editing it, moving
+    it along its states and deciding on applications take an admin of that organization (or
+    an operator); a read-scoped token never does."""
+    if principal.scope == "read":
+        return False
+    return is_operator(principal) or org_level(principal, org) >= Level.ADMIN
+
+
+def may_read_call(principal: Principal, org: Organization, *, public: bool) -> bool:
+    """A published call is public (its timeline is the 结果公示). Before that, a draft or a
+    call in review is the organization's own business and the operators' who review it:
+    everyone else is answered as if it did not exist (404), like a private repository."""
+    if public or is_operator(principal) or principal.is_site_admin:
+        return True
+    return principal.is_authenticated and org.pk in principal.org_roles()
+
+
+def may_read_application(
+    principal: Principal,
+    org: Organization,
+    *,
+    applicant_user_id: int | None,
+    applicant_org_id: int | None,
+) -> bool:
+    """An application to a call shows its proposal, budget and evidence: the applicant (the
+    user, or a member of the applying organization), the issuing organization's admins and
+    operators read it; nobody else learns it exists."""
+    if not principal.is_authenticated or principal.user is None:
+        return False
+    if is_operator(principal) or principal.is_site_admin:
+        return True
+    if applicant_user_id is not None and applicant_user_id == principal.user.pk:
+        return True
+    if applicant_org_id is not None and applicant_org_id in principal.org_roles():
+        return True
+    role = principal.org_roles().get(org.pk)
+    return role is not None and ROLE_LEVEL[Membership.Role(role)] >= Level.ADMIN
+
+
 def may_read_audit(principal: Principal, org: Organization | None) -> bool:
     """The audit log: operators (staff, superusers) read all of it, an organization's owners
     their organization's (``org``; None asks for the whole log). Reading the log is a read,

@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "nbopen.scanning",
     "nbopen.mirrors",
     "nbopen.challenges",
+    "nbopen.programs",
     "nbopen.web",
 ]
 

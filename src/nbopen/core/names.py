@@ -32,6 +32,7 @@ RESERVED_OWNER_NAMES = frozenset(
         "avatars",
         "code",
         "codes",
+        "calls",
         "collections",
         "dashboard",
         "datasets",

@@ -539,3 +539,104 @@ NOTIFICATION = obj(
 )
 NOTIFICATIONS = arr(NOTIFICATION)
 NOTIFICATIONS_NEW = obj({"new": INT})
+# --- open calls (nbopen.programs) ----------------------------------------------------------
+NULLABLE_DATE: Schema = {"type": ["string", "null"], "format": "date"}
+MILESTONE = obj({"name": STR, "amount": INT, "due": NULLABLE_DATE})
+CALL = obj(
+    {
+        "id": INT,
+        "organization": STR,
+        "title": STR,
+        "description": STR,
+        "state": {
+            "enum": [
+                "draft",
+                "review",
+                "published",
+                "applications",
+                "shortlist",
+                "negotiation",
+                "contracted",
+                "in_progress",
+                "acceptance",
+                "closed",
+            ]
+        },
+        "budget": obj({"total": INT, "milestones": arr(MILESTONE)}),
+        "deadline": NULLABLE_DATE,
+        "tags": arr(STR),
+        "timeline": arr(
+            obj({"from": STR, "to": STR, "actor": NULLABLE_STR, "at": STR, "note": STR})
+        ),
+    },
+    kpis=arr(ANY_OBJECT),
+    deliverables=arr(STR),
+    eligibility=arr(STR),
+    next_states=arr(STR),
+    publish_date=NULLABLE_DATE,
+    execution_start=NULLABLE_DATE,
+    execution_end=NULLABLE_DATE,
+    html_url=STR,
+    created_at=STR,
+)
+CALLS = arr(CALL)
+_CALL_FIELDS: dict[str, Schema] = {
+    "description": STR,
+    "tags": arr(STR),
+    "budget": {"oneOf": [INT, obj(total=INT, milestones=arr(ANY_OBJECT))]},
+    "milestones": arr(ANY_OBJECT),
+    "kpis": arr(ANY_OBJECT),
+    "deliverables": arr(STR),
+    "eligibility": arr(STR),
+    "publish_date": STR,
+    "deadline": STR,
+    "execution_start": STR,
+    "execution_end": STR,
+}
+CALL_CREATE_BODY = obj({"organization": STR, "title": STR}, **_CALL_FIELDS)
+CALL_PATCH_BODY = obj(title=STR, **_CALL_FIELDS)
+TRANSITION_BODY = obj({"to": STR}, note=STR)
+APPLICATION = obj(
+    {
+        "id": INT,
+        "call": INT,
+        "applicant": obj({"type": {"enum": ["org", "user"]}, "name": STR}),
+        "proposal": STR,
+        "budget_plan": arr(obj({"item": STR, "amount": INT})),
+        "evidence": arr(STR),
+        "status": {"enum": ["submitted", "shortlisted", "accepted", "rejected"]},
+        "decision_reasons": STR,
+    },
+    decided_at=NULLABLE_STR,
+    created_at=STR,
+)
+APPLICATIONS = arr(APPLICATION)
+APPLICATION_BODY = obj(
+    {"proposal": STR}, organization=STR, budget_plan=arr(ANY_OBJECT), evidence=arr(STR)
+)
+DECISION_BODY = obj({"status": {"enum": ["shortlisted", "accepted", "rejected"]}, "reasons": STR})
+REASON = obj(
+    {"kind": {"enum": ["keywords", "tags", "repository"]}},
+    terms=arr(STR),
+    tags=arr(STR),
+    repository=STR,
+    downloads=INT,
+)
+MATCHES = arr(
+    obj(
+        {
+            "candidate": obj({"type": {"enum": ["org", "user"]}, "name": STR}),
+            "score": NUM,
+            "reasons": arr(REASON),
+        }
+    )
+)
+MATCHED_CALLS = arr(
+    obj(
+        {
+            "call": obj({"id": INT, "title": STR, "organization": STR}),
+            "score": NUM,
+            "reasons": arr(REASON),
+        }
+    )
+)

@@ -341,5 +341,6 @@ urlpatterns = [
     path("api/v1/", include("nbopen.hubapi.v1.social_urls")),
     path("api/v1/", include("nbopen.hubapi.v1.hooks_urls")),
     path("api/v1/", include("nbopen.hubapi.v1.notifications_urls")),
+    path("api/v1/", include("nbopen.hubapi.v1.calls_urls")),
     path("", include("nbopen.hubapi.hf.urls")),
 ]

@@ -1,0 +1,192 @@
+"""Explained ranking for open calls: BM25, tag overlap and platform evidence, fused by RRF.
+
+Pure Python over plain records (no Django, no network, no GPU), so the same code ranks in the
+request, in tests and in ``bench/matching.py`` against the labelled set, and a result is the
+same on every machine. Text goes through the search service's analysis (``search.analysis
+.terms``: jieba for Chinese, Snowball for English), so a call about 港口智能调度 meets a
+repository about 港口调度 exactly as search would.
+
+Three rankers each order the documents on their own evidence:
+
+* ``bm25`` — the call's text against everything a candidate says about itself and the
+  repositories that count as its evidence, concatenated;
+* ``tags`` — how many of the call's tags the candidate or its repositories carry;
+* ``evidence`` — the single best-matching repository (BM25 among repositories), lifted
+  by its downloads: one strongly related, used repository says more than many loose words.
+
+Reciprocal-rank fusion (``Σ 1/(k + rank)``, k = 60) combines them without tuning weights
+across incomparable scales. Every result carries its reasons: the shared keywords (highest
+IDF first), the shared tags and the nearest repository with the words it shares.
+
+No embedding model ships in a wheel installed here, so there is no semantic ranker yet; one
+would be a fourth ranker in :data:`RANKERS` behind the same interface.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from nbopen.search.analysis import is_cjk, terms
+
+K1, B = 1.2, 0.75
+RRF_K = 60
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A repository counted for a candidate (only ones the reader may read are passed in)."""
+
+    name: str
+    text: str
+    tags: tuple[str, ...] = ()
+    downloads: int = 0
+
+
+@dataclass(frozen=True)
+class Doc:
+    """Something to rank: a candidate (org or user) for a call, or a call for a user."""
+
+    kind: str
+    name: str
+    text: str
+    tags: tuple[str, ...] = ()
+    evidence: tuple[Evidence, ...] = ()
+
+
+@dataclass
+class Ranked:
+    doc: Doc
+    score: float
+    reasons: list[dict[str, Any]] = field(default_factory=list)
+
+
+class _BM25:
+    """Okapi BM25 over a small in-memory collection."""
+
+    def __init__(self, docs: Sequence[list[str]]) -> None:
+        self.tfs = [Counter(d) for d in docs]
+        self.lens = [len(d) for d in docs]
+        self.avg = (sum(self.lens) / len(docs)) if docs else 0.0
+        df: Counter[str] = Counter()
+        for tf in self.tfs:
+            df.update(tf.keys())
+        n = len(docs)
+        self.idf = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+
+    def score(self, query: Sequence[str], i: int) -> float:
+        tf, length, total = self.tfs[i], self.lens[i], 0.0
+        for term in set(query):
+            f = tf.get(term, 0)
+            if f:
+                norm = K1 * (1 - B + B * length / (self.avg or 1))
+                total += self.idf[term] * f * (K1 + 1) / (f + norm)
+        return total
+
+    def shared(self, query: Sequence[str], i: int, limit: int = 8) -> list[str]:
+        """The query's words this document has, most distinctive first (for the reasons)."""
+        found = {t for t in query if t in self.tfs[i] and _readable(t)}
+        return sorted(found, key=lambda t: (-self.idf.get(t, 0.0), t))[:limit]
+
+
+def _readable(term: str) -> bool:
+    """Single characters and digits explain nothing to a reader."""
+    return (len(term) >= 2 if is_cjk(term) else len(term) >= 3) and not term.isdigit()
+
+
+def _norm_tags(tags: Sequence[str]) -> set[str]:
+    return {t.strip().lower() for t in tags if t.strip()}
+
+
+def _doc_tags(doc: Doc) -> set[str]:
+    out = _norm_tags(doc.tags)
+    for e in doc.evidence:
+        out |= _norm_tags(e.tags)
+    return out
+
+
+def _doc_terms(doc: Doc) -> list[str]:
+    return terms(" ".join([doc.text, *(f"{e.name} {e.text}" for e in doc.evidence)]))
+
+
+Scores = dict[int, float]
+Ranker = Callable[[list[str], set[str], Sequence[Doc]], tuple[Scores, list[list[dict[str, Any]]]]]
+
+
+def _by_bm25(q: list[str], _tags: set[str], docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+    index = _BM25([_doc_terms(d) for d in docs])
+    scores = {i: index.score(q, i) for i in range(len(docs))}
+    reasons = [
+        [{"kind": "keywords", "terms": words}] if (words := index.shared(q, i)) else []
+        for i in range(len(docs))
+    ]
+    return scores, reasons
+
+
+def _by_tags(_q: list[str], tags: set[str], docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+    scores: Scores = {}
+    reasons: list[list[dict[str, Any]]] = []
+    for i, doc in enumerate(docs):
+        shared = sorted(tags & _doc_tags(doc))
+        scores[i] = float(len(shared)) / (len(tags) or 1)
+        reasons.append([{"kind": "tags", "tags": shared}] if shared else [])
+    return scores, reasons
+
+
+def _by_evidence(q: list[str], _tags: set[str], docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+    owners = [(i, e) for i, d in enumerate(docs) for e in d.evidence]
+    index = _BM25([terms(f"{e.name} {e.text} {' '.join(e.tags)}") for _, e in owners])
+    best: dict[int, tuple[float, int]] = {}
+    for j, (i, e) in enumerate(owners):
+        s = index.score(q, j)
+        if s <= 0:
+            continue
+        s *= 1 + math.log1p(e.downloads) / 10
+        if s > best.get(i, (0.0, -1))[0]:
+            best[i] = (s, j)
+    scores: Scores = {i: best[i][0] if i in best else 0.0 for i in range(len(docs))}
+    reasons: list[list[dict[str, Any]]] = [[] for _ in docs]
+    for i, (_, j) in best.items():
+        repo = owners[j][1]
+        reasons[i] = [
+            {
+                "kind": "repository",
+                "repository": repo.name,
+                "terms": index.shared(q, j, limit=4),
+                "downloads": repo.downloads,
+            }
+        ]
+    return scores, reasons
+
+
+RANKERS: dict[str, Ranker] = {"bm25": _by_bm25, "tags": _by_tags, "evidence": _by_evidence}
+
+
+def rank(
+    query_text: str,
+    query_tags: Sequence[str],
+    docs: Sequence[Doc],
+    *,
+    rankers: Sequence[str] = ("bm25", "tags", "evidence"),
+    limit: int = 20,
+) -> list[Ranked]:
+    """``docs`` ordered by reciprocal-rank fusion of ``rankers``, with reasons; documents no
+    ranker finds anything for are left out. Ties break on (kind, name): deterministic."""
+    q = terms(query_text)
+    tags = _norm_tags(query_tags)
+    fused: dict[int, float] = {}
+    why: dict[int, list[dict[str, Any]]] = {}
+    for name in rankers:
+        scores, reasons = RANKERS[name](q, tags, docs)
+        order = sorted(
+            (i for i, s in scores.items() if s > 0),
+            key=lambda i: (-scores[i], docs[i].kind, docs[i].name),
+        )
+        for position, i in enumerate(order, 1):
+            fused[i] = fused.get(i, 0.0) + 1 / (RRF_K + position)
+            why.setdefault(i, []).extend(reasons[i])
+    ordered = sorted(fused, key=lambda i: (-fused[i], docs[i].kind, docs[i].name))
+    return [Ranked(docs[i], round(fused[i], 6), why[i]) for i in ordered[:limit]]
