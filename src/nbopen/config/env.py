@@ -52,6 +52,9 @@ class Config:
     audit_retention_days: int  # audit entries older than this are pruned by `nbopen gc`
     audit_refusal_sample: float  # share (0..1) of refused accesses written to the audit log
     hsts_seconds: int  # Strict-Transport-Security max-age when public_url is https; 0: none
+    pack_cache_mb: int  # size budget of the upload-pack pack cache; 0: no cache
+    pack_cache_max_age: int  # seconds a cached pack is served after it was made
+    pack_concurrency: int  # pack-objects at once per repository; 0: unlimited
 
     @property
     def https(self) -> bool:
@@ -66,6 +69,10 @@ class Config:
     @property
     def tmp_dir(self) -> Path:
         return self.data_dir / "tmp"
+
+    @property
+    def pack_cache_dir(self) -> Path:
+        return self.data_dir / "packcache"
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -159,6 +166,9 @@ def load() -> Config:
         audit_retention_days=int(os.environ.get("NBOPEN_AUDIT_RETENTION_DAYS") or 365),
         audit_refusal_sample=float(os.environ.get("NBOPEN_AUDIT_REFUSAL_SAMPLE") or 0.1),
         hsts_seconds=int(os.environ.get("NBOPEN_HSTS_SECONDS") or 365 * 24 * 3600),
+        pack_cache_mb=int(os.environ.get("NBOPEN_PACK_CACHE_MB") or 1024),
+        pack_cache_max_age=int(os.environ.get("NBOPEN_PACK_CACHE_MAX_AGE") or 300),
+        pack_concurrency=int(os.environ.get("NBOPEN_PACK_CONCURRENCY") or 2),
     )
 
 

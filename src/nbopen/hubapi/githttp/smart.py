@@ -25,6 +25,7 @@ from nbopen.hubapi.asgi_access import Access, repo_access
 from nbopen.hubapi.denials import Channel, Denial, asgi_reply
 from nbopen.hubapi.githttp.paths import RepoPath, match_git
 from nbopen.repos.models import Repository
+from nbopen.repos.packs import upload_pack_options
 from nbopen.repos.writes.after_update import after_update, parse_ref_updates
 from nbopen.scanning import gate
 
@@ -176,9 +177,12 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
         env["NBOPEN_PUSH_LOG"] = push_log
         # The owner may block secrets: the pre-receive hook then reads the pushed blobs.
         env.update(await sync_to_async(gate.hook_env, thread_sensitive=False)(repo))
+    # upload-pack's pack-objects goes through the pack cache (identical requests computed once).
+    options = upload_pack_options() if service == "git-upload-pack" else []
     try:
         proc = await asyncio.create_subprocess_exec(
             "git",
+            *options,
             service.removeprefix("git-"),
             "--stateless-rpc",
             str(repo.git_path),
