@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from nbopen.repos.git import pack_cache
-from nbopen.repos.git.pack_cache import FOOTER, Entry, Output, Settings, Tail
+from nbopen.repos.git.pack_cache import FOOTER, RETRY, SERVED, Entry, Output, Settings
 from tests.support.client import git
 
 
@@ -64,7 +64,7 @@ def _objects(repo: Path) -> list[str]:
 
 
 def _entries(settings: Settings) -> list[Path]:
-    return sorted(settings.directory.glob("*.pack"))
+    return sorted(Path(settings.directory).glob("*.pack"))
 
 
 def test_clones_through_the_cache_equal_plain_clones(tmp_path: Path, origin: tuple[Path, Path]):
@@ -209,7 +209,7 @@ class Producing:
 
     def __init__(self, tmp_path: Path, first: bytes) -> None:
         self.settings = _settings(tmp_path)
-        self.settings.directory.mkdir()
+        os.makedirs(self.settings.directory)
         self.entry = Entry(self.settings.directory, "k" * 64)
         self.lock = os.open(self.entry.lock, os.O_RDWR | os.O_CREAT)
         fcntl.flock(self.lock, fcntl.LOCK_EX)
@@ -220,7 +220,7 @@ class Producing:
         threading.Thread(target=_reader, args=(read_fd, self.received, self.finished)).start()
         self.tailer_lock = os.open(self.entry.lock, os.O_RDWR)
         self.out = Output(self.write_fd)
-        self.result: list[Tail] = []
+        self.result: list[str] = []
         self.tail = threading.Thread(target=self._tail)
         self.tail.start()
 
@@ -228,12 +228,12 @@ class Producing:
         tailed = pack_cache.serve_tail(self.settings, self.entry, self.tailer_lock, self.out)
         self.result.append(tailed)
 
-    def end(self, *, publish: bool) -> Tail:
+    def end(self, *, publish: bool) -> str:
         """Rename (publish) or delete the part, release the lock; the tailer's answer."""
         if publish:
             os.rename(self.entry.part, self.entry.pack)
         else:
-            self.entry.part.unlink()
+            os.unlink(self.entry.part)
         fcntl.flock(self.lock, fcntl.LOCK_UN)
         self.tail.join(timeout=10)
         for fd in (self.part, self.lock, self.tailer_lock, self.write_fd):
@@ -257,14 +257,14 @@ def test_a_concurrent_request_streams_the_entry_while_it_grows(
         time.sleep(0.01)
     assert len(producing.received) == half - FOOTER.size  # streamed, footer-size held back
     os.write(producing.part, whole[half:])
-    assert producing.end(publish=True) is Tail.SERVED
+    assert producing.end(publish=True) == SERVED
     assert bytes(producing.received) == pack
 
 
 def test_a_failed_producer_makes_waiters_retry(tmp_path: Path):
     producing = Producing(tmp_path, b"PACK" + b"\0" * 10)  # under a footer: nothing is sent
     time.sleep(0.1)
-    assert producing.end(publish=False) is Tail.RETRY
+    assert producing.end(publish=False) == RETRY
     assert producing.out.sent == 0 and producing.received == b""
 
 
@@ -273,13 +273,13 @@ def test_pack_objects_per_repository_is_limited(tmp_path: Path):
     entered: list[str] = []
 
     def second() -> None:
-        with pack_cache.repository_slot(settings, "/repo"):
+        with pack_cache.RepositorySlot(settings, "/repo"):
             entered.append("second")
 
-    with pack_cache.repository_slot(settings, "/repo"):
+    with pack_cache.RepositorySlot(settings, "/repo"):
         thread = threading.Thread(target=second)
         thread.start()
-        with pack_cache.repository_slot(settings, "/other-repo"):
+        with pack_cache.RepositorySlot(settings, "/other-repo"):
             entered.append("other")  # another repository is not held up
         time.sleep(0.2)
         assert entered == ["other"]

@@ -25,33 +25,30 @@ How it works:
 - at most ``--concurrency`` pack-objects run per repository at once (flocks on slot files),
   so one huge repository cannot take every core.
 
-git runs this file as a script (``python -I -S pack_cache.py …``; see :func:`git_options`):
-it imports the standard library only, nothing of nbopen or Django, so a hit costs a Python
-start-up, one read of the entry for the CRC and a sendfile. Progress lines go only to the
+git runs this file as a script (``python -I -S pack_cache.py …``; see :func:`git_options`)
+for every fetch, so its start-up is part of every clone: it imports a few C modules of the
+standard library only (no nbopen, no Django, not even argparse, json, pathlib or subprocess,
+whose imports cost more than a hit), and a hit costs a Python start-up, one read of the entry
+for the CRC and a sendfile. Progress lines go only to the
 client whose request ran pack-objects; anything else written to stderr would reach clients
 as progress, so the hook is silent and counts outcomes in ``stats.json`` instead.
 """
 
 from __future__ import annotations
 
-import argparse
-import contextlib
 import errno
 import fcntl
-import hashlib
-import json
 import mmap
 import os
-import shlex
 import struct
-import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass
-from enum import Enum
-from pathlib import Path
+
+try:  # the built-in hash, without loading OpenSSL as hashlib does (Python 3.11; 3.12: _sha2)
+    from _sha256 import sha256
+except ImportError:  # pragma: no cover - other Python builds
+    from hashlib import sha256
 
 # magic, format version, pack length, CRC-32 of the pack, the pack's own SHA-1 trailer,
 # creation time. Appended after the pack; the whole file is renamed into place at once.
@@ -63,14 +60,18 @@ POLL = 0.005  # seconds between looks at a growing entry
 STALE_PART = 60.0  # seconds after which an unlocked .part is a dead producer's leftover
 
 
-@dataclass(frozen=True)
 class Settings:
     """What the operator configured (NBOPEN_PACK_CACHE_MB, _MAX_AGE, NBOPEN_PACK_CONCURRENCY)."""
 
-    directory: Path
-    max_bytes: int  # 0: no cache (the concurrency limit may still apply)
-    max_age: float  # seconds an entry is served after it was made
-    concurrency: int  # pack-objects at once per repository; 0: unlimited
+    __slots__ = ("concurrency", "directory", "max_age", "max_bytes")
+
+    def __init__(
+        self, directory: str | os.PathLike[str], max_bytes: int, max_age: float, concurrency: int
+    ) -> None:
+        self.directory = os.fspath(directory)
+        self.max_bytes = max_bytes  # 0: no cache (the concurrency limit may still apply)
+        self.max_age = max_age  # seconds an entry is served after it was made
+        self.concurrency = concurrency  # pack-objects at once per repository; 0: unlimited
 
 
 def git_options(settings: Settings, python: str = sys.executable) -> list[str]:
@@ -81,15 +82,17 @@ def git_options(settings: Settings, python: str = sys.executable) -> list[str]:
     ``["git", *git_options(s), "upload-pack", "--stateless-rpc", path]``. The hook must be
     given on the command line: git ignores it in a repository's own configuration.
     """
+    import shlex  # here, not at the top: the hook itself never needs it
+
     if settings.max_bytes <= 0 and settings.concurrency <= 0:
         return []
     command = [
         python,
         "-I",  # no PYTHON* variables, no script directory on sys.path
         "-S",  # no site import: a cheaper start-up; the hook needs the standard library only
-        str(Path(__file__).resolve()),
+        os.path.realpath(__file__),
         "--dir",
-        str(settings.directory),
+        settings.directory,
         "--max-bytes",
         str(settings.max_bytes),
         "--max-age",
@@ -103,42 +106,52 @@ def git_options(settings: Settings, python: str = sys.executable) -> list[str]:
 
 def cache_key(repository: str, args: list[str], stdin: bytes) -> str:
     """The request's identity: same repository, same pack-objects arguments and input."""
-    digest = hashlib.sha256()
+    digest = sha256()
     for part in [repository, *(a for a in args if a != "--progress")]:
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(b"\0")
     digest.update(stdin)
-    return digest.hexdigest()
+    return str(digest.hexdigest())
 
 
 # Outcome counters --------------------------------------------------------------------------
 
 
-def count(directory: Path, outcome: str) -> None:
-    """Add one to ``outcome`` in ``stats.json`` (hit, tail, miss, corrupt, expired, evicted,
-    oversize, failed, bypass): what operators and tests read to see the cache work."""
-    with contextlib.suppress(OSError, ValueError):
-        fd = os.open(directory / "stats.json", os.O_RDWR | os.O_CREAT, 0o644)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            raw = b""
-            while chunk := os.read(fd, 65536):
-                raw += chunk
-            stats: dict[str, int] = json.loads(raw) if raw else {}
-            stats[outcome] = stats.get(outcome, 0) + 1
-            os.lseek(fd, 0, os.SEEK_SET)
-            os.ftruncate(fd, 0)
-            os.write(fd, json.dumps(stats, sort_keys=True).encode())
-        finally:
-            os.close(fd)
-
-
-def read_stats(directory: Path) -> dict[str, int]:
+def count(directory: str, outcome: str) -> None:
+    """Add one to ``outcome`` in ``stats`` (hit, tail, miss, corrupt, expired, evicted,
+    oversize, failed, bypass): what operators and tests read to see the cache work.
+    Lines of "name number"; never fails the request."""
     try:
-        stats: dict[str, int] = json.loads((directory / "stats.json").read_text() or "{}")
+        fd = os.open(os.path.join(directory, "stats"), os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError:
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        stats = _parse_stats(os.pread(fd, 65536, 0))
+        stats[outcome] = stats.get(outcome, 0) + 1
+        text = "".join(f"{name} {n}\n" for name, n in sorted(stats.items()))
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, text.encode(), 0)
+    except (OSError, ValueError):
+        pass
+    finally:
+        os.close(fd)
+
+
+def _parse_stats(raw: bytes) -> dict[str, int]:
+    stats: dict[str, int] = {}
+    for line in raw.decode().splitlines():
+        name, _, number = line.partition(" ")
+        stats[name] = int(number)
+    return stats
+
+
+def read_stats(directory: str | os.PathLike[str]) -> dict[str, int]:
+    try:
+        with open(os.path.join(directory, "stats"), "rb") as fh:
+            return _parse_stats(fh.read())
     except FileNotFoundError:
         return {}
-    return stats
 
 
 # Output ------------------------------------------------------------------------------------
@@ -172,39 +185,34 @@ class Output:
         while offset < end:
             try:
                 n = os.sendfile(self.fd, fd, offset, min(end - offset, 1 << 30))
+                self.sent += n
             except BrokenPipeError as exc:
                 raise ClientGone from exc
             except OSError as exc:
                 if exc.errno not in (errno.EINVAL, errno.ENOSYS):
                     raise
-                n = len(data := os.pread(fd, min(end - offset, CHUNK), offset))
+                data = os.pread(fd, min(end - offset, CHUNK), offset)
                 self.write(data)
-                self.sent -= n  # counted below, as for sendfile
+                n = len(data)
             if n == 0:
                 raise OSError(errno.EIO, "cache entry shorter than its footer says")
             offset += n
-            self.sent += n
 
 
 # Entries -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
 class Entry:
-    directory: Path
-    key: str
+    """The files of one key: ``.pack`` (finished), ``.part`` (being written), ``.lock``."""
 
-    @property
-    def pack(self) -> Path:
-        return self.directory / f"{self.key}.pack"
+    __slots__ = ("key", "lock", "pack", "part")
 
-    @property
-    def part(self) -> Path:
-        return self.directory / f"{self.key}.part"
-
-    @property
-    def lock(self) -> Path:
-        return self.directory / f"{self.key}.lock"
+    def __init__(self, directory: str | os.PathLike[str], key: str) -> None:
+        base = os.path.join(directory, key)
+        self.key = key
+        self.pack = base + ".pack"
+        self.part = base + ".part"
+        self.lock = base + ".lock"
 
 
 def read_footer(fd: int, size: int) -> tuple[int, int, bytes, float] | None:
@@ -236,11 +244,21 @@ def verified(fd: int, size: int) -> tuple[int, float] | None:
     return length, created
 
 
-def _unlink_if_same(path: Path, fd: int) -> None:
+def _unlink(path: str) -> bool:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return False
+    return True
+
+
+def _unlink_if_same(path: str, fd: int) -> None:
     """Remove ``path`` if it still names the open file ``fd`` (not a newer entry)."""
-    with contextlib.suppress(FileNotFoundError):
+    try:
         if os.stat(path).st_ino == os.fstat(fd).st_ino:
-            path.unlink()
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def serve_hit(settings: Settings, entry: Entry, out: Output) -> bool:
@@ -261,8 +279,11 @@ def serve_hit(settings: Settings, entry: Entry, out: Output) -> bool:
             _unlink_if_same(entry.pack, fd)
             count(settings.directory, "expired")
             return False
-        with contextlib.suppress(OSError):  # last use, for LRU eviction; mtime stays creation
+        # Last use, for LRU eviction; mtime stays the creation time. (No contextlib: start-up.)
+        try:  # noqa: SIM105
             os.utime(entry.pack, ns=(time.time_ns(), st.st_mtime_ns))
+        except OSError:
+            pass
         out.copy_from(fd, 0, length)
         count(settings.directory, "hit")
         return True
@@ -279,13 +300,13 @@ def _lock_is_free(lock_fd: int) -> bool:
     return True
 
 
-class Tail(Enum):
-    SERVED = "served"
-    RETRY = "retry"  # the producer ended without a complete entry, nothing was written yet
-    FAILED = "failed"  # ... after part of it was written: this request fails too
+# What serve_tail found
+SERVED = "served"
+RETRY = "retry"  # the producer ended without a complete entry, nothing was written yet
+FAILED = "failed"  # ... after part of it was written: this request fails too
 
 
-def serve_tail(settings: Settings, entry: Entry, lock_fd: int, out: Output) -> Tail:
+def serve_tail(settings: Settings, entry: Entry, lock_fd: int, out: Output) -> str:
     """Stream the entry another process is producing while it grows.
 
     Done is judged in this order: first whether the producer's lock is free, then the
@@ -298,7 +319,7 @@ def serve_tail(settings: Settings, entry: Entry, lock_fd: int, out: Output) -> T
             break
         except FileNotFoundError:
             if _lock_is_free(lock_fd):
-                return Tail.RETRY  # finished (a hit now) or failed before writing
+                return RETRY  # finished (a hit now) or failed before writing
             time.sleep(POLL)  # the producer waits for a slot or has not created it yet
     try:
         sent = 0
@@ -308,10 +329,10 @@ def serve_tail(settings: Settings, entry: Entry, lock_fd: int, out: Output) -> T
             if done:
                 footer = read_footer(fd, size)
                 if footer is None:
-                    return Tail.RETRY if out.sent == 0 else Tail.FAILED
+                    return RETRY if out.sent == 0 else FAILED
                 out.copy_from(fd, sent, footer[0] - sent)
                 count(settings.directory, "tail")
-                return Tail.SERVED
+                return SERVED
             limit = size - FOOTER.size
             if limit > sent:
                 out.copy_from(fd, sent, limit - sent)
@@ -322,13 +343,14 @@ def serve_tail(settings: Settings, entry: Entry, lock_fd: int, out: Output) -> T
         os.close(fd)
 
 
-def _open_lock(path: Path) -> int:
+def _open_lock(path: str) -> int:
     return os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
 
 
-def _try_exclusive(path: Path, fd: int) -> bool:
+def _try_exclusive(path: str, fd: int) -> bool:
     """Take the key's lock; False if another process holds it. A lock file deleted by
-    eviction between open and flock is detected by its inode and re-opened by the caller."""
+    eviction between open and flock is detected by its inode: FileNotFoundError, and the
+    caller opens it again."""
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
@@ -343,42 +365,75 @@ def _try_exclusive(path: Path, fd: int) -> bool:
     return True
 
 
-@contextlib.contextmanager
-def repository_slot(settings: Settings, repository: str) -> Iterator[None]:
-    """One of ``concurrency`` pack-objects places of this repository (waits for one)."""
-    if settings.concurrency <= 0:
-        yield
-        return
-    slots = settings.directory / "slots"
-    slots.mkdir(parents=True, exist_ok=True)
-    name = hashlib.sha256(repository.encode("utf-8", "surrogateescape")).hexdigest()[:24]
-    fds = [_open_lock(slots / f"{name}.{i}") for i in range(settings.concurrency)]
-    try:
+class RepositorySlot:
+    """One of ``concurrency`` pack-objects places of a repository, waited for on entry and
+    given back on exit (the flocks of slot files; a killed process gives its place back)."""
+
+    def __init__(self, settings: Settings, repository: str) -> None:
+        self.settings = settings
+        self.repository = repository
+        self.fds: list[int] = []
+
+    def __enter__(self) -> None:
+        if self.settings.concurrency <= 0:
+            return
+        slots = os.path.join(self.settings.directory, "slots")
+        os.makedirs(slots, exist_ok=True)
+        name = sha256(self.repository.encode("utf-8", "surrogateescape")).hexdigest()[:24]
+        for i in range(self.settings.concurrency):
+            self.fds.append(_open_lock(os.path.join(slots, f"{name}.{i}")))
         while True:
-            for fd in fds:
+            for fd in self.fds:
                 try:
                     fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    return
                 except BlockingIOError:
                     continue
-                yield
-                return
             time.sleep(0.02)
-    finally:
-        for fd in fds:
+
+    def __exit__(self, *exc: object) -> None:
+        for fd in self.fds:
             os.close(fd)  # closing releases the slot's lock
+        self.fds = []
+
+
+def _spawn(argv: list[str], stdout: int) -> tuple[int, int]:
+    """Start ``argv`` (git pack-objects …) with a pipe as stdin; (pid, stdin write end)."""
+    read_end, write_end = os.pipe()
+    actions = [
+        (os.POSIX_SPAWN_DUP2, read_end, 0),
+        (os.POSIX_SPAWN_DUP2, stdout, 1),
+        (os.POSIX_SPAWN_CLOSE, write_end),
+    ]
+    pid = os.posix_spawnp(argv[0], argv, os.environ, file_actions=actions)
+    os.close(read_end)
+    return pid, write_end
+
+
+def _feed_and_close(fd: int, data: bytes) -> None:
+    """pack-objects reads all of stdin (wants, haves) before it writes anything."""
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+    except BrokenPipeError:
+        pass  # it failed early; its exit status says so
+    finally:
+        os.close(fd)
+
+
+def _wait(pid: int) -> int:
+    return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1])
 
 
 def run_pack_objects(
     settings: Settings, repository: str, argv: list[str], stdin: bytes, out: Output
 ) -> int:
     """pack-objects straight to the client (no cache), within the repository's slots."""
-    with repository_slot(settings, repository):
-        proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=out.fd)
-        with contextlib.suppress(BrokenPipeError):
-            assert proc.stdin is not None
-            proc.stdin.write(stdin)
-            proc.stdin.close()
-        return proc.wait()
+    with RepositorySlot(settings, repository):
+        pid, stdin_fd = _spawn(argv, out.fd)
+        _feed_and_close(stdin_fd, stdin)
+        return _wait(pid)
 
 
 def produce(
@@ -390,31 +445,32 @@ def produce(
     requests will find it. A pack larger than the whole budget is still written for them,
     then deleted rather than published.
     """
-    with repository_slot(settings, repository):
-        with contextlib.suppress(FileNotFoundError):
-            entry.part.unlink()  # a producer killed mid-way left it
+    with RepositorySlot(settings, repository):
+        _unlink(entry.part)  # a producer killed mid-way left it
         part = os.open(entry.part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
         published = False
         try:
-            proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-            assert proc.stdin is not None and proc.stdout is not None
-            with contextlib.suppress(BrokenPipeError):
-                proc.stdin.write(stdin)
-                proc.stdin.close()
+            pack_r, pack_w = os.pipe()
+            pid, stdin_fd = _spawn(argv, pack_w)
+            os.close(pack_w)
+            _feed_and_close(stdin_fd, stdin)
             crc, length, tail, client = 0, 0, b"", True
-            while chunk := os.read(proc.stdout.fileno(), CHUNK):
-                crc = zlib.crc32(chunk, crc)
-                length += len(chunk)
-                tail = (tail + chunk)[-20:]
-                view = memoryview(chunk)
-                while view:
-                    view = view[os.write(part, view) :]
-                if client:
-                    try:
-                        out.write(chunk)
-                    except ClientGone:
-                        client = False
-            returncode = proc.wait()
+            try:
+                while chunk := os.read(pack_r, CHUNK):
+                    crc = zlib.crc32(chunk, crc)
+                    length += len(chunk)
+                    tail = (tail + chunk)[-20:]
+                    view = memoryview(chunk)
+                    while view:
+                        view = view[os.write(part, view) :]
+                    if client:
+                        try:
+                            out.write(chunk)
+                        except ClientGone:
+                            client = False
+            finally:
+                os.close(pack_r)
+                returncode = _wait(pid)
             if returncode != 0 or length < 32:
                 count(settings.directory, "failed")
                 return returncode or 1
@@ -430,53 +486,59 @@ def produce(
         finally:
             os.close(part)
             if not published:
-                with contextlib.suppress(FileNotFoundError):
-                    entry.part.unlink()
+                _unlink(entry.part)
+
+
+def _entries(directory: str) -> list[tuple[str, os.stat_result]]:
+    found = []
+    for name in os.listdir(directory):
+        path = os.path.join(directory, name)
+        try:
+            found.append((path, os.stat(path)))
+        except FileNotFoundError:
+            continue
+    return found
 
 
 def evict(settings: Settings, now: float | None = None) -> None:
     """Delete expired entries, then the least recently used until the budget holds; also
     leftovers of killed producers and lock files of keys that have no entry any more."""
     now = time.time() if now is None else now
-    finished: list[tuple[float, int, Path]] = []
-    others: list[tuple[Path, os.stat_result]] = []
-    for path in settings.directory.iterdir():
-        try:
-            st = path.stat()
-        except FileNotFoundError:
-            continue
-        if path.suffix == ".pack":
+    finished: list[tuple[float, int, str]] = []
+    others: list[tuple[str, os.stat_result]] = []
+    for path, st in _entries(settings.directory):
+        if path.endswith(".pack"):
             if now - st.st_mtime > settings.max_age:
-                with contextlib.suppress(FileNotFoundError):
-                    path.unlink()
+                if _unlink(path):
                     count(settings.directory, "expired")
             else:
                 finished.append((st.st_atime, st.st_size, path))
-        elif path.suffix in (".part", ".lock"):
+        elif path.endswith((".part", ".lock")):
             others.append((path, st))
     total = sum(size for _, size, _ in finished)
     for _, size, path in sorted(finished):
         if total <= settings.max_bytes:
             break
-        with contextlib.suppress(FileNotFoundError):
-            path.unlink()
+        if _unlink(path):
             count(settings.directory, "evicted")
         total -= size
     for path, st in others:
-        lock = path.with_suffix(".lock")
-        if path.suffix == ".part" and now - st.st_mtime < STALE_PART:
+        base = path[: -len(".lock")]  # ".part" and ".lock" have the same length
+        if path.endswith(".part") and now - st.st_mtime < STALE_PART:
             continue
-        if path.suffix == ".lock" and (
-            now - st.st_mtime < settings.max_age or path.with_suffix(".pack").exists()
+        if path.endswith(".lock") and (
+            now - st.st_mtime < settings.max_age or os.path.exists(base + ".pack")
         ):
             continue
-        with contextlib.suppress(FileNotFoundError):
-            fd = _open_lock(lock)
-            try:
-                if _try_exclusive(lock, fd):  # nobody is producing this key
-                    path.unlink()
-            finally:
-                os.close(fd)
+        lock = base + ".lock"
+        fd = _open_lock(lock)
+        try:
+            if _try_exclusive(lock, fd):  # nobody is producing this key
+                _unlink(path)
+        except FileNotFoundError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def serve(settings: Settings, repository: str, argv: list[str], stdin: bytes, out: Output) -> int:
@@ -486,7 +548,7 @@ def serve(settings: Settings, repository: str, argv: list[str], stdin: bytes, ou
     if settings.max_bytes <= 0:
         return run_pack_objects(settings, repository, argv, stdin, out)
     try:
-        settings.directory.mkdir(parents=True, exist_ok=True)
+        os.makedirs(settings.directory, exist_ok=True)
         entry = Entry(settings.directory, cache_key(repository, argv, stdin))
         for _ in range(5):
             if serve_hit(settings, entry, out):
@@ -506,9 +568,9 @@ def serve(settings: Settings, repository: str, argv: list[str], stdin: bytes, ou
                         evict(settings)
                     return returncode
                 tailed = serve_tail(settings, entry, lock_fd, out)
-                if tailed is Tail.SERVED:
+                if tailed == SERVED:
                     return 0
-                if tailed is Tail.FAILED:
+                if tailed == FAILED:
                     return 1
             finally:
                 os.close(lock_fd)
@@ -521,22 +583,34 @@ def serve(settings: Settings, repository: str, argv: list[str], stdin: bytes, ou
     return run_pack_objects(settings, repository, argv, stdin, out)
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description="uploadpack.packObjectsHook with a cache")
-    parser.add_argument("--dir", type=Path, required=True)
-    parser.add_argument("--max-bytes", type=int, required=True)
-    parser.add_argument("--max-age", type=float, required=True)
-    parser.add_argument("--concurrency", type=int, required=True)
-    parser.add_argument("command", nargs=argparse.REMAINDER, help="git pack-objects …")
-    args = parser.parse_args(argv)
-    if not args.command or args.command[0] != "git":
-        parser.error("expected the pack-objects command line (git pack-objects …)")
-    settings = Settings(args.dir, args.max_bytes, args.max_age, args.concurrency)
+USAGE = "usage: pack_cache.py --dir D --max-bytes N --max-age S --concurrency C git pack-objects …"
+
+
+def main(argv: list[str]) -> int:
+    """The hook's command line: our four options (see :func:`git_options`), then what git
+    appends. Parsed by hand: argparse costs more to import than a cache hit takes."""
+    options: dict[str, str] = {}
+    while argv and argv[0].startswith("--") and len(argv) >= 2:
+        options[argv[0]] = argv[1]
+        argv = argv[2:]
+    try:
+        settings = Settings(
+            options["--dir"],
+            int(options["--max-bytes"]),
+            float(options["--max-age"]),
+            int(options["--concurrency"]),
+        )
+    except (KeyError, ValueError):
+        print(USAGE, file=sys.stderr)
+        return 2
+    if not argv or argv[0] != "git":
+        print(USAGE, file=sys.stderr)
+        return 2
     # upload-pack runs the hook inside the repository (GIT_DIR=.): its path is the identity.
     repository = os.path.realpath(os.getcwd())
     stdin = sys.stdin.buffer.read()
-    return serve(settings, repository, args.command, stdin, Output(sys.stdout.fileno()))
+    return serve(settings, repository, argv, stdin, Output(sys.stdout.fileno()))
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))
