@@ -4,6 +4,7 @@ Run (first run generates and caches the repository under bench/out/, ~1-2 minute
 
     .venv/bin/python bench/git_transport.py                 # 20k commits, 5k files, 3 reps
     .venv/bin/python bench/git_transport.py --commits 500 --files 300 --repeat 1   # smoke
+    .venv/bin/python bench/git_transport.py --parallel-only --commits 5000 --files 2000
 
 Why each measurement exists:
 - push of the whole history into an empty repository: the request body streams through the
@@ -15,6 +16,15 @@ Why each measurement exists:
   shared cores wall time is noisy, CPU spent per operation is not;
 - ``--ssh``: the same NBopen server's clone over SSH (``nbopen serve --ssh-port``, OpenSSH
   client with a generated key) beside its clone over HTTP, alternating, in the same run.
+
+- ``--parallel N`` (default 20) clones of the same commit started at once, and the same number
+  of replayed upload-pack requests: a CI fleet or a class cloning one starter kit. NBopen's
+  pack cache (``repos/git/pack_cache.py``) runs pack-objects once and streams the pack to all;
+  ``http-backend`` runs it N times. Goal: ≤ 0.5× its wall time and ≤ 0.3× its server CPU.
+
+NBopen's pack cache is emptied before every NBopen measurement, so each row measures a cold
+cache: the sequential rows stay a comparison of transports, and the parallel rows show what
+one computation shared by N requests saves (the cache's own figure: its pack-objects runs).
 
 Both servers get the same repository-level git settings (NBopen's ``SERVER_CONFIG``, e.g.
 ``receive.fsckObjects``) unless ``--plain-reference``, so the ratio measures the transport, not
@@ -44,6 +54,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _nbopenserver import NBopenServer
 from _refserver import INSTALL_HINT, ReferenceServer, missing_tools
 from _repogen import RepoStats, ensure_repo
+from nbopen.repos.git.pack_cache import read_stats
 
 OUT = Path(__file__).resolve().parent / "out"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -119,6 +130,8 @@ class Side:
     relay_cpu: Callable[[], float]
     new_push_repo: Callable[[str], str]
     clone_url: Callable[[str], str]
+    clear_cache: Callable[[], None] = lambda: None
+    cache_misses: Callable[[], int | None] = lambda: None
     results: dict[str, Samples] = field(default_factory=dict)
 
 
@@ -131,6 +144,7 @@ def run(cmd: list[str], env: dict[str, str], cwd: Path | None = None) -> str:
 
 def measure(side: Side, op: str, action: Callable[[], object]) -> None:
     """Time ``action`` and the server CPU it caused; settle first so transients are reaped."""
+    side.clear_cache()
     time.sleep(0.3)
     cpu0, relay0 = side.cpu(), side.relay_cpu()
     t0 = time.perf_counter()
@@ -200,33 +214,73 @@ def fetch_request(source: Path, depth: int | None = None) -> bytes:
     return b"".join(body)
 
 
+def curl_command(url: str, body_file: Path) -> list[str]:
+    """curl replaying one upload-pack request, printing "status size"."""
+    return [
+        "curl",
+        "-sS",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code} %{size_download}",
+        "-H",
+        "Content-Type: application/x-git-upload-pack-request",
+        "-H",
+        "Accept: application/x-git-upload-pack-result",
+        "-H",
+        "Git-Protocol: version=2",
+        "-H",
+        "Expect:",
+        "--data-binary",
+        f"@{body_file}",
+        f"{url}/git-upload-pack",
+    ]
+
+
 def curl_pack(url: str, body_file: Path, env: dict[str, str]) -> str:
-    out = run(
-        [
-            "curl",
-            "-sS",
-            "-o",
-            "/dev/null",
-            "-w",
-            "%{http_code} %{size_download}",
-            "-H",
-            "Content-Type: application/x-git-upload-pack-request",
-            "-H",
-            "Accept: application/x-git-upload-pack-result",
-            "-H",
-            "Git-Protocol: version=2",
-            "-H",
-            "Expect:",
-            "--data-binary",
-            f"@{body_file}",
-            f"{url}/git-upload-pack",
-        ],
-        env,
-    )
+    out = run(curl_command(url, body_file), env)
     status, size = out.split()
     if status != "200" or int(size) < 1000:
         raise RuntimeError(f"upload-pack replay answered {status} with {size} bytes")
     return f"{int(size) / 1e6:.1f} MB response"
+
+
+def parallel(commands: list[list[str]], env: dict[str, str]) -> str:
+    """Start every command at once, wait for all; each must succeed."""
+    procs = [
+        subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        for cmd in commands
+    ]
+    outputs = [proc.communicate() for proc in procs]
+    for proc, (_, err) in zip(procs, outputs, strict=True):
+        if proc.returncode != 0:
+            raise RuntimeError(f"parallel command failed ({proc.returncode}): {err.decode()}")
+    return f"{len(commands)} at once"
+
+
+def parallel_clones(url: str, work: Path, count: int, env: dict[str, str]) -> str:
+    dests = [work / f"parallel-{i}.git" for i in range(count)]
+    try:
+        return parallel([["git", "clone", "-q", "--bare", url, str(d)] for d in dests], env)
+    finally:
+        for dest in dests:
+            shutil.rmtree(dest, ignore_errors=True)
+
+
+def parallel_streams(url: str, body_file: Path, count: int, env: dict[str, str]) -> str:
+    curl = [*curl_command(url, body_file), "--fail"]
+    return parallel([curl] * count, env)
+
+
+def with_misses(side: Side, action: Callable[[], str]) -> Callable[[], str]:
+    """``action``, its note extended by the pack-objects runs the pack cache counted."""
+
+    def run_it() -> str:
+        note = action()
+        misses = side.cache_misses()
+        return note if misses is None else f"{note}; pack-objects ran {misses}×"
+
+    return run_it
 
 
 def client_env(home: Path) -> dict[str, str]:
@@ -259,6 +313,8 @@ def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
         workers=args.workers,
         ssh_port=free_port() if args.ssh else None,
     )
+    if args.no_pack_cache:
+        nb.env.update(NBOPEN_PACK_CACHE_MB="0", NBOPEN_PACK_CONCURRENCY="0")
     try:
         ref.start()
         nb.start()
@@ -277,11 +333,13 @@ def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
                 lambda: tree_cpu(nb.root_pids(), own=True),
                 nb.create_repo,
                 nb.clone_url,
+                clear_cache=lambda: shutil.rmtree(nb.data_dir / "packcache", ignore_errors=True),
+                cache_misses=lambda: read_stats(nb.data_dir / "packcache").get("miss", 0),
             ),
         ]
         source = str(repo.path)
         push_refspecs = ["refs/heads/*:refs/heads/*", "refs/tags/*:refs/tags/*"]
-        for rep in range(args.repeat):
+        for rep in range(1 if args.parallel_only else args.repeat):
             print(f"repetition {rep + 1}/{args.repeat}", flush=True)
             order = sides if rep % 2 == 0 else sides[::-1]
             for side in order:
@@ -313,6 +371,20 @@ def bench(args: argparse.Namespace, repo: RepoStats, work: Path) -> list[Side]:
             order = sides if rep % 2 == 0 else sides[::-1]
             for side in order:
                 url = side.clone_url("push-0")
+                if args.parallel > 0:
+                    n = args.parallel
+                    measure(
+                        side,
+                        f"{n} parallel clones",
+                        with_misses(side, partial(parallel_clones, url, work, n, env)),
+                    )
+                    measure(
+                        side,
+                        f"{n} parallel streams",
+                        with_misses(side, partial(parallel_streams, url, body, n, env)),
+                    )
+                if args.parallel_only:
+                    continue
                 dest = work / "clone.git"
                 measure(
                     side,
@@ -439,7 +511,8 @@ def report(sides: list[Side], repo: RepoStats, args: argparse.Namespace) -> None
         for op, samples in side.results.items():
             print(f"  {side.label:<10} {op:<24} {' '.join(f'{w:.2f}' for w in samples.wall)}")
     print(
-        "ratio = NBopen / reference; target ≤ 1.20. Server CPU = the server's whole process tree"
+        "ratio = NBopen / reference; target ≤ 1.20 (parallel rows: wall ≤ 0.50, CPU ≤ 0.30,"
+        " NBopen's pack cache emptied before each). Server CPU = the server's whole process tree"
         " incl. git; relay CPU = nginx+fcgiwrap vs nbopen serve processes alone (no git)."
         f" Resolution 1/{CLK_TCK} s."
     )
@@ -454,6 +527,19 @@ def main() -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, default=1, help="nbopen serve --workers")
     parser.add_argument("--no-shallow", action="store_true", help="skip the --depth 1 rows")
+    parser.add_argument(
+        "--parallel", type=int, default=20, help="clones at once in the parallel rows (0: none)"
+    )
+    parser.add_argument(
+        "--no-pack-cache",
+        action="store_true",
+        help="run NBopen without its pack cache and pack-objects limit (to see what they do)",
+    )
+    parser.add_argument(
+        "--parallel-only",
+        action="store_true",
+        help="only the parallel rows (after one push per server to create the repository)",
+    )
     parser.add_argument(
         "--plain-reference",
         action="store_true",

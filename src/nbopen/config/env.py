@@ -60,6 +60,9 @@ class Config:
     mirror_timeout: float  # connect/read timeout towards an upstream, seconds
     ssh_port: int  # git over SSH inside `nbopen serve` (0: off, the default)
     ssh_public_host: str  # the host name users put in git@HOST:owner/name.git clone URLs
+    pack_cache_mb: int  # size budget of the upload-pack pack cache; 0: no cache
+    pack_cache_max_age: int  # seconds a cached pack is served after it was made
+    pack_concurrency: int  # pack-objects at once per repository; 0: unlimited
 
     @property
     def https(self) -> bool:
@@ -79,6 +82,10 @@ class Config:
     @property
     def tmp_dir(self) -> Path:
         return self.data_dir / "tmp"
+
+    @property
+    def pack_cache_dir(self) -> Path:
+        return self.data_dir / "packcache"
 
 
 def _secret_key(data_dir: Path) -> str:
@@ -184,6 +191,9 @@ def load() -> Config:
         mirror_timeout=float(os.environ.get("NBOPEN_MIRROR_TIMEOUT") or 30),
         ssh_port=int(os.environ.get("NBOPEN_SSH_PORT") or 0),
         ssh_public_host=os.environ.get("NBOPEN_SSH_HOST") or "",
+        pack_cache_mb=int(os.environ.get("NBOPEN_PACK_CACHE_MB") or 1024),
+        pack_cache_max_age=int(os.environ.get("NBOPEN_PACK_CACHE_MAX_AGE") or 300),
+        pack_concurrency=int(os.environ.get("NBOPEN_PACK_CONCURRENCY") or 2),
     )
 
 

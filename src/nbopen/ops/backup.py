@@ -49,7 +49,7 @@ from nbopen.ops.manifest import MANIFEST, BackupError, Inventory
 REPO_DIR_RE = re.compile(r"[0-9a-f]{2}/[0-9]+\.git\Z")
 # Data dir entries that are not data: rebuilt (hooks, static), transient (tmp, trash),
 # copied by their own step (git, the database, file:// blob storage), or earlier restores.
-NOT_DATA = {"git", "tmp", "trash", "hooks", "static", "lfs"}
+NOT_DATA = {"git", "tmp", "trash", "hooks", "static", "lfs", "packcache"}
 SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 
 

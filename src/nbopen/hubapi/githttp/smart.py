@@ -24,6 +24,7 @@ from nbopen.hubapi.denials import Channel, Denial, asgi_reply
 from nbopen.hubapi.githttp.paths import RepoPath, match_git
 from nbopen.hubapi.githttp.receive import CHUNK, receive_pack, spawn_git
 from nbopen.repos.models import Repository
+from nbopen.repos.packs import upload_pack_options
 
 log = logging.getLogger(__name__)
 
@@ -178,8 +179,10 @@ async def rpc(scope: Scope, receive: Any, send: Any, path: RepoPath, service: st
 
             before_end = record
 
+        # upload-pack's pack-objects goes through the pack cache (identical requests once).
+        options = upload_pack_options() if service == "git-upload-pack" else []
         proc = await spawn_git(
-            service.removeprefix("git-"), "--stateless-rpc", str(repo.git_path), env=env
+            *options, service.removeprefix("git-"), "--stateless-rpc", str(repo.git_path), env=env
         )
         await _pump(
             proc,

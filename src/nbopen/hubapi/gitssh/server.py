@@ -44,6 +44,7 @@ from nbopen.hubapi.githttp.paths import RepoPath, match_ssh
 from nbopen.hubapi.githttp.receive import CHUNK, receive_pack, spawn_git
 from nbopen.hubapi.githttp.smart import GIT_PROTOCOL_RE
 from nbopen.repos.models import Repository
+from nbopen.repos.packs import upload_pack_options
 from nbopen.repos.services import repo_find
 
 log = logging.getLogger(__name__)
@@ -211,7 +212,9 @@ async def _run_git(
         if command == "git-receive-pack":
             push = await stack.enter_async_context(receive_pack(repo, principal.user))
             env.update(push.env)
-        proc = await spawn_git(command.removeprefix("git-"), str(repo.git_path), env=env)
+        # upload-pack's pack-objects goes through the pack cache, as over HTTP.
+        options = upload_pack_options() if command == "git-upload-pack" else []
+        proc = await spawn_git(*options, command.removeprefix("git-"), str(repo.git_path), env=env)
         returncode = await _pump(process, proc)
         if push is not None:
             # Before the exit status: once the client's push returns, the event is recorded.
