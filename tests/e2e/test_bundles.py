@@ -223,7 +223,7 @@ def test_interrupted_import_resumes(
     converted = db_rows(
         target,
         "SELECT COUNT(*) FROM datasets_conversion c JOIN repos_repository r"
-        " ON r.id = c.repository_id WHERE r.name = %s",
+        " ON r.id = c.repository_id WHERE r.name = %s AND c.status = 'done'",
         ("tables",),
     )
     assert converted[0][0] >= 1
