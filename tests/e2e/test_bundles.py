@@ -11,6 +11,8 @@ import hashlib
 import json
 import os
 import shutil
+import signal
+import subprocess
 import tarfile
 import uuid
 from dataclasses import dataclass
@@ -19,8 +21,8 @@ from pathlib import Path
 import pytest
 
 from tests.datasets.support import create_dataset, push_files
-from tests.support.client import api_create_repo, authed, db_rows, git, request
-from tests.support.live import LiveServer
+from tests.support.client import api_create_repo, authed, db_rows, git, git_path, request
+from tests.support.live import NBOPEN, LiveServer
 
 pytestmark = pytest.mark.e2e
 
@@ -227,3 +229,46 @@ def test_interrupted_import_resumes(
         ("tables",),
     )
     assert converted[0][0] >= 1
+
+
+@pytest.mark.once
+def test_import_killed_while_restoring_resumes(
+    exported: Exported, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """A real kill in phase 2: ``git`` is wrapped so that fetching the second repository's
+    bundle SIGKILLs the import (no cleanup runs). The first repository is complete, the second
+    created but empty; the same command again finishes both, reads no member again, and does
+    not refuse the repository it created itself."""
+    wrapper = tmp_path_factory.mktemp("killing-git")
+    real_git = shutil.which("git")
+    (wrapper / "git").write_text(
+        "#!/bin/sh\n"
+        'case "$*" in *fetch*repos/1/git.bundle*) kill -9 $PPID; exit 1;; esac\n'
+        f'exec {real_git} "$@"\n'
+    )
+    (wrapper / "git").chmod(0o755)
+    target = _fresh(tmp_path_factory, exported.owner)
+    killed = subprocess.run(
+        [*NBOPEN, "bundle", "import", str(exported.file)],
+        env={**target.env, "PATH": f"{wrapper}:{os.environ['PATH']}"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    journal = next((target.data_dir / "tmp").glob("bundle-*/journal.log")).read_text()
+    assert "done 0" in journal and "created 1 " in journal and "done 1" not in journal
+    assert _repo_count(target) == 2
+    summary = json.loads(target.cli("bundle", "import", str(exported.file)).stdout)
+    assert summary["members_skipped"] == len(exported.manifest["members"])  # type: ignore[arg-type]
+    assert _repo_count(target) == 3
+    repo_id = db_rows(target, "SELECT id FROM repos_repository WHERE name = %s", ("tables",))
+    heads = git(
+        "for-each-ref",
+        "--format=%(refname) %(objectname)",
+        "refs/heads",
+        "refs/tags",
+        cwd=git_path(target, int(repo_id[0][0])),
+    ).stdout
+    expected = exported.refs[f"{exported.owner}/tables"]
+    assert dict(line.split(" ") for line in heads.splitlines()) == expected
