@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from huggingface_hub import HfApi
 
 from tests.datasets.support import create_dataset, push_files
 from tests.support.client import api_create_repo, authed, db_rows, git, git_path, request
@@ -28,6 +29,7 @@ pytestmark = pytest.mark.e2e
 
 WEIGHTS = os.urandom(2 * 1024 * 1024)
 TABLE = os.urandom(256 * 1024)
+XET = os.urandom(1024 * 1024)
 
 
 @dataclass
@@ -66,6 +68,17 @@ def exported(live: LiveServer, tmp_path_factory: pytest.TempPathFactory) -> Expo
     git("add", ".", cwd=model)
     git("commit", "-qm", "weights", cwd=model)
     git("push", "-q", authed(live, token, f"/{owner}/model.git"), "main", cwd=model)
+    # …and a file the default huggingface_hub client stores as Xet chunks (no LFS bytes).
+    (work / "xet.bin").write_bytes(XET)
+    HfApi(endpoint=live.url, token=token).upload_file(
+        path_or_fileobj=str(work / "xet.bin"), path_in_repo="xet.bin", repo_id=f"{owner}/model"
+    )
+    xet_rows = db_rows(
+        live,
+        "SELECT COUNT(*) FROM xet_xetfile WHERE sha256 = %s",
+        (hashlib.sha256(XET).hexdigest(),),
+    )
+    assert xet_rows[0][0] == 1, "the upload did not go through Xet"
     # A dataset with an LFS table.
     create_dataset(live, token, "tables")
     push_files(
@@ -117,6 +130,7 @@ def test_manifest_lists_every_member_with_its_hash(exported: Exported) -> None:
     members = {m["name"]: m for m in exported.manifest["members"]}  # type: ignore[attr-defined]
     assert f"lfs/{hashlib.sha256(WEIGHTS).hexdigest()}" in members
     assert f"lfs/{hashlib.sha256(TABLE).hexdigest()}" in members
+    assert f"lfs/{hashlib.sha256(XET).hexdigest()}" in members
     with tarfile.open(exported.file) as tar:
         names = tar.getnames()
         assert names[0] == "manifest.json"
@@ -150,6 +164,7 @@ def test_import_gives_same_history_and_bytes(
         work = tmp_path_factory.mktemp("bundle-clone")
         git("clone", "-q", authed(target, token, f"/{owner}/model.git"), str(work / "m"))
         assert (work / "m" / "weights.bin").read_bytes() == WEIGHTS
+        assert (work / "m" / "xet.bin").read_bytes() == XET  # was Xet chunks at the source
         git("clone", "-q", authed(target, token, f"/datasets/{owner}/tables.git"), str(work / "t"))
         assert (work / "t" / "t.dat").read_bytes() == TABLE
         # Private stays private: anonymous readers do not see it, its owner does.
