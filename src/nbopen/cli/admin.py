@@ -51,6 +51,10 @@ def _run_command(args: argparse.Namespace) -> int:
             from nbopen.cli import mirror as mirror_cli
 
             return mirror_cli.run(args)
+        if args.command == "bundle":
+            from nbopen.cli import bundle as bundle_cli
+
+            return bundle_cli.run(args)
         if args.command in {"backup", "restore", "gc"}:
             from nbopen.cli import backup as backup_cli
 

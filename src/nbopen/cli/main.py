@@ -75,12 +75,14 @@ def _parser() -> argparse.ArgumentParser:
     tc.add_argument("--expires-days", type=int, default=None)
 
     from nbopen.cli import backup as backup_cli
+    from nbopen.cli import bundle as bundle_cli
     from nbopen.cli import mirror as mirror_cli
     from nbopen.cli import scan as scan_cli
     from nbopen.cli import xet as xet_cli
 
     xet_cli.register(sub)
     backup_cli.register(sub)
+    bundle_cli.register(sub)
     scan_cli.register(sub)
     mirror_cli.register(sub)
     from nbopen.client.cli import register as register_client

@@ -133,6 +133,7 @@ def repo_create_in(
     private: bool = False,
     description: str = "",
     empty: bool = True,
+    default_branch: str = "main",
 ) -> Repository:
     """Create ``namespace/name`` with no permission check: :func:`repo_create` after its
     checks, and the server itself (a mirror of an upstream repository, in the upstream's
@@ -148,6 +149,7 @@ def repo_create_in(
                 private=bool(private),
                 description=description,
                 created_by=created_by,
+                default_branch=default_branch,
             )
     except IntegrityError as exc:
         raise AlreadyExists(

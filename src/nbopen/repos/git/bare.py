@@ -184,3 +184,30 @@ def fetch_all(path: Path, url: str, *, timeout: float) -> None:
         raise GitError(f"git fetch from {url} took longer than {timeout:.0f} s") from exc
     if proc.returncode != 0:
         raise GitError(f"git fetch failed: {proc.stderr.decode(errors='replace').strip()}")
+
+
+def all_refs(path: Path) -> dict[str, str]:
+    """Every ref (branches, tags, ``refs/convert/…``, pull-request heads) with its object."""
+    out = _git("for-each-ref", "--format=%(refname) %(objectname)", cwd=path)
+    pairs = (line.split(" ", 1) for line in out.decode().splitlines())
+    return {name: target for name, target in pairs}
+
+
+def create_bundle(path: Path, target: Path) -> None:
+    """``git bundle create TARGET --all``: every ref and the history they need, in one file
+    the real git reads back (an offline bundle's git part)."""
+    _git("bundle", "create", "--quiet", str(target), "--all", cwd=path)
+
+
+def bundle_heads(bundle: Path) -> dict[str, str]:
+    """The refs a git bundle carries (``HEAD`` left out: the repository has its own)."""
+    out = _git("bundle", "list-heads", str(bundle))
+    pairs = (line.split(" ", 1) for line in out.decode().splitlines() if line.strip())
+    return {ref: sha for sha, ref in pairs if ref.startswith("refs/")}
+
+
+def fetch_bundle(path: Path, bundle: Path, refs: list[str]) -> None:
+    """Store the objects ``refs`` of ``bundle`` need in ``path`` (the real ``git fetch``),
+    moving no ref: the caller moves them, so they are announced like any other change."""
+    if refs:
+        _git("fetch", "--quiet", "--no-write-fetch-head", str(bundle), *refs, cwd=path)

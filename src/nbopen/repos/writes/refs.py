@@ -7,6 +7,8 @@ kind the Hub routes always recorded (``repo.branch.create`` …).
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from nbopen.accounts.models import User
 from nbopen.collab import protection
 from nbopen.repos.git import bare, names
@@ -157,4 +159,22 @@ def fetch_mirror(*, repo: Repository, url: str, timeout: float) -> list[RefUpdat
     ]
     if updates:
         after_update(repo_id=repo.pk, actor=None, updates=updates)
+    return updates
+
+
+def adopt_bundle(*, repo: Repository, bundle: Path, actor: User | None = None) -> list[RefUpdate]:
+    """An offline bundle's history into ``repo`` (``nbopen bundle import``): the real ``git
+    fetch`` stores the objects, then every ref of the bundle is moved by compare-and-swap and
+    announced once like a push (event, search, card, dataset conversion follow). Idempotent:
+    a re-run after an interruption moves only the refs not yet where the bundle has them."""
+    targets = bare.bundle_heads(bundle)
+    before = bare.all_refs(repo.git_path)
+    missing = [ref for ref, sha in sorted(targets.items()) if before.get(ref) != sha]
+    bare.fetch_bundle(repo.git_path, bundle, missing)
+    updates = []
+    for ref in missing:
+        gitcommit.update_ref(repo.git_path, ref, targets[ref], before.get(ref))
+        updates.append(RefUpdate(before.get(ref, ZERO_SHA), targets[ref], ref))
+    if updates:
+        after_update(repo_id=repo.pk, actor=actor, updates=updates)
     return updates
