@@ -1,0 +1,186 @@
+"""A pull request's page: the conversation, commits and files-changed tabs, inline review
+(a line's comment form, replies, resolving a conversation), the review form and the merge
+box's data; and the form posts of the review (``…/pulls/N/review``).
+
+Every form works without JavaScript: a line number is a link that re-renders the files tab
+with the comment form under that line; files collapse with ``<details>``. Decisions stay in
+:mod:`nbopen.collab.pulls` and :mod:`nbopen.collab.reviewing`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from nbopen.collab import pulls, reviewing, threads
+from nbopen.collab.models import Review, ReviewComment, Thread
+from nbopen.core.errors import DomainError, NotFound
+from nbopen.repos.git.diff import DiffLine, FileDiff, parse
+from nbopen.web.messages import explain
+from nbopen.web.views.base import RepoAccess, login_redirect, repo_access
+
+TABS = ("conversation", "commits", "files")
+LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
+
+
+@dataclass
+class Conversation:
+    """A review comment and its replies, outdated when the head no longer has its line."""
+
+    root: ReviewComment
+    replies: list[ReviewComment] = field(default_factory=list)
+    outdated: bool = False
+
+    @property
+    def comments(self) -> list[ReviewComment]:
+        return [self.root, *self.replies]
+
+
+@dataclass
+class FileView:
+    diff: FileDiff
+    index: int
+    lfs: bool
+    rows: list[tuple[DiffLine, list[Conversation]]]
+
+
+def _is_lfs(diff: FileDiff) -> bool:
+    """A Git LFS pointer (the diff shows the pointer's lines, the file itself lives in LFS)."""
+    return any(line.kind in {"add", "del"} and line.text == LFS_POINTER for line in diff.lines)
+
+
+def conversations(thread: Thread, head: str | None) -> list[Conversation]:
+    """The pull request's review conversations in order, each with its replies."""
+    found: dict[int, Conversation] = {}
+    loose: list[ReviewComment] = []
+    for comment in thread.review_comments.select_related("author"):
+        if comment.in_reply_to_id is None:
+            found[comment.pk] = Conversation(comment, outdated=pulls.is_outdated(comment, head))
+        else:
+            loose.append(comment)
+    for comment in loose:
+        root = comment
+        while root.in_reply_to_id is not None and root.in_reply_to_id not in found:
+            parent = root.in_reply_to
+            assert parent is not None
+            root = parent
+        if root.in_reply_to_id in found:
+            found[root.in_reply_to_id].replies.append(comment)
+    return list(found.values())
+
+
+def pull_context(request: HttpRequest, access: RepoAccess, thread: Thread) -> dict[str, Any]:
+    """What the pull request's page shows beyond the thread: the tab's content."""
+    tab = request.GET.get("tab", "conversation")
+    if tab not in TABS:
+        tab = "conversation"
+    found = pulls.changes(thread, with_diff=tab == "files")
+    convs = conversations(thread, found.head)
+    ctx: dict[str, Any] = {
+        "tab": tab,
+        "changes": found,
+        "conversations": convs,
+        "reviews": list(
+            thread.reviews.select_related("author").filter(
+                ~Q(state=Review.State.COMMENTED) | ~Q(body="")
+            )
+        ),
+        "decisions": _decisions(thread),
+        "can_resolve": access.can_write
+        or (access.who.user is not None and access.who.user.pk == thread.author_id),
+        "can_review": access.who.is_authenticated,
+    }
+    if tab == "files":
+        files = parse(found.diff)
+        at: dict[tuple[str, int], list[Conversation]] = {}
+        for conv in convs:
+            if not conv.outdated:
+                at.setdefault((conv.root.path, conv.root.line), []).append(conv)
+        ctx["files"] = [
+            FileView(
+                f,
+                i,
+                _is_lfs(f),
+                [(line, at.get((f.path, line.new_no or 0), [])) for line in f.lines],
+            )
+            for i, f in enumerate(files)
+        ]
+        ctx["additions"] = sum(f.additions for f in files)
+        ctx["deletions"] = sum(f.deletions for f in files)
+        line = request.GET.get("line", "")
+        ctx["comment_at"] = (request.GET.get("path", ""), int(line) if line.isdigit() else 0)
+    return ctx
+
+
+def _decisions(thread: Thread) -> list[Review]:
+    """Each reviewer's latest approval or change request (what the merge box summarises)."""
+    latest: dict[int | None, Review] = {}
+    for rev in thread.reviews.select_related("author").exclude(state=Review.State.COMMENTED):
+        latest[rev.author_id] = rev
+    return list(latest.values())
+
+
+@require_POST
+def pull_review(
+    request: HttpRequest, owner: str, name: str, section: str, num: str
+) -> HttpResponse:
+    """Line comment, reply, resolve / unresolve, or a whole review (comment / approve /
+    request changes)."""
+    access = repo_access(request, owner, name)
+    back = f"{access.repo.web_path}/{section}/{num}"
+    if not access.who.is_authenticated:
+        return login_redirect(request)
+    try:
+        thread = threads.thread_get(actor=access.who, repo=access.repo, number=int(num))
+    except NotFound:
+        raise Http404("no such thread") from None
+    if not thread.is_pull:
+        raise Http404("not a pull request")
+    post = request.POST
+    action = post.get("action", "review")
+    body = post.get("body", "")
+    where = "?" + urlencode({"tab": post.get("tab", "conversation")})
+    try:
+        if action == "line":
+            line = post.get("line", "")
+            made = reviewing.line_comment(
+                actor=access.who,
+                thread=thread,
+                path=post.get("path", ""),
+                line=int(line) if line.isdigit() else 0,
+                body=body,
+            )
+            where += f"#rc-{made.pk}"
+        elif action == "reply":
+            made = reviewing.reply(
+                actor=access.who, thread=thread, comment_id=_int(post, "comment"), body=body
+            )
+            where += f"#rc-{made.pk}"
+        elif action in {"resolve", "unresolve"}:
+            reviewing.set_resolved(
+                actor=access.who,
+                thread=thread,
+                comment_id=_int(post, "comment"),
+                resolved=action == "resolve",
+            )
+        elif action == "review":
+            pulls.review(
+                actor=access.who, thread=thread, state=post.get("state", "commented"), body=body
+            )
+        else:
+            raise Http404("unknown action")
+    except DomainError as exc:
+        messages.error(request, explain(exc))
+    return redirect(back + where)
+
+
+def _int(post: Any, key: str) -> int:
+    value = post.get(key, "")
+    return int(value) if value.isdigit() else 0
