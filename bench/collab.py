@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -89,6 +91,16 @@ def time_get(client: Any, path: str, n: int) -> tuple[float, float]:
     return _percentiles(samples)
 
 
+def drain() -> None:
+    """Wait until the embedded task pool's two workers have finished what was queued."""
+    from nbopen.core import tasks
+
+    barrier = threading.Barrier(3)
+    for _ in range(2):
+        tasks._pool().submit(barrier.wait)
+    barrier.wait(timeout=600)
+
+
 def by_hand(repo: Path, base: str, head: str) -> float:
     """The plumbing a merge needs, run directly: merge-tree, commit-tree, update-ref (CAS)."""
     start = time.perf_counter()
@@ -106,7 +118,7 @@ def main() -> None:
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="nbopen-bench-collab-"))
     os.environ.update(
-        {"NBOPEN_DATA_DIR": str(data), "NBOPEN_SECRET_KEY": "bench", "NBOPEN_TASKS": "sync"}
+        {"NBOPEN_DATA_DIR": str(data), "NBOPEN_SECRET_KEY": "bench", "NBOPEN_TASKS": "thread"}
     )
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "nbopen.config.settings")
     import django
@@ -126,7 +138,9 @@ def main() -> None:
     from nbopen.repos.services import repo_create
 
     try:
-        user = user_create(username="bench", email="bench@example.org", password="pw-Bench-9x")
+        user = user_create(
+            username="bench", email="bench@example.org", password=secrets.token_urlsafe(16)
+        )
         who = Principal(user=user)
         repo = repo_create(actor=who, owner=None, name="big", type="code")
         git_dir = Path(repo.git_path)
@@ -141,6 +155,7 @@ def main() -> None:
             start = time.perf_counter()
             pulls.merge_pull(actor=who, thread=big, strategy=pulls.Strategy.MERGE)
             ours.append(time.perf_counter() - start)
+            drain()  # the after-push jobs (scanning, pull sync) run in the background
             git(git_dir, "update-ref", "refs/heads/main", base0)
             Thread.objects.filter(pk=big.pk).update(state="open", merge_commit="")
             big.refresh_from_db()

@@ -124,7 +124,7 @@ def thread_page(
         }
     )
     if thread.is_pull:
-        ctx.update(pull_context(request, access, thread))
+        ctx.update(pull_context(request, access, thread, ctx["section_path"]))
     return page(request, "web/repo_thread.html", ctx)
 
 
