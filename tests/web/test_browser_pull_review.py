@@ -23,8 +23,16 @@ def _push(live: LiveServer, token: str, repo: str, work: Path, ref: str) -> None
 def _commit(work: Path, name: str, text: str, message: str) -> None:
     (work / name).write_text(text, encoding="utf-8")
     git("add", "-A", cwd=work)
-    git("-c", "user.name=贡献者", "-c", "user.email=c@example.org", "commit", "-qm", message,
-        cwd=work)
+    git(
+        "-c",
+        "user.name=贡献者",
+        "-c",
+        "user.email=c@example.org",
+        "commit",
+        "-qm",
+        message,
+        cwd=work,
+    )
 
 
 def _wait_text(page: Page, url: str, selector: str, text: str, timeout: float = 20) -> None:

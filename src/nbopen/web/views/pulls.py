@@ -90,6 +90,17 @@ def _rows_html(fv: FileView, *, link: bool, title: str, render_conv: Any, commen
     return "".join(out)
 
 
+def _rows(
+    diff: FileDiff, at: dict[tuple[str, int], list[Conversation]]
+) -> list[tuple[DiffLine, list[Conversation]]]:
+    """Each diff line with the (current) conversations anchored to it."""
+    path = diff.path
+    none: list[Conversation] = []  # one shared empty list: most lines have no comment
+    if not any(key[0] == path for key in at):
+        return [(line, none) for line in diff.lines]
+    return [(line, at.get((path, line.new_no or 0), none)) for line in diff.lines]
+
+
 def _is_lfs(diff: FileDiff) -> bool:
     """A Git LFS pointer (the diff shows the pointer's lines, the file itself lives in LFS)."""
     return any(line.kind in {"add", "del"} and line.text == LFS_POINTER for line in diff.lines)
@@ -144,15 +155,7 @@ def pull_context(
         for conv in convs:
             if not conv.outdated:
                 at.setdefault((conv.root.path, conv.root.line), []).append(conv)
-        ctx["files"] = [
-            FileView(
-                f,
-                i,
-                _is_lfs(f),
-                [(line, at.get((f.path, line.new_no or 0), [])) for line in f.lines],
-            )
-            for i, f in enumerate(files)
-        ]
+        ctx["files"] = [FileView(f, i, _is_lfs(f), _rows(f, at)) for i, f in enumerate(files)]
         ctx["additions"] = sum(f.additions for f in files)
         ctx["deletions"] = sum(f.deletions for f in files)
         line = request.GET.get("line", "")
