@@ -81,6 +81,9 @@ def test_fork_pull_review_squash_merge_closes_issue(
 
         # open the pull request from the fork ("Contribute back" lands on this form)
         contrib.goto(f"{base}/pulls/new?head=prcontrib:fix-crash")
+        summary = contrib.inner_text("#compare-summary")
+        assert "1 次提交" in summary and "修正返回值" in summary
+        assert "1 个文件有变更" in summary and "没有冲突" in summary
         contrib.fill("#thread-title", "修正启动崩溃")
         contrib.fill("#thread-body", "修复 #1")
         contrib.click("#thread-form button[type=submit]")

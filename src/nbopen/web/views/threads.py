@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nbopen.access.policy import Decision, Level, decide_repo, repo_level
-from nbopen.collab import listing, pulls, reviewing, threads
+from nbopen.collab import compare, listing, pulls, reviewing, threads
 from nbopen.collab.models import Thread
 from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.repos.git import read
@@ -140,6 +140,14 @@ def thread_new(request: HttpRequest, owner: str, name: str, section: str) -> Htt
     for fork in forks:
         ctx["heads"] += [f"{fork.owner.name}:{b.name}" for b in read.list_refs(fork.git_path)[0]]
     ctx["head"] = request.GET.get("head", "")
+    if section == "pulls" and ctx["head"] and request.method == "GET":
+        try:
+            head_repo, head_branch = _head(access, forks, ctx["head"])
+            ctx["comparison"] = compare.compare(
+                actor=access.who, repo=access.repo, head_repo=head_repo, head_branch=head_branch
+            )
+        except DomainError:
+            ctx["comparison"] = None
     if request.method == "POST":
         title, body = request.POST.get("title", ""), request.POST.get("body", "")
         head = request.POST.get("head", "").strip()
