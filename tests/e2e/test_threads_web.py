@@ -70,7 +70,9 @@ def test_hub_pull_request_page_and_merge(live: LiveServer) -> None:
     browser = web_login(live, owner)
     page = f"/{repo_id}/discussions/1"
     status, body = _zh(live, page, browser.cookie_header())
-    assert status == 200 and "讨论" in body and "+hello" in body and 'id="merge-pull"' in body
+    assert status == 200 and "讨论" in body and 'id="merge-pull"' in body
+    status, files = _zh(live, f"{page}?tab=files", browser.cookie_header())
+    assert status == 200 and "hello.txt" in files and "+hello" in files
     merged = browser.post(f"{page}/act", {"action": "merge", "strategy": "squash"}, page)
     assert merged.status == 302
     status, body = _zh(live, page, browser.cookie_header())
@@ -150,7 +152,7 @@ def test_contribute_back_from_a_fork_and_fixes_by_git_push(
     assert made.status == 302 and made.headers["Location"] == f"{base}/pulls/2"
     merged = owner_browser.post(f"{base}/pulls/2/act", {"action": "merge"}, f"{base}/pulls/2")
     assert merged.status == 302
-    status, pull = _zh(live, f"{base}/pulls/2")
+    status, pull = _zh(live, f"{base}/pulls/2?tab=commits")
     assert 'id="thread-state">已合并<' in pull and "fork work" in pull
     heads = _git("ls-remote", live.url + f"{base}.git", "refs/heads/main", "refs/pull/2/head")
     assert "refs/pull/2/head" in heads

@@ -30,6 +30,7 @@ from nbopen.web.views import (
     members,
     notifications,
     owners,
+    pulls,
     raw,
     repo_new,
     repo_settings,
@@ -83,6 +84,7 @@ repo_patterns: list[URLPattern | URLResolver] = [
     re_path(rf"^{_SECTION}/new\Z", threads.thread_new),
     re_path(rf"^{_SECTION}/(?P<num>[1-9][0-9]{{0,8}})\Z", threads.thread_page),
     re_path(rf"^{_SECTION}/(?P<num>[1-9][0-9]{{0,8}})/act\Z", threads.thread_act),
+    re_path(rf"^{_SECTION}/(?P<num>[1-9][0-9]{{0,8}})/review\Z", pulls.pull_review),
     path("upload/<path:branch>", upload.upload),
 ]
 

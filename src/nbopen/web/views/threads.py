@@ -11,6 +11,7 @@ by the one sanitiser (:mod:`nbopen.web.markdown`) when the page is built.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -21,7 +22,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nbopen.access.policy import Decision, Level, decide_repo, repo_level
-from nbopen.collab import protection, pulls, statuses, threads
+from nbopen.collab import compare, listing, protection, pulls, reviewing, statuses, threads
 from nbopen.collab.models import Thread
 from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.repos.git import read
@@ -30,6 +31,7 @@ from nbopen.web.markdown import render_markdown
 from nbopen.web.messages import explain
 from nbopen.web.views.base import RepoAccess, login_redirect, page, repo_access
 from nbopen.web.views.browse import repo_context
+from nbopen.web.views.pulls import pull_context
 
 HUB_TYPES = {Repository.Type.MODEL, Repository.Type.DATASET}
 STATE_LABELS = {
@@ -40,6 +42,7 @@ STATE_LABELS = {
     "warning": gettext_lazy("Warning"),
 }
 PER_PAGE = 25
+FILTERS = ("q", "author", "label", "assignee", "review")
 
 
 def _section_kind(access: RepoAccess, section: str) -> str | None:
@@ -75,9 +78,14 @@ def thread_list(request: HttpRequest, owner: str, name: str, section: str) -> Ht
         author=request.GET.get("author") or None,
         label=request.GET.get("label") or None,
     ).prefetch_related("labels")
-    listing = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
+    filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
+    qs = listing.refine(
+        qs, assignee=filters["assignee"], review=filters["review"], query=filters["q"]
+    )
+    found = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     ctx = _base(access, section)
-    ctx.update({"threads": listing, "state": state})
+    query = urlencode({"state": state, **{k: v for k, v in filters.items() if v}})
+    ctx.update({"threads": found, "state": state, "filters": filters, "query": query})
     return page(request, "web/repo_threads.html", ctx)
 
 
@@ -124,18 +132,8 @@ def thread_page(
         }
     )
     if thread.is_pull:
-        found = pulls.changes(thread)
-        ctx.update(
-            {
-                "changes": found,
-                "reviews": list(thread.reviews.select_related("author")),
-                "review_comments": [
-                    (c, pulls.is_outdated(c, found.head))
-                    for c in thread.review_comments.select_related("author")
-                ],
-            }
-        )
-        ctx.update(_checks(access, thread, found.head))
+        ctx.update(pull_context(request, access, thread, ctx["section_path"]))
+        ctx.update(_checks(access, thread, ctx["changes"].head))
     return page(request, "web/repo_thread.html", ctx)
 
 
@@ -151,6 +149,14 @@ def thread_new(request: HttpRequest, owner: str, name: str, section: str) -> Htt
     for fork in forks:
         ctx["heads"] += [f"{fork.owner.name}:{b.name}" for b in read.list_refs(fork.git_path)[0]]
     ctx["head"] = request.GET.get("head", "")
+    if section == "pulls" and ctx["head"] and request.method == "GET":
+        try:
+            head_repo, head_branch = _head(access, forks, ctx["head"])
+            ctx["comparison"] = compare.compare(
+                actor=access.who, repo=access.repo, head_repo=head_repo, head_branch=head_branch
+            )
+        except DomainError:
+            ctx["comparison"] = None
     if request.method == "POST":
         title, body = request.POST.get("title", ""), request.POST.get("body", "")
         head = request.POST.get("head", "").strip()
@@ -247,6 +253,10 @@ def thread_act(request: HttpRequest, owner: str, name: str, section: str, num: s
         elif action == "merge":
             strategy = pulls.Strategy(request.POST.get("strategy", "merge"))
             pulls.merge_pull(actor=access.who, thread=thread, strategy=strategy, comment=body)
+            if request.POST.get("delete_branch"):
+                thread.refresh_from_db()
+                gone = reviewing.delete_head_branch(actor=access.who, thread=thread)
+                messages.success(request, _("Branch %(name)s deleted.") % {"name": gone})
         else:
             raise Http404("unknown action")
     except (DomainError, pulls.MergeConflict, pulls.NotFastForward, pulls.RefConflict) as exc:

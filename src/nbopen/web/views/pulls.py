@@ -1,0 +1,253 @@
+"""A pull request's page: the conversation, commits and files-changed tabs, inline review
+(a line's comment form, replies, resolving a conversation), the review form and the merge
+box's data; and the form posts of the review (``…/pulls/N/review``).
+
+Every form works without JavaScript: a line number is a link that re-renders the files tab
+with the comment form under that line; files collapse with ``<details>``. Decisions stay in
+:mod:`nbopen.collab.pulls` and :mod:`nbopen.collab.reviewing`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from django.contrib import messages
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.loader import render_to_string
+from django.utils.html import escape
+from django.utils.translation import gettext
+from django.views.decorators.http import require_POST
+
+from nbopen.collab import pulls, reviewing, threads
+from nbopen.collab.models import Review, ReviewComment, Thread
+from nbopen.core.errors import DomainError, NotFound
+from nbopen.repos.git.diff import DiffLine, FileDiff, parse
+from nbopen.web.messages import explain
+from nbopen.web.views.base import RepoAccess, login_redirect, repo_access
+
+TABS = ("conversation", "commits", "files")
+LFS_POINTER = "version https://git-lfs.github.com/spec/v1"
+
+
+@dataclass
+class Conversation:
+    """A review comment and its replies, outdated when the head no longer has its line."""
+
+    root: ReviewComment
+    replies: list[ReviewComment] = field(default_factory=list)
+    outdated: bool = False
+
+    @property
+    def comments(self) -> list[ReviewComment]:
+        return [self.root, *self.replies]
+
+
+@dataclass
+class FileView:
+    diff: FileDiff
+    index: int
+    lfs: bool
+    rows: list[tuple[DiffLine, list[Conversation]]]
+    html: str = ""
+
+
+_SIGN = {"add": "+", "del": "-", "ctx": " "}
+
+
+def _rows_html(fv: FileView, *, link: bool, title: str, render_conv: Any, comment_form: Any) -> str:
+    """The file's diff table rows. Built here rather than in the template: a 500-file pull
+    request has tens of thousands of rows, and Django's template engine spends ~100 µs on
+    each (seconds per page); string building keeps the page near the cost of git diff."""
+    out: list[str] = []
+    path_q = quote(fv.diff.path, safe="")
+    for line, convs in fv.rows:
+        text = escape(line.text)
+        if line.kind == "hunk":
+            out.append(
+                f'<tr class="d-hunk"><td class="ln"></td><td class="ln"></td>'
+                f'<td class="code">{text}</td></tr>'
+            )
+            continue
+        old = "" if line.old_no is None else str(line.old_no)
+        new = "" if line.new_no is None else str(line.new_no)
+        if link and line.new_no:
+            new = (
+                f'<a class="line-link" href="?tab=files&amp;path={path_q}&amp;line={new}'
+                f'#new-line-comment" title="{title}" data-line="{new}">{new}</a>'
+            )
+        out.append(
+            f'<tr class="d-{line.kind}"><td class="ln">{old}</td><td class="ln">{new}'
+            f'</td><td class="code">{_SIGN[line.kind]}{text}</td></tr>'
+        )
+        for conv in convs:
+            out.append(f'<tr class="d-comments"><td colspan="3">{render_conv(conv)}</td></tr>')
+        if line.new_no and comment_form is not None and comment_form[0] == line.new_no:
+            out.append(f'<tr class="d-comments"><td colspan="3">{comment_form[1]}</td></tr>')
+    return "".join(out)
+
+
+def _rows(
+    diff: FileDiff, at: dict[tuple[str, int], list[Conversation]]
+) -> list[tuple[DiffLine, list[Conversation]]]:
+    """Each diff line with the (current) conversations anchored to it."""
+    path = diff.path
+    none: list[Conversation] = []  # one shared empty list: most lines have no comment
+    if not any(key[0] == path for key in at):
+        return [(line, none) for line in diff.lines]
+    return [(line, at.get((path, line.new_no or 0), none)) for line in diff.lines]
+
+
+def _is_lfs(diff: FileDiff) -> bool:
+    """A Git LFS pointer (the diff shows the pointer's lines, the file itself lives in LFS)."""
+    return any(line.kind in {"add", "del"} and line.text == LFS_POINTER for line in diff.lines)
+
+
+def conversations(thread: Thread, head: str | None) -> list[Conversation]:
+    """The pull request's review conversations in order, each with its replies."""
+    found: dict[int, Conversation] = {}
+    loose: list[ReviewComment] = []
+    for comment in thread.review_comments.select_related("author"):
+        if comment.in_reply_to_id is None:
+            found[comment.pk] = Conversation(comment, outdated=pulls.is_outdated(comment, head))
+        else:
+            loose.append(comment)
+    for comment in loose:
+        root = comment
+        while root.in_reply_to_id is not None and root.in_reply_to_id not in found:
+            parent = root.in_reply_to
+            assert parent is not None
+            root = parent
+        if root.in_reply_to_id in found:
+            found[root.in_reply_to_id].replies.append(comment)
+    return list(found.values())
+
+
+def pull_context(
+    request: HttpRequest, access: RepoAccess, thread: Thread, section_path: str
+) -> dict[str, Any]:
+    """What the pull request's page shows beyond the thread: the tab's content."""
+    tab = request.GET.get("tab", "conversation")
+    if tab not in TABS:
+        tab = "conversation"
+    found = pulls.changes(thread, with_diff=tab == "files")
+    convs = conversations(thread, found.head)
+    ctx: dict[str, Any] = {
+        "tab": tab,
+        "changes": found,
+        "conversations": convs,
+        "reviews": list(
+            thread.reviews.select_related("author").filter(
+                ~Q(state=Review.State.COMMENTED) | ~Q(body="")
+            )
+        ),
+        "decisions": _decisions(thread),
+        "can_resolve": access.can_write
+        or (access.who.user is not None and access.who.user.pk == thread.author_id),
+        "can_review": access.who.is_authenticated,
+    }
+    if tab == "files":
+        files = parse(found.diff)
+        at: dict[tuple[str, int], list[Conversation]] = {}
+        for conv in convs:
+            if not conv.outdated:
+                at.setdefault((conv.root.path, conv.root.line), []).append(conv)
+        ctx["files"] = [FileView(f, i, _is_lfs(f), _rows(f, at)) for i, f in enumerate(files)]
+        ctx["additions"] = sum(f.additions for f in files)
+        ctx["deletions"] = sum(f.deletions for f in files)
+        line = request.GET.get("line", "")
+        at_path, at_line = request.GET.get("path", ""), int(line) if line.isdigit() else 0
+        link = bool(ctx["can_review"]) and thread.state == Thread.State.OPEN
+        title = escape(gettext("Comment on this line"))
+        base = {**ctx, "thread": thread, "access": access, "section_path": section_path}
+
+        def render_conv(conv: Conversation) -> str:
+            return render_to_string(
+                "web/partials/pull_conversation_item.html", {**base, "conv": conv}, request
+            )
+
+        for fv in ctx["files"]:
+            form = None
+            if link and fv.diff.path == at_path and at_line:
+                form = (
+                    at_line,
+                    render_to_string(
+                        "web/partials/pull_line_form.html",
+                        {**base, "path": at_path, "line": at_line},
+                        request,
+                    ),
+                )
+            fv.html = _rows_html(
+                fv, link=link, title=title, render_conv=render_conv, comment_form=form
+            )
+    return ctx
+
+
+def _decisions(thread: Thread) -> list[Review]:
+    """Each reviewer's latest approval or change request (what the merge box summarises)."""
+    latest: dict[int | None, Review] = {}
+    for rev in thread.reviews.select_related("author").exclude(state=Review.State.COMMENTED):
+        latest[rev.author_id] = rev
+    return list(latest.values())
+
+
+@require_POST
+def pull_review(
+    request: HttpRequest, owner: str, name: str, section: str, num: str
+) -> HttpResponse:
+    """Line comment, reply, resolve / unresolve, or a whole review (comment / approve /
+    request changes)."""
+    access = repo_access(request, owner, name)
+    back = f"{access.repo.web_path}/{section}/{num}"
+    if not access.who.is_authenticated:
+        return login_redirect(request)
+    try:
+        thread = threads.thread_get(actor=access.who, repo=access.repo, number=int(num))
+    except NotFound:
+        raise Http404("no such thread") from None
+    if not thread.is_pull:
+        raise Http404("not a pull request")
+    post = request.POST
+    action = post.get("action", "review")
+    body = post.get("body", "")
+    where = "?" + urlencode({"tab": post.get("tab", "conversation")})
+    try:
+        if action == "line":
+            line = post.get("line", "")
+            made = reviewing.line_comment(
+                actor=access.who,
+                thread=thread,
+                path=post.get("path", ""),
+                line=int(line) if line.isdigit() else 0,
+                body=body,
+            )
+            where += f"#rc-{made.pk}"
+        elif action == "reply":
+            made = reviewing.reply(
+                actor=access.who, thread=thread, comment_id=_int(post, "comment"), body=body
+            )
+            where += f"#rc-{made.pk}"
+        elif action in {"resolve", "unresolve"}:
+            reviewing.set_resolved(
+                actor=access.who,
+                thread=thread,
+                comment_id=_int(post, "comment"),
+                resolved=action == "resolve",
+            )
+        elif action == "review":
+            pulls.review(
+                actor=access.who, thread=thread, state=post.get("state", "commented"), body=body
+            )
+        else:
+            raise Http404("unknown action")
+    except DomainError as exc:
+        messages.error(request, explain(exc))
+    return redirect(back + where)
+
+
+def _int(post: Any, key: str) -> int:
+    value = post.get(key, "")
+    return int(value) if value.isdigit() else 0
