@@ -29,7 +29,7 @@ from django.http import HttpResponse, JsonResponse
 from nbopen.access.credentials import InvalidCredentials, Throttled
 from nbopen.access.policy import Decision
 from nbopen.config.env import CONFIG
-from nbopen.hubapi.errors import api_error
+from nbopen.hubapi.errors import api_error, header_text
 from nbopen.repos.models import Repository
 
 
@@ -147,7 +147,7 @@ def lfs_error(status: int, message: str) -> HttpResponse:
         status=status,
         content_type=LFS_JSON,
     )
-    response["X-Error-Message"] = message
+    response["X-Error-Message"] = header_text(message)
     if status == 401:
         response["WWW-Authenticate"] = CHALLENGE
         response["LFS-Authenticate"] = CHALLENGE
@@ -222,7 +222,7 @@ def asgi_headers(channel: Channel, found: Denial) -> AsgiHeaders:
     """The headers that carry a denial on ``channel`` (besides content type and length)."""
     headers = extra_headers(found)
     if channel in (Channel.HUB, Channel.API):
-        headers.append((b"x-error-message", found.message.encode("ascii", "replace")))
+        headers.append((b"x-error-message", header_text(found.message).encode()))
         if found.code:
             headers.append((b"x-error-code", found.code.encode()))
     elif found.status == 401:

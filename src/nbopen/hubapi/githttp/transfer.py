@@ -23,6 +23,7 @@ from asgiref.sync import sync_to_async
 from nbopen.config.env import CONFIG
 from nbopen.core import signing
 from nbopen.core.storage import get_storage
+from nbopen.hubapi.errors import header_text
 from nbopen.hubapi.githttp.paths import LFS_TRANSFER_RE
 from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.hubapi.xet.stream import send_xet_file
@@ -47,7 +48,7 @@ async def _json(
             "headers": [
                 (b"content-type", b"application/vnd.git-lfs+json"),
                 (b"content-length", str(len(body)).encode()),
-                (b"x-error-message", message.encode("ascii", "replace")),
+                (b"x-error-message", header_text(message).encode()),
                 *(extra or []),
             ],
         }

@@ -28,6 +28,7 @@ from nbopen.access.policy import Decision, Level
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.asgi_access import Access, repo_access
 from nbopen.hubapi.denials import Channel, Denial, denial, extra_headers
+from nbopen.hubapi.errors import header_text
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import read
 from nbopen.repos.writes import lfs_rule
@@ -59,7 +60,7 @@ def declared_length(scope: dict[str, Any]) -> int:
 def _error(
     status: int, message: str, code: str | None = None, extra: Sequence[tuple[bytes, bytes]] = ()
 ) -> Result:
-    headers = [(b"x-error-message", message.encode("ascii", "replace")), *extra]
+    headers = [(b"x-error-message", header_text(message).encode()), *extra]
     if code:
         headers.append((b"x-error-code", code.encode()))
     return status, {"error": message}, headers

@@ -30,6 +30,7 @@ from django.db import close_old_connections
 from nbopen.config.env import CONFIG
 from nbopen.core import signing
 from nbopen.core.limits import loads as safe_json
+from nbopen.hubapi.errors import header_text
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
 from nbopen.repos.writes import objects
@@ -83,9 +84,7 @@ async def _reply(
         *(extra or []),
     ]
     if status >= 400:
-        headers.append(
-            (b"x-error-message", str(body.get("message", "")).encode("ascii", "replace"))
-        )
+        headers.append((b"x-error-message", header_text(str(body.get("message", ""))).encode()))
     await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": payload})
 

@@ -34,6 +34,7 @@ from nbopen.config.env import CONFIG
 from nbopen.core.storage import get_storage
 from nbopen.hubapi.asgi_access import repo_access
 from nbopen.hubapi.denials import Channel, Denial, denial, extra_headers, invalid_denial
+from nbopen.hubapi.errors import header_text
 from nbopen.hubapi.githttp.transfer import send_object
 from nbopen.hubapi.ranges import start_ranged_response
 from nbopen.hubapi.xet.stream import send_xet_file
@@ -92,7 +93,7 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
 def _error(status: int, message: str, code: str | None, extra: Headers | None = None) -> Plan:
     headers: Headers = [
         (b"content-type", b"application/json"),
-        (b"x-error-message", message.encode("ascii", "replace")),
+        (b"x-error-message", header_text(message).encode()),
     ]
     if code:
         headers.append((b"x-error-code", code.encode()))
