@@ -47,10 +47,16 @@ def _git_identity(tmp_path_factory: pytest.TempPathFactory) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Tests marked ``once`` run on the embedded default only: CI runs the suite twice (SQLite,
     then PostgreSQL), and a second run of a test whose outcome cannot depend on the database
-    costs CI time and proves nothing."""
+    costs CI time and proves nothing. The browser tests (``tests/web/test_browser_*``) count as
+    ``once``: they check what a page shows and how it behaves in chromium; the queries behind
+    those pages run on PostgreSQL in the service, HTTP and permission-matrix tests."""
     if not os.environ.get("NBOPEN_DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
         return
-    once = [item for item in items if item.get_closest_marker("once")]
+    once = [
+        item
+        for item in items
+        if item.get_closest_marker("once") or item.path.name.startswith("test_browser_")
+    ]
     if once:
         items[:] = [item for item in items if not item.get_closest_marker("once")]
         config.hook.pytest_deselected(items=once)
