@@ -184,6 +184,11 @@ def test_gitea_notifications_api_shapes(db: None, client: Any) -> None:
     assert len(everything) == 3
     read_only = client.get("/api/v1/notifications?status-types=read", **auth).json()
     assert [n["id"] for n in read_only] == [first["id"]]
+    # Offsets and years Python parses but PostgreSQL refuses: normalized to UTC, or a 400.
+    odd = client.put("/api/v1/notifications?last_read_at=1999-09-27T00:01:35%2B22:03", **auth)
+    assert odd.status_code == 205 and odd.json() == [], odd.content
+    bad = client.put("/api/v1/notifications?last_read_at=2020-13-45T00:00:00Z", **auth)
+    assert bad.status_code == 400, bad.content
     put = client.put("/api/v1/notifications", **auth)
     _check(doc, put, "put", "/api/v1/notifications")
     assert put.status_code == 205 and len(put.json()) == 2
