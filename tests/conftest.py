@@ -58,5 +58,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         if item.get_closest_marker("once") or item.path.name.startswith("test_browser_")
     ]
     if once:
-        items[:] = [item for item in items if not item.get_closest_marker("once")]
+        skipped = set(once)
+        items[:] = [item for item in items if item not in skipped]
         config.hook.pytest_deselected(items=once)
