@@ -15,10 +15,9 @@ from typing import Any
 from nbopen.access.credentials import InvalidCredentials, principal_from_scope
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.hubapi.denials import Channel, Denial, denial, invalid_denial
-from nbopen.hubapi.moved import from_scope
-from nbopen.mirrors import pull as mirror_pull
+from nbopen.hubapi.moved import redirect_scope
+from nbopen.mirrors.lookup import locate
 from nbopen.repos.models import Repository
-from nbopen.repos.services import repo_find
 
 
 @dataclass(frozen=True)
@@ -44,15 +43,10 @@ def repo_access(
         principal = principal_from_scope(scope)
     except InvalidCredentials as exc:
         return invalid_denial(channel, exc)
-    repo = repo_find(owner, name, want_type)
-    if repo is not None and want_type is not None and repo.type != want_type:
-        repo = None
-    if repo is None:
-        went = from_scope(scope, principal, owner, name, want_type)
-        if went is not None:
-            return went
-    if repo is None and need == Level.READ:  # a mirror under its original id, or a new one
-        repo = mirror_pull.find(principal, owner, name, want_type or Repository.Type.MODEL)
+    found = locate(principal, owner, name, want_type, need, exact_type=want_type is not None)
+    if found.moved_to is not None:
+        return redirect_scope(scope, found.moved_to, owner, name)
+    repo = found.repo
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return denial(channel, decision, repo)

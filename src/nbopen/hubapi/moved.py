@@ -18,6 +18,9 @@ from django.http import HttpRequest, HttpResponse
 from nbopen.access.policy import Decision, Principal
 from nbopen.hubapi.denials import Channel, Denial, moved, repo_denied, response
 from nbopen.repos import moves
+from nbopen.repos.models import Repository
+
+_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 def moved_denial(
@@ -28,30 +31,40 @@ def moved_denial(
     repo = moves.visible_move(principal, owner, name, repo_type)
     if repo is None:
         return None
-    location = moves.relocated(path, owner, name, repo)
+    return redirect(repo, owner, name, path=path, query=query)
+
+
+def redirect(target: Repository, owner: str, name: str, *, path: str, query: str) -> Denial:
+    """The 307 to ``path`` under ``target``'s name (the caller checked it may read it)."""
+    location = moves.relocated(path, owner, name, target)
     return moved(f"{location}?{query}" if query else location)
+
+
+def _request_path(request: HttpRequest) -> tuple[str, str]:
+    return quote(request.path, safe=_SAFE), request.META.get("QUERY_STRING", "")
+
+
+def _scope_path(scope: dict[str, Any]) -> tuple[str, str]:
+    raw = scope.get("raw_path")
+    path = raw.decode("latin-1") if raw else quote(scope["path"], safe=_SAFE)
+    return path, scope.get("query_string", b"").decode("latin-1")
 
 
 def from_request(
     request: HttpRequest, principal: Principal, owner: str, name: str, repo_type: str | None
 ) -> Denial | None:
-    return moved_denial(
-        principal,
-        owner,
-        name,
-        repo_type,
-        path=quote(request.path, safe="/:@!$&'()*+,;=-._~"),
-        query=request.META.get("QUERY_STRING", ""),
-    )
-
-
-def from_scope(
-    scope: dict[str, Any], principal: Principal, owner: str, name: str, repo_type: str | None
-) -> Denial | None:
-    raw = scope.get("raw_path")
-    path = raw.decode("latin-1") if raw else quote(scope["path"], safe="/:@!$&'()*+,;=-._~")
-    query = scope.get("query_string", b"").decode("latin-1")
+    path, query = _request_path(request)
     return moved_denial(principal, owner, name, repo_type, path=path, query=query)
+
+
+def redirect_request(request: HttpRequest, target: Repository, owner: str, name: str) -> Denial:
+    path, query = _request_path(request)
+    return redirect(target, owner, name, path=path, query=query)
+
+
+def redirect_scope(scope: dict[str, Any], target: Repository, owner: str, name: str) -> Denial:
+    path, query = _scope_path(scope)
+    return redirect(target, owner, name, path=path, query=query)
 
 
 def refusal(

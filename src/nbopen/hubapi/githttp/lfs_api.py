@@ -20,8 +20,8 @@ from nbopen.core.storage import get_storage
 from nbopen.hubapi.denials import LFS_JSON, Channel, denied, lfs_error, response
 from nbopen.hubapi.githttp.paths import match_lfs_api
 from nbopen.hubapi.hf import multipart
-from nbopen.hubapi.moved import from_request
-from nbopen.mirrors import pull as mirror_pull
+from nbopen.hubapi.moved import redirect_request
+from nbopen.mirrors.lookup import locate
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
@@ -38,13 +38,11 @@ def _resolve(
         return lfs_error(404, "Not found")
     principal = principal_from_request(request)  # bad credentials: the route answers 401
     want = Repository.Type.DATASET if path.dataset_prefix else None
-    repo = repo_find(path.owner, path.name, want)
-    if repo is None:
-        went = from_request(request, principal, path.owner, path.name, want)
-        if went is not None:
-            return response(Channel.LFS, went)
-    if repo is None and need == Level.READ:  # a mirror under its original id
-        repo = mirror_pull.find(principal, path.owner, path.name, want or Repository.Type.MODEL)
+    found = locate(principal, path.owner, path.name, want, need)
+    if found.moved_to is not None:
+        went = redirect_request(request, found.moved_to, path.owner, path.name)
+        return response(Channel.LFS, went)
+    repo = found.repo
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return denied(decision, Channel.LFS, repo)

@@ -19,11 +19,10 @@ from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.denials import Channel, repo_denied, response
 from nbopen.hubapi.errors import api_error
-from nbopen.hubapi.moved import from_request
-from nbopen.mirrors import pull as mirror_pull
+from nbopen.hubapi.moved import redirect_request
+from nbopen.mirrors.lookup import locate
 from nbopen.repos.git import read
 from nbopen.repos.models import Repository
-from nbopen.repos.services import repo_find
 
 TYPE_FROM_PLURAL = {"models": Repository.Type.MODEL, "datasets": Repository.Type.DATASET}
 URL_PREFIX: dict[str, str] = {"model": "", "dataset": "datasets/"}
@@ -57,15 +56,12 @@ def load_repo(
     the view serves file contents, so a gated repository's gate applies (``GatedRepo``)."""
     principal = principal_from_request(request)  # bad credentials: 401 from the route
     repo_type = TYPE_FROM_PLURAL.get(type_plural)
-    repo = repo_find(owner, name, repo_type) if repo_type is not None else None
-    if repo is not None and repo.type != repo_type:
-        repo = None
-    if repo is None and repo_type is not None:
-        went = from_request(request, principal, owner, name, repo_type)
-        if went is not None:
-            return response(Channel.HUB, went)  # type: ignore[return-value]
-    if repo is None and repo_type is not None and need == Level.READ:
-        repo = mirror_pull.find(principal, owner, name, repo_type)  # the pull-through cache
+    repo = None
+    if repo_type is not None:
+        found = locate(principal, owner, name, repo_type, need, exact_type=True)
+        if found.moved_to is not None:
+            return response(Channel.HUB, redirect_request(request, found.moved_to, owner, name))  # type: ignore[return-value]
+        repo = found.repo
     decision = decide_repo(principal, repo, need, content=content)
     if decision is not Decision.ALLOW or repo is None:
         return repo_denied(decision, repo)

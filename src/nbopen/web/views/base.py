@@ -18,12 +18,11 @@ from nbopen.access.policy import (
     repo_level,
 )
 from nbopen.config.env import CONFIG
-from nbopen.mirrors import pull as mirror_pull
+from nbopen.mirrors.lookup import locate
 from nbopen.repos import moves
 from nbopen.repos.git import read
 from nbopen.repos.git.read import Ref
 from nbopen.repos.models import Repository
-from nbopen.repos.services import repo_find
 from nbopen.web.denials import GatedPage, LoginRequired, Moved, refuse
 from nbopen.web.revs import split
 
@@ -81,13 +80,10 @@ def repo_access(
     # of that name (else a dataset, for links from before datasets had their own space).
     dataset = request.path_info.startswith("/datasets/")
     repo_type = Repository.Type.DATASET if dataset else None
-    repo = repo_find(owner, name, repo_type)
-    if repo is None:
-        went = moves.visible_move(who, owner, name, repo_type)
-        if went is not None:  # the old name of a moved repository the visitor may read
-            raise Moved(moves.relocated(request.get_full_path(), owner, name, went))
-    if repo is None and need == Level.READ:  # a mirror under its original id (never fetched here)
-        repo = mirror_pull.alias(owner, name, repo_type)
+    found = locate(who, owner, name, repo_type, need, fetch_mirror=False)
+    if found.moved_to is not None:  # the old name of a moved repository the visitor may read
+        raise Moved(moves.relocated(request.get_full_path(), owner, name, found.moved_to))
+    repo = found.repo
     decision = decide_repo(who, repo, need)
     # File contents: a gated repository's gate applies (the page explains how to ask).
     if content and decision is Decision.ALLOW and decide_content(who, repo).is_gated:
