@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 
 from nbopen.access.policy import Level, Principal, org_level
@@ -38,6 +39,7 @@ POINTER_MAX = 1024
 AV_MAX_BYTES = 1 << 30  # clamd's own StreamMaxLength is usually far lower; beyond it: not sent
 QUEUED = "queued"
 KEYS_PER_QUERY = 5000
+COVERED_SECONDS = 30 * 86400
 
 
 def connect() -> None:
@@ -48,9 +50,12 @@ def on_event(event: Event) -> None:
     if event.kind != "repo.push" or event.repository_id is None:
         return
     for update in event.payload.get("refs", []):
-        new = update.get("new") if isinstance(update, dict) else None
+        if not isinstance(update, dict):
+            continue
+        new, old = update.get("new"), update.get("old")
         if isinstance(new, str) and new.strip("0"):
-            tasks.defer(scan_commit, event.repository_id, new)
+            since = old if isinstance(old, str) and old.strip("0") else None
+            tasks.defer(scan_commit, event.repository_id, new, since)
 
 
 def key_of(file: RepoFile) -> str:
@@ -58,9 +63,16 @@ def key_of(file: RepoFile) -> str:
     return file.lfs_oid or file.git_oid
 
 
-def files_at(repo: Repository, sha: str) -> list[RepoFile]:
-    """Every file at ``sha`` with its real size and LFS oid (pointers read in one batch)."""
-    entries = [e for e in read.ls_tree(repo.git_path, sha, recursive=True) if e.type == "blob"]
+def files_at(repo: Repository, sha: str, since: str | None = None) -> list[RepoFile]:
+    """Every file at ``sha`` with its real size and LFS oid (pointers read in one batch);
+    with ``since`` (the ref's previous commit), only the files changed since then — a push
+    of one file to a repository of 100 000 does not list and look up the other 99 999."""
+    changed = read.changed_blobs(repo.git_path, since, sha) if since else None
+    if changed is not None:
+        entries = changed
+    else:
+        tree = read.ls_tree(repo.git_path, sha, recursive=True)
+        entries = [e for e in tree if e.type == "blob"]
     small = [e.oid for e in entries if (e.size or 0) <= POINTER_MAX]
     blobs = read.read_small_blobs(repo.git_path, small, max_size=POINTER_MAX)
     files = []
@@ -77,20 +89,31 @@ def _reads_secrets(file: RepoFile) -> bool:
     return file.lfs_oid is None and file.size <= scanners.SECRET_MAX_BYTES
 
 
-def scan_commit(repo_id: int, sha: str) -> int:
-    """Background job: scan the files at ``sha`` whose content has no result yet; how many
-    were scanned. Idempotent (a second run finds every result stored)."""
+def scan_commit(repo_id: int, sha: str, since: str | None = None) -> int:
+    """Background job: scan the files at ``sha`` (changed since ``since``, when given) whose
+    content has no result yet; how many were scanned. Idempotent (a second run finds every
+    result stored)."""
     repo = Repository.objects.filter(pk=repo_id).first()
     if repo is None or not repo.git_path.is_dir():
         return 0
+    if since is not None and not cache.get(_covered_key(repo, since)):
+        since = None  # the previous tip was never fully scanned (or the note expired): all
     pending: dict[str, RepoFile] = {}
-    for file in files_at(repo, sha):
+    for file in files_at(repo, sha, since):
         pending.setdefault(key_of(file), file)
     known = results(pending)
     todo = [f for k, f in pending.items() if k not in known]
     for start in range(0, len(todo), BATCH):
         _scan_batch(repo, todo[start : start + BATCH])
+    cache.set(_covered_key(repo, sha), True, COVERED_SECONDS)
     return len(todo)
+
+
+def _covered_key(repo: Repository, sha: str) -> str:
+    """The cache note "every file at ``sha`` has a result": a push on top of such a commit
+    needs only its changed files scanned. The creation time keeps a re-created repository
+    of the same id (a restored database, a test run) from inheriting notes."""
+    return f"scan-covered:{repo.pk}:{repo.created_at.timestamp():.6f}:{sha}"
 
 
 def scan_repository(repo: Repository) -> int:

@@ -174,6 +174,35 @@ def entry_at(repo: Path, sha: str, path: str) -> TreeEntry | None:
     return next((entry for entry in siblings if entry.path == path), None)
 
 
+def changed_blobs(repo: Path, old: str, new: str) -> list[TreeEntry] | None:
+    """The files added or changed from commit ``old`` to commit ``new`` (their new blobs,
+    with sizes): what a push of ``old..new`` made new at the ref's tip. None when ``old`` is
+    no longer in the repository (a force push that was pruned), so the caller lists all."""
+    proc = subprocess.run(
+        ["git", "diff-tree", "-r", "-z", "--no-renames", "--diff-filter=d", old, new],
+        cwd=repo,
+        capture_output=True,
+        check=False,
+    )
+    if proc.returncode != 0:
+        return None
+    fields = proc.stdout.split(b"\0")
+    changes: list[tuple[str, str, str]] = []
+    for meta, path in zip(fields[0::2], fields[1::2], strict=False):
+        parts = meta.decode(errors="replace").lstrip(":").split()
+        if len(parts) == 5 and parts[1] != "160000":  # submodules are not files here
+            changes.append((path.decode("utf-8", "surrogateescape"), parts[1], parts[3]))
+    if not changes:
+        return []
+    oids = "\n".join(oid for _, _, oid in changes).encode() + b"\n"
+    sizes: dict[str, int] = {}
+    for line in _run(repo, "cat-file", "--batch-check", input_=oids).decode().splitlines():
+        parts = line.split()
+        if len(parts) == 3 and parts[1] == "blob":
+            sizes[parts[0]] = int(parts[2])
+    return [TreeEntry(p, "blob", mode, oid, sizes[oid]) for p, mode, oid in changes if oid in sizes]
+
+
 def read_blob(repo: Path, oid: str, *, limit: int | None = None) -> bytes:
     """A blob's bytes (at most ``limit`` of them when given)."""
     if limit is None:
