@@ -8,6 +8,8 @@
   parsing: a 100 000-deep document is a ``ValueError`` (a 400), never a ``RecursionError``.
   Every parse of a request body goes through it. ``NaN``/``Infinity`` (and floats that
   overflow to it) are refused too.
+* :func:`loads_object` reads a request body that must be one JSON object, with the messages
+  every API view gives (one place, so the views only validate their fields).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ import json
 import math
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from nbopen.core.errors import InvalidInput
 
 MAX_JSON_DEPTH = 64
 F = TypeVar("F", bound=Callable[..., Any])
@@ -80,3 +84,24 @@ def loads(data: str | bytes | bytearray, max_depth: int = MAX_JSON_DEPTH) -> Any
         return json.loads(data, parse_constant=_no_constant, parse_float=_finite)
     except RecursionError as exc:  # belt and braces
         raise JSONTooDeep("JSON nested too deeply") from exc
+
+
+class BadBody(InvalidInput, ValueError):
+    """A request body that is not a JSON object. Both an ``InvalidInput`` (views mapping
+    domain errors to 400) and a ``ValueError`` (views that catch parse errors). ``status``:
+    400 for a body that is not JSON, 422 for JSON of another shape (Gitea's choice)."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def loads_object(body: bytes | None) -> dict[str, Any]:
+    """The JSON object ``body`` holds (an empty body is ``{}``), parsed by :func:`loads`."""
+    try:
+        data = loads(body or b"{}")
+    except ValueError as exc:  # UnicodeDecodeError and JSONDecodeError included
+        raise BadBody("Request body is not valid JSON", 400) from exc
+    if not isinstance(data, dict):
+        raise BadBody("Request body must be a JSON object", 422)
+    return data

@@ -15,7 +15,7 @@ from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.config.env import CONFIG
 from nbopen.core.errors import AlreadyExists, DomainError
-from nbopen.core.limits import loads as safe_json
+from nbopen.core.limits import loads_object
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.hubapi.hf.upload_mode import is_hub_client
@@ -34,13 +34,7 @@ def repo_url(repo: Repository) -> str:
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
-    try:
-        data = safe_json(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError(f"Request body is not valid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ValueError("Request body must be a JSON object")
-    return data
+    return loads_object(request.body)
 
 
 def _private_flag(data: dict[str, Any]) -> bool | None:

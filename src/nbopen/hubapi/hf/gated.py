@@ -12,7 +12,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -20,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 
 from nbopen.access.policy import Level
 from nbopen.core.errors import DomainError
+from nbopen.core.limits import BadBody, loads_object
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.repos import access_requests
 from nbopen.repos.models import AccessRequest
@@ -45,12 +45,9 @@ def request_json(request: AccessRequest) -> dict[str, Any]:
 
 def _body(request: HttpRequest) -> dict[str, Any] | JsonResponse:
     try:
-        data = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return api_error(400, "Request body is not valid JSON")
-    if not isinstance(data, dict):
-        return api_error(400, "Request body must be a JSON object")
-    return data
+        return loads_object(request.body)
+    except BadBody as exc:
+        return api_error(400, str(exc))
 
 
 def requests(

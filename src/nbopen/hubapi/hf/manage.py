@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from nbopen.access.policy import Level
 from nbopen.config.env import CONFIG
 from nbopen.core.errors import AlreadyExists, DomainError
-from nbopen.core.limits import loads as safe_json
+from nbopen.core.limits import loads_object
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.repos import duplicates
 from nbopen.repos.git import commit as gitcommit
@@ -33,10 +33,7 @@ LFS_PAGE = 1000
 
 
 def _json(request: HttpRequest) -> dict[str, Any]:
-    data = safe_json(request.body or b"{}")
-    if not isinstance(data, dict):
-        raise ValueError("body must be a JSON object")
-    return data
+    return loads_object(request.body)
 
 
 def _visibility(data: dict[str, Any]) -> bool | None:

@@ -14,7 +14,7 @@ from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.accounts.services import user_get
 from nbopen.core.errors import DomainError
-from nbopen.core.limits import loads as safe_json
+from nbopen.core.limits import BadBody, loads_object
 from nbopen.hubapi import moved
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.repos import collaborators, services
@@ -57,10 +57,10 @@ def repo_collaborators(
             collaborators.collaborator_remove(actor=principal, repo=repo, user=user)
             return JsonResponse({}, status=200)
         try:
-            body = safe_json(request.body or b"{}")
-        except (ValueError, UnicodeDecodeError):
-            return api_error(400, "Request body is not valid JSON")
-        permission = body.get("permission", "write") if isinstance(body, dict) else None
+            body = loads_object(request.body)
+        except BadBody as exc:
+            return api_error(400, str(exc))
+        permission = body.get("permission", "write")
         if not isinstance(permission, str):
             return api_error(400, "permission must be read, write or admin")
         grant = collaborators.collaborator_set(

@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, decide_repo, public_repositories
 from nbopen.core.errors import DomainError
-from nbopen.core.limits import loads as safe_json
+from nbopen.core.limits import BadBody, loads_object
 from nbopen.hubapi import moved
 from nbopen.hubapi.api.repos import repo_url
 from nbopen.hubapi.errors import api_error, domain_error
@@ -63,11 +63,9 @@ def repo_forks(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     if not principal.is_authenticated:
         return api_error(401, "You must be authenticated to fork a repository")
     try:
-        data = safe_json(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return api_error(400, "Request body is not valid JSON")
-    if not isinstance(data, dict):
-        return api_error(400, "Request body must be a JSON object")
+        data = loads_object(request.body)
+    except BadBody as exc:
+        return api_error(400, str(exc))
     target_owner, target_name = data.get("organization"), data.get("name")
     for value, label in ((target_owner, "organization"), (target_name, "name")):
         if value is not None and (not isinstance(value, str) or not value):

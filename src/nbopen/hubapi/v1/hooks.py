@@ -18,7 +18,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from nbopen.access.policy import Principal
 from nbopen.core.errors import InvalidInput, NotFound, PermissionDenied
-from nbopen.core.limits import loads as safe_json
+from nbopen.core.limits import loads_object
 from nbopen.hubapi.v1.social import api_view
 from nbopen.orgs.models import Organization
 from nbopen.orgs.services import org_get
@@ -53,12 +53,7 @@ def _json(data: Any, status: int = 200) -> HttpResponse:
 
 
 def _fields(request: HttpRequest) -> dict[str, Any]:
-    try:
-        body = safe_json(request.body or b"{}")
-    except ValueError:
-        raise InvalidInput("The body must be JSON") from None
-    if not isinstance(body, dict):
-        raise InvalidInput("The body must be a JSON object")
+    body = loads_object(request.body)
     if str(body.get("type") or "").lower() not in HOOK_TYPES:
         raise InvalidInput("Only hooks of type gitea are supported")
     config = body.get("config") or {}

@@ -21,7 +21,7 @@ from nbopen.accounts import sshkeys
 from nbopen.accounts.models import SSHKey
 from nbopen.config.env import CONFIG
 from nbopen.core.errors import AlreadyExists, DomainError, InvalidInput
-from nbopen.core.limits import loads as safe_json
+from nbopen.core.limits import BadBody, loads_object
 from nbopen.hubapi import moved
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.repos import deploy_keys, services
@@ -63,10 +63,10 @@ def deploy_key_json(row: DeployKey, repo: Repository) -> dict[str, Any]:
 
 def _body(request: HttpRequest) -> dict[str, Any] | JsonResponse:
     try:
-        body = safe_json(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return api_error(400, "Request body is not valid JSON")
-    if not isinstance(body, dict) or not isinstance(body.get("key"), str):
+        body = loads_object(request.body)
+    except BadBody as exc:
+        return api_error(exc.status, str(exc))
+    if not isinstance(body.get("key"), str):
         return api_error(422, "key is required")
     if not isinstance(body.get("title", ""), str) or not isinstance(
         body.get("read_only", True), bool

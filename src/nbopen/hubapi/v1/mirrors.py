@@ -12,7 +12,7 @@ from django.views.decorators.csrf import csrf_exempt
 from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.core.errors import DomainError
-from nbopen.core.limits import loads as safe_json
+from nbopen.core.limits import BadBody, loads_object
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.mirrors import git_mirrors
@@ -49,10 +49,10 @@ def _create(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     if not principal.is_authenticated:
         return api_error(401, "You must be authenticated to create a mirror")
     try:
-        data = safe_json(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return api_error(400, "Request body is not valid JSON")
-    if not isinstance(data, dict) or not isinstance(data.get("url"), str):
+        data = loads_object(request.body)
+    except BadBody as exc:
+        return api_error(400, str(exc))
+    if not isinstance(data.get("url"), str):
         return api_error(400, "The body must be a JSON object with a url")
     interval = data.get("interval", 3600)
     if not isinstance(interval, int) or isinstance(interval, bool):

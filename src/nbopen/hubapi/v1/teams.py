@@ -20,7 +20,7 @@ from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Level, Principal, org_level
 from nbopen.accounts.services import user_get
 from nbopen.core.errors import DomainError, NotFound
-from nbopen.core.limits import loads as safe_json
+from nbopen.core.limits import loads_object
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.orgs import teams
 from nbopen.orgs.models import Organization, Team
@@ -59,13 +59,7 @@ def _context(request: HttpRequest, org_name: str) -> tuple[Principal, Organizati
 
 
 def _body(request: HttpRequest) -> dict[str, Any]:
-    try:
-        data = safe_json(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("Request body is not valid JSON") from exc
-    if not isinstance(data, dict):
-        raise ValueError("Request body must be a JSON object")
-    return data
+    return loads_object(request.body)
 
 
 @csrf_exempt

@@ -16,7 +16,7 @@ from django.views.decorators.csrf import csrf_exempt
 from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Decision, Level, Principal, decide_repo, public_repositories
 from nbopen.analytics import dashboards, queries, store
-from nbopen.core.limits import loads as safe_json
+from nbopen.core.limits import BadBody, loads_object
 from nbopen.hubapi.denials import repo_denied
 from nbopen.hubapi.errors import api_error
 from nbopen.orgs.models import Organization
@@ -214,12 +214,10 @@ def registry(request: HttpRequest) -> HttpResponse:
     if principal.token is None or principal.scope == "read":
         return api_error(403, "A write token is required")
     try:
-        data = safe_json(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        return api_error(400, "Request body is not valid JSON")
-    if not isinstance(data, dict) or not all(
-        isinstance(data.get(k), str) for k in ("platform", "login")
-    ):
+        data = loads_object(request.body)
+    except BadBody as exc:
+        return api_error(400, str(exc))
+    if not all(isinstance(data.get(k), str) for k in ("platform", "login")):
         return api_error(400, "platform and login (strings) are required")
     organization = data.get("organization")
     if organization is not None and not isinstance(organization, str):
