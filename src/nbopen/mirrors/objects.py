@@ -17,12 +17,14 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import tempfile
+import threading
 from collections.abc import Generator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import close_old_connections
+from django.db import close_old_connections, connections
 
 from nbopen.config.env import CONFIG
 from nbopen.mirrors import hub, locks, net
@@ -121,3 +123,65 @@ def fetch(pull: ObjectPull, lock_fd: int) -> None:
     a cold object is answered from storage afterwards)."""
     for _chunk in stream(pull, lock_fd):
         pass
+
+
+class ReadAhead:
+    """Runs :func:`stream` in its own thread, up to ``depth`` chunks ahead of the reader.
+
+    Why: read one chunk at a time, the relay is a strict alternation — the upstream socket
+    sits idle while a chunk goes out to the client, and the client's socket while the next
+    one is read, hashed and written to disk. With the generator running ahead, the upstream
+    read, the hashing and the storage write of chunk N+1 overlap the send of chunk N (the
+    hashing and the socket calls release the GIL), which is what makes a cold download
+    through the mirror approach a direct one.
+
+    :meth:`get` returns the next chunk, ``b""`` at the end, or raises what the generator
+    raised. :meth:`close` stops the producer (the generator is closed in its own thread, so
+    the staged file and the object's lock are released as before).
+    """
+
+    _END = object()
+
+    def __init__(self, chunks: Generator[bytes, None, None], depth: int = 8) -> None:
+        self._queue: queue.Queue[object] = queue.Queue(maxsize=depth)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._run, args=(chunks,), name="mirror-read-ahead", daemon=True
+        )
+        self._thread.start()
+
+    def _run(self, chunks: Generator[bytes, None, None]) -> None:
+        try:
+            for chunk in chunks:
+                if not self._put(chunk):
+                    return
+            self._put(self._END)
+        except BaseException as exc:  # handed to the reader, who decides what it means
+            self._put(exc)
+        finally:
+            chunks.close()
+            connections.close_all()  # this thread's own database connections
+
+    def _put(self, item: object) -> bool:
+        while not self._stop.is_set():
+            try:
+                self._queue.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def get(self) -> bytes:
+        item = self._queue.get()
+        if item is self._END:
+            return b""
+        if isinstance(item, BaseException):
+            raise item
+        assert isinstance(item, bytes)
+        return item
+
+    def close(self, wait: float = 5.0) -> None:
+        """Stop the producer; wait up to ``wait`` seconds for it to clean up (a stalled
+        upstream read ends at the mirror timeout, in its own thread)."""
+        self._stop.set()
+        self._thread.join(wait)

@@ -325,10 +325,10 @@ async def _send_pulled(
             scope, send, get_storage(), pull.oid, pull.size, head=False, extra=headers
         )
         return
-    chunks = mirror_objects.stream(pull, fd)
+    chunks = mirror_objects.ReadAhead(mirror_objects.stream(pull, fd))
     try:
         try:
-            chunk = await asyncio.to_thread(next, chunks, b"")
+            chunk = await asyncio.to_thread(chunks.get)
         except (mirror_net.UpstreamError, InvalidObject) as exc:
             await _send_upstream_error(send, exc)
             return
@@ -339,7 +339,7 @@ async def _send_pulled(
             await send({"type": "http.response.body", "body": chunk, "more_body": True})
             # An error from here on ends the response short of its Content-Length: the
             # client sees a truncated download, never a complete corrupt one.
-            chunk = await asyncio.to_thread(next, chunks, b"")
+            chunk = await asyncio.to_thread(chunks.get)
         await send({"type": "http.response.body", "body": b""})
     finally:
         await asyncio.to_thread(chunks.close)
