@@ -130,6 +130,56 @@ def test_a_broken_upstream_stream_never_leaves_a_cached_file(pair: Pair, fault: 
     assert _cached(pair, weights)
 
 
+def test_operators_see_the_traffic_the_cache_saved(pair: Pair) -> None:
+    url = f"{pair.mirror.url}/api/v1/admin/mirrors/traffic"
+
+    def traffic() -> dict[str, object]:
+        answer = requests.get(url, headers={"Authorization": f"Bearer {operator}"}, timeout=30)
+        assert answer.status_code == 200, answer.text
+        return answer.json()  # type: ignore[no-any-return]
+
+    operator = pair.mirror.create_user(f"op{uuid.uuid4().hex[:6]}", admin=True)
+    before = traffic()["total"]
+    assert isinstance(before, dict)
+    size = 1024 * 1024 + 7
+    repo_id, weights = _model(pair, "traffic", size)
+    assert _get(pair, repo_id).content == weights  # cold: from the upstream, stored once
+    for _ in range(2):  # warm: from local storage
+        assert _get(pair, repo_id).content == weights
+    resumed = requests.get(
+        f"{pair.mirror.url}/{repo_id}/resolve/main/{WEIGHTS}",
+        headers={"Authorization": f"Bearer {pair.token}", "Range": "bytes=100-"},
+        timeout=30,
+    )
+    assert resumed.status_code == 206  # a resumed read is not counted again
+    after = traffic()
+    total = after["total"]
+    assert isinstance(total, dict)
+    assert total["bytes_upstream"] - before["bytes_upstream"] == size
+    assert total["files_upstream"] - before["files_upstream"] == 1
+    assert total["bytes_local"] - before["bytes_local"] == 2 * size
+    assert total["files_local"] - before["files_local"] == 2
+    assert [row["upstream"] for row in after["upstreams"]] == ["hf"]  # type: ignore[index]
+    assert 0 < total["saved_share"] < 1
+    # Readers and anonymous callers do not read it; the operators' page shows it.
+    reader = requests.get(url, headers={"Authorization": f"Bearer {pair.token}"}, timeout=30)
+    assert reader.status_code == 403
+    assert requests.get(url, timeout=30).status_code == 401
+    assert requests.get(url + "?days=0", headers={"Authorization": f"Bearer {operator}"},
+                        timeout=30).status_code == 400  # fmt: skip
+    page = requests.get(
+        f"{pair.mirror.url}/admin/mirrors", headers={"Authorization": f"Bearer {operator}"},
+        timeout=30,
+    )  # fmt: skip
+    assert page.status_code == 200 and "mirror-traffic-total" in page.text
+    assert repo_id.split("/")[1] in page.text  # the mirrored repository is listed
+    denied = requests.get(
+        f"{pair.mirror.url}/admin/mirrors", headers={"Authorization": f"Bearer {pair.token}"},
+        timeout=30,
+    )  # fmt: skip
+    assert denied.status_code == 403
+
+
 def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     # LFS objects are not part of a pull mirror yet: the pointers are enough here.
     env = {**os.environ, "GIT_LFS_SKIP_SMUDGE": "1"}

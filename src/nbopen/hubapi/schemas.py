@@ -68,6 +68,17 @@ PULL_MIRROR = obj(
 )
 PULL_MIRROR_BODY = obj({"url": STR}, interval=INT)
 QUEUED = obj({"queued": BOOL})
+TRAFFIC_ROW = obj(
+    {
+        "upstream": {"type": ["string", "null"]},
+        "bytes_upstream": INT,
+        "files_upstream": INT,
+        "bytes_local": INT,
+        "files_local": INT,
+        "saved_share": {"type": ["number", "null"]},
+    }
+)
+MIRROR_TRAFFIC = obj({"days": INT, "upstreams": arr(TRAFFIC_ROW), "total": TRAFFIC_ROW})
 GRANT = obj({"user": STR, "role": {"enum": ["read", "write", "admin"]}})
 COLLABORATORS = obj({"collaborators": arr(GRANT)})
 PERMISSION_BODY = obj(permission={"enum": ["read", "write", "admin"]})

@@ -159,6 +159,15 @@ urlpatterns = [
         responses={200: s.AUDIT},
     ),
     route(
+        "api/v1/admin/mirrors/traffic",
+        mirrors.traffic,
+        summary="Bytes the pull-through mirrors fetched from upstreams and served locally, per "
+        "upstream and in total, over the last `days` days (operators)",
+        tag="mirrors",
+        query=(Param("days", "days back, 1–366 (default 30)", schema={"type": "integer"}),),
+        responses={200: s.MIRROR_TRAFFIC},
+    ),
+    route(
         "api/v1/admin/audit",
         audit.admin_audit,
         tag="audit",

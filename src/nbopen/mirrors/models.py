@@ -81,3 +81,24 @@ class GitMirror(models.Model):
 
     def __str__(self) -> str:
         return self.url
+
+
+class MirrorTrafficDay(models.Model):
+    """Bytes of a mirror's LFS objects per day: fetched from the upstream (a cold object,
+    stored once) and served from local storage (every later download). What the mirror
+    saved the city's uplink is the second against the first."""
+
+    mirror = models.ForeignKey(MirroredRepository, on_delete=models.CASCADE, related_name="traffic")
+    day = models.DateField()
+    bytes_upstream = models.BigIntegerField(default=0)
+    files_upstream = models.PositiveIntegerField(default=0)
+    bytes_local = models.BigIntegerField(default=0)
+    files_local = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["mirror", "day"], name="mirror_traffic_day_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mirror_id} {self.day}"

@@ -27,7 +27,7 @@ from pathlib import Path
 from django.db import close_old_connections, connections
 
 from nbopen.config.env import CONFIG
-from nbopen.mirrors import hub, locks, net
+from nbopen.mirrors import hub, locks, net, traffic
 from nbopen.mirrors.models import MirroredRepository
 from nbopen.repos.lfs import HashingWriter, InvalidObject
 from nbopen.repos.models import Repository
@@ -106,6 +106,7 @@ def stream(pull: ObjectPull, lock_fd: int) -> Generator[bytes, None, None]:
                 raise net.UpstreamError(f"{pull.path}: the upstream stream broke: {exc}") from exc
         writer.check(pull.oid)
         objects.publish_verified(repo_id=pull.repo_id, oid=pull.oid, size=pull.size, staged=staged)
+        traffic.record(pull.mirror_id, upstream=pull.size)
         close_old_connections()
         if held:
             yield held

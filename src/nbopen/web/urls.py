@@ -28,6 +28,7 @@ from nbopen.web.views import (
     insights,
     libraries,
     members,
+    mirrors_admin,
     notifications,
     owners,
     pulls,
@@ -140,6 +141,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("insights/methods", insights.methods),
     path("insights/registry", insights.registry),
     path("admin/audit", audit.admin_audit),
+    path("admin/mirrors", mirrors_admin.admin_mirrors),
     path("<str:owner>", owners.owner),
     # "settings" is a reserved repository name: this never shadows a repository.
     path("<str:owner>/settings/audit", audit.org_audit),

@@ -41,6 +41,7 @@ from nbopen.hubapi.xet.stream import send_xet_file
 from nbopen.mirrors import locks as mirror_locks
 from nbopen.mirrors import net as mirror_net
 from nbopen.mirrors import objects as mirror_objects
+from nbopen.mirrors import traffic as mirror_traffic
 from nbopen.repos import downloads
 from nbopen.repos.git import read
 from nbopen.repos.lfs import InvalidObject
@@ -189,6 +190,8 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
                 "EntryNotFound",
                 [commit_header],
             )
+        if scope["method"] == "GET" and in_storage and _from_start(scope):
+            mirror_traffic.record_local(repo.pk, pointer.size)  # no-op unless a mirror
         if scope["method"] == "GET" and in_storage:
             name = path.rsplit("/", 1)[-1]
             result.redirect = storage.download_url(
@@ -202,9 +205,14 @@ def _plan(scope: dict[str, Any], match: re.Match[str]) -> Plan:
     return result
 
 
-def _counts(scope: dict[str, Any], repo: Repository, sha: str, path: str) -> bool:
+def _from_start(scope: dict[str, Any]) -> bool:
+    """A whole-file read, or one from the start (not a resumed or partial read)."""
     rng = _header(scope, b"range")
-    if rng and not rng.strip().startswith(("bytes=0-", "bytes=-")):
+    return not rng or rng.strip().startswith(("bytes=0-", "bytes=-"))
+
+
+def _counts(scope: dict[str, Any], repo: Repository, sha: str, path: str) -> bool:
+    if not _from_start(scope):
         return False  # a resumed or partial read of something already counted
     has_config: bool | None = None
     name = path.rsplit("/", 1)[-1]
