@@ -180,6 +180,45 @@ def test_operators_see_the_traffic_the_cache_saved(pair: Pair) -> None:
     assert denied.status_code == 403
 
 
+def test_prefetch_pins_and_the_cache_evicts_least_recently_used(pair: Pair) -> None:
+    size = 2 * 1024 * 1024
+    pinned_id, pinned = _model(pair, "prefetched", size)
+    fetched_before = pair.proxy.count("GET", f"/{WEIGHTS}")
+    added = json.loads(
+        pair.mirror.cli("mirror", "add", pinned_id, "--include", "*.safetensors").stdout
+    )
+    assert added["source"] == pinned_id and added["fetched"] == 1 and added["error"] == ""
+    assert added["fetched_bytes"] == size and _cached(pair, pinned)
+    assert pair.proxy.count("GET", f"/{WEIGHTS}") == fetched_before + 1
+    assert _get(pair, pinned_id).content == pinned  # from storage: no second fetch
+    assert pair.proxy.count("GET", f"/{WEIGHTS}") == fetched_before + 1
+    again = json.loads(pair.mirror.cli("mirror", "sync", pinned_id).stdout)
+    assert again["fetched"] == 0 and again["already_stored"] == 1
+
+    old_id, old = _model(pair, "cache-old", size)
+    new_id, new = _model(pair, "cache-new", size)
+    assert _get(pair, old_id).content == old  # cold only: never served from storage
+    assert _get(pair, new_id).content == new
+    assert _get(pair, new_id).content == new  # warm: the most recently used mirror
+    listed = {m["source"]: m for m in json.loads(pair.mirror.cli("mirror", "list").stdout)}
+    assert listed[pinned_id]["pinned"] and listed[pinned_id]["stored_bytes"] == size
+    assert not listed[new_id]["pinned"] and listed[new_id]["last_used"]
+
+    # A budget of one file keeps the most recently used one; pinned bytes never count.
+    report = json.loads(pair.mirror.cli("mirror", "evict", "--budget-mb", "2").stdout)
+    assert report["cached_bytes"] - report["evicted_bytes"] <= 2 * 1024 * 1024
+    assert report["evicted_objects"] >= 1
+    assert _cached(pair, pinned) and _cached(pair, new) and not _cached(pair, old)
+    # An evicted file is fetched again, intact, on the next request.
+    fetched = pair.proxy.count("GET", f"/{WEIGHTS}")
+    assert _get(pair, old_id).content == old
+    assert pair.proxy.count("GET", f"/{WEIGHTS}") == fetched + 1 and _cached(pair, old)
+    # Unpinned, the prefetched mirror is an ordinary cache entry again.
+    pair.mirror.cli("mirror", "remove", pinned_id)
+    listed = {m["source"]: m for m in json.loads(pair.mirror.cli("mirror", "list").stdout)}
+    assert not listed[pinned_id]["pinned"]
+
+
 def _git(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     # LFS objects are not part of a pull mirror yet: the pointers are enough here.
     env = {**os.environ, "GIT_LFS_SKIP_SMUDGE": "1"}

@@ -1,4 +1,7 @@
 """``nbopen mirror upstream add|list|remove``: the hubs this server may fetch from.
+``nbopen mirror add|sync|list|remove|evict``: model and dataset mirrors made ahead of time
+(prefetched, pinned, re-synced on a schedule) and the on-demand cache's size budget.
+``nbopen mirror git …``: git pull mirrors of code repositories.
 
 stdout is data (JSON), stderr is talk. A token given to ``add`` is stored encrypted and never
 printed again: ``list`` says only ``has_token``.
@@ -30,6 +33,22 @@ def register(sub: Any) -> None:
     remove = upstream.add_parser("remove", help="remove an upstream (mirrors made stay)")
     remove.add_argument("name")
 
+    padd = mirror.add_parser("add", help="mirror a model or dataset now, pin it, fetch its files")
+    padd.add_argument("source", help="OWNER/NAME on the upstream")
+    padd.add_argument("--dataset", action="store_true", help="a dataset (default: a model)")
+    padd.add_argument(
+        "--include", action="append", help="only LFS files matching this pattern (repeatable)"
+    )
+    padd.add_argument("--interval", type=int, default=0, help="re-sync every N seconds (0: no)")
+    psync = mirror.add_parser("sync", help="re-sync one mirror now, or queue the due ones")
+    psync.add_argument("source", nargs="?", help="OWNER/NAME (the original id)")
+    psync.add_argument("--due", action="store_true", help="for cron: queue the due syncs")
+    mirror.add_parser("list", help="model and dataset mirrors with stored bytes and last sync")
+    premove = mirror.add_parser("remove", help="unpin: the mirror stays as an evictable cache")
+    premove.add_argument("source")
+    pevict = mirror.add_parser("evict", help="trim the on-demand cache to its budget now")
+    pevict.add_argument("--budget-mb", type=int, default=None, help="NBOPEN_MIRROR_CACHE_MB")
+
     git = mirror.add_parser("git", help="git pull mirrors of code repositories").add_subparsers(
         dest="verb", required=True
     )
@@ -50,6 +69,8 @@ def register(sub: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     if args.resource == "git":
         return _run_git(args)
+    if args.resource != "upstream":
+        return _run_prefetch(args)
     from nbopen.mirrors import upstreams
 
     if args.verb == "add":
@@ -101,3 +122,84 @@ def _run_git(args: argparse.Namespace) -> int:
         owner, name = _owner_name(args.repo)
         git_mirrors.git_mirror_convert(owner=owner, name=name)
     return 0
+
+
+def _progress_bar() -> Any:
+    """A tqdm bar on stderr fed by :mod:`nbopen.mirrors.prefetch`'s progress callback."""
+    from tqdm import tqdm
+
+    bar = tqdm(unit="B", unit_scale=True, unit_divisor=1024, leave=False, disable=None)
+
+    def update(path: str, done: int, total: int) -> None:
+        bar.total = total
+        bar.set_postfix_str(path[-40:], refresh=False)
+        bar.update(done - bar.n)
+
+    update.close = bar.close  # type: ignore[attr-defined]
+    return update
+
+
+def _report(mirror: Any, report: Any) -> dict[str, Any]:
+    return {
+        "source": mirror.source_id,
+        "type": mirror.source_type,
+        "repository": mirror.repository.full_name,
+        **dataclasses.asdict(report),
+    }
+
+
+def _run_prefetch(args: argparse.Namespace) -> int:
+    from nbopen.cli.common import CommandError
+    from nbopen.mirrors import eviction, prefetch
+
+    if args.resource == "add":
+        _owner_name(args.source)
+        progress = _progress_bar()
+        try:
+            mirror, report = prefetch.add(
+                "dataset" if args.dataset else "model",
+                args.source,
+                include=args.include,
+                interval=args.interval,
+                progress=progress,
+            )
+        finally:
+            progress.close()
+        print(json.dumps(_report(mirror, report)))
+    elif args.resource == "sync" and args.due:
+        print(json.dumps({"queued": prefetch.sync_due()}))
+    elif args.resource == "sync":
+        if not args.source:
+            raise CommandError("name a mirror (OWNER/NAME) or pass --due")
+        mirror = prefetch.find(args.source)
+        progress = _progress_bar()
+        try:
+            report = prefetch.sync(mirror, progress=progress)
+        finally:
+            progress.close()
+        print(json.dumps(_report(mirror, report)))
+    elif args.resource == "list":
+        stored = eviction.stored_by_mirror()
+        print(json.dumps([_listed(m, stored.get(m.pk, 0)) for m in prefetch.listed()]))
+    elif args.resource == "remove":
+        prefetch.remove(prefetch.find(args.source))
+    else:
+        budget = None if args.budget_mb is None else args.budget_mb << 20
+        print(json.dumps(dataclasses.asdict(eviction.evict(budget))))
+    return 0
+
+
+def _listed(mirror: Any, stored: int) -> dict[str, Any]:
+    return {
+        "source": mirror.source_id,
+        "type": mirror.source_type,
+        "upstream": mirror.upstream.name if mirror.upstream else None,
+        "repository": mirror.repository.full_name,
+        "pinned": mirror.pinned,
+        "include": mirror.include,
+        "sync_interval": mirror.sync_interval,
+        "stored_bytes": stored,
+        "last_sync": mirror.last_sync.isoformat(),
+        "last_used": mirror.last_used.isoformat() if mirror.last_used else None,
+        "last_error": mirror.last_error,
+    }

@@ -58,6 +58,7 @@ class Config:
     mirror_refresh_seconds: int  # a mirrored repository's metadata is re-checked after this
     mirror_allow_addresses: frozenset[str]  # upstream address classes allowed: loopback, private
     mirror_timeout: float  # connect/read timeout towards an upstream, seconds
+    mirror_cache_bytes: int  # budget of the on-demand mirror cache (LRU eviction); 0: none
     ssh_port: int  # git over SSH inside `nbopen serve` (0: off, the default)
     ssh_public_host: str  # the host name users put in git@HOST:owner/name.git clone URLs
     pack_cache_mb: int  # size budget of the upload-pack pack cache; 0: no cache
@@ -189,6 +190,7 @@ def load() -> Config:
             if part.strip()
         ),
         mirror_timeout=float(os.environ.get("NBOPEN_MIRROR_TIMEOUT") or 30),
+        mirror_cache_bytes=int(os.environ.get("NBOPEN_MIRROR_CACHE_MB") or 0) << 20,
         ssh_port=int(os.environ.get("NBOPEN_SSH_PORT") or 0),
         ssh_public_host=os.environ.get("NBOPEN_SSH_HOST") or "",
         pack_cache_mb=int(os.environ.get("NBOPEN_PACK_CACHE_MB") or 1024),

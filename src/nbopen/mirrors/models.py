@@ -53,6 +53,13 @@ class MirroredRepository(models.Model):
     last_sync = models.DateTimeField()
     last_checked = models.DateTimeField()
     last_error = models.TextField(blank=True, default="")
+    # Prefetched by an operator (``nbopen mirror add``): its LFS files matching ``include``
+    # (fnmatch patterns; empty: every file) are fetched ahead of time at each sync, and a
+    # pinned mirror's objects are never evicted. On-demand mirrors are evicted LRU first.
+    pinned = models.BooleanField(default=False)
+    include = models.JSONField(default=list, blank=True)
+    sync_interval = models.PositiveIntegerField(default=0)  # seconds; 0: no scheduled re-sync
+    last_used = models.DateTimeField(null=True, blank=True)  # last download served locally
 
     class Meta:
         constraints = [

@@ -27,6 +27,7 @@ from pathlib import Path
 from django.db import close_old_connections, connections
 
 from nbopen.config.env import CONFIG
+from nbopen.core import tasks
 from nbopen.mirrors import hub, locks, net, traffic
 from nbopen.mirrors.models import MirroredRepository
 from nbopen.repos.lfs import HashingWriter, InvalidObject
@@ -107,6 +108,10 @@ def stream(pull: ObjectPull, lock_fd: int) -> Generator[bytes, None, None]:
         writer.check(pull.oid)
         objects.publish_verified(repo_id=pull.repo_id, oid=pull.oid, size=pull.size, staged=staged)
         traffic.record(pull.mirror_id, upstream=pull.size)
+        if CONFIG.mirror_cache_bytes:  # the cache grew: trim it (least recently used first)
+            from nbopen.mirrors import eviction
+
+            tasks.defer(eviction.evict_job)
         close_old_connections()
         if held:
             yield held

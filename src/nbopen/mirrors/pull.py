@@ -64,7 +64,7 @@ def find(principal: Principal, owner: str, name: str, repo_type: str | None) -> 
         return mirror.repository
     if not may_fetch_upstream(principal) or not Upstream.objects.exists():
         return None
-    key = hashlib.sha256(f"{repo_type}:{source_id.lower()}".encode()).hexdigest()
+    key = _lock_key(repo_type, source_id)
     if _MISSES.get(key, 0.0) > time.monotonic():
         return None
     with locks.held(f"repo-{key}"):  # concurrent first requests make one mirror
@@ -99,6 +99,21 @@ def _due(mirror: MirroredRepository) -> bool:
     from nbopen.config.env import CONFIG
 
     return timezone.now() - mirror.last_checked > timedelta(seconds=CONFIG.mirror_refresh_seconds)
+
+
+def _lock_key(repo_type: str, source_id: str) -> str:
+    return hashlib.sha256(f"{repo_type}:{source_id.lower()}".encode()).hexdigest()
+
+
+def mirror_now(repo_type: str, source_id: str) -> Repository | None:
+    """The mirror of ``source_id``, made now from the first upstream that has it (an
+    operator's prefetch: no caller policy, no remembered misses); None if none has it."""
+    with locks.held(f"repo-{_lock_key(repo_type, source_id)}"):
+        mirror = _existing(repo_type, source_id)
+        if mirror is not None:
+            return mirror.repository
+        repo, _failed = _mirror_from_upstreams(repo_type, source_id)
+    return repo
 
 
 def _mirror_from_upstreams(repo_type: str, source_id: str) -> tuple[Repository | None, bool]:

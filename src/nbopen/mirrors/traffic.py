@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import F, Q, Sum
 from django.utils import timezone
 
 from nbopen.mirrors.models import MirroredRepository, MirrorTrafficDay
@@ -69,10 +69,16 @@ def record(mirror_id: int, *, upstream: int = 0, local: int = 0) -> None:
 
 
 def record_local(repo_id: int, size: int) -> None:
-    """A download of ``size`` bytes of a stored object of ``repo_id``, if it is a mirror."""
+    """A download of ``size`` bytes of a stored object of ``repo_id``, if it is a mirror
+    (also its ``last_used``, which orders eviction: :mod:`.eviction`)."""
     mirror_id = mirror_id_of(repo_id)
-    if mirror_id is not None:
-        record(mirror_id, local=size)
+    if mirror_id is None:
+        return
+    record(mirror_id, local=size)
+    now = timezone.now()
+    MirroredRepository.objects.filter(pk=mirror_id).filter(
+        Q(last_used__isnull=True) | Q(last_used__lt=now - timedelta(minutes=1))
+    ).update(last_used=now)
 
 
 @dataclass(frozen=True)
