@@ -71,6 +71,13 @@ def compute(name: str, truth: Sequence[Any], predicted: Sequence[Any]) -> float:
     return float(functions[name](list(truth), list(predicted)))
 
 
+def preload() -> None:
+    """Import what :func:`compute` needs (the scoring zygote calls this once, so every
+    forked child finds the modules loaded)."""
+    import numpy  # noqa: F401
+    from sklearn import metrics  # noqa: F401
+
+
 def _smape(truth: Any, predicted: Any) -> float:
     """Symmetric MAPE (not in scikit-learn): mean of 2|p−y| / (|y|+|p|), 0 where both are 0."""
     import numpy as np
