@@ -12,6 +12,7 @@ import pytest
 
 from nbopen.challenges import sandbox
 from nbopen.config.env import CONFIG
+from tests.support.scoring import outcome, score_request
 
 LIMITS = {"cpu": 3, "wall": 8, "memory": 300 << 20, "output": 8 << 20}
 
@@ -48,22 +49,14 @@ def _run(tmp_path: Path, mode: str, peek: Path | None = None) -> tuple[str, dict
     (work / "gt.csv").write_text("id,target\na,1\n")
     (work / "sub.txt").write_text(mode)
     (work / "scorer.py").write_text(SCORER + f"\nPEEK = {str(peek)!r}\n")
-    request = {
-        "ground_truth": str(work / "gt.csv"),
-        "submission": str(work / "sub.txt"),
-        "scorer": str(work / "scorer.py"),
-        "phase": "main",
-        "id_column": "id",
-        "target_column": "target",
-        "split_column": "split",
-        "metric": "score",
-        "public_fraction": 0.5,
-        "data_dir": str(CONFIG.data_dir),
-    }
-    try:
-        return "scored", sandbox.run(request, work_dir=work, limits=LIMITS)
-    except sandbox.ScoringFailed as failed:
-        return failed.code, failed.detail
+    request = score_request(
+        work / "gt.csv",
+        work / "sub.txt",
+        metric="score",
+        data_dir=CONFIG.data_dir,
+        scorer=work / "scorer.py",
+    )
+    return outcome(request, work, LIMITS)
 
 
 @pytest.mark.once

@@ -320,20 +320,20 @@ def _read_csv(
         raise SubmissionRejected("not_csv", error=str(exc)[:200]) from None
 
 
-def _split_of(key: str, fraction: float) -> str:
-    import hashlib
-
-    bucket = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) / 0x100000000
-    return "public" if bucket < fraction else "private"
-
-
 def _builtin(request: dict[str, Any]) -> dict[str, dict[str, float]]:
     import math
 
-    from nbopen.challenges.metrics import METRICS, compute
+    from nbopen.challenges.metrics import compute, relevant_items, split_of
+    from nbopen.challenges.metrics import metric as find_metric
 
+    metric = find_metric(request["metric"])
+    if metric is None:
+        raise SubmissionRejected("metric_error", error=f"unknown metric {request['metric']}")
+    if metric.kind == "detection":
+        from nbopen.challenges import detection
+
+        return detection.score(request, metric.name)
     id_column, target = request["id_column"], request["target_column"]
-    metric = METRICS[request["metric"]]
     split_column = request["split_column"]
     gt_header, truth = _read_csv(Path(request["ground_truth"]), id_column, [id_column, target])
     _, submitted = _read_csv(Path(request["submission"]), id_column, [id_column, target])
@@ -348,7 +348,7 @@ def _builtin(request: dict[str, Any]) -> dict[str, dict[str, float]]:
         split = (
             row[split_column].strip()
             if split_column in gt_header and row[split_column].strip()
-            else _split_of(key, float(request["public_fraction"]))
+            else split_of(key, float(request["public_fraction"]))
         )
         value: Any = submitted[key][target].strip()
         expected: Any = row[target].strip()
@@ -361,6 +361,12 @@ def _builtin(request: dict[str, Any]) -> dict[str, dict[str, float]]:
                 raise SubmissionRejected("nan", id=key[:100])
         elif value.lower() in {"", "nan", "null", "none"}:
             raise SubmissionRejected("nan", id=key[:100])
+        elif metric.kind == "ranking":
+            value = value.split()
+            try:
+                expected = relevant_items(expected)
+            except ValueError as exc:
+                raise SubmissionRejected("metric_error", error=str(exc)[:300]) from None
         truths, predictions = by_split.setdefault(split, ([], []))
         truths.append(expected)
         predictions.append(value)
