@@ -37,6 +37,8 @@ def evaluate(ground_truth_path, submission_path, phase):
         socket.create_connection(("127.0.0.1", 1), timeout=2)
     if mode == "peek":
         return {"public": {"score": len(open(PEEK).read())}}
+    if mode == "sibling":
+        return {"public": {"score": len(open("../other-job/ground_truth.csv").read())}}
     if mode == "pid":
         return {"public": {"score": os.getpid()}}
     return {"public": {"score": 0.75}}
@@ -75,6 +77,14 @@ def test_hostile_scorers_fail_and_the_next_one_scores(tmp_path: Path) -> None:
         code, detail = _run(tmp_path, "peek", peek=other)
         assert code == "scorer_error", detail  # hidden (tmpfs) or refused (audit hook)
         assert "42" not in str(detail)
+        # Another competition's job scored at the same time: its work dir is a sibling.
+        sibling = tmp_path / "other-job" / "ground_truth.csv"
+        sibling.parent.mkdir()
+        sibling.write_text("id,target\nsecret,42\n")
+        if sandbox.isolation() == "namespaces":  # the audit-hook fallback does not hide it
+            for mode, peek in (("peek", sibling), ("sibling", None)):
+                code, detail = _run(tmp_path, mode, peek=peek)
+                assert code == "scorer_error" and "FileNotFoundError" in detail["error"], detail
         # Each submission is a fresh process (its own limits), the zygote is reused.
         first = _run(tmp_path, "pid")[1]["public"]["score"]
         assert _run(tmp_path, "pid")[1]["public"]["score"] != first

@@ -225,7 +225,11 @@ def run(request: dict[str, Any], *, work_dir: Path, limits: dict[str, int]) -> d
 
     zygote = _take(CONFIG.data_dir)
     report = zygote.ask(
-        {"request": {**request, "limits": limits}, "work_dir": str(work_dir)},
+        {
+            "request": {**request, "limits": limits},
+            "work_dir": str(work_dir),
+            "confine": isolation() == "namespaces",
+        },
         timeout=limits["wall"] + 10,
     )
     if report is None:
@@ -413,6 +417,54 @@ def _custom(request: dict[str, Any]) -> dict[str, dict[str, float]]:
     }
 
 
+_CLONE_NEWNS = 0x00020000
+_MS_BIND, _MS_REC, _MS_PRIVATE = 0x1000, 0x4000, 0x40000
+_MS_NOSUID, _MS_NODEV = 0x2, 0x4
+
+
+def _confine(request: dict[str, Any], work_dir: str) -> dict[str, Any]:
+    """Hide every other job's work dir from this child (under namespaces only).
+
+    The work dirs of submissions scored at the same time share a parent (the temp dir); a
+    host's scorer could otherwise read another competition's ground truth there. The child
+    takes a mount namespace of its own, covers the parent with an empty tmpfs and binds its
+    own work dir back as ``PARENT/job`` (through an fd opened before covering: ``..`` from a
+    directory under an over-mount would still reach the siblings, ``..`` from the root of
+    a bind mount inside the tmpfs reaches only the tmpfs). Nothing is hidden — the audit hook
+    still guards the data dir — when the parent holds Python itself or a step is refused.
+    """
+    import ctypes
+
+    real = os.path.realpath(work_dir)
+    parent = os.path.dirname(real)
+    needed = {os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, nbopen.__file__)}
+    if parent in ("", "/") or any(n == parent or n.startswith(parent + os.sep) for n in needed):
+        return request
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(_CLONE_NEWNS) != 0:
+        return request
+    # Opened in the new namespace: a bind mount's source must be a mount of the caller's.
+    own = os.open(real, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        libc.mount(b"none", b"/", None, _MS_REC | _MS_PRIVATE, None)
+        options = b"size=64m,mode=0700"
+        if libc.mount(b"none", parent.encode(), b"tmpfs", _MS_NOSUID | _MS_NODEV, options) != 0:
+            return request
+        job = os.path.join(parent, "job")
+        os.mkdir(job, 0o700)
+        if libc.mount(f"/proc/self/fd/{own}".encode(), job.encode(), None, _MS_BIND, None) != 0:
+            raise OSError(ctypes.get_errno(), "cannot bind the work dir")
+        os.chdir(job)
+    finally:
+        os.close(own)
+    moved = dict(request)
+    for key in ("ground_truth", "submission", "scorer"):
+        value = request.get(key)
+        if isinstance(value, str) and os.path.realpath(value).startswith(real + os.sep):
+            moved[key] = os.path.join(job, os.path.relpath(os.path.realpath(value), real))
+    return moved
+
+
 def _score(request: dict[str, Any], answer_fd: int) -> None:
     """The job child: limits and guard on itself, then score; the answer to ``answer_fd``."""
     log_fd = os.open("log.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -465,6 +517,8 @@ def _job(job: dict[str, Any], control: tuple[int, int]) -> dict[str, Any]:
                 os.close(fd)
             os.setpgid(0, 0)
             os.chdir(job["work_dir"])
+            if job.get("confine"):
+                request = _confine(request, job["work_dir"])
             _score(request, write_end)
             status = 0
         except BaseException:
@@ -523,6 +577,9 @@ def zygote() -> int:
     from nbopen.challenges import metrics
 
     metrics.preload()
+    import gc
+
+    gc.freeze()  # the children's collections never touch (and copy) the preloaded objects
     control_in = os.dup(0)
     control_out = os.dup(1)
     devnull = os.open(os.devnull, os.O_RDWR)
