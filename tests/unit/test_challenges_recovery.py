@@ -16,7 +16,7 @@ from nbopen.access.policy import Principal
 from nbopen.accounts.services import user_create
 from nbopen.challenges import lease, sandbox, services
 from nbopen.challenges.models import Submission
-from nbopen.challenges.recovery import recover_stuck
+from nbopen.challenges.recovery import recover_at_start, recover_stuck
 from nbopen.challenges.rules import reason_text
 from tests.unit.test_challenges import _hosted
 
@@ -112,7 +112,7 @@ def test_a_restart_requeues_every_unfinished_submission(
     future = time.time() + 600
     alive = _row(competition, team, Submission.State.RUNNING, reason_detail={"lease_until": future})
     with django_capture_on_commit_callbacks() as queued:
-        assert recover_stuck(interrupted=True).requeued == 1
+        assert recover_at_start().requeued == 1
     assert len(queued) == 1
     alive.refresh_from_db()
     assert alive.state == Submission.State.QUEUED

@@ -87,6 +87,20 @@ def recover_stuck(*, interrupted: bool = False, now: float | None = None) -> Rec
     return done
 
 
+def recover_at_start() -> Recovered:
+    """``nbopen serve`` with the in-process task queue, before granian forks its workers:
+    every unfinished submission's job died with the old process, so they are queued again
+    (or failed) and scored now — a fork while a task thread scores could leave a worker
+    holding a lock, as the demo's jobs could (``cli/admin.serve`` waits for those too)."""
+    from nbopen.challenges import sandbox
+
+    done = recover_stuck(interrupted=True)
+    if done.requeued:
+        tasks.wait_idle(timeout=900)
+        sandbox.shutdown()  # the zygotes stay with this process, not its workers
+    return done
+
+
 def _update(pk: int, state: str, *, state_to: str | None = None, **fields: object) -> int:
     """Change one submission only if it is still in ``state`` (a worker that finished it
     meanwhile wins)."""

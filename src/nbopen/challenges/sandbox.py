@@ -212,7 +212,16 @@ def shutdown() -> None:
         zygote.close()
 
 
+def _forget_pool() -> None:
+    """In a forked child (a granian worker): the zygotes' pipes belong to the parent; this
+    process starts its own when it first scores."""
+    global _pool_lock
+    _pool_lock = threading.Lock()  # another thread may have held it at the fork
+    _pool.clear()
+
+
 atexit.register(shutdown)
+os.register_at_fork(after_in_child=_forget_pool)
 
 
 def run(request: dict[str, Any], *, work_dir: Path, limits: dict[str, int]) -> dict[str, Any]:
