@@ -11,6 +11,8 @@ import hashlib
 import json
 import os
 import shutil
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -30,6 +32,8 @@ pytestmark = pytest.mark.e2e
 WEIGHTS = os.urandom(3 * 1024 * 1024)
 TABLE = os.urandom(1024 * 1024)
 IN_FLIGHT = 40 * 1024 * 1024
+# A competition's hidden ground truth: in the storage's private challenges/ key space.
+GROUND_TRUTH = b"id,target,split\nr1,1,public\nr2,0,private\n"
 
 
 @dataclass
@@ -87,6 +91,13 @@ def _populate(server: LiveServer, work: Path) -> tuple[str, str]:
         {"train.csv": "crane,moves\n岸桥1,41\n岸桥2,37\n".encode()},
     )
     wait_converted(server, "alice/harbour")
+    (work / "gt.csv").write_bytes(GROUND_TRUTH)
+    subprocess.run(
+        [sys.executable, "-m", "nbopen.cli.main", "compete", "create", "harbour-cup",
+         "--endpoint", server.url, "--token", alice, "--org", "acme",
+         "--dataset", "alice/harbour", "--ground-truth", str(work / "gt.csv")],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
     return alice, bob
 
 
@@ -158,6 +169,7 @@ def test_manifest_describes_the_backup(deployment: Deployment) -> None:
     assert counts["repositories"] == 3
     assert counts["lfs_objects"] >= 3  # the weights, the table and the dataset's Parquet
     assert counts["data_files"] >= 1  # the conversion's outputs
+    assert counts["challenge_objects"] == 1  # the competition's ground truth
     database = manifest["database"]
     assert isinstance(database, dict)
     expected = "postgresql" if "NBOPEN_DATABASE_URL" in deployment.source.env else "sqlite"
@@ -204,6 +216,10 @@ def test_restored_server_serves_what_was_backed_up(
     )
     assert status == 200, body
     assert [row["row"]["crane"] for row in body["rows"]] == ["岸桥1", "岸桥2"]
+    # The competition's ground truth is back in the vault (the host's detail names it).
+    oid = _sha(GROUND_TRUTH)
+    vaulted = restored.data_dir / "lfs" / "challenges" / oid[:2] / oid[2:4] / oid
+    assert vaulted.read_bytes() == GROUND_TRUTH
 
 
 def test_restored_server_accepts_new_pushes(restored: LiveServer, tmp_path: Path) -> None:

@@ -31,6 +31,14 @@ REASONS = {
     "output": _("Scoring wrote more than %(mib)s MiB."),
     "crashed": _("The scorer stopped unexpectedly (exit %(exit)s)."),
     "scorer_error": _("The scorer failed: %(error)s"),
+    "interrupted": _(
+        "Scoring was interrupted %(attempts)s times (the scoring worker stopped); "
+        "submit again: this attempt used no quota."
+    ),
+    "not_json": _("The file is not valid JSON: %(error)s"),
+    "bad_detection": _(
+        "Detection %(index)s is not {image_id, category_id, bbox: [x, y, width, height], score}."
+    ),
 }
 
 

@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from nbopen.access.policy import Level, Principal, org_level, require_repo
-from nbopen.challenges import leaderboard, sandbox, vault
+from nbopen.challenges import leaderboard, lease, sandbox, vault
 from nbopen.challenges.metrics import METRICS
 from nbopen.challenges.models import (
     Competition,
@@ -509,10 +509,7 @@ def _failed_upload(
 
 def score_submission(submission_id: int) -> None:
     """The scoring task (idempotent: a finished or failed submission is left alone)."""
-    claimed = Submission.objects.filter(
-        pk=submission_id, state__in=(Submission.State.SUBMITTED, Submission.State.QUEUED)
-    ).update(state=Submission.State.RUNNING)
-    if not claimed:
+    if not lease.claim(submission_id):  # running under a lease: see challenges.recovery
         return
     submission = Submission.objects.select_related("competition", "phase").get(pk=submission_id)
     competition = submission.competition

@@ -260,6 +260,9 @@ def serve(args: argparse.Namespace) -> int:
         from nbopen.datasets.services import release_interrupted
 
         release_interrupted()  # their jobs were queued in the process that is gone
+        from nbopen.challenges.recovery import recover_at_start
+
+        recover_at_start()  # the same for competition submissions being scored
     if not args.no_demo and not User.objects.exists():
         # A brand-new data dir: show a living platform instead of an empty page.
         from nbopen.demo.loader import load_demo

@@ -33,7 +33,9 @@ def register(sub: Any) -> None:
         help="replace a non-empty target; what is there is kept in DATA/pre-restore-TIME/",
     )
     gc = sub.add_parser(
-        "gc", help="remove temp files and trash that interrupted writes left (prints JSON)"
+        "gc",
+        help="remove temp files and trash that interrupted writes left, queue again or fail "
+        "competition submissions a stopped worker left (prints JSON)",
     )
     gc.add_argument(
         "--grace-seconds",
@@ -66,6 +68,9 @@ def run(args: argparse.Namespace) -> int:
 
             report = collect_deployment(grace_seconds=grace).as_json()
             report["audit_entries_pruned"] = prune()
+            from nbopen.challenges.recovery import recover_stuck
+
+            report["submissions_recovered"] = recover_stuck().as_json()
             print(json.dumps(report))
     except BackupError as exc:
         raise CommandError(str(exc)) from exc

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 
 from nbopen.config.env import CONFIG
 from nbopen.core.storage import get_storage
-from nbopen.mirrors import locks, objects
+from nbopen.mirrors import locks
 from nbopen.mirrors.models import MirroredRepository
 from nbopen.repos.models import LFSObject, RepositoryLFSObject
 
@@ -69,7 +69,7 @@ def evict(budget: int | None = None) -> EvictReport:
         for oid, size in _candidates_of(mirror):
             if total - evicted_bytes <= budget:
                 return EvictReport(total, budget, evicted, evicted_bytes)
-            fd = locks.try_hold(objects.lock_name(oid))
+            fd = locks.try_hold(locks.object_name(oid))
             if fd is None:  # being fetched right now: leave it
                 continue
             try:

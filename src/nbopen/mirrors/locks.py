@@ -46,3 +46,8 @@ def try_hold(name: str) -> int | None:
 
 def release(fd: int) -> None:
     os.close(fd)  # closing the last descriptor of the open file drops the flock
+
+
+def object_name(oid: str) -> str:
+    """The lock of one LFS object: held while it is fetched, or evicted."""
+    return f"object-{oid}"

@@ -57,7 +57,7 @@ def pull_for(repo: Repository, path: str, oid: str, size: int) -> ObjectPull | N
 
 
 def lock_name(oid: str) -> str:
-    return f"object-{oid}"
+    return locks.object_name(oid)
 
 
 def stored(pull: ObjectPull) -> bool:

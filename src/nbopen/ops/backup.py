@@ -5,8 +5,11 @@ What is copied, in this order, and why the order makes the copy restorable:
 1. **Refs of every repository** (``git for-each-ref``, milliseconds each; nothing else yet).
 2. **The database** (SQLite online backup API, or ``pg_dump``; see ``database.py``).
 3. **Git objects** of every repository (``gitcopy.py``), checked for connectivity.
-4. **LFS objects and Xet xorbs**, read through the storage backend (``core.storage``: a
-   directory or an S3 bucket), so a backup of S3 storage is made the same way.
+4. **LFS objects, Xet xorbs and the competitions' vault** (ground truths, host scorers and
+   submitted files: ``challenges/vault.py``), read through the storage backend
+   (``core.storage``: a directory or an S3 bucket), so a backup of S3 storage is made the
+   same way. The vault is a key space of its own, inside the storage root that step 5 skips:
+   without this step a restored competition named a ground truth that was gone.
 5. **The rest of the data dir**: dataset conversions (Parquet, first rows, search indexes),
    the analytics store and the generated ``secret_key``.
 
@@ -41,10 +44,13 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nbopen.ops import database, gitcopy
 from nbopen.ops.manifest import MANIFEST, BackupError, Inventory
+
+if TYPE_CHECKING:
+    from nbopen.core.storage import BlobStorage
 
 REPO_DIR_RE = re.compile(r"[0-9a-f]{2}/[0-9]+\.git\Z")
 # Data dir entries that are not data: rebuilt (hooks, static), transient (tmp, trash),
@@ -101,6 +107,7 @@ def backup(target: Path) -> dict[str, Any]:
 def _backup(
     target: Path, data_dir: Path, git_root: Path, storage_root: Path | None
 ) -> dict[str, Any]:
+    from nbopen.challenges.vault import vault as challenge_vault
     from nbopen.config.env import CONFIG
     from nbopen.core.storage import get_storage, object_key
     from nbopen.xet.storage import xorb_storage
@@ -149,15 +156,8 @@ def _backup(
         if entry.sha256 != oid:
             corrupt.append(oid)  # kept as is, and reported: the backup must not hide it
         lfs_count += 1
-    xet_count = 0
-    xet = xorb_storage()
-    for key in xet.oids():
-        try:
-            with xet.open(key) as src:
-                inventory.copy_stream(src, f"objects/xet/{object_key(key)}")
-        except FileNotFoundError:
-            continue  # collected by `nbopen xet gc` meanwhile: unreferenced
-        xet_count += 1
+    xet_count = copy_key_space(xorb_storage(), "objects/xet/", inventory)
+    challenge_count = copy_key_space(challenge_vault(), "objects/challenges/", inventory)
     mark = lap("objects", mark)
 
     skip = {target, Path(str(db.get("NAME", ""))), *([storage_root] if storage_root else [])}
@@ -176,6 +176,7 @@ def _backup(
             "git_object_files": object_files,
             "lfs_objects": lfs_count,
             "xet_xorbs": xet_count,
+            "challenge_objects": challenge_count,
             "data_files": data_files,
         },
         "corrupt_lfs_objects": corrupt,
@@ -187,6 +188,22 @@ def _backup(
             f"warning: {len(corrupt)} LFS objects in storage do not match their oid: {corrupt[:5]}"
         )
     return manifest
+
+
+def copy_key_space(backend: BlobStorage, prefix: str, inventory: Inventory) -> int:
+    """Copy every object of one content-addressed key space to ``prefix`` in the backup;
+    how many. An object deleted meanwhile (``nbopen xet gc``) was unreferenced: skipped."""
+    from nbopen.core.storage import object_key
+
+    count = 0
+    for key in backend.oids():
+        try:
+            with backend.open(key) as src:
+                inventory.copy_stream(src, f"{prefix}{object_key(key)}")
+        except FileNotFoundError:
+            continue
+        count += 1
+    return count
 
 
 def _storage_root(url: str) -> Path | None:

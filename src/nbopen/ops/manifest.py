@@ -7,7 +7,8 @@ Layout of a backup directory::
     files.tsv            one line per file: sha256, size, path (relative, '/'-separated)
     database.sqlite3     or database.pgdump (pg_dump custom format)
     git/xx/ID.git/…      bare repositories (refs written as one packed-refs file)
-    objects/lfs/aa/bb/…  LFS objects by sha256, objects/xet/aa/bb/… Xet xorbs
+    objects/lfs/aa/bb/…  LFS objects by sha256, objects/xet/aa/bb/… Xet xorbs,
+    objects/challenges/aa/bb/…  the competitions' vault (ground truths, scorers, submissions)
     data/…               the rest of the data dir: dataset conversions, analytics, secret_key
 
 Files are hashed while they are copied (one read), so the manifest costs no extra pass over

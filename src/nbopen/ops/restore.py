@@ -12,7 +12,8 @@ server will use. Steps, each only after the one before succeeded:
    first, and the command says so.
 3. Load the database, copy the repositories back (git objects that are byte-identical are
    hard-linked, as forks had them) and point them at this data dir's hooks, put LFS objects
-   and Xet xorbs into the configured storage (objects already there are kept: keys are
+   Xet xorbs and the competitions' vault (ground truths, scorers, submissions) into the
+   configured storage (objects already there are kept: keys are
    content hashes), copy the data files, and apply migrations (a backup of an older NBopen
    comes up to this version's schema).
 
@@ -29,10 +30,13 @@ import sys
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nbopen.ops import database
 from nbopen.ops.manifest import BackupError, Entry, copy_out, read_manifest, under
+
+if TYPE_CHECKING:
+    from nbopen.core.storage import BlobStorage
 
 
 def _say(message: str) -> None:
@@ -71,7 +75,7 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
     try:
         database.load(db, source, manifest["database"]["file"])
         repos = _restore_git(source, entries, CONFIG.git_root, data_dir / "hooks")
-        lfs, xet = _restore_objects(source, entries, CONFIG.tmp_dir)
+        lfs, xet, vaulted = _restore_objects(source, entries, CONFIG.tmp_dir)
         data = 0
         for entry in under(entries, "data/"):
             target = data_dir / entry.path.removeprefix("data/")
@@ -95,6 +99,7 @@ def restore(source: Path, *, force: bool = False) -> dict[str, Any]:
             "repositories": repos,
             "lfs_objects": lfs,
             "xet_xorbs": xet,
+            "challenge_objects": vaulted,
             "data_files": data,
         },
         "set_aside": aside,
@@ -108,7 +113,7 @@ def _check_paths(entries: list[Entry], database_file: str) -> None:
 
     for entry in entries:
         path = entry.path
-        if path == database_file or path.startswith(("git/", "objects/lfs/", "objects/xet/")):
+        if path == database_file or path.startswith((*OBJECT_PREFIXES, "git/")):
             continue
         if path.startswith("data/") and path.split("/")[1] not in NOT_DATA:
             continue
@@ -172,14 +177,27 @@ def _restore_git(source: Path, entries: list[Entry], git_root: Path, hooks: Path
     return len(repos)
 
 
-def _restore_objects(source: Path, entries: list[Entry], tmp_dir: Path) -> tuple[int, int]:
-    from nbopen.core.storage import BlobStorage, get_storage
+def _key_spaces() -> list[tuple[str, BlobStorage]]:
+    """Where each ``objects/`` prefix of a backup goes back to (see ``ops.backup``)."""
+    from nbopen.challenges.vault import vault
+    from nbopen.core.storage import get_storage
     from nbopen.xet.storage import xorb_storage
 
+    return [
+        ("objects/lfs/", get_storage()),
+        ("objects/xet/", xorb_storage()),
+        ("objects/challenges/", vault()),
+    ]
+
+
+OBJECT_PREFIXES = ("objects/lfs/", "objects/xet/", "objects/challenges/")
+
+
+def _restore_objects(source: Path, entries: list[Entry], tmp_dir: Path) -> tuple[int, int, int]:
+    """Put the objects back: LFS, Xet, the competitions' vault (how many of each)."""
     counts = []
     tmp_dir.mkdir(parents=True, exist_ok=True)
-    backend: BlobStorage
-    for prefix, backend in (("objects/lfs/", get_storage()), ("objects/xet/", xorb_storage())):
+    for prefix, backend in _key_spaces():
         count = 0
         for entry in under(entries, prefix):
             key = entry.path.rsplit("/", 1)[1]
@@ -191,4 +209,4 @@ def _restore_objects(source: Path, entries: list[Entry], tmp_dir: Path) -> tuple
             shutil.copyfile(source / entry.path, name)
             backend.put_verified(key, Path(name))  # consumes the temp file
         counts.append(count)
-    return counts[0], counts[1]
+    return counts[0], counts[1], counts[2]
