@@ -114,6 +114,9 @@ def load(users: dict[str, User]) -> None:
     refs.create_tag(repo=repo, actor=users["zhang-wei"], tag="v1.0", target=sha)
     standards.standard_transition(actor=owner, standard=standard, to="published", version="v1.0")
     sdk = Repository.objects.get(owner__name="gangzhi-tech", name="smart-port-sdk")
+    sdk_head = refs.branch_head(sdk, sdk.default_branch)
+    assert sdk_head is not None
+    refs.create_tag(repo=sdk, actor=users["li-na"], tag="v0.1", target=sdk_head)
     standards.implementation_declare(
         actor=Principal(user=users["li-na"]),
         standard=standard,
