@@ -183,3 +183,23 @@ def test_the_api_flow_with_pagination(world: dict[str, Any]) -> None:
     assert listing.json()[0]["state"] == "retired"
     doc = _api().get("/api/openapi.json").json()
     assert "/api/v1/incubator/{slug}" in doc["paths"] and "/api/v1/standards" in doc["paths"]
+
+
+def test_nul_in_text_is_bad_input_not_a_server_error(world: dict[str, Any]) -> None:
+    lead = _api(world["lead"])
+    answer = _post(
+        lead,
+        "/api/v1/incubator",
+        {"slug": "nul-case", "name": "a\x00b", "repositories": ["portlab/yard-planner"]},
+    )
+    assert answer.status_code == 400 and "NUL" in answer.json()["error"]
+    answer = _post(lead, "/api/v1/incubator", {"slug": "x", "repositories": ["a\x00/b"]})
+    assert answer.status_code == 400
+    with pytest.raises(InvalidInput, match="NUL"):
+        services.project_apply(
+            actor=Principal(user=world["lead"]),
+            slug="nul-case",
+            name="x",
+            description="\x00",
+            repositories=[world["repo"]],
+        )

@@ -34,6 +34,12 @@ PUBLIC_STATES = frozenset({S.INCUBATING.value, S.GRADUATED.value, S.RETIRED.valu
 MIN_YES = 3
 
 
+def _text(*values: str) -> None:
+    """Text a database cannot store (NUL) is refused as bad input, not a server error."""
+    if any("\x00" in v for v in values if isinstance(v, str)):
+        raise InvalidInput(gettext_noop("Text may not contain NUL characters"))
+
+
 def _actor(principal: Principal) -> User:
     if not principal.is_authenticated or principal.user is None or principal.scope == "read":
         raise PermissionDenied(gettext_noop("You must be signed in with write access to do this"))
@@ -85,6 +91,7 @@ def project_apply(
     """Apply for incubation. The applicant must be able to write to every repository (and be
     an admin of ``organization`` when one is named): a project cannot be entered by others."""
     user = _actor(actor)
+    _text(slug, name, description)
     slug = (slug or "").strip().lower()
     if not SLUG.match(slug):
         raise InvalidInput(
@@ -130,6 +137,7 @@ def project_accept(
 ) -> Project:
     """An operator accepts an application and names its mentors (at least one)."""
     user = _actor(actor)
+    _text(note)
     if not is_operator(actor):
         raise PermissionDenied(gettext_noop("Only operators accept projects into incubation"))
     if project.state != S.APPLIED:
@@ -146,6 +154,7 @@ def project_accept(
 @transaction.atomic
 def project_decline(*, actor: Principal, project: Project, note: str = "") -> Project:
     user = _actor(actor)
+    _text(note)
     if not is_operator(actor):
         raise PermissionDenied(gettext_noop("Only operators accept projects into incubation"))
     if project.state != S.APPLIED:
@@ -158,6 +167,7 @@ def project_decline(*, actor: Principal, project: Project, note: str = "") -> Pr
 def report_file(*, actor: Principal, project: Project, period: str, body: str) -> Report:
     """File (or replace) the report for a quarter, ``YYYY-QN``."""
     user = _actor(actor)
+    _text(period, body)
     if not may_report(actor, project):
         raise PermissionDenied(gettext_noop("Only the project's people file its reports"))
     if project.state != S.INCUBATING:
@@ -177,6 +187,7 @@ def item_override(
 ) -> ItemOverride | None:
     """A mentor marks a maturity item; status ``measured`` removes the override again."""
     user = _actor(actor)
+    _text(note)
     if not (is_mentor(actor, project) or is_operator(actor)):
         raise PermissionDenied(gettext_noop("Only the project's mentors mark maturity items"))
     item = (item or "").upper()
@@ -215,6 +226,7 @@ def vote_cast(*, actor: Principal, ballot: Ballot, value: int, note: str = "") -
     """A binding vote: the project's mentors and the operators; a second vote replaces the
     first, so each voter counts once."""
     user = _actor(actor)
+    _text(note)
     if not (is_mentor(actor, ballot.project) or is_operator(actor)):
         raise PermissionDenied(gettext_noop("Only mentors and operators vote"))
     if ballot.result != Ballot.Result.OPEN:

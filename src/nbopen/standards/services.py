@@ -44,6 +44,12 @@ def number_slug(number: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", number.lower()).strip("-")
 
 
+def _text(*values: str) -> None:
+    """Text a database cannot store (NUL) is refused as bad input, not a server error."""
+    if any("\x00" in v for v in values if isinstance(v, str)):
+        raise InvalidInput(gettext_noop("Text may not contain NUL characters"))
+
+
 def _actor(principal: Principal) -> User:
     if not principal.is_authenticated or principal.user is None or principal.scope == "read":
         raise PermissionDenied(gettext_noop("You must be signed in with write access to do this"))
@@ -67,6 +73,7 @@ def _strings(value: Sequence[str] | None) -> list[str]:
         return []
     if not isinstance(value, list | tuple) or not all(isinstance(v, str) for v in value):
         raise InvalidInput(gettext_noop("industries must be a list of strings"))
+    _text(*value)
     return [v.strip()[:64] for v in value if v.strip()][:20]
 
 
@@ -82,6 +89,7 @@ def standard_create(
     document: str = "README.md",
 ) -> Standard:
     user = _actor(actor)
+    _text(number, title)
     number = " ".join((number or "").split())
     if not NUMBER.match(number):
         raise InvalidInput(
@@ -132,6 +140,7 @@ def standard_transition(
 ) -> Standard:
     """Move the status one step (see :data:`NEXT`); publishing needs ``version``, a tag."""
     user = _actor(actor)
+    _text(to, version, note)
     if not may_manage(actor, standard.committee):
         raise PermissionDenied(
             gettext_noop("You must be an admin of %(org)s"), org=standard.committee.name
@@ -187,6 +196,7 @@ def implementation_declare(
 ) -> Implementation:
     """Declare that ``repository`` implements ``version`` of a published standard."""
     user = _actor(actor)
+    _text(version, note)
     if repo_level(actor, repository) < Level.WRITE:
         raise PermissionDenied(
             gettext_noop("You need write access to %(repo)s"), repo=repository.full_name

@@ -18,7 +18,8 @@ from nbopen.access.policy import Principal
 from nbopen.accounts.models import User
 from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.hubapi.errors import api_error, domain_error
-from nbopen.hubapi.v1.calls import ApiView, _body, _json, _paged
+from nbopen.hubapi.v1.calls import ApiView, _json, _paged
+from nbopen.hubapi.v1.calls import _body as _raw_body
 from nbopen.incubator import selectors, services
 from nbopen.incubator.errors import InvalidStep
 from nbopen.incubator.models import Ballot, Project
@@ -41,6 +42,25 @@ def api_view(view: ApiView) -> ApiView:
             return domain_error(exc)
 
     return wrapper
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _body(request: HttpRequest) -> dict[str, Any]:
+    """The JSON object of the request; text with NUL (which no database column stores) is
+    refused here, once, for every field."""
+    data = _raw_body(request)
+    if _has_nul(data):
+        raise InvalidInput("Text may not contain NUL characters")
+    return data
 
 
 def describe(project: Project, principal: Principal, *, full: bool = False) -> dict[str, Any]:

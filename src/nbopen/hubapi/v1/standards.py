@@ -18,7 +18,8 @@ from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Principal
 from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.hubapi.errors import api_error, domain_error
-from nbopen.hubapi.v1.calls import ApiView, _body, _json, _paged
+from nbopen.hubapi.v1.calls import ApiView, _json, _paged
+from nbopen.hubapi.v1.incubator import _body
 from nbopen.orgs.services import org_get
 from nbopen.repos.services import repo_find
 from nbopen.standards import selectors, services

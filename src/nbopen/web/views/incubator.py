@@ -84,12 +84,18 @@ def project_page(request: HttpRequest, slug: str) -> HttpResponse:
     return page(request, "web/incubator_project.html", context)
 
 
+def _nul_free(request: HttpRequest) -> None:
+    if any("\x00" in v for values in request.POST.lists() for v in values[1]):
+        raise InvalidInput("Text may not contain NUL characters")
+
+
 def _post(request: HttpRequest, slug: str, action: Any) -> HttpResponse:
     who = principal(request)
     if not who.is_authenticated:
         raise LoginRequired
     project = _project_or_404(request, slug)
     try:
+        _nul_free(request)
         action(who, project)
     except DomainError as exc:
         messages.error(request, explain(exc))
@@ -102,6 +108,7 @@ def project_apply(request: HttpRequest) -> HttpResponse:
     if not who.is_authenticated:
         raise LoginRequired
     try:
+        _nul_free(request)
         repos = []
         for full in request.POST.get("repositories", "").split():
             owner, _, name = full.partition("/")

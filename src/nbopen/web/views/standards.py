@@ -15,7 +15,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
 from nbopen.access.policy import Level, repo_level, visible_repositories
-from nbopen.core.errors import DomainError, NotFound
+from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
 from nbopen.standards import selectors, services
@@ -109,6 +109,8 @@ def standard_implement(request: HttpRequest, slug: str) -> HttpResponse:
     full = request.POST.get("repository", "")
     owner, _, name = full.partition("/")
     try:
+        if "\x00" in full:
+            raise InvalidInput("Text may not contain NUL characters")
         repo = repo_find(owner, name) if owner and name else None
         if repo is None:
             raise NotFound("Repository %(repo)s not found", repo=full)
