@@ -8,6 +8,7 @@ expected figures below are counted from that set-up by hand, not from the code.
 
 from __future__ import annotations
 
+import shutil
 from datetime import timedelta
 from typing import Any
 
@@ -215,3 +216,27 @@ def test_mentor_override_wins_with_its_note(world: dict[str, Any]) -> None:
     )
     _, items = selectors.maturity_of(Principal.anonymous(), project)
     assert _status(items)["IN10"] == "met"
+
+
+def test_the_monthly_analytics_figures_join_the_evidence(world: dict[str, Any]) -> None:
+    """After ``nbopen analytics compute`` has run over the platform's events, the activity and
+    OpenRank of the project's repositories that month are part of the community evidence."""
+    from nbopen.analytics import pipeline
+    from nbopen.analytics.services import analytics_root
+
+    project = _apply_and_accept(world)
+    month = timezone.now().strftime("%Y-%m")
+    root = analytics_root()
+    existed = root.exists()
+    try:
+        pipeline.compute_months(month=month, memory_limit="1GB")
+        evidence, items = selectors.maturity_of(Principal.anonymous(), project)
+    finally:
+        if not existed:  # leave no computed month behind for other tests
+            shutil.rmtree(root, ignore_errors=True)
+    assert evidence.metrics_month == month
+    assert set(evidence.computed) <= {"port-enterprise/scheduler", "yongjiang-lab/solver"}
+    assert evidence.computed, "the job computed no figure for the project's repositories"
+    assert "OpenRank" in {i.id: i.evidence for i in items}["CO20"]
+    # The private repository's figures never reach an anonymous reader.
+    assert "port-enterprise/secret-plans" not in evidence.computed

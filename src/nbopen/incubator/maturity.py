@@ -25,7 +25,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from nbopen.accounts.models import User
-from nbopen.analytics import formulas
+from nbopen.analytics import formulas, queries
 from nbopen.collab.models import Comment, Thread
 from nbopen.incubator import licences
 from nbopen.orgs.models import Membership
@@ -117,6 +117,10 @@ class Evidence:
     issues: int = 0
     answered_issues: int = 0
     median_response_days: float | None = None
+    # The monthly analytics job's figures (OpenDigger activity, OpenRank) for the latest
+    # computed month, per repository, when the job has run.
+    metrics_month: str | None = None
+    computed: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def licences_ok(self) -> bool:
@@ -148,6 +152,8 @@ class Evidence:
             "issues": self.issues,
             "answered_issues": self.answered_issues,
             "median_response_days": self.median_response_days,
+            "metrics_month": self.metrics_month,
+            "computed": self.computed,
         }
 
 
@@ -285,7 +291,26 @@ def measure(repos: Sequence[Repository], *, now: datetime | None = None) -> Evid
         ]
         ev.median_days_between_releases = float(statistics.median(gaps))
     ev.issues, ev.answered_issues, ev.median_response_days = _response_days(repos)
+    ev.metrics_month, ev.computed = _computed(repos)
     return ev
+
+
+def _computed(repos: Sequence[Repository]) -> tuple[str | None, dict[str, dict[str, float]]]:
+    """activity and OpenRank of the latest month ``nbopen analytics compute`` produced (the
+    repositories are the reader's readable ones, so their private figures may be included)."""
+    months = queries.months()
+    if not months or not repos:
+        return None, {}
+    month = months[-1]
+    values = queries.latest_values(
+        entity_type="repo",
+        entity_ids=[str(r.pk) for r in repos],
+        month=month,
+        metrics=["activity", "openrank"],
+        private_ids=[str(r.pk) for r in repos if r.private],
+    )
+    found = {r.full_name: values[str(r.pk)] for r in repos if str(r.pk) in values}
+    return month, found
 
 
 # --- evaluating ----------------------------------------------------------------------------
@@ -370,6 +395,16 @@ def _judge(ev: Evidence) -> dict[str, tuple[str, str]]:
             "commits": ev.recent_commits,
         },
     )
+    if ev.computed:
+        activity = sum(v.get("activity", 0.0) for v in ev.computed.values())
+        openrank = sum(v.get("openrank", 0.0) for v in ev.computed.values())
+        status, text = out["CO20"]
+        text += "; " + fmt(_("%(month)s: activity %(activity)s, OpenRank %(openrank)s")) % {
+            "month": ev.metrics_month,
+            "activity": f"{activity:.2f}",
+            "openrank": f"{openrank:.2f}",
+        }
+        out["CO20"] = (status, text)
     out["CO40"] = (
         MET if ev.bus_factor >= 2 else NOT_MET,
         fmt(_("Bus factor %(bus)d")) % {"bus": ev.bus_factor},
