@@ -203,3 +203,58 @@ def test_nul_in_text_is_bad_input_not_a_server_error(world: dict[str, Any]) -> N
             description="\x00",
             repositories=[world["repo"]],
         )
+
+
+def test_a_project_may_be_a_whole_organization_or_a_group(world: dict[str, Any]) -> None:
+    from nbopen.orgs.teams import team_create, team_repo_set
+
+    lead = Principal(user=world["lead"])
+    with pytest.raises(InvalidInput, match="organization"):
+        services.project_apply(
+            actor=lead,
+            slug="whole",
+            name="x",
+            description="",
+            repositories=[],
+            whole_organization=True,
+        )
+    with pytest.raises(PermissionDenied, match="admin of portlab"):
+        services.project_apply(
+            actor=Principal(user=world["outsider"]),
+            slug="whole",
+            name="x",
+            description="",
+            repositories=[],
+            organization=world["org"],
+            whole_organization=True,
+        )
+    whole = services.project_apply(
+        actor=lead,
+        slug="whole-lab",
+        name="整个实验室",
+        description="",
+        repositories=[],
+        organization=world["org"],
+        whole_organization=True,
+    )
+    later = make_repo(world["lead"], "portlab", "later-tool", type="code")
+    hidden = make_repo(world["lead"], "portlab", "hidden-tool", type="code", private=True)
+    names = [r.full_name for r in selectors.readable_repositories(lead, whole)]
+    assert names == ["portlab/hidden-tool", "portlab/later-tool", "portlab/yard-planner"]
+    names = [r.full_name for r in selectors.readable_repositories(Principal.anonymous(), whole)]
+    assert names == ["portlab/later-tool", "portlab/yard-planner"]
+    team = team_create(actor=lead, org=world["org"], name="berth-group", display_name="泊位小组")
+    team_repo_set(actor=lead, team=team, repo=later, role="write")
+    group = services.project_apply(
+        actor=lead,
+        slug="berth-group",
+        name="泊位小组",
+        description="",
+        repositories=[],
+        team=team,
+    )
+    assert group.organization == world["org"]
+    assert [r.full_name for r in selectors.readable_repositories(lead, group)] == [
+        "portlab/later-tool"
+    ]
+    assert hidden.private

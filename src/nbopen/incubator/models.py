@@ -32,7 +32,15 @@ class Project(models.Model):
         on_delete=models.SET_NULL,
         related_name="incubator_projects",
     )
-    repositories = models.ManyToManyField("repos.Repository", related_name="incubator_projects")
+    repositories = models.ManyToManyField(
+        "repos.Repository", blank=True, related_name="incubator_projects"
+    )
+    # Besides listed repositories, a project may be a whole organization (every repository it
+    # owns, today and later) or a group (the repositories granted to one of its teams).
+    whole_organization = models.BooleanField(default=False)
+    team = models.ForeignKey(
+        "orgs.Team", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     mentors = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     state = models.CharField(max_length=12, choices=State.choices, default=State.APPLIED)
     applicant = models.ForeignKey(

@@ -13,7 +13,7 @@ from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Principal, is_operator, visible_repositories
 from nbopen.core.errors import NotFound
-from nbopen.incubator import maturity
+from nbopen.incubator import maturity, services
 from nbopen.incubator.models import Project
 from nbopen.incubator.services import PUBLIC_STATES
 from nbopen.repos.models import Repository
@@ -42,10 +42,8 @@ def project_get(principal: Principal, slug: str) -> Project:
 
 
 def readable_repositories(principal: Principal, project: Project) -> list[Repository]:
-    ids = project.repositories.values_list("pk", flat=True)
-    return list(
-        visible_repositories(principal).filter(pk__in=list(ids)).order_by("owner__name", "name")
-    )
+    ids = services.project_repositories(project).values("pk")
+    return list(visible_repositories(principal).filter(pk__in=ids).order_by("owner__name", "name"))
 
 
 def maturity_of(

@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -24,7 +25,7 @@ from nbopen.core.errors import AlreadyExists, InvalidInput, PermissionDenied
 from nbopen.incubator.errors import InvalidStep
 from nbopen.incubator.maturity import ITEMS, MET, NOT_MET, UNKNOWN
 from nbopen.incubator.models import Ballot, ItemOverride, Project, ProjectTransition, Report, Vote
-from nbopen.orgs.models import Organization
+from nbopen.orgs.models import Organization, Team, TeamRepository
 from nbopen.repos.models import Repository
 
 S = Project.State
@@ -75,7 +76,21 @@ def may_report(principal: Principal, project: Project) -> bool:
         return True
     if project.applicant_id == principal.user.pk:
         return True
-    return any(repo_level(principal, r) >= Level.WRITE for r in project.repositories.all())
+    return any(repo_level(principal, r) >= Level.WRITE for r in project_repositories(project))
+
+
+def project_repositories(project: Project) -> QuerySet[Repository]:
+    """Every repository the project stands for: those listed, the team's (a group), and all
+    of the organization's when the project is the whole organization. Unfiltered: readers see
+    them through ``selectors.readable_repositories``."""
+    where = Q(pk__in=project.repositories.values("pk"))
+    if project.team_id is not None:
+        where |= Q(
+            pk__in=TeamRepository.objects.filter(team_id=project.team_id).values("repository_id")
+        )
+    if project.whole_organization and project.organization_id is not None:
+        where |= Q(owner__organization_id=project.organization_id)
+    return Repository.objects.select_related("owner").filter(where)
 
 
 @transaction.atomic
@@ -87,9 +102,13 @@ def project_apply(
     description: str,
     repositories: Sequence[Repository],
     organization: Organization | None = None,
+    whole_organization: bool = False,
+    team: Team | None = None,
 ) -> Project:
     """Apply for incubation. The applicant must be able to write to every repository (and be
-    an admin of ``organization`` when one is named): a project cannot be entered by others."""
+    an admin of ``organization`` when one is named): a project cannot be entered by others.
+    ``whole_organization`` makes the project every repository of ``organization``; ``team``
+    (a group) adds the repositories granted to that team, and names its organization."""
     user = _actor(actor)
     _text(slug, name, description)
     slug = (slug or "").strip().lower()
@@ -100,7 +119,13 @@ def project_apply(
     name = (name or "").strip()
     if not name or len(name) > 200:
         raise InvalidInput(gettext_noop("The project needs a name of at most 200 characters"))
-    if not repositories:
+    if team is not None:
+        if organization is not None and organization.pk != team.organization_id:
+            raise InvalidInput(gettext_noop("The team belongs to another organization"))
+        organization = team.organization
+    if whole_organization and organization is None:
+        raise InvalidInput(gettext_noop("Name the organization the project is"))
+    if not repositories and team is None and not whole_organization:
         raise InvalidInput(gettext_noop("Name at least one repository"))
     for repo in repositories:
         if repo_level(actor, repo) < Level.WRITE:
@@ -119,6 +144,8 @@ def project_apply(
         description=description or "",
         organization=organization,
         applicant=user,
+        whole_organization=whole_organization,
+        team=team,
     )
     project.repositories.set(repositories)
     ProjectTransition.objects.create(project=project, to_state=S.APPLIED, actor_name=user.username)

@@ -24,6 +24,7 @@ from nbopen.incubator import selectors, services
 from nbopen.incubator.errors import InvalidStep
 from nbopen.incubator.models import Ballot, Project
 from nbopen.orgs.services import org_get
+from nbopen.orgs.teams import team_get
 from nbopen.repos.services import repo_find
 
 
@@ -74,6 +75,8 @@ def describe(project: Project, principal: Principal, *, full: bool = False) -> d
         "organization": project.organization.name if project.organization else None,
         "repositories": [r.full_name for r in repos],
         "mentors": sorted(m.username for m in project.mentors.all()),
+        "whole_organization": project.whole_organization,
+        "team": project.team.name if project.team else None,
         "html_url": f"/incubator/{project.slug}",
         "created_at": project.created_at.isoformat(),
         "accepted_at": project.accepted_at.isoformat() if project.accepted_at else None,
@@ -131,17 +134,27 @@ def _repos(names: Any) -> list[Any]:
 def project_list(request: HttpRequest, principal: Principal) -> HttpResponse:
     """Incubating, graduated and retired projects, and the caller's own applications (GET;
     ``state``), or apply (POST ``{"slug", "name", "description", "repositories":
-    ["owner/name"], "organization"}``)."""
+    ["owner/name"], "organization", "whole_organization": bool, "team"}``: listed
+    repositories, a whole organization, or a group = one of the organization's teams)."""
     if request.method == "POST":
         data = _body(request)
-        org = data.get("organization")
+        org_name = data.get("organization")
+        org = org_get(org_name) if isinstance(org_name, str) and org_name else None
+        team_name = data.get("team")
+        team = None
+        if isinstance(team_name, str) and team_name:
+            if org is None:
+                raise InvalidInput("team needs its organization")
+            team = team_get(org, team_name)
         project = services.project_apply(
             actor=principal,
             slug=str(data.get("slug") or ""),
             name=str(data.get("name") or ""),
             description=str(data.get("description") or ""),
-            repositories=_repos(data.get("repositories")),
-            organization=org_get(org) if isinstance(org, str) and org else None,
+            repositories=_repos(data.get("repositories", [])),
+            organization=org,
+            whole_organization=data.get("whole_organization") is True,
+            team=team,
         )
         return _json(describe(project, principal), status=201)
     projects = selectors.visible_projects(principal)

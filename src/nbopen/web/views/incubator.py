@@ -19,6 +19,7 @@ from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.incubator import maturity, selectors, services
 from nbopen.incubator.models import Ballot, ItemOverride, Project
 from nbopen.orgs.services import org_get
+from nbopen.orgs.teams import team_get
 from nbopen.repos.services import repo_find
 from nbopen.web.markdown import render_markdown
 from nbopen.web.messages import explain
@@ -116,14 +117,20 @@ def project_apply(request: HttpRequest) -> HttpResponse:
             if repo is None:
                 raise NotFound("Repository %(repo)s not found", repo=full)
             repos.append(repo)
-        org = request.POST.get("organization", "").strip()
+        org_name = request.POST.get("organization", "").strip()
+        org = org_get(org_name) if org_name else None
+        team_name = request.POST.get("team", "").strip()
+        if team_name and org is None:
+            raise InvalidInput("team needs its organization")
         project = services.project_apply(
             actor=who,
             slug=request.POST.get("slug", ""),
             name=request.POST.get("name", ""),
             description=request.POST.get("description", ""),
             repositories=repos,
-            organization=org_get(org) if org else None,
+            organization=org,
+            whole_organization=request.POST.get("whole_organization") == "on",
+            team=team_get(org, team_name) if team_name and org is not None else None,
         )
     except DomainError as exc:
         messages.error(request, explain(exc))
