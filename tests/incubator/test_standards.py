@@ -22,7 +22,10 @@ from tests.search.helpers import make_repo, make_user
 
 pytestmark = pytest.mark.django_db
 
-V1 = "# 港口调度接口 v1\n\n第一版正文。\n\n<script>alert(1)</script>\n"
+V1 = (
+    "---\nlicense: cc-by-4.0\n---\n# 港口调度接口 v1\n\n第一版正文。[附录](appendix.md)\n\n"
+    "<script>alert(1)</script>\n"
+)
 V2_DRAFT = "# 港口调度接口 v2 草案\n\n尚未发布的修改。\n"
 
 
@@ -135,6 +138,8 @@ def test_the_standard_flow(world: dict[str, Any]) -> None:
     html = page.content.decode()
     assert page.status_code == 200
     assert "第一版正文" in html and "尚未发布的修改" not in html and "<script>alert" not in html
+    assert 'href="/nbos/port-scheduling/blob/v1.0/appendix.md"' in html
+    assert "cc-by-4.0" not in html  # the front matter is metadata, not text
     assert "已发布" in html and "vendor/berth-app" in html and "hidden-app" not in html
     assert "1 个进行中的意见（1 条评论）" in html
     assert "T/NBOS 001-2026" in Client().get("/standards").content.decode()

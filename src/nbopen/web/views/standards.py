@@ -7,6 +7,7 @@ Markdown sanitiser.
 
 from __future__ import annotations
 
+import posixpath
 from typing import Any
 
 from django.contrib import messages
@@ -20,7 +21,7 @@ from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_find
 from nbopen.standards import selectors, services
 from nbopen.standards.models import Standard
-from nbopen.web.markdown import render_markdown
+from nbopen.web.markdown import LinkBase, render_readme
 from nbopen.web.messages import explain
 from nbopen.web.views.base import LoginRequired, page, principal
 
@@ -67,7 +68,7 @@ def standard_page(request: HttpRequest, slug: str) -> HttpResponse:
         "standard": standard,
         "versions": versions,
         "version": version,
-        "document": render_markdown(found[1]) if found else "",
+        "document": _render(standard, found) if found else "",
         "comments": selectors.comment_counts(standard),
         "timeline": standard.transitions.all(),
         "implementations": selectors.implementations(who, standard),
@@ -79,6 +80,20 @@ def standard_page(request: HttpRequest, slug: str) -> HttpResponse:
         "writable": writable,
     }
     return page(request, "web/standard.html", context)
+
+
+def _render(standard: Standard, found: tuple[str, str]) -> str:
+    """The document at its revision, front matter dropped and relative links pointing into
+    the repository at that same revision (sanitised like every README)."""
+    rev, text = found
+    repo_path = standard.repository.web_path
+    directory = posixpath.dirname(standard.document)
+    links = LinkBase(
+        blob=f"{repo_path}/blob/{rev}",
+        raw=f"{repo_path}/raw/{rev}",
+        directory=directory,
+    )
+    return render_readme(text, links).html
 
 
 @require_POST
