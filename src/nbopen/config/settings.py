@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "nbopen.mirrors",
     "nbopen.challenges",
     "nbopen.programs",
+    "nbopen.incubator",
+    "nbopen.standards",
     "nbopen.web",
 ]
 

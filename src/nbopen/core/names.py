@@ -33,6 +33,8 @@ RESERVED_OWNER_NAMES = frozenset(
         "code",
         "codes",
         "calls",
+        "incubator",
+        "standards",
         "collections",
         "dashboard",
         "datasets",

@@ -18,6 +18,7 @@ from nbopen.accounts.models import User
 from nbopen.accounts.services import user_create
 from nbopen.collab import pulls, threads
 from nbopen.demo import content as c
+from nbopen.demo import standards as programs_demo
 from nbopen.libraries.models import Domain
 from nbopen.libraries.services import domain_create
 from nbopen.orgs.models import Organization
@@ -267,6 +268,7 @@ def load_demo() -> bool:
             )
             when += timedelta(days=1, hours=3)
     _conversations(users)
+    programs_demo.load(users)
     return True
 
 

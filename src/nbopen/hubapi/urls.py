@@ -351,5 +351,6 @@ urlpatterns = [
     path("api/v1/", include("nbopen.hubapi.v1.hooks_urls")),
     path("api/v1/", include("nbopen.hubapi.v1.notifications_urls")),
     path("api/v1/", include("nbopen.hubapi.v1.calls_urls")),
+    path("api/v1/", include("nbopen.hubapi.v1.incubator_standards_urls")),
     path("", include("nbopen.hubapi.hf.urls")),
 ]
