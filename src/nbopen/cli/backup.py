@@ -71,6 +71,10 @@ def run(args: argparse.Namespace) -> int:
             from nbopen.challenges.recovery import recover_stuck
 
             report["submissions_recovered"] = recover_stuck().as_json()
+            from nbopen.mirrors.eviction import evict
+
+            trimmed = evict()  # the on-demand mirror cache back within NBOPEN_MIRROR_CACHE_MB
+            report["mirror_cache_evicted_bytes"] = trimmed.evicted_bytes
             print(json.dumps(report))
     except BackupError as exc:
         raise CommandError(str(exc)) from exc
