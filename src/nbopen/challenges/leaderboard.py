@@ -7,7 +7,8 @@ everything at any time.
 
 Ranking: each team's entry is its best submission on the primary metric (ties: the earlier
 submission wins); teams with a member of the host organization are not ranked. On a private
-or host-only split the entry is chosen from the team's final submissions — the
+or host-only split the entry is chosen from the team's final submissions — the ones it
+selected (``Submission.is_final``, at most ``final_submissions``), or when it selected none the
 ``final_submissions`` best on the public split, the default Kaggle rule — so a team cannot
 pick its private score after seeing it.
 """
@@ -77,9 +78,10 @@ def ranking(competition: Competition, phase: Phase, split: str) -> list[dict[str
     for team_submissions in by_team.values():
         candidates = team_submissions
         if public_rule:
-            scored = [s for s in team_submissions if _score(s, "public", metric) is not None]
-            scored.sort(key=lambda s: (sign * (_score(s, "public", metric) or 0.0), s.created_at))
-            candidates = scored[: competition.final_submissions] or team_submissions
+            chosen = [s for s in team_submissions if s.is_final]
+            candidates = (
+                chosen or _best_public(competition, team_submissions, metric) or team_submissions
+            )
         best: Submission | None = None
         for submission in candidates:
             value = _score(submission, split, metric)
@@ -93,6 +95,7 @@ def ranking(competition: Competition, phase: Phase, split: str) -> list[dict[str
             )
     entries.sort(key=lambda e: (e[0], e[1].created_at, e[1].pk))
     members = _members([e[1].team_id for e in entries])
+    linked = _repositories([e[1].team_id for e in entries])
     return [
         {
             "rank": position,
@@ -102,9 +105,45 @@ def ranking(competition: Competition, phase: Phase, split: str) -> list[dict[str
             "metric": metric,
             "submitted_at": best.created_at.isoformat(),
             "entries": count,
+            "repositories": linked.get(best.team_id, []),
         }
         for position, (_key, best, count) in enumerate(entries, start=1)
     ]
+
+
+def _best_public(
+    competition: Competition, submissions: list[Submission], metric: str
+) -> list[Submission]:
+    """The default finals: the team's ``final_submissions`` best on the public split."""
+    sign = -1.0 if competition.higher_is_better else 1.0
+    scored = [s for s in submissions if _score(s, "public", metric) is not None]
+    scored.sort(key=lambda s: (sign * (_score(s, "public", metric) or 0.0), s.created_at))
+    return scored[: competition.final_submissions]
+
+
+def default_finals(competition: Competition, phase: Phase, team: Any) -> list[int]:
+    """Ids of the submissions that count as finals when the team chose none."""
+    finished = list(
+        Submission.objects.filter(phase=phase, team=team, state=Submission.State.FINISHED).order_by(
+            "created_at", "pk"
+        )
+    )
+    return [s.pk for s in _best_public(competition, finished, _primary(competition, finished))]
+
+
+def _repositories(team_ids: list[int]) -> dict[int, list[dict[str, str]]]:
+    """The repositories winning teams linked (public ones only: a repository made private
+    after linking disappears from the entry)."""
+    from nbopen.challenges.models import WinnerRepository
+
+    found: dict[int, list[dict[str, str]]] = {}
+    for link in WinnerRepository.objects.filter(
+        team_id__in=team_ids, repository__private=False
+    ).select_related("repository__owner"):
+        found.setdefault(link.team_id, []).append(
+            {"name": link.repository.full_name, "type": link.repository.type}
+        )
+    return found
 
 
 def _host_teams(competition: Competition) -> set[int]:

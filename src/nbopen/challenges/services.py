@@ -24,7 +24,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from nbopen.access.policy import Level, Principal, org_level, require_repo
-from nbopen.challenges import leaderboard, sandbox, vault
+from nbopen.challenges import sandbox, vault
 from nbopen.challenges.metrics import METRICS
 from nbopen.challenges.models import (
     Competition,
@@ -155,8 +155,15 @@ def competition_create(
     evaluation: str = "",
     rules: str = "",
     terms: str = "",
+    max_team_size: int = 5,
+    final_submissions: int = 2,
+    winners_publish: int = 0,
+    team_merge_deadline: dt.datetime | None = None,
+    phases: list[dict[str, Any]] | None = None,
 ) -> Competition:
-    """A draft competition of ``organization`` with one phase and public/private splits."""
+    """A draft competition of ``organization`` with public/private splits and one phase
+    (``start``/``end``/quotas), or the given ``phases`` (``{name, start, end, daily_quota,
+    total_quota, concurrent_quota}`` each, in order)."""
     if org_level(actor, organization) < Level.ADMIN:
         raise PermissionDenied("Only the organization's admins may host a competition")
     if not is_well_formed(slug):
@@ -170,14 +177,21 @@ def competition_create(
         )
     if not 0.0 <= public_fraction <= 1.0 or not 0 <= precision <= 10:
         raise InvalidInput("public_fraction is in [0, 1] and precision in 0–10")
-    repos = []
-    for name in datasets:
-        owner, _sep, repo_name = name.partition("/")
-        repo = repo_find(owner, repo_name, "dataset")
-        if repo is None:
-            raise NotFound(f"Dataset {name} not found")
-        require_repo(actor, repo, Level.ADMIN)
-        repos.append(repo)
+    _check_team_options(max_team_size, final_submissions, winners_publish)
+    phase_rows = _checked_phases(
+        phases
+        or [
+            {
+                "name": "main",
+                "start": start or timezone.now(),
+                "end": end,
+                "daily_quota": daily_quota,
+                "total_quota": total_quota,
+                "concurrent_quota": concurrent_quota,
+            }
+        ]
+    )
+    repos = _dataset_repos(actor, datasets)
     competition = Competition.objects.create(
         organization=organization,
         slug=slug,
@@ -194,18 +208,15 @@ def competition_create(
         evaluation=evaluation,
         rules=rules,
         terms=terms,
+        max_team_size=max_team_size,
+        final_submissions=final_submissions,
+        winners_publish=winners_publish,
+        team_merge_deadline=team_merge_deadline,
         created_by=actor.user,
     )
     competition.datasets.set(repos)
-    Phase.objects.create(
-        competition=competition,
-        name="main",
-        start=start or timezone.now(),
-        end=end,
-        daily_quota=daily_quota,
-        total_quota=total_quota,
-        concurrent_quota=concurrent_quota,
-    )
+    for position, row in enumerate(phase_rows):
+        Phase.objects.create(competition=competition, position=position, **row)
     Split.objects.create(competition=competition, name="public", visibility="public")
     Split.objects.create(competition=competition, name="private", visibility="private")
     events.record(
@@ -215,6 +226,155 @@ def competition_create(
         payload={"competition": slug},
     )
     return competition
+
+
+def _dataset_repos(actor: Principal, datasets: list[str]) -> list[Any]:
+    """The dataset repositories named ``OWNER/NAME``; the host must administer each."""
+    repos = []
+    for name in datasets:
+        owner, _sep, repo_name = name.strip().partition("/")
+        repo = repo_find(owner, repo_name, "dataset")
+        if repo is None:
+            raise NotFound(f"Dataset {name} not found")
+        require_repo(actor, repo, Level.ADMIN)
+        repos.append(repo)
+    return repos
+
+
+def _check_team_options(max_team_size: int, final_submissions: int, winners: int) -> None:
+    if not 1 <= max_team_size <= 100:
+        raise InvalidInput("The maximum team size is between 1 and 100")
+    if not 1 <= final_submissions <= 20:
+        raise InvalidInput("The number of final submissions is between 1 and 20")
+    if not 0 <= winners <= 100:
+        raise InvalidInput("The number of winners who publish repositories is between 0 and 100")
+
+
+PHASE_FIELDS = ("name", "start", "end", "daily_quota", "total_quota", "concurrent_quota")
+
+
+def _checked_phases(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Phases in order, each starting after the previous one ended; quotas positive."""
+    if not rows or len(rows) > 10:
+        raise InvalidInput("A competition has between 1 and 10 phases")
+    checked: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, start=1):
+        name = str(row.get("name") or "").strip()[:96] or f"phase-{number}"
+        start, end = row.get("start"), row.get("end")
+        if not isinstance(start, dt.datetime):
+            raise InvalidInput(f"Phase {name}: a start time is needed")
+        if end is not None and (not isinstance(end, dt.datetime) or end <= start):
+            raise InvalidInput(f"Phase {name}: the end must come after the start")
+        if checked:
+            previous = checked[-1]
+            if previous["end"] is None or start < previous["end"]:
+                raise InvalidInput(f"Phase {name} must start after the previous phase ends")
+        daily = int(row.get("daily_quota") or 5)
+        concurrent = int(row.get("concurrent_quota") or 2)
+        total = row.get("total_quota")
+        if daily < 1 or concurrent < 1 or (total is not None and int(total) < 1):
+            raise InvalidInput(f"Phase {name}: quotas are at least 1")
+        if any(c["name"] == name for c in checked):
+            raise InvalidInput(f"Two phases are named {name}")
+        checked.append(
+            {
+                "name": name,
+                "start": start,
+                "end": end,
+                "daily_quota": daily,
+                "total_quota": None if total is None else int(total),
+                "concurrent_quota": concurrent,
+            }
+        )
+    return checked
+
+
+# Fields a host may change at any time (texts and team rules); the scoring fields only while
+# no submission exists, so every entry of a leaderboard is scored the same way.
+EDITABLE = (
+    "title",
+    "overview",
+    "evaluation",
+    "rules",
+    "terms",
+    "max_team_size",
+    "final_submissions",
+    "winners_publish",
+    "team_merge_deadline",
+)
+SCORING = ("metric", "id_column", "target_column", "public_fraction", "precision")
+
+
+@transaction.atomic
+def competition_update(
+    *,
+    actor: Principal,
+    competition: Competition,
+    changes: dict[str, Any],
+    datasets: list[str] | None = None,
+    phases: list[dict[str, Any]] | None = None,
+) -> Competition:
+    """The host edits a competition: texts, team rules, datasets; the metric and columns
+    before any submission; phases (times and quotas; a phase with submissions stays, in
+    place, under the same name)."""
+    _require_host(actor, competition)
+    unknown = set(changes) - set(EDITABLE) - set(SCORING)
+    if unknown:
+        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}")
+    submitted = Submission.objects.filter(competition=competition).exists()
+    scoring = {k: v for k, v in changes.items() if k in SCORING and getattr(competition, k) != v}
+    if scoring and submitted:
+        raise InvalidInput(
+            "The metric, columns, public fraction and precision cannot change once there are "
+            "submissions"
+        )
+    if "metric" in scoring and scoring["metric"] not in METRICS and not competition.scorer_oid:
+        raise InvalidInput(f"Unknown metric {scoring['metric']!r} (built in: {', '.join(METRICS)})")
+    merged = {k: changes.get(k, getattr(competition, k)) for k in (*EDITABLE, *SCORING)}
+    fraction, precision = float(merged["public_fraction"]), int(merged["precision"])
+    if not 0.0 <= fraction <= 1.0 or not 0 <= precision <= 10:
+        raise InvalidInput("public_fraction is in [0, 1] and precision in 0–10")
+    _check_team_options(
+        int(merged["max_team_size"]),
+        int(merged["final_submissions"]),
+        int(merged["winners_publish"]),
+    )
+    for key, value in changes.items():
+        setattr(competition, key, value)
+    if "metric" in scoring and scoring["metric"] in METRICS:
+        competition.higher_is_better = METRICS[scoring["metric"]].higher_is_better
+    competition.title = competition.title or competition.slug
+    competition.save()
+    if datasets is not None:
+        competition.datasets.set(_dataset_repos(actor, datasets))
+    if phases is not None:
+        _replace_phases(competition, _checked_phases(phases))
+    events.record(
+        "competition.update",
+        actor=actor.user,
+        organization_id=competition.organization_id,
+        payload={"competition": competition.slug, "fields": sorted(changes)},
+    )
+    return competition
+
+
+def _replace_phases(competition: Competition, rows: list[dict[str, Any]]) -> None:
+    existing = {p.name: p for p in competition.phases.all()}
+    keep = {row["name"] for row in rows}
+    for name, phase in existing.items():
+        if name not in keep:
+            if phase.submissions.exists():
+                raise InvalidInput(f"Phase {name} has submissions and cannot be removed")
+            phase.delete()
+    for position, row in enumerate(rows):
+        found = existing.get(row["name"])
+        if found is None:
+            Phase.objects.create(competition=competition, position=position, **row)
+            continue
+        for key, value in row.items():
+            setattr(found, key, value)
+        found.position = position
+        found.save()
 
 
 def ground_truth_set(*, actor: Principal, competition: Competition, source: vault.Readable) -> int:
@@ -308,20 +468,10 @@ def competition_close(*, actor: Principal, competition: Competition) -> Competit
     if all(phase_ended(p, now) for p in competition.phases.all()):
         competition.state = Competition.State.FINISHED
         competition.save(update_fields=["state", "updated_at"])
-    for closed in [phase] if phase is not None else []:
-        for row in leaderboard.ranking(competition, closed, "private"):
-            events.record(
-                "competition.final_rank",
-                organization_id=competition.organization_id,
-                payload={
-                    "competition": competition.slug,
-                    "phase": closed.name,
-                    "team": row["team"],
-                    "members": row["members"],
-                    "rank": row["rank"],
-                    "score": row["score"],
-                },
-            )
+    if phase is not None:
+        from nbopen.challenges.results import record_final_ranks
+
+        record_final_ranks(competition, phase)
     return competition
 
 
