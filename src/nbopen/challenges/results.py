@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from nbopen.access.policy import Level, Principal, require_repo
 from nbopen.challenges import leaderboard
@@ -43,10 +44,10 @@ from nbopen.repos.services import repo_find
 
 def _writer_team(actor: Principal, competition: Competition) -> Team:
     if not actor.is_authenticated or actor.user is None or actor.scope == "read":
-        raise PermissionDenied("Sign in (with a write token) to do this")
+        raise PermissionDenied(N_("Sign in (with a write token) to do this"))
     team = team_of(competition, actor.user)
     if team is None:
-        raise InvalidInput("You are not in a team of this competition")
+        raise InvalidInput(N_("You are not in a team of this competition"))
     return team
 
 
@@ -59,11 +60,12 @@ def finals_select(
     team = _writer_team(actor, competition)
     phase = phase or current_phase(competition)
     if phase is None or phase_ended(phase):
-        raise InvalidInput("Final submissions can be chosen only while the phase runs")
+        raise InvalidInput(N_("Final submissions can be chosen only while the phase runs"))
     wanted = sorted(set(ids))
     if len(wanted) > competition.final_submissions:
         raise InvalidInput(
-            f"At most {competition.final_submissions} final submissions may be selected"
+            N_("At most %(limit)s final submissions may be selected"),
+            limit=competition.final_submissions,
         )
     Team.objects.select_for_update().filter(pk=team.pk).first()
     found = set(
@@ -74,7 +76,8 @@ def finals_select(
     missing = [str(i) for i in wanted if i not in found]
     if missing:
         raise InvalidInput(
-            f"Not a submission of your team in this phase that may count: {', '.join(missing)}"
+            N_("Not a submission of your team in this phase that may count: %(ids)s"),
+            ids=", ".join(missing),
         )
     Submission.objects.filter(phase=phase, team=team).update(is_final=False)
     Submission.objects.filter(pk__in=wanted).update(is_final=True)
@@ -202,11 +205,14 @@ def winner_link(*, actor: Principal, competition: Competition, repository: str) 
     team = _writer_team(actor, competition)
     top = {row["team"] for row in winners(competition)}
     if competition.winners_publish <= 0:
-        raise InvalidInput("This competition does not ask winners to publish repositories")
+        raise InvalidInput(N_("This competition does not ask winners to publish repositories"))
     if team.name not in top:
         raise PermissionDenied(
-            f"Only the top {competition.winners_publish} teams of the final ranking link "
-            "repositories, after the last phase ends"
+            N_(
+                "Only the top %(k)s teams of the final ranking link repositories, after the "
+                "last phase ends"
+            ),
+            k=competition.winners_publish,
         )
     kind = None
     path = repository.strip().strip("/")
@@ -215,15 +221,15 @@ def winner_link(*, actor: Principal, competition: Competition, repository: str) 
     owner, _sep, name = path.partition("/")
     repo = repo_find(owner, name, kind) if owner and name else None
     if repo is None:
-        raise NotFound(f"Repository {repository} not found")
+        raise NotFound(N_("Repository %(name)s not found"), name=repository)
     if repo.private:
-        raise InvalidInput("Link a public repository: the models stay in the reservoir")
+        raise InvalidInput(N_("Link a public repository: the models stay in the reservoir"))
     require_repo(actor, repo, Level.WRITE)
     _link, created = WinnerRepository.objects.get_or_create(
         team=team, repository=repo, defaults={"linked_by": actor.user}
     )
     if not created:
-        raise AlreadyExists(f"{repo.full_name} is already linked")
+        raise AlreadyExists(N_("%(name)s is already linked"), name=repo.full_name)
     events.record(
         "competition.winner",
         actor=actor.user,

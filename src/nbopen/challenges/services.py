@@ -22,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from nbopen.access.policy import Level, Principal, org_level, require_repo
 from nbopen.challenges import sandbox, vault
@@ -235,7 +236,7 @@ def _dataset_repos(actor: Principal, datasets: list[str]) -> list[Any]:
         owner, _sep, repo_name = name.strip().partition("/")
         repo = repo_find(owner, repo_name, "dataset")
         if repo is None:
-            raise NotFound(f"Dataset {name} not found")
+            raise NotFound(N_("Dataset %(name)s not found"), name=name)
         require_repo(actor, repo, Level.ADMIN)
         repos.append(repo)
     return repos
@@ -243,11 +244,11 @@ def _dataset_repos(actor: Principal, datasets: list[str]) -> list[Any]:
 
 def _check_team_options(max_team_size: int, final_submissions: int, winners: int) -> None:
     if not 1 <= max_team_size <= 100:
-        raise InvalidInput("The maximum team size is between 1 and 100")
+        raise InvalidInput(N_("The maximum team size is between 1 and 100"))
     if not 1 <= final_submissions <= 20:
-        raise InvalidInput("The number of final submissions is between 1 and 20")
+        raise InvalidInput(N_("The number of final submissions is between 1 and 20"))
     if not 0 <= winners <= 100:
-        raise InvalidInput("The number of winners who publish repositories is between 0 and 100")
+        raise InvalidInput(N_("Between 0 and 100 winning teams may be asked to publish"))
 
 
 PHASE_FIELDS = ("name", "start", "end", "daily_quota", "total_quota", "concurrent_quota")
@@ -256,26 +257,28 @@ PHASE_FIELDS = ("name", "start", "end", "daily_quota", "total_quota", "concurren
 def _checked_phases(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Phases in order, each starting after the previous one ended; quotas positive."""
     if not rows or len(rows) > 10:
-        raise InvalidInput("A competition has between 1 and 10 phases")
+        raise InvalidInput(N_("A competition has between 1 and 10 phases"))
     checked: list[dict[str, Any]] = []
     for number, row in enumerate(rows, start=1):
         name = str(row.get("name") or "").strip()[:96] or f"phase-{number}"
         start, end = row.get("start"), row.get("end")
         if not isinstance(start, dt.datetime):
-            raise InvalidInput(f"Phase {name}: a start time is needed")
+            raise InvalidInput(N_("Phase %(name)s: a start time is needed"), name=name)
         if end is not None and (not isinstance(end, dt.datetime) or end <= start):
-            raise InvalidInput(f"Phase {name}: the end must come after the start")
+            raise InvalidInput(N_("Phase %(name)s: the end must come after the start"), name=name)
         if checked:
             previous = checked[-1]
             if previous["end"] is None or start < previous["end"]:
-                raise InvalidInput(f"Phase {name} must start after the previous phase ends")
+                raise InvalidInput(
+                    N_("Phase %(name)s must start after the previous phase ends"), name=name
+                )
         daily = int(row.get("daily_quota") or 5)
         concurrent = int(row.get("concurrent_quota") or 2)
         total = row.get("total_quota")
         if daily < 1 or concurrent < 1 or (total is not None and int(total) < 1):
-            raise InvalidInput(f"Phase {name}: quotas are at least 1")
+            raise InvalidInput(N_("Phase %(name)s: quotas are at least 1"), name=name)
         if any(c["name"] == name for c in checked):
-            raise InvalidInput(f"Two phases are named {name}")
+            raise InvalidInput(N_("Two phases are named %(name)s"), name=name)
         checked.append(
             {
                 "name": name,
@@ -320,20 +323,26 @@ def competition_update(
     _require_host(actor, competition)
     unknown = set(changes) - set(EDITABLE) - set(SCORING)
     if unknown:
-        raise InvalidInput(f"Unknown fields: {', '.join(sorted(unknown))}")
+        raise InvalidInput(N_("Unknown fields: %(names)s"), names=", ".join(sorted(unknown)))
     submitted = Submission.objects.filter(competition=competition).exists()
     scoring = {k: v for k, v in changes.items() if k in SCORING and getattr(competition, k) != v}
     if scoring and submitted:
         raise InvalidInput(
-            "The metric, columns, public fraction and precision cannot change once there are "
-            "submissions"
+            N_(
+                "The metric, columns, public fraction and precision cannot change once there are "
+                "submissions"
+            )
         )
     if "metric" in scoring and scoring["metric"] not in METRICS and not competition.scorer_oid:
-        raise InvalidInput(f"Unknown metric {scoring['metric']!r} (built in: {', '.join(METRICS)})")
+        raise InvalidInput(
+            N_("Unknown metric %(metric)s (built in: %(names)s)"),
+            metric=scoring["metric"],
+            names=", ".join(METRICS),
+        )
     merged = {k: changes.get(k, getattr(competition, k)) for k in (*EDITABLE, *SCORING)}
     fraction, precision = float(merged["public_fraction"]), int(merged["precision"])
     if not 0.0 <= fraction <= 1.0 or not 0 <= precision <= 10:
-        raise InvalidInput("public_fraction is in [0, 1] and precision in 0–10")
+        raise InvalidInput(N_("public_fraction is in [0, 1] and precision in 0–10"))
     _check_team_options(
         int(merged["max_team_size"]),
         int(merged["final_submissions"]),
@@ -364,7 +373,9 @@ def _replace_phases(competition: Competition, rows: list[dict[str, Any]]) -> Non
     for name, phase in existing.items():
         if name not in keep:
             if phase.submissions.exists():
-                raise InvalidInput(f"Phase {name} has submissions and cannot be removed")
+                raise InvalidInput(
+                    N_("Phase %(name)s has submissions and cannot be removed"), name=name
+                )
             phase.delete()
     for position, row in enumerate(rows):
         found = existing.get(row["name"])

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop as N_
 
 from nbopen.access.policy import Principal
 from nbopen.accounts.services import user_get
@@ -38,20 +39,20 @@ OPEN_FOR_ENTRIES = (Competition.State.PUBLISHED, Competition.State.RUNNING)
 
 def _require_writer(actor: Principal) -> None:
     if not actor.is_authenticated or actor.user is None or actor.scope == "read":
-        raise PermissionDenied("Sign in (with a write token) to manage teams")
+        raise PermissionDenied(N_("Sign in (with a write token) to manage teams"))
 
 
 def _my_team(actor: Principal, competition: Competition) -> Team:
     _require_writer(actor)
     team = team_of(competition, actor.user)
     if team is None:
-        raise InvalidInput("You are not in a team of this competition")
+        raise InvalidInput(N_("You are not in a team of this competition"))
     return team
 
 
 def _require_open(competition: Competition) -> None:
     if effective_state(competition) not in OPEN_FOR_ENTRIES:
-        raise InvalidInput("This competition is not open for entries")
+        raise InvalidInput(N_("This competition is not open for entries"))
 
 
 def invitations_of(actor: Principal, competition: Competition) -> list[TeamInvitation]:
@@ -73,19 +74,21 @@ def invite(*, actor: Principal, competition: Competition, username: str) -> Team
     try:
         invitee = user_get(username.strip())
     except NotFound:
-        raise NotFound(f"No user named {username}") from None
+        raise NotFound(N_("No user named %(name)s"), name=username) from None
     if invitee.pk == getattr(actor.user, "pk", None):
-        raise InvalidInput("You are already in this team")
+        raise InvalidInput(N_("You are already in this team"))
     other = team_of(competition, invitee)
     if other is not None:
-        raise AlreadyExists(f"{invitee.username} is already in a team of this competition")
+        raise AlreadyExists(
+            N_("%(name)s is already in a team of this competition"), name=invitee.username
+        )
     if team.members.count() >= competition.max_team_size:
-        raise InvalidInput("The team is full")
+        raise InvalidInput(N_("The team is full"))
     invitation, created = TeamInvitation.objects.get_or_create(
         team=team, user=invitee, defaults={"invited_by": actor.user}
     )
     if not created:
-        raise AlreadyExists(f"{invitee.username} is already invited")
+        raise AlreadyExists(N_("%(name)s is already invited"), name=invitee.username)
     return invitation
 
 
@@ -102,13 +105,15 @@ def accept_invitation(*, actor: Principal, competition: Competition, team_name: 
         .first()
     )
     if invitation is None:
-        raise NotFound("You have no invitation from this team")
+        raise NotFound(N_("You have no invitation from this team"))
     team = Team.objects.select_for_update().get(pk=invitation.team_id)
     current = team_of(competition, actor.user)
     if current is not None:
-        raise AlreadyExists(f"You are already in team {current.name}; leave it first")
+        raise AlreadyExists(
+            N_("You are already in team %(name)s; leave it first"), name=current.name
+        )
     if team.members.count() >= competition.max_team_size:
-        raise InvalidInput("The team is full")
+        raise InvalidInput(N_("The team is full"))
     _participant, accepted_now = Participant.objects.get_or_create(
         competition=competition, user=actor.user
     )
@@ -130,7 +135,7 @@ def decline_invitation(*, actor: Principal, competition: Competition, team_name:
         team__competition=competition, team__name=team_name, user=actor.user
     ).delete()
     if not deleted:
-        raise NotFound("You have no invitation from this team")
+        raise NotFound(N_("You have no invitation from this team"))
 
 
 @transaction.atomic
@@ -141,8 +146,10 @@ def leave(*, actor: Principal, competition: Competition) -> None:
     counted = Submission.objects.filter(team=team).exclude(state=Submission.State.FAILED)
     if counted.exists():
         raise InvalidInput(
-            "You cannot leave a team that has submissions: a new team would start with a "
-            "fresh quota"
+            N_(
+                "You cannot leave a team that has submissions: a new team would start with a "
+                "fresh quota"
+            )
         )
     TeamMember.objects.filter(competition=competition, team=team, user=actor.user).delete()
     if not team.members.exists():
@@ -186,9 +193,9 @@ def merge(*, actor: Principal, competition: Competition, code: str) -> Team:
     _require_open(competition)
     other = Team.objects.filter(competition=competition, join_code=code).first()
     if other is None:
-        raise NotFound("No team has this join code")
+        raise NotFound(N_("No team has this join code"))
     if other.pk == mine.pk:
-        raise InvalidInput("A team cannot merge with itself")
+        raise InvalidInput(N_("A team cannot merge with itself"))
     # Lock both rows in a fixed order: two opposite merges cannot deadlock or both pass.
     locked = {
         t.pk: t
@@ -197,19 +204,22 @@ def merge(*, actor: Principal, competition: Competition, code: str) -> Team:
     mine, other = locked[mine.pk], locked[other.pk]
     deadline = merge_deadline(competition)
     if deadline is not None and timezone.now() >= deadline:  # type: ignore[operator]
-        raise InvalidInput("The team-merge deadline has passed")
+        raise InvalidInput(N_("The team-merge deadline has passed"))
     size = mine.members.count() + other.members.count()
     if size > competition.max_team_size:
         raise InvalidInput(
-            f"The merged team would have {size} members; at most "
-            f"{competition.max_team_size} are allowed"
+            N_("The merged team would have %(size)s members; at most %(limit)s are allowed"),
+            size=size,
+            limit=competition.max_team_size,
         )
     for row in merge_allowance(competition, [mine, other]):
         if int(row["used"]) > int(row["allowed"]):  # type: ignore[call-overload]
             raise InvalidInput(
-                f"The teams have made {row['used']} submissions in phase {row['phase']}; a "
-                f"merged team may have at most {row['allowed']} (daily quota × "
-                f"{row['days']} days)"
+                N_(
+                    "The teams have made %(used)s submissions in phase %(phase)s; a merged team "
+                    "may have at most %(allowed)s (daily quota × %(days)s days)"
+                ),
+                **row,
             )
     TeamMember.objects.filter(team=other).update(team=mine)
     # The other team's picks are dropped so the merged team never has more finals than N.
