@@ -19,9 +19,13 @@ import csv
 import io
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
 from nbopen.access.policy import Principal
-from nbopen.challenges.models import Competition, Phase, Split, Submission
+from nbopen.challenges.models import Competition, Phase, Split, Submission, TeamMember
 from nbopen.challenges.rules import is_host, phase_ended, reason_text
+from nbopen.core import events
 
 
 def visible_splits(principal: Principal, competition: Competition, phase: Phase) -> list[str]:
@@ -144,6 +148,58 @@ def _repositories(team_ids: list[int]) -> dict[int, list[dict[str, str]]]:
             {"name": link.repository.full_name, "type": link.repository.type}
         )
     return found
+
+
+def final_split(competition: Competition) -> str:
+    """The split the final ranking is on: the first private one, else ``public``."""
+    name = (
+        Split.objects.filter(competition=competition, visibility=Split.Visibility.PRIVATE)
+        .order_by("pk")
+        .values_list("name", flat=True)
+        .first()
+    )
+    return name or "public"
+
+
+def record_final_ranks(competition: Competition, phase: Phase) -> int:
+    """Record the ended ``phase``'s final ranks as events, once; how many were recorded."""
+    if not phase_ended(phase):
+        return 0
+    with transaction.atomic():
+        claimed = Phase.objects.filter(pk=phase.pk, ranks_recorded_at__isnull=True).update(
+            ranks_recorded_at=timezone.now()
+        )
+        if not claimed:
+            return 0
+        rows = ranking(competition, phase, final_split(competition))
+        users = dict(
+            TeamMember.objects.filter(competition=competition).values_list(
+                "user__username", "user_id"
+            )
+        )
+        from django.contrib.auth import get_user_model
+
+        people = get_user_model().objects.in_bulk(list(users.values()))
+        count = 0
+        for row in rows:
+            for username in row["members"]:
+                events.record(
+                    "competition.final_rank",
+                    actor=people.get(users.get(username, -1)),
+                    organization_id=competition.organization_id,
+                    payload={
+                        "competition": competition.slug,
+                        "title": competition.title,
+                        "phase": phase.name,
+                        "team": row["team"],
+                        "members": row["members"],
+                        "rank": row["rank"],
+                        "teams": len(rows),
+                        "score": row["score"],
+                    },
+                )
+                count += 1
+    return count
 
 
 def _host_teams(competition: Competition) -> set[int]:

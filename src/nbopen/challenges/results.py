@@ -19,7 +19,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
 from nbopen.access.policy import Level, Principal, require_repo
@@ -27,7 +26,6 @@ from nbopen.challenges import leaderboard
 from nbopen.challenges.models import (
     Competition,
     Phase,
-    Split,
     Submission,
     Team,
     TeamMember,
@@ -103,62 +101,10 @@ def finals_of(competition: Competition, phase: Phase, team: Team) -> dict[str, A
 # --- final ranks --------------------------------------------------------------------------
 
 
-def final_split(competition: Competition) -> str:
-    """The split the final ranking is on: the first private one, else ``public``."""
-    name = (
-        Split.objects.filter(competition=competition, visibility=Split.Visibility.PRIVATE)
-        .order_by("pk")
-        .values_list("name", flat=True)
-        .first()
-    )
-    return name or "public"
-
-
-def record_final_ranks(competition: Competition, phase: Phase) -> int:
-    """Record the ended ``phase``'s final ranks as events, once; how many were recorded."""
-    if not phase_ended(phase):
-        return 0
-    with transaction.atomic():
-        claimed = Phase.objects.filter(pk=phase.pk, ranks_recorded_at__isnull=True).update(
-            ranks_recorded_at=timezone.now()
-        )
-        if not claimed:
-            return 0
-        rows = leaderboard.ranking(competition, phase, final_split(competition))
-        users = dict(
-            TeamMember.objects.filter(competition=competition).values_list(
-                "user__username", "user_id"
-            )
-        )
-        from django.contrib.auth import get_user_model
-
-        people = get_user_model().objects.in_bulk(list(users.values()))
-        count = 0
-        for row in rows:
-            for username in row["members"]:
-                events.record(
-                    "competition.final_rank",
-                    actor=people.get(users.get(username, -1)),
-                    organization_id=competition.organization_id,
-                    payload={
-                        "competition": competition.slug,
-                        "title": competition.title,
-                        "phase": phase.name,
-                        "team": row["team"],
-                        "members": row["members"],
-                        "rank": row["rank"],
-                        "teams": len(rows),
-                        "score": row["score"],
-                    },
-                )
-                count += 1
-    return count
-
-
 def record_ended(competition: Competition) -> None:
     """Record the final ranks of every phase of ``competition`` that has ended."""
     for phase in competition.phases.filter(ranks_recorded_at__isnull=True):
-        record_final_ranks(competition, phase)
+        leaderboard.record_final_ranks(competition, phase)
 
 
 def results_of(user: Any, viewer: Principal) -> list[dict[str, Any]]:
@@ -194,7 +140,7 @@ def winners(competition: Competition) -> list[dict[str, Any]]:
     phases = list(competition.phases.all())
     if competition.winners_publish <= 0 or not phases or not phase_ended(phases[-1]):
         return []
-    rows = leaderboard.ranking(competition, phases[-1], final_split(competition))
+    rows = leaderboard.ranking(competition, phases[-1], leaderboard.final_split(competition))
     return rows[: competition.winners_publish]
 
 

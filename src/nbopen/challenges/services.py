@@ -25,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop as N_
 
 from nbopen.access.policy import Level, Principal, org_level, require_repo
-from nbopen.challenges import sandbox, vault
+from nbopen.challenges import leaderboard, sandbox, vault
 from nbopen.challenges.metrics import METRICS
 from nbopen.challenges.models import (
     Competition,
@@ -51,6 +51,9 @@ OPEN_STATES = (
     Competition.State.RUNNING,
     Competition.State.FINISHED,
 )
+
+
+RESERVED_SLUGS = ("new",)  # /competitions/new is the host's form
 
 
 class QuotaExceeded(DomainError):
@@ -169,6 +172,8 @@ def competition_create(
         raise PermissionDenied("Only the organization's admins may host a competition")
     if not is_well_formed(slug):
         raise InvalidInput("The competition's name may hold letters, digits, '-', '_' and '.'")
+    if slug.lower() in RESERVED_SLUGS:
+        raise InvalidInput(N_("The name %(name)s is reserved"), name=slug)
     if Competition.objects.filter(slug=slug).exists():
         raise AlreadyExists(f"A competition named {slug} exists")
     if metric not in METRICS and higher_is_better is None:
@@ -480,9 +485,7 @@ def competition_close(*, actor: Principal, competition: Competition) -> Competit
         competition.state = Competition.State.FINISHED
         competition.save(update_fields=["state", "updated_at"])
     if phase is not None:
-        from nbopen.challenges.results import record_final_ranks
-
-        record_final_ranks(competition, phase)
+        leaderboard.record_final_ranks(competition, phase)
     return competition
 
 

@@ -479,7 +479,7 @@ def competition_leaderboard(request: HttpRequest, slug: str) -> HttpResponse:
     split = request.GET.get("split", "public")
     if split not in leaderboard.visible_splits(principal, competition, phase):
         return api_error(403, f"The {split} leaderboard is not shown yet", "NotRevealed")
-    results.record_final_ranks(competition, phase)  # once, when it has ended by its clock
+    leaderboard.record_final_ranks(competition, phase)  # once, when it has ended by its clock
     rows = leaderboard.ranking(competition, phase, split)
     if request.GET.get("format") == "csv":
         response = HttpResponse(leaderboard.as_csv(rows), content_type="text/csv; charset=utf-8")
