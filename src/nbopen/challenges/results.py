@@ -19,7 +19,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Level, Principal, require_repo
 from nbopen.challenges import leaderboard
@@ -42,10 +42,10 @@ from nbopen.repos.services import repo_find
 
 def _writer_team(actor: Principal, competition: Competition) -> Team:
     if not actor.is_authenticated or actor.user is None or actor.scope == "read":
-        raise PermissionDenied(N_("Sign in (with a write token) to do this"))
+        raise PermissionDenied(gettext_noop("Sign in (with a write token) to do this"))
     team = team_of(competition, actor.user)
     if team is None:
-        raise InvalidInput(N_("You are not in a team of this competition"))
+        raise InvalidInput(gettext_noop("You are not in a team of this competition"))
     return team
 
 
@@ -58,11 +58,13 @@ def finals_select(
     team = _writer_team(actor, competition)
     phase = phase or current_phase(competition)
     if phase is None or phase_ended(phase):
-        raise InvalidInput(N_("Final submissions can be chosen only while the phase runs"))
+        raise InvalidInput(
+            gettext_noop("Final submissions can be chosen only while the phase runs")
+        )
     wanted = sorted(set(ids))
     if len(wanted) > competition.final_submissions:
         raise InvalidInput(
-            N_("At most %(limit)s final submissions may be selected"),
+            gettext_noop("At most %(limit)s final submissions may be selected"),
             limit=competition.final_submissions,
         )
     Team.objects.select_for_update().filter(pk=team.pk).first()
@@ -74,7 +76,7 @@ def finals_select(
     missing = [str(i) for i in wanted if i not in found]
     if missing:
         raise InvalidInput(
-            N_("Not a submission of your team in this phase that may count: %(ids)s"),
+            gettext_noop("Not a submission of your team in this phase that may count: %(ids)s"),
             ids=", ".join(missing),
         )
     Submission.objects.filter(phase=phase, team=team).update(is_final=False)
@@ -151,10 +153,12 @@ def winner_link(*, actor: Principal, competition: Competition, repository: str) 
     team = _writer_team(actor, competition)
     top = {row["team"] for row in winners(competition)}
     if competition.winners_publish <= 0:
-        raise InvalidInput(N_("This competition does not ask winners to publish repositories"))
+        raise InvalidInput(
+            gettext_noop("This competition does not ask winners to publish repositories")
+        )
     if team.name not in top:
         raise PermissionDenied(
-            N_(
+            gettext_noop(
                 "Only the top %(k)s teams of the final ranking link repositories, after the "
                 "last phase ends"
             ),
@@ -167,15 +171,17 @@ def winner_link(*, actor: Principal, competition: Competition, repository: str) 
     owner, _sep, name = path.partition("/")
     repo = repo_find(owner, name, kind) if owner and name else None
     if repo is None:
-        raise NotFound(N_("Repository %(name)s not found"), name=repository)
+        raise NotFound(gettext_noop("Repository %(name)s not found"), name=repository)
     if repo.private:
-        raise InvalidInput(N_("Link a public repository: the models stay in the reservoir"))
+        raise InvalidInput(
+            gettext_noop("Link a public repository: the models stay in the reservoir")
+        )
     require_repo(actor, repo, Level.WRITE)
     _link, created = WinnerRepository.objects.get_or_create(
         team=team, repository=repo, defaults={"linked_by": actor.user}
     )
     if not created:
-        raise AlreadyExists(N_("%(name)s is already linked"), name=repo.full_name)
+        raise AlreadyExists(gettext_noop("%(name)s is already linked"), name=repo.full_name)
     events.record(
         "competition.winner",
         actor=actor.user,

@@ -22,7 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Level, Principal, org_level, require_repo
 from nbopen.challenges import leaderboard, sandbox, vault
@@ -173,7 +173,7 @@ def competition_create(
     if not is_well_formed(slug):
         raise InvalidInput("The competition's name may hold letters, digits, '-', '_' and '.'")
     if slug.lower() in RESERVED_SLUGS:
-        raise InvalidInput(N_("The name %(name)s is reserved"), name=slug)
+        raise InvalidInput(gettext_noop("The name %(name)s is reserved"), name=slug)
     if Competition.objects.filter(slug=slug).exists():
         raise AlreadyExists(f"A competition named {slug} exists")
     if metric not in METRICS and higher_is_better is None:
@@ -241,7 +241,7 @@ def _dataset_repos(actor: Principal, datasets: list[str]) -> list[Any]:
         owner, _sep, repo_name = name.strip().partition("/")
         repo = repo_find(owner, repo_name, "dataset")
         if repo is None:
-            raise NotFound(N_("Dataset %(name)s not found"), name=name)
+            raise NotFound(gettext_noop("Dataset %(name)s not found"), name=name)
         require_repo(actor, repo, Level.ADMIN)
         repos.append(repo)
     return repos
@@ -249,11 +249,11 @@ def _dataset_repos(actor: Principal, datasets: list[str]) -> list[Any]:
 
 def _check_team_options(max_team_size: int, final_submissions: int, winners: int) -> None:
     if not 1 <= max_team_size <= 100:
-        raise InvalidInput(N_("The maximum team size is between 1 and 100"))
+        raise InvalidInput(gettext_noop("The maximum team size is between 1 and 100"))
     if not 1 <= final_submissions <= 20:
-        raise InvalidInput(N_("The number of final submissions is between 1 and 20"))
+        raise InvalidInput(gettext_noop("The number of final submissions is between 1 and 20"))
     if not 0 <= winners <= 100:
-        raise InvalidInput(N_("Between 0 and 100 winning teams may be asked to publish"))
+        raise InvalidInput(gettext_noop("Between 0 and 100 winning teams may be asked to publish"))
 
 
 PHASE_FIELDS = ("name", "start", "end", "daily_quota", "total_quota", "concurrent_quota")
@@ -262,28 +262,31 @@ PHASE_FIELDS = ("name", "start", "end", "daily_quota", "total_quota", "concurren
 def _checked_phases(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Phases in order, each starting after the previous one ended; quotas positive."""
     if not rows or len(rows) > 10:
-        raise InvalidInput(N_("A competition has between 1 and 10 phases"))
+        raise InvalidInput(gettext_noop("A competition has between 1 and 10 phases"))
     checked: list[dict[str, Any]] = []
     for number, row in enumerate(rows, start=1):
         name = str(row.get("name") or "").strip()[:96] or f"phase-{number}"
         start, end = row.get("start"), row.get("end")
         if not isinstance(start, dt.datetime):
-            raise InvalidInput(N_("Phase %(name)s: a start time is needed"), name=name)
+            raise InvalidInput(gettext_noop("Phase %(name)s: a start time is needed"), name=name)
         if end is not None and (not isinstance(end, dt.datetime) or end <= start):
-            raise InvalidInput(N_("Phase %(name)s: the end must come after the start"), name=name)
+            raise InvalidInput(
+                gettext_noop("Phase %(name)s: the end must come after the start"), name=name
+            )
         if checked:
             previous = checked[-1]
             if previous["end"] is None or start < previous["end"]:
                 raise InvalidInput(
-                    N_("Phase %(name)s must start after the previous phase ends"), name=name
+                    gettext_noop("Phase %(name)s must start after the previous phase ends"),
+                    name=name,
                 )
         daily = int(row.get("daily_quota") or 5)
         concurrent = int(row.get("concurrent_quota") or 2)
         total = row.get("total_quota")
         if daily < 1 or concurrent < 1 or (total is not None and int(total) < 1):
-            raise InvalidInput(N_("Phase %(name)s: quotas are at least 1"), name=name)
+            raise InvalidInput(gettext_noop("Phase %(name)s: quotas are at least 1"), name=name)
         if any(c["name"] == name for c in checked):
-            raise InvalidInput(N_("Two phases are named %(name)s"), name=name)
+            raise InvalidInput(gettext_noop("Two phases are named %(name)s"), name=name)
         checked.append(
             {
                 "name": name,
@@ -328,26 +331,27 @@ def competition_update(
     _require_host(actor, competition)
     unknown = set(changes) - set(EDITABLE) - set(SCORING)
     if unknown:
-        raise InvalidInput(N_("Unknown fields: %(names)s"), names=", ".join(sorted(unknown)))
+        names = ", ".join(sorted(unknown))
+        raise InvalidInput(gettext_noop("Unknown fields: %(names)s"), names=names)
     submitted = Submission.objects.filter(competition=competition).exists()
     scoring = {k: v for k, v in changes.items() if k in SCORING and getattr(competition, k) != v}
     if scoring and submitted:
         raise InvalidInput(
-            N_(
+            gettext_noop(
                 "The metric, columns, public fraction and precision cannot change once there are "
                 "submissions"
             )
         )
     if "metric" in scoring and scoring["metric"] not in METRICS and not competition.scorer_oid:
         raise InvalidInput(
-            N_("Unknown metric %(metric)s (built in: %(names)s)"),
+            gettext_noop("Unknown metric %(metric)s (built in: %(names)s)"),
             metric=scoring["metric"],
             names=", ".join(METRICS),
         )
     merged = {k: changes.get(k, getattr(competition, k)) for k in (*EDITABLE, *SCORING)}
     fraction, precision = float(merged["public_fraction"]), int(merged["precision"])
     if not 0.0 <= fraction <= 1.0 or not 0 <= precision <= 10:
-        raise InvalidInput(N_("public_fraction is in [0, 1] and precision in 0–10"))
+        raise InvalidInput(gettext_noop("public_fraction is in [0, 1] and precision in 0–10"))
     _check_team_options(
         int(merged["max_team_size"]),
         int(merged["final_submissions"]),
@@ -379,7 +383,7 @@ def _replace_phases(competition: Competition, rows: list[dict[str, Any]]) -> Non
         if name not in keep:
             if phase.submissions.exists():
                 raise InvalidInput(
-                    N_("Phase %(name)s has submissions and cannot be removed"), name=name
+                    gettext_noop("Phase %(name)s has submissions and cannot be removed"), name=name
                 )
             phase.delete()
     for position, row in enumerate(rows):

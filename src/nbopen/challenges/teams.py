@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Principal
 from nbopen.accounts.services import user_get
@@ -39,20 +39,20 @@ OPEN_FOR_ENTRIES = (Competition.State.PUBLISHED, Competition.State.RUNNING)
 
 def _require_writer(actor: Principal) -> None:
     if not actor.is_authenticated or actor.user is None or actor.scope == "read":
-        raise PermissionDenied(N_("Sign in (with a write token) to manage teams"))
+        raise PermissionDenied(gettext_noop("Sign in (with a write token) to manage teams"))
 
 
 def _my_team(actor: Principal, competition: Competition) -> Team:
     _require_writer(actor)
     team = team_of(competition, actor.user)
     if team is None:
-        raise InvalidInput(N_("You are not in a team of this competition"))
+        raise InvalidInput(gettext_noop("You are not in a team of this competition"))
     return team
 
 
 def _require_open(competition: Competition) -> None:
     if effective_state(competition) not in OPEN_FOR_ENTRIES:
-        raise InvalidInput(N_("This competition is not open for entries"))
+        raise InvalidInput(gettext_noop("This competition is not open for entries"))
 
 
 def invitations_of(actor: Principal, competition: Competition) -> list[TeamInvitation]:
@@ -74,21 +74,21 @@ def invite(*, actor: Principal, competition: Competition, username: str) -> Team
     try:
         invitee = user_get(username.strip())
     except NotFound:
-        raise NotFound(N_("No user named %(name)s"), name=username) from None
+        raise NotFound(gettext_noop("No user named %(name)s"), name=username) from None
     if invitee.pk == getattr(actor.user, "pk", None):
-        raise InvalidInput(N_("You are already in this team"))
+        raise InvalidInput(gettext_noop("You are already in this team"))
     other = team_of(competition, invitee)
     if other is not None:
         raise AlreadyExists(
-            N_("%(name)s is already in a team of this competition"), name=invitee.username
+            gettext_noop("%(name)s is already in a team of this competition"), name=invitee.username
         )
     if team.members.count() >= competition.max_team_size:
-        raise InvalidInput(N_("The team is full"))
+        raise InvalidInput(gettext_noop("The team is full"))
     invitation, created = TeamInvitation.objects.get_or_create(
         team=team, user=invitee, defaults={"invited_by": actor.user}
     )
     if not created:
-        raise AlreadyExists(N_("%(name)s is already invited"), name=invitee.username)
+        raise AlreadyExists(gettext_noop("%(name)s is already invited"), name=invitee.username)
     return invitation
 
 
@@ -105,15 +105,15 @@ def accept_invitation(*, actor: Principal, competition: Competition, team_name: 
         .first()
     )
     if invitation is None:
-        raise NotFound(N_("You have no invitation from this team"))
+        raise NotFound(gettext_noop("You have no invitation from this team"))
     team = Team.objects.select_for_update().get(pk=invitation.team_id)
     current = team_of(competition, actor.user)
     if current is not None:
         raise AlreadyExists(
-            N_("You are already in team %(name)s; leave it first"), name=current.name
+            gettext_noop("You are already in team %(name)s; leave it first"), name=current.name
         )
     if team.members.count() >= competition.max_team_size:
-        raise InvalidInput(N_("The team is full"))
+        raise InvalidInput(gettext_noop("The team is full"))
     _participant, accepted_now = Participant.objects.get_or_create(
         competition=competition, user=actor.user
     )
@@ -135,7 +135,7 @@ def decline_invitation(*, actor: Principal, competition: Competition, team_name:
         team__competition=competition, team__name=team_name, user=actor.user
     ).delete()
     if not deleted:
-        raise NotFound(N_("You have no invitation from this team"))
+        raise NotFound(gettext_noop("You have no invitation from this team"))
 
 
 @transaction.atomic
@@ -146,7 +146,7 @@ def leave(*, actor: Principal, competition: Competition) -> None:
     counted = Submission.objects.filter(team=team).exclude(state=Submission.State.FAILED)
     if counted.exists():
         raise InvalidInput(
-            N_(
+            gettext_noop(
                 "You cannot leave a team that has submissions: a new team would start with a "
                 "fresh quota"
             )
@@ -193,9 +193,9 @@ def merge(*, actor: Principal, competition: Competition, code: str) -> Team:
     _require_open(competition)
     other = Team.objects.filter(competition=competition, join_code=code).first()
     if other is None:
-        raise NotFound(N_("No team has this join code"))
+        raise NotFound(gettext_noop("No team has this join code"))
     if other.pk == mine.pk:
-        raise InvalidInput(N_("A team cannot merge with itself"))
+        raise InvalidInput(gettext_noop("A team cannot merge with itself"))
     # Lock both rows in a fixed order: two opposite merges cannot deadlock or both pass.
     locked = {
         t.pk: t
@@ -204,18 +204,20 @@ def merge(*, actor: Principal, competition: Competition, code: str) -> Team:
     mine, other = locked[mine.pk], locked[other.pk]
     deadline = merge_deadline(competition)
     if deadline is not None and timezone.now() >= deadline:  # type: ignore[operator]
-        raise InvalidInput(N_("The team-merge deadline has passed"))
+        raise InvalidInput(gettext_noop("The team-merge deadline has passed"))
     size = mine.members.count() + other.members.count()
     if size > competition.max_team_size:
         raise InvalidInput(
-            N_("The merged team would have %(size)s members; at most %(limit)s are allowed"),
+            gettext_noop(
+                "The merged team would have %(size)s members; at most %(limit)s are allowed"
+            ),
             size=size,
             limit=competition.max_team_size,
         )
     for row in merge_allowance(competition, [mine, other]):
         if int(row["used"]) > int(row["allowed"]):  # type: ignore[call-overload]
             raise InvalidInput(
-                N_(
+                gettext_noop(
                     "The teams have made %(used)s submissions in phase %(phase)s; a merged team "
                     "may have at most %(allowed)s (daily quota × %(days)s days)"
                 ),

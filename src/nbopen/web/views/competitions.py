@@ -15,7 +15,7 @@ from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop as N_
+from django.utils.translation import gettext_noop
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nbopen.challenges import leaderboard, results, rules, services, teams
@@ -230,7 +230,7 @@ def _local(value: str, zone: str) -> dt.datetime | None:
     try:
         parsed = dt.datetime.fromisoformat(value)
     except ValueError:
-        raise InvalidInput(N_("Not a date and time: %(value)s"), value=value) from None
+        raise InvalidInput(gettext_noop("Not a date and time: %(value)s"), value=value) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=zoneinfo.ZoneInfo(zone))
     return parsed
@@ -243,7 +243,7 @@ def _number(post: Any, name: str, default: float | None, kind: type = int) -> An
     try:
         return kind(raw)
     except ValueError:
-        raise InvalidInput(N_("%(field)s must be a number"), field=name) from None
+        raise InvalidInput(gettext_noop("%(field)s must be a number"), field=name) from None
 
 
 def _posted_options(request: HttpRequest, zone: str) -> dict[str, Any]:
@@ -359,10 +359,10 @@ def competition_new(request: HttpRequest) -> HttpResponse:
     try:
         organization = next((o for o in orgs if o.name == request.POST.get("organization")), None)
         if organization is None:
-            raise InvalidInput(N_("Choose an organization you administer"))
+            raise InvalidInput(gettext_noop("Choose an organization you administer"))
         upload = request.FILES.get("ground_truth")
         if upload is None:
-            raise InvalidInput(N_("Upload the ground truth (a CSV file)"))
+            raise InvalidInput(gettext_noop("Upload the ground truth (a CSV file)"))
         zone = "Asia/Shanghai"
         with transaction.atomic():
             competition = services.competition_create(
