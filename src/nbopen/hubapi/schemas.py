@@ -320,14 +320,14 @@ COMPETITION_BODY = obj(
     ),
 )
 COMPETITION_UPDATE = {**COMPETITION_BODY, "required": []}
-TEAM = obj(
+COMPETITION_TEAM = obj(
     {"team": NULLABLE_STR, "members": arr(STR), "invitations": arr(obj(team=STR, by=STR))},
     join_code=NULLABLE_STR,
     invited=arr(STR),
     merge=arr(obj(phase=STR, used=INT, allowed=INT, days=INT)),
     merge_deadline=NULLABLE_STR,
 )
-TEAM_BODY = obj(username=STR, team=STR, code=STR)
+COMPETITION_TEAM_BODY = obj(username=STR, team=STR, code=STR)
 FINALS = obj(
     {"phase": STR, "limit": INT, "selected": arr(INT), "counting": arr(INT)},
 )

@@ -30,15 +30,15 @@ urlpatterns = [
         _SLUG + "/team",
         c.competition_team,
         tag="competitions",
-        responses={200: s.TEAM},
+        responses={200: s.COMPETITION_TEAM},
     ),
     route(
         "^competitions/(?P<slug>[^/]+)/team/(?P<action>invite|accept|decline|leave|merge)\\Z",
         c.competition_team,
         methods=("POST",),
         tag="competitions",
-        body=s.TEAM_BODY,
-        responses={200: s.TEAM},
+        body=s.COMPETITION_TEAM_BODY,
+        responses={200: s.COMPETITION_TEAM},
     ),
     route(
         _SLUG + "/finals",
