@@ -304,3 +304,47 @@ def test_host_edits_options_and_phases() -> None:
             changes={},
             phases=[{"name": "other", "start": start, "end": None}],
         )
+
+
+def test_api_permissions_for_edits_teams_finals_and_winners(client: Any) -> None:
+    """Only the host edits; a team's code and finals are its members' alone; a read token
+    manages nothing; bad bodies are 400s; winners are empty until the end."""
+    from nbopen.accounts.services import token_create
+
+    host, competition = _running("a")
+    ann, ben = _people("a", "ann", "ben")
+    alpha = services.join(actor=ann, competition=competition, team_name="Alpha")
+    mine = _scored(competition, alpha, 0.5, 0.5)
+
+    def auth(who: Principal, scope: str = "write") -> dict[str, str]:
+        secret = token_create(user=who.user, name=scope, scope=scope).secret  # type: ignore[arg-type]
+        return {"HTTP_AUTHORIZATION": f"Bearer {secret}"}
+
+    url = f"/api/v1/competitions/{competition.slug}"
+    as_ann, as_ben, as_host = auth(ann), auth(ben), auth(Principal(user=host))
+    patch = {"content_type": "application/json"}
+    assert client.patch(url, '{"title": "x"}', **patch, **as_ann).status_code == 403
+    assert client.patch(url, '{"max_team_size": "many"}', **patch, **as_host).status_code == 400
+    assert client.patch(url, '{"bogus": 1}', **patch, **as_host).status_code == 400
+    edited = client.patch(url, '{"title": "新", "winners_publish": 2}', **patch, **as_host)
+    assert edited.status_code == 200 and edited.json()["winners_publish"] == 2
+    # The join code is shown to the team's members only.
+    assert client.get(f"{url}/team", **as_ann).json()["join_code"] == alpha.join_code
+    outsider = client.get(f"{url}/team", **as_ben).json()
+    assert outsider["team"] is None and "join_code" not in outsider
+    assert client.get(f"{url}/team").json() == {"team": None, "members": [], "invitations": []}
+    read_only = auth(ann, "read")
+    invite = client.post(f"{url}/team/invite", '{"username": "a-ben"}', **patch, **read_only)
+    assert invite.status_code == 403
+    assert client.post(f"{url}/team/invite", '{"username": "a-ben"}', **patch, **as_ann).json()[
+        "invited"
+    ] == ["a-ben"]
+    # Finals: one's own team only; ben (no team) finds none; a bad body is a 400.
+    assert client.get(f"{url}/finals", **as_ben).status_code == 404
+    assert client.put(f"{url}/finals", '{"ids": "1"}', **patch, **as_ann).status_code == 400
+    picked = client.put(f"{url}/finals", f'{{"ids": [{mine.pk}]}}', **patch, **as_ann)
+    assert picked.status_code == 200 and picked.json()["selected"] == [mine.pk]
+    # Winners: nothing before the end; linking is refused.
+    assert client.get(f"{url}/winners").json() == {"required": 2, "winners": []}
+    refused = client.post(f"{url}/winners", '{"repository": "a-ann/m"}', **patch, **as_ann)
+    assert refused.status_code == 403

@@ -99,6 +99,14 @@ def describe(principal: Principal, competition: Competition) -> dict[str, Any]:
     }
 
 
+PATCHABLE = {
+    *services.EDITABLE,
+    *services.SCORING,
+    "datasets",
+    "phases",
+}
+
+
 def _iso(value: object) -> str | None:
     return value.isoformat() if isinstance(value, dt.datetime) else None
 
@@ -229,6 +237,9 @@ def competition_detail(request: HttpRequest, slug: str) -> HttpResponse:
         competition = services.competition_get(principal, slug)
         if request.method == "PATCH":
             data = _body(request)
+            unknown = sorted(set(data) - PATCHABLE)
+            if unknown:
+                raise InvalidInput(f"Unknown fields: {', '.join(unknown)}")
             services.competition_update(
                 actor=principal,
                 competition=competition,
