@@ -229,7 +229,9 @@ def merge(*, actor: Principal, competition: Competition, code: str) -> Team:
     TeamInvitation.objects.filter(team=other).delete()
     from nbopen.challenges.models import WinnerRepository
 
-    WinnerRepository.objects.filter(team=other).update(team=mine)
+    WinnerRepository.objects.filter(team=other).exclude(
+        repository_id__in=WinnerRepository.objects.filter(team=mine).values("repository_id")
+    ).update(team=mine)
     merged_name = other.name
     other.delete()
     events.record(
