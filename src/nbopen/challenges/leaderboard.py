@@ -163,12 +163,14 @@ def final_split(competition: Competition) -> str:
 
 def record_final_ranks(competition: Competition, phase: Phase) -> int:
     """Record the ended ``phase``'s final ranks as events, once; how many were recorded."""
-    if not phase_ended(phase):
-        return 0
+    if phase.ranks_recorded_at is not None or not phase_ended(phase):
+        return 0  # the usual case on a read: no write
     with transaction.atomic():
+        now = timezone.now()
         claimed = Phase.objects.filter(pk=phase.pk, ranks_recorded_at__isnull=True).update(
-            ranks_recorded_at=timezone.now()
+            ranks_recorded_at=now
         )
+        phase.ranks_recorded_at = now
         if not claimed:
             return 0
         rows = ranking(competition, phase, final_split(competition))

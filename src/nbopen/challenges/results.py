@@ -7,7 +7,8 @@ contributor's results on their profile (issue 15, items 2, 8 and 9).
 * **Final ranks** become ``competition.final_rank`` events once per phase, one per member
   (``actor`` = the member, so analytics and profiles find them by user). A phase that ends by
   its clock has no job at its end: the first reader after the end (leaderboard, profile)
-  records them; :func:`record_final_ranks` is idempotent (``Phase.ranks_recorded_at``).
+  records them; :func:`.leaderboard.record_final_ranks` is idempotent
+  (``Phase.ranks_recorded_at``).
 * **Winners.** When the host sets ``winners_publish`` = k, members of the top-k teams of the
   last phase's final ranking link the public repositories holding their code and model. The
   link is a ``competition.winner`` event on the repository, credited by
