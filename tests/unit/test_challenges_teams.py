@@ -94,11 +94,13 @@ def test_invite_accept_decline_and_leave() -> None:
     assert services.team_of(competition, ben.user) is None
     _scored(competition, alpha, 0.5, 0.5, state=Submission.State.FAILED)
     teams.invite(actor=ann, competition=competition, username="i-ben")
+    teams.invite(actor=ann, competition=competition, username="i-cat")
     teams.accept_invitation(actor=ben, competition=competition, team_name="Alpha")
     _scored(competition, alpha, 0.5, 0.5)
     with pytest.raises(InvalidInput, match="fresh quota"):
         teams.leave(actor=ben, competition=competition)
     services.join(actor=cat, competition=competition, team_name="Gamma")
+    assert teams.invitations_of(cat, competition) == []  # lapsed: cat is in a team now
     with pytest.raises(AlreadyExists):  # one team per person, also through invitations
         teams.invite(actor=cat, competition=competition, username="i-ann")
 

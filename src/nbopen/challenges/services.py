@@ -34,6 +34,7 @@ from nbopen.challenges.models import (
     Split,
     Submission,
     Team,
+    TeamInvitation,
     TeamMember,
 )
 from nbopen.challenges.rules import is_host, phase_ended
@@ -569,6 +570,8 @@ def join(
         except IntegrityError:
             raise AlreadyExists(f"A team named {name} exists; join it with its code") from None
         TeamMember.objects.create(competition=competition, team=team, user=actor.user)
+    # Invitations lapse once the user is in a team (one team per person per competition).
+    TeamInvitation.objects.filter(team__competition=competition, user=actor.user).delete()
     if accepted_now:
         events.record(
             "competition.join",
