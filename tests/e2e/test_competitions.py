@@ -526,3 +526,83 @@ def test_a_burst_cannot_overrun_the_quota(server: LiveServer, world: dict[str, A
     with ThreadPoolExecutor(max_workers=6) as pool:
         statuses = sorted(pool.map(send, range(6)))
     assert statuses == [201, 201, 429, 429, 429, 429]
+
+
+@pytest.mark.once
+def test_teams_finals_and_winners_from_the_command_line(
+    server: LiveServer, world: dict[str, Any]
+) -> None:
+    """Invite and accept, a merge refused by the size rule, a chosen final that wins the
+    private ranking the default would have lost, the winner's repository on the leaderboard
+    entry and as reuse, and the rank on the winner's profile."""
+    tokens, work = world["tokens"], world["work"]
+    host, alice, bob, eve = (tokens[n] for n in ("host", "alice", "bob", "eve"))
+    compete(
+        server, host, "create", "team-comp", "--org", ORG, "--dataset", f"{ORG}/harbour",
+        "--ground-truth", str(work / "gt.csv"), "--daily-quota", "3", "--max-team-size", "2",
+        "--final-submissions", "1", "--winners-publish", "1",
+    )  # fmt: skip
+    compete(server, alice, "join", "team-comp", "--team", "Gulls")
+    compete(server, bob, "join", "team-comp", "--team", "Terns")
+    compete(server, alice, "team", "invite", "team-comp", "eve")
+    invited = json.loads(compete(server, eve, "team", "show", "team-comp"))
+    assert invited["team"] is None
+    assert invited["invitations"] == [{"team": "Gulls", "by": "alice"}]
+    gulls = json.loads(compete(server, eve, "team", "accept", "team-comp", "Gulls"))
+    assert gulls["members"] == ["alice", "eve"] and gulls["team"] == "Gulls"
+    terns = json.loads(compete(server, bob, "team", "show", "team-comp"))
+    assert "join_code" not in invited and terns["members"] == ["bob"]
+    refused = compete(server, alice, "team", "merge", "team-comp", terns["join_code"], check=False)
+    assert "3" in refused and "2" in refused and "Traceback" not in refused  # size 2 + 1 > 2
+
+    (work / "g1.csv").write_text(_predictions(10, 2))  # best public, poor private
+    (work / "g2.csv").write_text(_predictions(6, 10))  # modest public, perfect private
+    (work / "t1.csv").write_text(_predictions(8, 8))
+    g1 = int(compete(server, alice, "submit", "team-comp", str(work / "g1.csv")))
+    g2 = int(compete(server, eve, "submit", "team-comp", str(work / "g2.csv")))
+    t1 = int(compete(server, bob, "submit", "team-comp", str(work / "t1.csv")))
+    for token, number in ((alice, g1), (alice, g2), (bob, t1)):
+        assert wait_scored(server, token, "team-comp", number)["state"] == "finished"
+    assert json.loads(compete(server, eve, "finals", "team-comp"))["counting"] == [g1]
+    assert str(g1) in compete(server, bob, "finals", "team-comp", str(g1), check=False)
+    chosen = json.loads(compete(server, eve, "finals", "team-comp", str(g2)))
+    assert chosen["selected"] == [g2] and chosen["counting"] == [g2]
+    # Bob sees his team's finals only; another team's submission cannot be picked.
+    assert json.loads(compete(server, bob, "finals", "team-comp"))["counting"] == [t1]
+    early = api(server, alice, "/api/v1/competitions/team-comp/leaderboard?split=private")
+    assert early.status == 403
+    too_early = compete(server, alice, "winners", "team-comp", "--link", "alice/x", check=False)
+    assert "403" in too_early  # not before the last phase has ended
+
+    compete(server, host, "close", "team-comp")
+    board = json.loads(compete(server, alice, "leaderboard", "team-comp", "--private", "--json"))
+    assert board == [
+        {"team": "Gulls", "rank": 1, "score": 1.0},  # the chosen final, not the best public
+        {"team": "Terns", "rank": 2, "score": 0.8},
+    ]
+    api_create_repo(server, alice, "gull-model", type="model")
+    api_create_repo(server, bob, "tern-model", type="model")
+    # Eve is a winner but may not write alice's repository: refused.
+    assert "403" in compete(
+        server, eve, "winners", "team-comp", "--link", "alice/gull-model", check=False
+    )
+    linked = json.loads(
+        compete(server, alice, "winners", "team-comp", "--link", "alice/gull-model")
+    )
+    assert linked == {"team": "Gulls", "repository": "alice/gull-model", "type": "model"}
+    assert "403" in compete(
+        server, bob, "winners", "team-comp", "--link", "bob/tern-model", check=False
+    )  # second place: not among the top 1
+    winners = json.loads(compete(server, bob, "winners", "team-comp"))
+    assert winners["winners"][0]["team"] == "Gulls"
+    assert winners["winners"][0]["repositories"] == [{"name": "alice/gull-model", "type": "model"}]
+    rows = json.loads(
+        api(server, None, "/api/v1/competitions/team-comp/leaderboard?split=private").body
+    )["rows"]
+    assert rows[0]["repositories"] == [{"name": "alice/gull-model", "type": "model"}]
+    page = request(server.url + "/competitions/team-comp").body.decode()
+    assert "alice/gull-model" in page
+    profile = request(server.url + "/eve").body.decode()
+    assert 'id="competition-results"' in profile and "team-comp" in profile
+    ranks = _events(server)
+    assert sum(1 for (kind,) in ranks if kind == "competition.winner") == 1

@@ -9,7 +9,8 @@ this platform:
   name (normalised: case, ``-``/``_``/``.``), or for Go by the module path
   ``<platform host>/<owner>/<name>``;
 * a model or dataset card (``card_data``) naming it in ``base_model`` or ``datasets``;
-* fork and download events (``repo.fork``, ``repo.download``) by members of an organization.
+* fork and download events (``repo.fork``, ``repo.download``) by members of an organization;
+* a competition's winner links (``competition.winner``): reuse by the host organization.
 
 The reusing organization is the owner of the declaring repository, or the acting user's
 organizations. The owning organization itself and user-owned repositories do not count
@@ -32,7 +33,7 @@ from nbopen.access.policy import public_repositories
 from nbopen.analytics import cocomo
 from nbopen.config.env import CONFIG
 from nbopen.core.models import Event
-from nbopen.orgs.models import Membership
+from nbopen.orgs.models import Membership, Organization
 from nbopen.repos.git.read import ls_tree, read_blob, resolve
 from nbopen.repos.models import Repository
 
@@ -169,6 +170,14 @@ def city_value(*, monthly_cost: float | None = None) -> dict[str, Any]:
         for org in member_orgs.get(actor_id or -1, set()):
             if repo_id is not None:
                 credit(by_id[repo_id], org, kind.removeprefix("repo."))
+    # A winning team's repository linked from a competition's leaderboard is reused by the
+    # host organization (the model "stays in the reservoir", issue 15).
+    org_names = dict(Organization.objects.values_list("pk", "name"))
+    for repo_id, org_id in Event.objects.filter(
+        kind="competition.winner", repository_id__in=list(by_id), organization_id__isnull=False
+    ).values_list("repository_id", "organization_id"):
+        if repo_id is not None:
+            credit(by_id[repo_id], org_names.get(org_id), "competition")
     rows = []
     total_rebuild = total_saved = 0.0
     for repo in repos:

@@ -7,7 +7,8 @@ everything at any time.
 
 Ranking: each team's entry is its best submission on the primary metric (ties: the earlier
 submission wins); teams with a member of the host organization are not ranked. On a private
-or host-only split the entry is chosen from the team's final submissions — the
+or host-only split the entry is chosen from the team's final submissions — the ones it
+selected (``Submission.is_final``, at most ``final_submissions``), or when it selected none the
 ``final_submissions`` best on the public split, the default Kaggle rule — so a team cannot
 pick its private score after seeing it.
 """
@@ -18,9 +19,13 @@ import csv
 import io
 from typing import Any
 
+from django.db import transaction
+from django.utils import timezone
+
 from nbopen.access.policy import Principal
-from nbopen.challenges.models import Competition, Phase, Split, Submission
+from nbopen.challenges.models import Competition, Phase, Split, Submission, TeamMember
 from nbopen.challenges.rules import is_host, phase_ended, reason_text
+from nbopen.core import events
 
 
 def visible_splits(principal: Principal, competition: Competition, phase: Phase) -> list[str]:
@@ -77,9 +82,10 @@ def ranking(competition: Competition, phase: Phase, split: str) -> list[dict[str
     for team_submissions in by_team.values():
         candidates = team_submissions
         if public_rule:
-            scored = [s for s in team_submissions if _score(s, "public", metric) is not None]
-            scored.sort(key=lambda s: (sign * (_score(s, "public", metric) or 0.0), s.created_at))
-            candidates = scored[: competition.final_submissions] or team_submissions
+            chosen = [s for s in team_submissions if s.is_final]
+            candidates = (
+                chosen or _best_public(competition, team_submissions, metric) or team_submissions
+            )
         best: Submission | None = None
         for submission in candidates:
             value = _score(submission, split, metric)
@@ -93,6 +99,7 @@ def ranking(competition: Competition, phase: Phase, split: str) -> list[dict[str
             )
     entries.sort(key=lambda e: (e[0], e[1].created_at, e[1].pk))
     members = _members([e[1].team_id for e in entries])
+    linked = _repositories([e[1].team_id for e in entries])
     return [
         {
             "rank": position,
@@ -102,9 +109,99 @@ def ranking(competition: Competition, phase: Phase, split: str) -> list[dict[str
             "metric": metric,
             "submitted_at": best.created_at.isoformat(),
             "entries": count,
+            "repositories": linked.get(best.team_id, []),
         }
         for position, (_key, best, count) in enumerate(entries, start=1)
     ]
+
+
+def _best_public(
+    competition: Competition, submissions: list[Submission], metric: str
+) -> list[Submission]:
+    """The default finals: the team's ``final_submissions`` best on the public split."""
+    sign = -1.0 if competition.higher_is_better else 1.0
+    scored = [s for s in submissions if _score(s, "public", metric) is not None]
+    scored.sort(key=lambda s: (sign * (_score(s, "public", metric) or 0.0), s.created_at))
+    return scored[: competition.final_submissions]
+
+
+def default_finals(competition: Competition, phase: Phase, team: Any) -> list[int]:
+    """Ids of the submissions that count as finals when the team chose none."""
+    finished = list(
+        Submission.objects.filter(phase=phase, team=team, state=Submission.State.FINISHED).order_by(
+            "created_at", "pk"
+        )
+    )
+    return [s.pk for s in _best_public(competition, finished, _primary(competition, finished))]
+
+
+def _repositories(team_ids: list[int]) -> dict[int, list[dict[str, str]]]:
+    """The repositories winning teams linked (public ones only: a repository made private
+    after linking disappears from the entry)."""
+    from nbopen.challenges.models import WinnerRepository
+
+    found: dict[int, list[dict[str, str]]] = {}
+    for link in WinnerRepository.objects.filter(
+        team_id__in=team_ids, repository__private=False
+    ).select_related("repository__owner"):
+        found.setdefault(link.team_id, []).append(
+            {"name": link.repository.full_name, "type": link.repository.type}
+        )
+    return found
+
+
+def final_split(competition: Competition) -> str:
+    """The split the final ranking is on: the first private one, else ``public``."""
+    name = (
+        Split.objects.filter(competition=competition, visibility=Split.Visibility.PRIVATE)
+        .order_by("pk")
+        .values_list("name", flat=True)
+        .first()
+    )
+    return name or "public"
+
+
+def record_final_ranks(competition: Competition, phase: Phase) -> int:
+    """Record the ended ``phase``'s final ranks as events, once; how many were recorded."""
+    if phase.ranks_recorded_at is not None or not phase_ended(phase):
+        return 0  # the usual case on a read: no write
+    with transaction.atomic():
+        now = timezone.now()
+        claimed = Phase.objects.filter(pk=phase.pk, ranks_recorded_at__isnull=True).update(
+            ranks_recorded_at=now
+        )
+        phase.ranks_recorded_at = now
+        if not claimed:
+            return 0
+        rows = ranking(competition, phase, final_split(competition))
+        users = dict(
+            TeamMember.objects.filter(competition=competition).values_list(
+                "user__username", "user_id"
+            )
+        )
+        from django.contrib.auth import get_user_model
+
+        people = get_user_model().objects.in_bulk(list(users.values()))
+        count = 0
+        for row in rows:
+            for username in row["members"]:
+                events.record(
+                    "competition.final_rank",
+                    actor=people.get(users.get(username, -1)),
+                    organization_id=competition.organization_id,
+                    payload={
+                        "competition": competition.slug,
+                        "title": competition.title,
+                        "phase": phase.name,
+                        "team": row["team"],
+                        "members": row["members"],
+                        "rank": row["rank"],
+                        "teams": len(rows),
+                        "score": row["score"],
+                    },
+                )
+                count += 1
+    return count
 
 
 def _host_teams(competition: Competition) -> set[int]:

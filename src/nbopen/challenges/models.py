@@ -42,6 +42,10 @@ class Competition(models.Model):
     public_fraction = models.FloatField(default=0.5)
     max_team_size = models.PositiveSmallIntegerField(default=5)
     final_submissions = models.PositiveSmallIntegerField(default=2)
+    # Teams may merge until then (None: until the last phase ends), under the quota rule.
+    team_merge_deadline = models.DateTimeField(null=True, blank=True)
+    # The top-k teams of the final ranking must link their code and model repositories (0: no).
+    winners_publish = models.PositiveSmallIntegerField(default=0)
     ground_truth_oid = models.CharField(max_length=64, blank=True)
     ground_truth_rows = models.PositiveIntegerField(default=0)
     scorer_oid = models.CharField(max_length=64, blank=True)
@@ -67,6 +71,8 @@ class Phase(models.Model):
     max_bytes = models.PositiveBigIntegerField(default=50 << 20)
     # Set when the host closes the phase early; the phase has ended at min(end, closed_at).
     closed_at = models.DateTimeField(null=True, blank=True)
+    # When the final ranks of this phase became events (once, at or after its end).
+    ranks_recorded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -176,6 +182,8 @@ class Submission(models.Model):
     # {split: {metric: value}}, every value already rounded to the competition's precision.
     scores = models.JSONField(default=dict, blank=True)
     log = models.TextField(blank=True)  # the scorer's stdout/stderr, for the host
+    # Chosen by the team for the private ranking (at most ``final_submissions`` per phase).
+    is_final = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -184,3 +192,42 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return str(self.pk)
+
+
+class TeamInvitation(models.Model):
+    """A member's invitation of a user into their team; the user accepts (or ignores) it."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="invitations")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["team", "user"], name="challenges_invite_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}:{self.user_id}"
+
+
+class WinnerRepository(models.Model):
+    """A repository a winning team published its code or model in, linked from its entry."""
+
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="repositories")
+    repository = models.ForeignKey(Repository, on_delete=models.CASCADE, related_name="+")
+    linked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    linked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["team", "repository"], name="challenges_winner_repo")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team_id}:{self.repository_id}"

@@ -22,6 +22,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Level, Principal, org_level, require_repo
 from nbopen.challenges import leaderboard, lease, sandbox, vault
@@ -33,6 +34,7 @@ from nbopen.challenges.models import (
     Split,
     Submission,
     Team,
+    TeamInvitation,
     TeamMember,
 )
 from nbopen.challenges.rules import is_host, phase_ended
@@ -50,6 +52,9 @@ OPEN_STATES = (
     Competition.State.RUNNING,
     Competition.State.FINISHED,
 )
+
+
+RESERVED_SLUGS = ("new",)  # /competitions/new is the host's form
 
 
 class QuotaExceeded(DomainError):
@@ -155,12 +160,21 @@ def competition_create(
     evaluation: str = "",
     rules: str = "",
     terms: str = "",
+    max_team_size: int = 5,
+    final_submissions: int = 2,
+    winners_publish: int = 0,
+    team_merge_deadline: dt.datetime | None = None,
+    phases: list[dict[str, Any]] | None = None,
 ) -> Competition:
-    """A draft competition of ``organization`` with one phase and public/private splits."""
+    """A draft competition of ``organization`` with public/private splits and one phase
+    (``start``/``end``/quotas), or the given ``phases`` (``{name, start, end, daily_quota,
+    total_quota, concurrent_quota}`` each, in order)."""
     if org_level(actor, organization) < Level.ADMIN:
         raise PermissionDenied("Only the organization's admins may host a competition")
     if not is_well_formed(slug):
         raise InvalidInput("The competition's name may hold letters, digits, '-', '_' and '.'")
+    if slug.lower() in RESERVED_SLUGS:
+        raise InvalidInput(gettext_noop("The name %(name)s is reserved"), name=slug)
     if Competition.objects.filter(slug=slug).exists():
         raise AlreadyExists(f"A competition named {slug} exists")
     if metric not in METRICS and higher_is_better is None:
@@ -170,14 +184,21 @@ def competition_create(
         )
     if not 0.0 <= public_fraction <= 1.0 or not 0 <= precision <= 10:
         raise InvalidInput("public_fraction is in [0, 1] and precision in 0–10")
-    repos = []
-    for name in datasets:
-        owner, _sep, repo_name = name.partition("/")
-        repo = repo_find(owner, repo_name, "dataset")
-        if repo is None:
-            raise NotFound(f"Dataset {name} not found")
-        require_repo(actor, repo, Level.ADMIN)
-        repos.append(repo)
+    _check_team_options(max_team_size, final_submissions, winners_publish)
+    phase_rows = _checked_phases(
+        phases
+        or [
+            {
+                "name": "main",
+                "start": start or timezone.now(),
+                "end": end,
+                "daily_quota": daily_quota,
+                "total_quota": total_quota,
+                "concurrent_quota": concurrent_quota,
+            }
+        ]
+    )
+    repos = _dataset_repos(actor, datasets)
     competition = Competition.objects.create(
         organization=organization,
         slug=slug,
@@ -194,18 +215,15 @@ def competition_create(
         evaluation=evaluation,
         rules=rules,
         terms=terms,
+        max_team_size=max_team_size,
+        final_submissions=final_submissions,
+        winners_publish=winners_publish,
+        team_merge_deadline=team_merge_deadline,
         created_by=actor.user,
     )
     competition.datasets.set(repos)
-    Phase.objects.create(
-        competition=competition,
-        name="main",
-        start=start or timezone.now(),
-        end=end,
-        daily_quota=daily_quota,
-        total_quota=total_quota,
-        concurrent_quota=concurrent_quota,
-    )
+    for position, row in enumerate(phase_rows):
+        Phase.objects.create(competition=competition, position=position, **row)
     Split.objects.create(competition=competition, name="public", visibility="public")
     Split.objects.create(competition=competition, name="private", visibility="private")
     events.record(
@@ -215,6 +233,169 @@ def competition_create(
         payload={"competition": slug},
     )
     return competition
+
+
+def _dataset_repos(actor: Principal, datasets: list[str]) -> list[Any]:
+    """The dataset repositories named ``OWNER/NAME``; the host must administer each."""
+    repos = []
+    for name in datasets:
+        owner, _sep, repo_name = name.strip().partition("/")
+        repo = repo_find(owner, repo_name, "dataset")
+        if repo is None:
+            raise NotFound(gettext_noop("Dataset %(name)s not found"), name=name)
+        require_repo(actor, repo, Level.ADMIN)
+        repos.append(repo)
+    return repos
+
+
+def _check_team_options(max_team_size: int, final_submissions: int, winners: int) -> None:
+    if not 1 <= max_team_size <= 100:
+        raise InvalidInput(gettext_noop("The maximum team size is between 1 and 100"))
+    if not 1 <= final_submissions <= 20:
+        raise InvalidInput(gettext_noop("The number of final submissions is between 1 and 20"))
+    if not 0 <= winners <= 100:
+        raise InvalidInput(gettext_noop("Between 0 and 100 winning teams may be asked to publish"))
+
+
+PHASE_FIELDS = ("name", "start", "end", "daily_quota", "total_quota", "concurrent_quota")
+
+
+def _checked_phases(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Phases in order, each starting after the previous one ended; quotas positive."""
+    if not rows or len(rows) > 10:
+        raise InvalidInput(gettext_noop("A competition has between 1 and 10 phases"))
+    checked: list[dict[str, Any]] = []
+    for number, row in enumerate(rows, start=1):
+        name = str(row.get("name") or "").strip()[:96] or f"phase-{number}"
+        start, end = row.get("start"), row.get("end")
+        if not isinstance(start, dt.datetime):
+            raise InvalidInput(gettext_noop("Phase %(name)s: a start time is needed"), name=name)
+        if end is not None and (not isinstance(end, dt.datetime) or end <= start):
+            raise InvalidInput(
+                gettext_noop("Phase %(name)s: the end must come after the start"), name=name
+            )
+        if checked:
+            previous = checked[-1]
+            if previous["end"] is None or start < previous["end"]:
+                raise InvalidInput(
+                    gettext_noop("Phase %(name)s must start after the previous phase ends"),
+                    name=name,
+                )
+        daily = int(row.get("daily_quota") or 5)
+        concurrent = int(row.get("concurrent_quota") or 2)
+        total = row.get("total_quota")
+        if daily < 1 or concurrent < 1 or (total is not None and int(total) < 1):
+            raise InvalidInput(gettext_noop("Phase %(name)s: quotas are at least 1"), name=name)
+        if any(c["name"] == name for c in checked):
+            raise InvalidInput(gettext_noop("Two phases are named %(name)s"), name=name)
+        checked.append(
+            {
+                "name": name,
+                "start": start,
+                "end": end,
+                "daily_quota": daily,
+                "total_quota": None if total is None else int(total),
+                "concurrent_quota": concurrent,
+            }
+        )
+    return checked
+
+
+# Fields a host may change at any time (texts and team rules); the scoring fields only while
+# no submission exists, so every entry of a leaderboard is scored the same way.
+EDITABLE = (
+    "title",
+    "overview",
+    "evaluation",
+    "rules",
+    "terms",
+    "max_team_size",
+    "final_submissions",
+    "winners_publish",
+    "team_merge_deadline",
+)
+SCORING = ("metric", "id_column", "target_column", "public_fraction", "precision")
+
+
+@transaction.atomic
+def competition_update(
+    *,
+    actor: Principal,
+    competition: Competition,
+    changes: dict[str, Any],
+    datasets: list[str] | None = None,
+    phases: list[dict[str, Any]] | None = None,
+) -> Competition:
+    """The host edits a competition: texts, team rules, datasets; the metric and columns
+    before any submission; phases (times and quotas; a phase with submissions stays, in
+    place, under the same name)."""
+    _require_host(actor, competition)
+    unknown = set(changes) - set(EDITABLE) - set(SCORING)
+    if unknown:
+        names = ", ".join(sorted(unknown))
+        raise InvalidInput(gettext_noop("Unknown fields: %(names)s"), names=names)
+    submitted = Submission.objects.filter(competition=competition).exists()
+    scoring = {k: v for k, v in changes.items() if k in SCORING and getattr(competition, k) != v}
+    if scoring and submitted:
+        raise InvalidInput(
+            gettext_noop(
+                "The metric, columns, public fraction and precision cannot change once there are "
+                "submissions"
+            )
+        )
+    if "metric" in scoring and scoring["metric"] not in METRICS and not competition.scorer_oid:
+        raise InvalidInput(
+            gettext_noop("Unknown metric %(metric)s (built in: %(names)s)"),
+            metric=scoring["metric"],
+            names=", ".join(METRICS),
+        )
+    merged = {k: changes.get(k, getattr(competition, k)) for k in (*EDITABLE, *SCORING)}
+    fraction, precision = float(merged["public_fraction"]), int(merged["precision"])
+    if not 0.0 <= fraction <= 1.0 or not 0 <= precision <= 10:
+        raise InvalidInput(gettext_noop("public_fraction is in [0, 1] and precision in 0–10"))
+    _check_team_options(
+        int(merged["max_team_size"]),
+        int(merged["final_submissions"]),
+        int(merged["winners_publish"]),
+    )
+    for key, value in changes.items():
+        setattr(competition, key, value)
+    if "metric" in scoring and scoring["metric"] in METRICS:
+        competition.higher_is_better = METRICS[scoring["metric"]].higher_is_better
+    competition.title = competition.title or competition.slug
+    competition.save()
+    if datasets is not None:
+        competition.datasets.set(_dataset_repos(actor, datasets))
+    if phases is not None:
+        _replace_phases(competition, _checked_phases(phases))
+    events.record(
+        "competition.update",
+        actor=actor.user,
+        organization_id=competition.organization_id,
+        payload={"competition": competition.slug, "fields": sorted(changes)},
+    )
+    return competition
+
+
+def _replace_phases(competition: Competition, rows: list[dict[str, Any]]) -> None:
+    existing = {p.name: p for p in competition.phases.all()}
+    keep = {row["name"] for row in rows}
+    for name, phase in existing.items():
+        if name not in keep:
+            if phase.submissions.exists():
+                raise InvalidInput(
+                    gettext_noop("Phase %(name)s has submissions and cannot be removed"), name=name
+                )
+            phase.delete()
+    for position, row in enumerate(rows):
+        found = existing.get(row["name"])
+        if found is None:
+            Phase.objects.create(competition=competition, position=position, **row)
+            continue
+        for key, value in row.items():
+            setattr(found, key, value)
+        found.position = position
+        found.save()
 
 
 def ground_truth_set(*, actor: Principal, competition: Competition, source: vault.Readable) -> int:
@@ -308,20 +489,8 @@ def competition_close(*, actor: Principal, competition: Competition) -> Competit
     if all(phase_ended(p, now) for p in competition.phases.all()):
         competition.state = Competition.State.FINISHED
         competition.save(update_fields=["state", "updated_at"])
-    for closed in [phase] if phase is not None else []:
-        for row in leaderboard.ranking(competition, closed, "private"):
-            events.record(
-                "competition.final_rank",
-                organization_id=competition.organization_id,
-                payload={
-                    "competition": competition.slug,
-                    "phase": closed.name,
-                    "team": row["team"],
-                    "members": row["members"],
-                    "rank": row["rank"],
-                    "score": row["score"],
-                },
-            )
+    if phase is not None:
+        leaderboard.record_final_ranks(competition, phase)
     return competition
 
 
@@ -401,6 +570,8 @@ def join(
         except IntegrityError:
             raise AlreadyExists(f"A team named {name} exists; join it with its code") from None
         TeamMember.objects.create(competition=competition, team=team, user=actor.user)
+    # Invitations lapse once the user is in a team (one team per person per competition).
+    TeamInvitation.objects.filter(team__competition=competition, user=actor.user).delete()
     if accepted_now:
         events.record(
             "competition.join",

@@ -89,7 +89,7 @@ def create(args: argparse.Namespace) -> int:
         "daily_quota": args.daily_quota,
         "precision": args.precision,
     }
-    for key in ("start", "end", "total_quota", "terms"):
+    for key in ("start", "end", "total_quota", "terms", *TEAM_OPTIONS):
         if getattr(args, key) is not None:
             data[key] = getattr(args, key)
     if args.scorer or args.lower_is_better:  # a custom metric's direction must be stated
@@ -105,6 +105,60 @@ def create(args: argparse.Namespace) -> int:
     if not args.draft:
         _call(args, "POST", f"competitions/{slug}/publish", data={})
     print(args.slug)
+    return 0
+
+
+TEAM_OPTIONS = ("max_team_size", "final_submissions", "winners_publish", "team_merge_deadline")
+
+
+def edit(args: argparse.Namespace) -> int:
+    """Change a competition's options (the host); prints the state."""
+    data: dict[str, Any] = {}
+    for key in ("title", "terms", "metric", *TEAM_OPTIONS):
+        if getattr(args, key, None) is not None:
+            data[key] = getattr(args, key)
+    info = _call(args, "PATCH", f"competitions/{_slug(args.slug)}", data=data)
+    print(info["state"])
+    return 0
+
+
+def team(args: argparse.Namespace) -> int:
+    """Show the team (JSON), or invite / accept / decline / leave / merge."""
+    base = f"competitions/{_slug(args.slug)}/team"
+    if args.action == "show":
+        info = _call(args, "GET", base)
+    else:
+        needs = {"invite": "username", "accept": "team", "decline": "team", "merge": "code"}
+        body: dict[str, Any] = {}
+        if args.action in needs:
+            if not args.value:
+                raise ApiError(f"{args.action} needs a {needs[args.action]}")
+            body[needs[args.action]] = args.value
+        info = _call(args, "POST", f"{base}/{args.action}", data=body)
+    print(json.dumps(info, ensure_ascii=False))
+    return 0
+
+
+def finals(args: argparse.Namespace) -> int:
+    """Show or choose the final submissions (ids; ``--clear`` goes back to the default)."""
+    path = f"competitions/{_slug(args.slug)}/finals"
+    query = {"phase": args.phase} if args.phase else None
+    if args.ids or args.clear:
+        info = _call(args, "PUT", path, data={"ids": list(args.ids)}, query=query)
+    else:
+        info = _call(args, "GET", path, query=query)
+    print(json.dumps(info, ensure_ascii=False))
+    return 0
+
+
+def winners(args: argparse.Namespace) -> int:
+    """The winners and their repositories, or link one (``--link OWNER/NAME``)."""
+    path = f"competitions/{_slug(args.slug)}/winners"
+    if args.link:
+        info = _call(args, "POST", path, data={"repository": args.link})
+    else:
+        info = _call(args, "GET", path)
+    print(json.dumps(info, ensure_ascii=False))
     return 0
 
 
@@ -230,6 +284,25 @@ def register(sub: Any, common: Any) -> None:
     c.add_argument("--end", default=None)
     c.add_argument("--terms", default=None)
     c.add_argument("--draft", action="store_true", help="do not publish yet")
+    _team_options(c)
+    e = verb("edit", edit, "change a competition's options (organization admins)")
+    e.add_argument("slug")
+    e.add_argument("--title", default=None)
+    e.add_argument("--terms", default=None)
+    e.add_argument("--metric", default=None, help="only before any submission")
+    _team_options(e)
+    t = verb("team", team, "your team: show, invite USER, accept/decline TEAM, leave, merge CODE")
+    t.add_argument("action", choices=["show", "invite", "accept", "decline", "leave", "merge"])
+    t.add_argument("slug")
+    t.add_argument("value", nargs="?", default=None, help="user, team or join code")
+    f = verb("finals", finals, "show or choose your final submissions (ids)")
+    f.add_argument("slug")
+    f.add_argument("ids", nargs="*", type=int)
+    f.add_argument("--phase", default=None)
+    f.add_argument("--clear", action="store_true", help="back to the best public ones")
+    w = verb("winners", winners, "the winners' repositories, or link yours (--link)")
+    w.add_argument("slug")
+    w.add_argument("--link", default=None, metavar="OWNER/NAME")
     verb("close", close, "end the running phase now and reveal the private ranking").add_argument(
         "slug"
     )
@@ -253,3 +326,12 @@ def register(sub: Any, common: Any) -> None:
     lb.add_argument("slug")
     lb.add_argument("--private", action="store_true")
     lb.add_argument("--json", action="store_true")
+
+
+def _team_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--max-team-size", type=int, default=None)
+    parser.add_argument("--final-submissions", type=int, default=None, help="per phase")
+    parser.add_argument(
+        "--winners-publish", type=int, default=None, help="top-k teams must link repositories"
+    )
+    parser.add_argument("--team-merge-deadline", default=None, help="ISO date-time")

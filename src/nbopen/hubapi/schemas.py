@@ -316,7 +316,41 @@ COMPETITION_BODY = obj(
     evaluation=STR,
     rules=STR,
     terms=STR,
+    max_team_size=INT,
+    final_submissions=INT,
+    winners_publish=INT,
+    team_merge_deadline=NULLABLE_STR,
+    phases=arr(
+        obj(
+            {"name": STR, "start": STR},
+            end=NULLABLE_STR,
+            daily_quota=INT,
+            total_quota=NULLABLE_INT,
+            concurrent_quota=INT,
+        )
+    ),
 )
+COMPETITION_UPDATE = {**COMPETITION_BODY, "required": []}
+COMPETITION_TEAM = obj(
+    {"team": NULLABLE_STR, "members": arr(STR), "invitations": arr(obj(team=STR, by=STR))},
+    join_code=NULLABLE_STR,
+    invited=arr(STR),
+    merge=arr(obj(phase=STR, used=INT, allowed=INT, days=INT)),
+    merge_deadline=NULLABLE_STR,
+)
+COMPETITION_TEAM_BODY = obj(username=STR, team=STR, code=STR)
+FINALS = obj(
+    {"phase": STR, "limit": INT, "selected": arr(INT), "counting": arr(INT)},
+)
+FINALS_BODY = obj({"ids": arr(INT)}, phase=STR)
+WINNERS = obj(
+    {
+        "required": INT,
+        "winners": arr(obj(rank=INT, team=STR, repositories=arr(obj(name=STR, type=STR)))),
+    }
+)
+WINNER_BODY = obj({"repository": STR})
+WINNER_LINKED = obj({"team": STR, "repository": STR, "type": STR})
 JOIN_BODY = obj(team=STR, code=STR)
 JOINED = obj({"team": STR, "join_code": STR})
 COMPETITION_SUBMISSION = obj(
@@ -336,7 +370,10 @@ LEADERBOARD = obj(
         "phase": STR,
         "split": STR,
         "rows": arr(
-            obj({"rank": INT, "team": STR, "score": NUM, "submitted_at": STR, "entries": INT})
+            obj(
+                {"rank": INT, "team": STR, "score": NUM, "submitted_at": STR, "entries": INT},
+                repositories=arr(obj(name=STR, type=STR)),
+            )
         ),
     }
 )

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from nbopen.access.policy import Level, Principal, may_read_audit, org_level, visible_repositories
 from nbopen.accounts.models import Namespace, User
+from nbopen.challenges import results as competition_results
 from nbopen.collab import contributions, feeds, follows
 from nbopen.core.errors import DomainError, NotFound
 from nbopen.orgs.models import Membership, Organization
@@ -94,6 +95,7 @@ def _user(request: HttpRequest, ns: Namespace) -> HttpResponse:
             "pinned": contributions.pinned(who, list(user.pinned_repository_ids or [])),
             "calendar": calendar_svg(cal),
             "calendar_total": cal.total,
+            "competition_results": competition_results.results_of(user, who),
             "orgs": [m.organization for m in memberships],
             "events": feeds.page_of(feeds.user_feed(who, user.pk), per_page=FEED_SIZE),
             "is_self": who.user is not None and who.user.pk == user.pk,
