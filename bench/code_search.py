@@ -2,7 +2,12 @@
 SQLite and PostgreSQL.
 
     .venv/bin/python bench/code_search.py [--repos 10000] [--files 50] [--queries 200]
-                                          [--no-postgres] [--no-sqlite]
+                                          [--workdir DIR [--reuse]] [--no-postgres] [--no-sqlite]
+
+``--workdir`` keeps the SQLite data directory and the PostgreSQL database after the run;
+``--reuse`` then skips generation and indexing and measures queries only (for tuning).
+After the bulk writes the tables get what autovacuum would give them: ``VACUUM ANALYZE`` on
+PostgreSQL (statistics, the visibility map, GIN's pending list merged), ``ANALYZE`` on SQLite.
 
 Repository rows are bulk-inserted (no git directories: 10,000 bare repositories would measure
 git, not search); their files are written through the indexing service
@@ -212,19 +217,25 @@ def measure(queries: list[dict[str, str]]) -> tuple[dict[str, list[float]], list
     return timings, totals
 
 
-def child(n_repos: int, n_files: int, n_queries: int) -> dict[str, Any]:
+def child(n_repos: int, n_files: int, n_queries: int, reuse: bool) -> dict[str, Any]:
     setup_django()
     from django.core.management import call_command
     from django.db import connection
 
+    from nbopen.search.models import CodeFile
+
     call_command("migrate", verbosity=0)
     rng = random.Random(20261205)
-    rows_s, index_s, size = generate(n_repos, n_files, rng)
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cur:
-            cur.execute("ANALYZE search_code_file")
+    if reuse and CodeFile.objects.count() == n_repos * n_files:
+        rows_s = index_s = 0.0
+        size = 0
     else:
-        with connection.cursor() as cur:
+        rows_s, index_s, size = generate(n_repos, n_files, rng)
+    with connection.cursor() as cur:
+        if connection.vendor == "postgresql":
+            for table in ("search_code_file", "repos_repository", "accounts_namespace"):
+                cur.execute(f"VACUUM ANALYZE {table}")
+        else:
             cur.execute("ANALYZE")
     queries = _queries(random.Random(2026), n_queries, n_repos, n_files)
     timings, totals = measure(queries)
@@ -252,6 +263,7 @@ def child(n_repos: int, n_files: int, n_queries: int) -> dict[str, Any]:
 def _run_child(env: dict[str, str], args: argparse.Namespace) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", "--repos", str(args.repos)]
     cmd += ["--files", str(args.files), "--queries", str(args.queries)]
+    cmd += ["--reuse"] if args.reuse else []
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr)
@@ -273,24 +285,34 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--no-postgres", action="store_true")
     parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--workdir", help="keep the data here (default: a temporary directory)")
+    parser.add_argument("--reuse", action="store_true", help="reuse the index in --workdir")
+    parser.add_argument("--pg-db", default=PG_DB, help="PostgreSQL database (dropped first)")
     parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(child(args.repos, args.files, args.queries)))
+        print(json.dumps(child(args.repos, args.files, args.queries, args.reuse)))
         return
-    with tempfile.TemporaryDirectory(prefix="nbopen-bench-code-") as data:
+    if args.reuse and not args.workdir:
+        parser.error("--reuse needs --workdir")
+    pg_url = PG_URL.replace(PG_DB, args.pg_db)
+    with tempfile.TemporaryDirectory(prefix="nbopen-bench-code-") as tmp:
+        data = args.workdir or tmp
+        os.makedirs(data, exist_ok=True)
         base = {**os.environ, "NBOPEN_DATA_DIR": data, "NBOPEN_SECRET_KEY": "bench"}
         base.pop("NBOPEN_DATABASE_URL", None)
         base["NBOPEN_TASKS"] = "sync"
         if not args.no_sqlite:
             _report(_run_child(base, args))  # printed at once: the second run takes a while
         if not args.no_postgres:
-            _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
-            _pg_admin(f"CREATE DATABASE {PG_DB}")
+            if not args.reuse:
+                _pg_admin(f'DROP DATABASE IF EXISTS "{args.pg_db}"')
+                _pg_admin(f'CREATE DATABASE "{args.pg_db}"')
             try:
-                _report(_run_child({**base, "NBOPEN_DATABASE_URL": PG_URL}, args))
+                _report(_run_child({**base, "NBOPEN_DATABASE_URL": pg_url}, args))
             finally:
-                _pg_admin(f"DROP DATABASE IF EXISTS {PG_DB}")
+                if not args.workdir:
+                    _pg_admin(f'DROP DATABASE IF EXISTS "{args.pg_db}"')
 
 
 def _report(r: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ from nbopen.accounts.services import token_create
 from nbopen.repos.models import Repository
 from nbopen.repos.services import repo_delete, repo_update_settings
 from nbopen.repos.writes.commits import AddBytes, DeleteFile, commit
+from nbopen.search.code_backend import PgShape
 from nbopen.search.code_search import highlight, search_code
 from nbopen.search.models import CodeFile
 from tests.search.helpers import make_repo, make_user
@@ -179,3 +180,48 @@ def test_pinyin_finds_a_repository_by_its_chinese_description(
     assert [h.id for h in search(principal=Principal.anonymous(), q="港口").hits] == [
         "pyowner/berth-ai"
     ]
+
+
+@pytest.mark.parametrize(
+    ("plan", "share", "settings"),
+    [
+        ("all", 0.0, {"PG_ALL": 10**9}),
+        ("walk", 0.9, {"PG_ALL": -1}),
+        ("range", 0.3, {"PG_ALL": -1, "PG_WALK": 2.0}),
+    ],
+)
+def test_every_plan_finds_the_same_window(
+    world: dict[str, Any],
+    monkeypatch: pytest.MonkeyPatch,
+    plan: str,
+    share: float,
+    settings: dict[str, Any],
+) -> None:
+    """PostgreSQL picks one of three plans by the expected number of matches (code_search.
+    _pg_window); whichever runs, the window is the newest visible matches, and a private
+    file never enters it. A window of 3 over 8 public and 8 private files, pushed in
+    alternation so their ids interleave, makes the range plan widen and fall back."""
+    for i in range(8):
+        for repo in (world["public"], world["private"]):
+            body = f"def berth_{i}():\n    return 'crane'  # berth {i}\n".encode()
+            push(repo, world["owner"], world["capture"], [AddBytes(f"berth/b{i}.py", body)])
+    monkeypatch.setattr("nbopen.search.code_search.WINDOW", 3)
+    monkeypatch.setattr("nbopen.search.code_backend._shape", None)
+    # The expected share of matching files, as the statistics would give it (a test
+    # database has none): 0.3 gives the range plan an id range of a few rows.
+    monkeypatch.setattr(PgShape, "expected", lambda self, groups, rows: share * rows)
+    for name, value in settings.items():
+        monkeypatch.setattr(f"nbopen.search.code_search.{name}", value)
+    anon = search_code(principal=Principal.anonymous(), q="crane", limit=10)
+    assert [h.path for h in anon.hits] == ["berth/b7.py", "berth/b6.py", "berth/b5.py"], plan
+    assert {h.repo for h in anon.hits} == {"codeowner/port-sdk"}
+    assert (anon.total, anon.total_relation) == (3, "gte")
+    mine = search_code(principal=Principal(user=world["owner"]), q="crane", limit=10)
+    assert [(h.repo, h.path) for h in mine.hits] == [
+        ("codeowner/hidden-plan", "berth/b7.py"),
+        ("codeowner/port-sdk", "berth/b7.py"),
+        ("codeowner/hidden-plan", "berth/b6.py"),
+    ], plan
+    outsider = search_code(principal=Principal(user=world["outsider"]), q="crane 7")
+    assert [(h.repo, h.path) for h in outsider.hits] == [("codeowner/port-sdk", "berth/b7.py")]
+    assert (outsider.total, outsider.total_relation) == (1, "eq")

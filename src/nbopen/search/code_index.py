@@ -257,16 +257,7 @@ def write_files(info: RepoInfo, files: Sequence[SourceFile], removed: Iterable[s
         CodeFile.objects.filter(pk__in=[r[0] for r in old]).delete()
     if not files:
         return
-    created = CodeFile.objects.bulk_create([_build(info, f) for f in files])
-    if created and created[0].pk is None:  # SQLite before RETURNING: read the ids back
-        by_path = dict(
-            CodeFile.objects.filter(
-                repository_id=info.repository_id, path__in=[c.path for c in created]
-            ).values_list("path", "id")
-        )
-        for row in created:
-            row.pk = by_path[row.path]
-    code_backend.store([(c.pk, c.path_text, c.body_text) for c in created])
+    code_backend.create([_build(info, f) for f in files])
 
 
 @transaction.atomic

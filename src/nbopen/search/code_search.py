@@ -30,7 +30,7 @@ from django.db import connection, transaction
 from nbopen.access.policy import Principal
 from nbopen.core.errors import InvalidInput
 from nbopen.repos.models import Repository
-from nbopen.search import code_backend
+from nbopen.search import backends, code_backend
 from nbopen.search.analysis import (
     Group,
     _segment,
@@ -46,7 +46,8 @@ from nbopen.search.services import MAX_QUERY, _privacy
 
 WINDOW = 1_000
 MAX_RANGES = 64  # repositories seeked one by one under a repo/owner filter
-PG_RANGE = 25_000  # newest files looked at first on PostgreSQL (see _window)
+PG_ALL = 5 * WINDOW  # PostgreSQL: fewer expected matches are all read and sorted
+PG_WALK = 0.05  # PostgreSQL: a larger share of all files is found by walking the ids
 MAX_LIMIT = 50
 MAX_PAGE = WINDOW  # pages beyond the window are empty anyway
 LINES_PER_HIT = 3
@@ -209,40 +210,28 @@ def _window(
     principal: Principal, groups: list[Group], repo: str, owner: str, language: str
 ) -> tuple[list[tuple[int, float, str, str]], bool]:
     """Up to ``WINDOW`` visible matches, newest first: (id, relevance, language, repo)."""
-    from_sql, match_sql, rel_sql, params = code_backend.match(groups)
     where, fparams = _filters(repo, owner, language)
+    if code_backend.vendor() == "postgresql":
+        ranked = [
+            (int(i), float(r), str(lang), str(key))
+            for i, r, lang, key in _pg_window(principal, groups, where, fparams)
+        ]
+        return ranked[:WINDOW], len(ranked) <= WINDOW
+    from_sql, match_sql, rel_sql, params = code_backend.match(groups)
     privacy_sql, privacy_params = _privacy(principal, column="c.repository_id")
     conditions = " AND ".join([match_sql, *where, f"({privacy_sql})"])
-    postgres = code_backend.vendor() == "postgresql"
     # FTS5 yields matches in rowid order, so a descending walk stops after the window.
-    order = "c.id" if postgres else "code_fts.rowid"
     sql = (
         f"SELECT c.id, {rel_sql}, c.language, c.repo_key FROM {from_sql}"  # noqa: S608
-        f" WHERE {conditions}{{floor}} ORDER BY {order} DESC LIMIT %s"
+        f" WHERE {conditions}{{floor}} ORDER BY code_fts.rowid DESC LIMIT %s"
     )
     args = [*params, *fparams, *privacy_params]
     rows: list[Any] = []
     with connection.cursor() as cur:
-        if postgres:
-            # The GIN index yields matches in no order: a broad query would read and sort
-            # every match (p95 525 ms at 500,000 files). First the newest PG_RANGE rows only,
-            # intersected with the GIN matches (BitmapAnd, as in scoring_window); a query
-            # that has a window's worth there is answered, any other runs over everything.
-            cur.execute("SELECT MAX(id) FROM search_code_file")
-            top = cur.fetchone()[0] or 0
-            if top > PG_RANGE:
-                with transaction.atomic():
-                    cur.execute("SET LOCAL enable_indexscan = off")
-                    cur.execute(
-                        sql.format(floor=" AND c.id > %s"), [*args, top - PG_RANGE, WINDOW + 1]
-                    )
-                    rows = cur.fetchall()
-                    cur.execute("RESET enable_indexscan")
-        ranges = _id_ranges(cur, where, fparams) if where and not postgres else None
+        ranges = _id_ranges(cur, where, fparams) if where else None
         if ranges is not None:
-            # A repository or owner filter on SQLite: seek each repository's id range in
-            # FTS5 instead of walking every other owner's matches until a window is found.
-            rows = []
+            # A repository or owner filter: seek each repository's id range in FTS5 instead
+            # of walking every other owner's matches until a window is found.
             for low, high in ranges:
                 cur.execute(
                     sql.format(floor=" AND code_fts.rowid BETWEEN %s AND %s"),
@@ -251,7 +240,7 @@ def _window(
                 rows += cur.fetchall()
                 if len(rows) > WINDOW:
                     break
-        elif len(rows) <= WINDOW:
+        else:
             cur.execute(sql.format(floor=""), [*args, WINDOW + 1])
             rows = cur.fetchall()
     found = [(int(i), float(r), str(lang), str(key)) for i, r, lang, key in rows]
@@ -261,6 +250,62 @@ def _window(
     if scores:
         found = [(i, scores.get(i, 0.0), lang, key) for i, _, lang, key in found]
     return found, complete
+
+
+def _pg_window(
+    principal: Principal, groups: list[Group], where: list[str], fparams: list[Any]
+) -> list[Any]:
+    """PostgreSQL's window: up to ``WINDOW + 1`` rows (id, ts_rank, language, repo), newest
+    first, by the cheapest of three plans for the expected number of matches.
+
+    The GIN index yields matches in no order, and reading every match's row to sort them is
+    what made a broad query slow (a word in 8 % of 500,000 files: 39,000 heap rows). The
+    expected matches (``code_backend.PgShape``: the column's own statistics) pick one of:
+
+    * few (≤ ``PG_ALL``, or a repository/owner filter): every match through the GIN bitmap
+      (ANDed with the filter's index), sorted;
+    * a large share of all files (≥ ``PG_WALK``): the primary key walked backwards with the
+      match as a filter, stopping after the window (about WINDOW / share rows read);
+    * in between: the GIN bitmap ANDed with the newest id range expected to hold 1.5 times
+      the window (``scoring_window``'s idea; the margin covers files the caller may not
+      read), widened fourfold, then to everything, when the range holds too few.
+
+    ``ts_rank`` is taken in the same statement for the rows kept, the privacy check is the
+    policy's subquery probed per row (cost ∝ rows looked at, not ∝ repositories), and JIT
+    is off: compiling these statements cost 35 ms for queries that run in a few.
+    """
+    tsq = backends.tsquery_expression(groups)
+    match = " AND ".join(["c.tsv @@ %s::tsquery", *where])
+    privacy_sql, privacy_params = _privacy(principal, column="c.repository_id", probe=True)
+    # ts_rank outside the LIMIT: computed for the window's rows only, not for every row the
+    # plan looked at before its sort.
+    sql = (
+        "SELECT w.id, ts_rank(w.tsv, %s::tsquery), w.language, w.repo_key FROM"  # noqa: S608
+        " (SELECT c.id, c.tsv, c.language, c.repo_key FROM search_code_file c"
+        f"  WHERE c.id >= %s AND {match} AND ({privacy_sql}) ORDER BY c.id DESC LIMIT %s) w"
+        " ORDER BY w.id DESC"
+    )
+    with transaction.atomic(), connection.cursor() as cur:
+        shape = code_backend.pg_shape(cur)
+        span = max(shape.top - shape.low + 1, 1)
+        expected = shape.expected(groups, span)
+        floors = [0]
+        setting = "enable_indexscan"  # a bitmap plan: GIN (and the filter's index) first
+        if not where and expected >= PG_WALK * span:
+            setting = "enable_bitmapscan"
+        elif not where and expected > PG_ALL:
+            size = span * 1.5 * (WINDOW + 1) / max(expected, 1.0)
+            floors = [int(shape.top - size * k) for k in (1, 4) if shape.top - size * k > 0]
+            floors.append(0)
+        # set_config(…, true) is SET LOCAL; one round trip for both settings.
+        cur.execute(f"SELECT set_config('jit', 'off', true), set_config('{setting}', 'off', true)")
+        rows: list[Any] = []
+        for floor in floors:
+            cur.execute(sql, [tsq, floor, tsq, *fparams, *privacy_params, WINDOW + 1])
+            rows = cur.fetchall()
+            if len(rows) > WINDOW:
+                break
+    return rows
 
 
 def _id_ranges(cur: Any, where: list[str], params: list[Any]) -> list[tuple[int, int]] | None:
