@@ -631,6 +631,45 @@ MATCHES = arr(
         }
     )
 )
+CRITERION = obj({"name": STR, "weight": NUM})
+PANEL = obj(
+    {
+        "criteria": arr(CRITERION),
+        "published": BOOL,
+        "reviewers": {"type": ["array", "null"], "items": STR},
+    },
+    conflicts=arr(
+        obj(
+            {
+                "reviewer": STR,
+                "application": INT,
+                "reasons": arr(
+                    obj(
+                        {
+                            "kind": {"enum": ["organization", "coauthorship", "declared"]},
+                            "detail": STR,
+                        }
+                    )
+                ),
+            }
+        )
+    ),
+)
+PANEL_BODY = obj(criteria=arr(CRITERION), published=BOOL)
+CALL_REVIEW = obj(
+    {
+        "id": INT,
+        "application": INT,
+        "reviewer": STR,
+        "scores": {"type": "object", "additionalProperties": INT},
+        "total": NUM,
+        "comment": STR,
+        "submitted_at": STR,
+    }
+)
+CALL_REVIEWS = arr(CALL_REVIEW)
+REVIEW_BODY = obj({"scores": {"type": "object", "additionalProperties": INT}}, comment=STR)
+CONFLICT_BODY = obj(reason=STR)
 MATCHED_CALLS = arr(
     obj(
         {

@@ -111,6 +111,16 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("calls/<int:call_id>", calls.call_page),
     path("calls/<int:call_id>/transition", calls.call_transition),
     path("calls/<int:call_id>/apply", calls.call_apply),
+    path("calls/<int:call_id>/panel", calls.call_panel),
+    path("calls/<int:call_id>/applications/<int:application_id>/review", calls.application_review),
+    path(
+        "calls/<int:call_id>/applications/<int:application_id>/conflict",
+        calls.application_conflict,
+    ),
+    path(
+        "calls/<int:call_id>/applications/<int:application_id>/decision",
+        calls.application_decision,
+    ),
     path("libraries", libraries.library_list),
     path("libraries/new", libraries.library_new),
     path("libraries/<slug:slug>", libraries.library_page),
