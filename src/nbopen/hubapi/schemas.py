@@ -573,6 +573,7 @@ CALL = obj(
     deliverables=arr(STR),
     eligibility=arr(STR),
     next_states=arr(STR),
+    competition=NULLABLE_STR,
     publish_date=NULLABLE_DATE,
     execution_start=NULLABLE_DATE,
     execution_end=NULLABLE_DATE,
@@ -592,6 +593,7 @@ _CALL_FIELDS: dict[str, Schema] = {
     "deadline": STR,
     "execution_start": STR,
     "execution_end": STR,
+    "competition": NULLABLE_STR,
 }
 CALL_CREATE_BODY = obj({"organization": STR, "title": STR}, **_CALL_FIELDS)
 CALL_PATCH_BODY = obj(title=STR, **_CALL_FIELDS)
@@ -616,7 +618,10 @@ APPLICATION_BODY = obj(
 )
 DECISION_BODY = obj({"status": {"enum": ["shortlisted", "accepted", "rejected"]}, "reasons": STR})
 REASON = obj(
-    {"kind": {"enum": ["keywords", "tags", "repository"]}},
+    {"kind": {"enum": ["keywords", "tags", "repository", "competition"]}},
+    competition=STR,
+    rank=INT,
+    linked=BOOL,
     terms=arr(STR),
     tags=arr(STR),
     repository=STR,

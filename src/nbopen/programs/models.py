@@ -43,6 +43,14 @@ class Call(models.Model):
     eligibility = models.JSONField(default=list, blank=True)
     tags = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    # Automatic acceptance: a competition on the platform whose results judge the work.
+    competition = models.ForeignKey(
+        "challenges.Competition",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+    )
     # The review panel's scoring form: [{"name", "weight"}], weights positive numbers.
     review_criteria = models.JSONField(default=list, blank=True)
     # Scores and reviewer names reach applicants only once the organization publishes them.

@@ -24,6 +24,8 @@ from nbopen.access.policy import (
     may_read_call,
     readable_among,
 )
+from nbopen.challenges.models import Competition
+from nbopen.challenges.services import competition_get
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.orgs.models import Membership, Organization
@@ -193,6 +195,25 @@ def _title(value: Any) -> str:
     return value.strip()[:200]
 
 
+def _competition(actor: Principal, value: Any) -> Competition | None:
+    """The competition a call links for automatic acceptance, by slug; one the actor cannot
+    see is refused as if it did not exist."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise InvalidCall(gettext_noop("competition must be the slug of a competition"))
+    try:
+        return competition_get(actor, value.strip())
+    except NotFound:
+        raise InvalidCall(gettext_noop("Competition %(slug)s not found"), slug=value) from None
+
+
+def _split(details: Mapping[str, Any]) -> tuple[dict[str, Any], bool, Any]:
+    rest = dict(details)
+    given = "competition" in rest
+    return rest, given, rest.pop("competition", None)
+
+
 def _require_manager(actor: Principal, org: Organization) -> None:
     if not may_manage_call(actor, org):
         raise PermissionDenied(
@@ -224,10 +245,12 @@ def call_create(
 ) -> Call:
     """A new call in ``draft``, owned by ``organization`` (its admins write it)."""
     _require_manager(actor, organization)
+    details, _given, competition = _split(details)
     call = Call.objects.create(
         organization=organization,
         title=_title(title),
         created_by=actor.user,
+        competition=_competition(actor, competition),
         **clean_details(details),
     )
     _log(call, actor, "", S.DRAFT)
@@ -242,6 +265,9 @@ def call_update(*, actor: Principal, call: Call, changes: Mapping[str, Any]) -> 
         raise InvalidTransition(
             gettext_noop("A call in state %(state)s can no longer be edited"), state=call.state
         )
+    changes, given, competition = _split(changes)
+    if given:
+        call.competition = _competition(actor, competition)
     if "title" in changes:
         call.title = _title(changes["title"])
     for field, value in clean_details(changes, current=call).items():

@@ -46,6 +46,7 @@ def describe(call: Call, principal: Principal) -> dict[str, Any]:
         "execution_end": _iso(call.execution_end),
         "eligibility": call.eligibility,
         "tags": call.tags,
+        "competition": call.competition.slug if call.competition_id else None,  # type: ignore[union-attr]
         "state": call.state,
         "next_states": services.allowed_next(call.state) if manager else [],
         "timeline": [
