@@ -541,7 +541,7 @@ NOTIFICATIONS = arr(NOTIFICATION)
 NOTIFICATIONS_NEW = obj({"new": INT})
 # --- open calls (nbopen.programs) ----------------------------------------------------------
 NULLABLE_DATE: Schema = {"type": ["string", "null"], "format": "date"}
-MILESTONE = obj({"name": STR, "amount": INT, "due": NULLABLE_DATE})
+MILESTONE = obj({"name": STR, "amount": INT, "due": NULLABLE_DATE}, paid=BOOL, paid_at=STR)
 CALL = obj(
     {
         "id": INT,

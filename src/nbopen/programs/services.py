@@ -91,13 +91,15 @@ def _milestones(value: Any) -> list[dict[str, Any]]:
     out = []
     for i, m in enumerate(value, 1):
         due = _date(f"milestones[{i}].due", m.get("due"))
-        out.append(
-            {
-                "name": str(m.get("name") or f"M{i}")[:200],
-                "amount": _amount(f"milestones[{i}].amount", m.get("amount", 0)),
-                "due": due.isoformat() if due else None,
-            }
-        )
+        row: dict[str, Any] = {
+            "name": str(m.get("name") or f"M{i}")[:200],
+            "amount": _amount(f"milestones[{i}].amount", m.get("amount", 0)),
+            "due": due.isoformat() if due else None,
+        }
+        if m.get("paid") is True:  # kept as recorded by milestone_pay
+            row["paid"] = True
+            row["paid_at"] = str(m.get("paid_at") or "")[:10]
+        out.append(row)
     return out
 
 
@@ -314,6 +316,37 @@ def call_transition(*, actor: Principal, call: Call, to: str, note: str = "") ->
         call.publish_date = timezone.localdate()
     call.save(update_fields=["state", "publish_date", "updated_at"])
     _log(call, actor, previous, to, note)
+    return call
+
+
+PAYABLE = frozenset({S.CONTRACTED.value, S.IN_PROGRESS.value, S.ACCEPTANCE.value, S.CLOSED.value})
+
+
+@transaction.atomic
+def milestone_pay(*, actor: Principal, call: Call, number: int) -> Call:
+    """Record that milestone ``number`` (1-based) was paid: the money the city report counts
+    as paid. Only after the contract, once per milestone."""
+    call = Call.objects.select_for_update().select_related("organization").get(pk=call.pk)
+    _require_manager(actor, call.organization)
+    if call.state not in PAYABLE:
+        raise InvalidTransition(
+            gettext_noop("Milestones are paid after the contract (state %(state)s)"),
+            state=call.state,
+        )
+    if not 1 <= number <= len(call.milestones):
+        raise NotFound(gettext_noop("Milestone %(n)s not found"), n=number)
+    milestone = call.milestones[number - 1]
+    if milestone.get("paid"):
+        raise AlreadyExists(gettext_noop("Milestone %(n)s is already paid"), n=number)
+    milestone["paid"] = True
+    milestone["paid_at"] = timezone.localdate().isoformat()
+    call.save(update_fields=["milestones", "updated_at"])
+    events.record(
+        "call.payment",
+        actor=actor.user,
+        organization_id=call.organization_id,
+        payload={"call": call.pk, "milestone": number, "amount": milestone.get("amount", 0)},
+    )
     return call
 
 

@@ -409,3 +409,14 @@ def application_conflict(
         raise InvalidInput("reason must be a string")
     reviews.conflict_declare(actor=principal, application=application, reason=reason)
     return HttpResponse(status=204)
+
+
+@api_view
+def milestone_payment(
+    request: HttpRequest, principal: Principal, call_id: int, number: int
+) -> HttpResponse:
+    """Record the payment of milestone ``number`` (1-based) of a contracted call."""
+    call = selectors.call_get(principal, call_id)
+    return _json(
+        describe(services.milestone_pay(actor=principal, call=call, number=number), principal)
+    )

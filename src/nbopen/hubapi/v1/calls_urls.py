@@ -92,6 +92,13 @@ urlpatterns = [
         responses={204: None, 422: s.ERROR, **ERRORS},
     ),
     route(
+        "calls/<int:call_id>/milestones/<int:number>/payment",
+        calls.milestone_payment,
+        methods=("POST",),
+        tag="calls",
+        responses={200: s.CALL, 409: s.ERROR, **ERRORS},
+    ),
+    route(
         "calls/<int:call_id>/matches",
         calls.call_matches,
         tag="calls",

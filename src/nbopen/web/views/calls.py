@@ -20,11 +20,12 @@ from nbopen.accounts.services import user_get
 from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.orgs.models import Membership, Organization
 from nbopen.orgs.services import org_get
-from nbopen.programs import matching, reviews, selectors, services
+from nbopen.programs import matching, report, reviews, selectors, services
 from nbopen.programs.models import Application, Call
 from nbopen.web.markdown import render_markdown
 from nbopen.web.messages import explain
 from nbopen.web.views.base import LoginRequired, page, principal
+from nbopen.web.views.insights import _respond as insights_respond
 
 
 def _call_or_404(request: HttpRequest, call_id: int) -> Call:
@@ -271,3 +272,29 @@ def application_decision(request: HttpRequest, call_id: int, application_id: int
     except DomainError as exc:
         messages.error(request, explain(exc))
     return redirect(f"/calls/{call.pk}#application-{application.pk}")
+
+
+@require_GET
+def calls_report(request: HttpRequest) -> HttpResponse:
+    """The operators' programs dashboard and city report, exportable as the insights
+    dashboards are (``?format=json|csv|print|pdf``)."""
+    who = _signed_in(request)
+    try:
+        data = report.city_report(who)
+    except DomainError:
+        raise Http404("operators only") from None
+    labels = {
+        "local_university": _("Local universities"),
+        "local_enterprise": _("Local companies"),
+        "local_other": _("Other local organizations"),
+        "non_local": _("Organizations elsewhere"),
+        "individual": _("Individuals"),
+    }
+    context = {
+        "states": dict(Call.State.choices),
+        "taker_labels": labels,
+        # Sections other apps registered (report.register_section): shown as data here,
+        # exported as tables like the rest.
+        "sections": [(k, v) for k, v in data.items() if k not in report.CORE_KEYS],
+    }
+    return insights_respond(request, data, "web/calls_report.html", context, "programs-report")
