@@ -109,6 +109,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("competitions/<str:slug>/submit", competitions.competition_submit),
     path("calls", calls.call_list),
     path("calls/report", calls.calls_report),
+    path("calls/new", calls.call_new),
     path("calls/<int:call_id>", calls.call_page),
     path("calls/<int:call_id>/transition", calls.call_transition),
     path("calls/<int:call_id>/apply", calls.call_apply),

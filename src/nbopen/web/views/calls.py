@@ -13,7 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from nbopen.access.policy import Principal, may_manage_call
 from nbopen.accounts.services import user_get
@@ -298,3 +298,40 @@ def calls_report(request: HttpRequest) -> HttpResponse:
         "sections": [(k, v) for k, v in data.items() if k not in report.CORE_KEYS],
     }
     return insights_respond(request, data, "web/calls_report.html", context, "programs-report")
+
+
+@require_http_methods(["GET", "POST"])
+def call_new(request: HttpRequest) -> HttpResponse:
+    """A new call (draft) for an organization the signed-in user administers."""
+    who = _signed_in(request)
+    orgs = sorted(o.name for o in _admin_orgs(who))
+    form = request.POST if request.method == "POST" else {}
+    if request.method == "POST":
+        try:
+            budget_text = request.POST.get("budget", "").strip() or "0"
+            if not budget_text.isdigit():
+                raise InvalidInput(gettext_noop("budget must be a non-negative number"))
+            call = services.call_create(
+                actor=who,
+                organization=org_get(request.POST.get("organization", "")),
+                title=request.POST.get("title", ""),
+                details={
+                    "description": request.POST.get("description", ""),
+                    "tags": [
+                        t
+                        for t in request.POST.get("tags", "")
+                        .replace("，", ",")
+                        .replace(",", " ")
+                        .split()
+                        if t
+                    ],
+                    "budget": int(budget_text),
+                    "deadline": request.POST.get("deadline", "") or None,
+                    "competition": request.POST.get("competition", "").strip() or None,
+                },
+            )
+        except DomainError as exc:
+            messages.error(request, explain(exc))
+        else:
+            return redirect(f"/calls/{call.pk}")
+    return page(request, "web/call_new.html", {"orgs": orgs, "form": form})
