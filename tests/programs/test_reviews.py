@@ -187,7 +187,7 @@ def test_the_panel_from_the_pages(panel: dict[str, Any]) -> None:
         {"name": "成本", "weight": 1},
     ]
     bad = boss.post(f"{url}/panel", {"action": "criteria", "criteria": "技术: 重"}, follow=True)
-    assert "name: weight" in bad.content.decode()
+    assert "名称: 权重" in bad.content.decode()  # the error, in the page's language
     app = p["app_b"].pk
     expert.post(
         f"{url}/applications/{app}/review", {"score-0": "5", "score-1": "2", "comment": "可行"}
