@@ -204,3 +204,24 @@ def test_the_panel_from_the_pages(panel: dict[str, Any]) -> None:
     )
     page = head_b.get(url).content.decode()
     assert "expert" in page and "可行" in page
+
+
+def test_hostile_scores_and_text_are_refused_or_cleaned(panel: dict[str, Any]) -> None:
+    from nbopen.programs.errors import InvalidCall
+
+    p = panel
+    boss = Principal(user=p["boss"])
+    reviews.panel_configure(
+        actor=boss, call=p["call"], criteria=[{"name": "技\x00术", "weight": 1}]
+    )
+    assert p["call"].review_criteria == [{"name": "技术", "weight": 1}]
+    reviews.reviewer_add(actor=boss, call=p["call"], user=p["expert"])
+    expert = Principal(user=p["expert"])
+    for bad in ("²", "9" * 5000, True, 0, 6, 2.5, None):
+        with pytest.raises(InvalidCall):
+            reviews.review_submit(actor=expert, application=p["app_b"], scores={"技术": bad})
+    done = reviews.review_submit(
+        actor=expert, application=p["app_b"], scores={"技术": "4"}, comment="好\x00的"
+    )
+    done.refresh_from_db()  # stored on PostgreSQL too: no NUL reaches it
+    assert (done.total, done.comment) == (4.0, "好的")

@@ -59,6 +59,11 @@ class Conflict:
         return {"kind": self.kind, "detail": self.detail}
 
 
+def _text(value: str, limit: int) -> str:
+    """Free text as stored: trimmed, bounded, and without NUL (PostgreSQL refuses it)."""
+    return value.replace("\x00", "").strip()[:limit]
+
+
 # --- configuration ------------------------------------------------------------------------
 
 
@@ -71,8 +76,9 @@ def clean_criteria(value: Any) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for c in value:
         name, weight = c.get("name"), c.get("weight", 1)
-        if not isinstance(name, str) or not name.strip():
+        if not isinstance(name, str) or not _text(name, 100):
             raise InvalidCall(gettext_noop("Every criterion needs a name"))
+        name = _text(name, 100)
         if isinstance(weight, bool) or not isinstance(weight, int | float) or weight <= 0:
             raise InvalidCall(
                 gettext_noop("The weight of criterion %(name)s must be a positive number"),
@@ -80,7 +86,7 @@ def clean_criteria(value: Any) -> list[dict[str, Any]]:
             )
         if any(o["name"] == name.strip() for o in out):
             raise InvalidCall(gettext_noop("Criterion %(name)s appears twice"), name=name.strip())
-        out.append({"name": name.strip()[:100], "weight": weight})
+        out.append({"name": name, "weight": weight})
     return out
 
 
@@ -253,7 +259,7 @@ def conflict_declare(*, actor: Principal, application: Application, reason: str)
         raise PermissionDenied(gettext_noop("Only a reviewer of this call may declare a conflict"))
     assert actor.user is not None
     _, created = ConflictDeclaration.objects.get_or_create(
-        application=application, reviewer=actor.user, defaults={"reason": reason.strip()[:2000]}
+        application=application, reviewer=actor.user, defaults={"reason": _text(reason, 2000)}
     )
     if not created:
         raise AlreadyExists(gettext_noop("You have already declared a conflict"))
@@ -309,8 +315,8 @@ def review_submit(
         )
     clean: dict[str, int] = {}
     for name, value in scores.items():
-        if isinstance(value, str) and value.strip().isdigit():
-            value = int(value)
+        if isinstance(value, str) and value.strip() in {"1", "2", "3", "4", "5"}:
+            value = int(value)  # from the page's form
         if (
             isinstance(value, bool)
             or not isinstance(value, int)
@@ -328,7 +334,7 @@ def review_submit(
         reviewer=actor.user,
         defaults={
             "scores": clean,
-            "comment": comment.strip()[:10000],
+            "comment": _text(comment, 10000),
             "total": weighted_total(criteria, clean),
         },
     )

@@ -80,7 +80,8 @@ def _strings(name: str, value: Any, limit: int = 50) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidCall(gettext_noop("%(field)s must be a list of strings"), field=name)
-    return [v.strip() for v in value if v.strip()][:limit]
+    cleaned = (v.replace("\x00", "").strip() for v in value)
+    return [v for v in cleaned if v][:limit]
 
 
 def _milestones(value: Any) -> list[dict[str, Any]]:
@@ -121,7 +122,7 @@ def clean_details(data: Mapping[str, Any], current: Call | None = None) -> dict[
             merged["milestones"] = budget["milestones"]
         budget = budget.get("total", 0)
     out: dict[str, Any] = {
-        "description": str(merged.get("description") or ""),
+        "description": str(merged.get("description") or "").replace("\x00", ""),
         "budget": _amount("budget", budget or 0),
         "milestones": _milestones(merged.get("milestones")),
         "deliverables": _strings("deliverables", merged.get("deliverables")),
@@ -192,9 +193,9 @@ def _check_order(named: list[tuple[str, dt.date | None]]) -> None:
 
 
 def _title(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.replace("\x00", "").strip():
         raise InvalidCall(gettext_noop("A call needs a title"))
-    return value.strip()[:200]
+    return value.replace("\x00", "").strip()[:200]
 
 
 def _competition(actor: Principal, value: Any) -> Competition | None:

@@ -6,6 +6,7 @@ its selectors and write through its services, so they refuse exactly what the AP
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.contrib import messages
@@ -309,7 +310,7 @@ def call_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             budget_text = request.POST.get("budget", "").strip() or "0"
-            if not budget_text.isdigit():
+            if not re.fullmatch(r"[0-9]{1,15}", budget_text):
                 raise InvalidInput(gettext_noop("budget must be a non-negative number"))
             call = services.call_create(
                 actor=who,
