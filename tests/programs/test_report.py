@@ -68,7 +68,13 @@ def test_the_city_report_and_its_exports() -> None:
             ),
             number=1,
         )
-    services.milestone_pay(actor=Principal(user=boss), call=a, number=1)
+    web_boss = Client()
+    web_boss.force_login(boss)
+    assert "/milestones/1/payment" in web_boss.get(f"/calls/{a.pk}").content.decode()
+    web_boss.post(f"/calls/{a.pk}/milestones/1/payment")  # the page's button
+    a.refresh_from_db()
+    assert a.milestones[0]["paid"] is True and "paid" not in a.milestones[1]
+    assert "milestone-paid" in web_boss.get(f"/calls/{a.pk}").content.decode()
     with pytest.raises(AlreadyExists):
         services.milestone_pay(actor=Principal(user=boss), call=a, number=1)
     with pytest.raises(PermissionDenied):

@@ -114,6 +114,7 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("calls/<int:call_id>/transition", calls.call_transition),
     path("calls/<int:call_id>/apply", calls.call_apply),
     path("calls/<int:call_id>/panel", calls.call_panel),
+    path("calls/<int:call_id>/milestones/<int:number>/payment", calls.milestone_payment),
     path("calls/<int:call_id>/applications/<int:application_id>/review", calls.application_review),
     path(
         "calls/<int:call_id>/applications/<int:application_id>/conflict",

@@ -105,6 +105,7 @@ def call_page(request: HttpRequest, call_id: int) -> HttpResponse:
         "applications": applications,
         "manager": manager,
         "reviewer": reviewer,
+        "payable": manager and call.state in services.PAYABLE,
         "reviewable": call.state in reviews.REVIEWABLE and bool(call.review_criteria),
         "panel": panel,
         "decisions": [
@@ -336,3 +337,14 @@ def call_new(request: HttpRequest) -> HttpResponse:
         else:
             return redirect(f"/calls/{call.pk}")
     return page(request, "web/call_new.html", {"orgs": orgs, "form": form})
+
+
+@require_POST
+def milestone_payment(request: HttpRequest, call_id: int, number: int) -> HttpResponse:
+    who = _signed_in(request)
+    call = _call_or_404(request, call_id)
+    try:
+        services.milestone_pay(actor=who, call=call, number=number)
+    except DomainError as exc:
+        messages.error(request, explain(exc))
+    return redirect(f"/calls/{call.pk}")
