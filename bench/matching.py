@@ -16,12 +16,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from nbopen.programs.ranking import Doc, Evidence, rank
+from nbopen.programs.ranking import Doc, Evidence, Result, rank
 
 DEFAULT = Path(__file__).resolve().parent.parent / "tests/programs/data/labelled.json"
 METHODS: dict[str, tuple[str, ...]] = {
     "bm25": ("bm25",),
-    "hybrid": ("bm25", "tags", "evidence"),
+    "hybrid": ("bm25", "tags", "evidence", "competition"),
 }
 
 
@@ -36,6 +36,9 @@ def load(path: Path) -> tuple[list[Doc], list[dict[str, Any]]]:
             evidence=tuple(
                 Evidence(r["name"], r["text"], tuple(r.get("tags", [])), r.get("downloads", 0))
                 for r in c.get("repos", [])
+            ),
+            results=tuple(
+                Result(r["competition"], r.get("text", ""), r["rank"]) for r in c.get("results", [])
             ),
         )
         for c in data["candidates"]

@@ -9,6 +9,8 @@ from nbopen.programs.ranking import rank
 
 
 def test_hybrid_beats_bm25_alone_on_the_labelled_set(capsys: object) -> None:
+    docs, calls = bench.load(bench.DEFAULT)
+    assert len(calls) == 50 and all(set(c["relevant"]) <= {d.name for d in docs} for c in calls)
     figures = bench.main([])
     assert figures["hybrid"]["mrr"] > figures["bm25"]["mrr"]
     assert figures["hybrid"]["recall@10"] >= figures["bm25"]["recall@10"]

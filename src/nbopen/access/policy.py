@@ -338,12 +338,18 @@ def may_read_application(
     *,
     applicant_user_id: int | None,
     applicant_org_id: int | None,
+    reviewer: bool = False,
+    conflicted: bool = False,
 ) -> bool:
     """An application to a call shows its proposal, budget and evidence: the applicant (the
-    user, or a member of the applying organization), the issuing organization's admins and
-    operators read it; nobody else learns it exists."""
-    if not principal.is_authenticated or principal.user is None:
+    user, or a member of the applying organization), the call's reviewers, the issuing
+    organization's admins and operators read it; nobody else learns it exists. A reviewer
+    with a conflict of interest (``conflicted``, computed by ``programs.reviews``) is
+    recused from it entirely, whatever else would let them read it."""
+    if not principal.is_authenticated or principal.user is None or conflicted:
         return False
+    if reviewer:
+        return True
     if is_operator(principal) or principal.is_site_admin:
         return True
     if applicant_user_id is not None and applicant_user_id == principal.user.pk:

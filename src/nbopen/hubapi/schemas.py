@@ -589,7 +589,7 @@ NOTIFICATIONS = arr(NOTIFICATION)
 NOTIFICATIONS_NEW = obj({"new": INT})
 # --- open calls (nbopen.programs) ----------------------------------------------------------
 NULLABLE_DATE: Schema = {"type": ["string", "null"], "format": "date"}
-MILESTONE = obj({"name": STR, "amount": INT, "due": NULLABLE_DATE})
+MILESTONE = obj({"name": STR, "amount": INT, "due": NULLABLE_DATE}, paid=BOOL, paid_at=STR)
 CALL = obj(
     {
         "id": INT,
@@ -621,6 +621,7 @@ CALL = obj(
     deliverables=arr(STR),
     eligibility=arr(STR),
     next_states=arr(STR),
+    competition=NULLABLE_STR,
     publish_date=NULLABLE_DATE,
     execution_start=NULLABLE_DATE,
     execution_end=NULLABLE_DATE,
@@ -640,6 +641,7 @@ _CALL_FIELDS: dict[str, Schema] = {
     "deadline": STR,
     "execution_start": STR,
     "execution_end": STR,
+    "competition": NULLABLE_STR,
 }
 CALL_CREATE_BODY = obj({"organization": STR, "title": STR}, **_CALL_FIELDS)
 CALL_PATCH_BODY = obj(title=STR, **_CALL_FIELDS)
@@ -664,7 +666,10 @@ APPLICATION_BODY = obj(
 )
 DECISION_BODY = obj({"status": {"enum": ["shortlisted", "accepted", "rejected"]}, "reasons": STR})
 REASON = obj(
-    {"kind": {"enum": ["keywords", "tags", "repository"]}},
+    {"kind": {"enum": ["keywords", "tags", "repository", "competition"]}},
+    competition=STR,
+    rank=INT,
+    linked=BOOL,
     terms=arr(STR),
     tags=arr(STR),
     repository=STR,
@@ -679,6 +684,45 @@ MATCHES = arr(
         }
     )
 )
+CRITERION = obj({"name": STR, "weight": NUM})
+PANEL = obj(
+    {
+        "criteria": arr(CRITERION),
+        "published": BOOL,
+        "reviewers": {"type": ["array", "null"], "items": STR},
+    },
+    conflicts=arr(
+        obj(
+            {
+                "reviewer": STR,
+                "application": INT,
+                "reasons": arr(
+                    obj(
+                        {
+                            "kind": {"enum": ["organization", "coauthorship", "declared"]},
+                            "detail": STR,
+                        }
+                    )
+                ),
+            }
+        )
+    ),
+)
+PANEL_BODY = obj(criteria=arr(CRITERION), published=BOOL)
+CALL_REVIEW = obj(
+    {
+        "id": INT,
+        "application": INT,
+        "reviewer": STR,
+        "scores": {"type": "object", "additionalProperties": INT},
+        "total": NUM,
+        "comment": STR,
+        "submitted_at": STR,
+    }
+)
+CALL_REVIEWS = arr(CALL_REVIEW)
+REVIEW_BODY = obj({"scores": {"type": "object", "additionalProperties": INT}}, comment=STR)
+CONFLICT_BODY = obj(reason=STR)
 MATCHED_CALLS = arr(
     obj(
         {

@@ -19,9 +19,11 @@ from django.utils import timezone
 
 from nbopen.access.policy import Principal, visible_repositories
 from nbopen.accounts.models import User
+from nbopen.challenges.services import visible_competitions
+from nbopen.core.models import Event
 from nbopen.orgs.models import Membership, Organization
 from nbopen.programs.models import Call
-from nbopen.programs.ranking import Doc, Evidence, Ranked, rank
+from nbopen.programs.ranking import Doc, Evidence, Ranked, Result, rank
 from nbopen.programs.selectors import visible_calls
 from nbopen.programs.services import OPEN_FOR_APPLICATIONS
 from nbopen.repos.models import Repository, RepositoryDownloadDay
@@ -85,24 +87,62 @@ _REPO_FIELDS = (
 )
 
 
-def _org_doc(org: Organization, evidence: dict[int, list[Evidence]]) -> Doc:
+def _results_by_user(principal: Principal, linked: int | None) -> dict[str, list[Result]]:
+    """Username → final ranks (``competition.final_rank`` events) in the competitions
+    ``principal`` may see; a draft competition's results explain nothing to outsiders."""
+    seen = {c.slug: c for c in visible_competitions(principal).exclude(state="draft")}
+    if not seen:
+        return {}
+    out: dict[str, list[Result]] = defaultdict(list)
+    rows = (
+        Event.objects.filter(kind="competition.final_rank")
+        .order_by("id")
+        .values_list("payload", flat=True)
+    )
+    for payload in rows:
+        comp = seen.get(str(payload.get("competition", "")))
+        rank_ = payload.get("rank")
+        if comp is None or not isinstance(rank_, int):
+            continue
+        result = Result(
+            competition=comp.slug,
+            text=f"{comp.title} {comp.overview}",
+            rank=rank_,
+            linked=comp.pk == linked,
+        )
+        for name in payload.get("members") or []:
+            out[str(name)].append(result)
+    return out
+
+
+def _org_doc(
+    org: Organization,
+    evidence: dict[int, list[Evidence]],
+    results: dict[str, list[Result]] | None = None,
+    members: dict[int, list[str]] | None = None,
+) -> Doc:
     ns = getattr(org, "namespace", None)
+    found = [r for u in (members or {}).get(org.pk, []) for r in (results or {}).get(u, [])]
     return Doc(
         kind="org",
         name=org.name,
         text=f"{org.display_name} {org.description}",
         tags=tuple(str(t) for t in (org.industry_tags or [])),
         evidence=tuple(evidence.get(ns.pk, []) if ns else ()),
+        results=tuple(found),
     )
 
 
-def _user_doc(user: User, evidence: dict[int, list[Evidence]]) -> Doc:
+def _user_doc(
+    user: User, evidence: dict[int, list[Evidence]], results: dict[str, list[Result]] | None = None
+) -> Doc:
     ns = getattr(user, "namespace", None)
     return Doc(
         kind="user",
         name=user.username,
         text=f"{user.display_name} {user.bio} {user.affiliation}",
         evidence=tuple(evidence.get(ns.pk, []) if ns else ()),
+        results=tuple((results or {}).get(user.username, [])),
     )
 
 
@@ -125,13 +165,20 @@ def call_matches(
     orgs = Organization.objects.exclude(pk=call.organization_id).select_related("namespace")
     if eligible:
         orgs = orgs.filter(kind__in=eligible)
-    docs += [_org_doc(o, evidence) for o in orgs.order_by("name")]
+    results = _results_by_user(principal, call.competition_id)
+    members: dict[int, list[str]] = defaultdict(list)
+    for org_id, username in Membership.objects.values_list("organization_id", "user__username"):
+        members[org_id].append(username)
+    docs += [_org_doc(o, evidence, results, members) for o in orgs.order_by("name")]
     if not eligible or "individual" in eligible:
         # Members of the issuing organization are not candidates for its own call.
         insiders = Membership.objects.filter(organization_id=call.organization_id).values("user_id")
         users = User.objects.filter(is_active=True).exclude(pk__in=insiders)
-        docs += [_user_doc(u, evidence) for u in users.select_related("namespace").order_by("pk")]
-    docs = [d for d in docs if d.evidence or d.text.strip() or d.tags]
+        docs += [
+            _user_doc(u, evidence, results)
+            for u in users.select_related("namespace").order_by("pk")
+        ]
+    docs = [d for d in docs if d.evidence or d.text.strip() or d.tags or d.results]
     kwargs: dict[str, Any] = {"limit": limit}
     if rankers:
         kwargs["rankers"] = rankers

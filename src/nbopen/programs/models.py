@@ -43,6 +43,18 @@ class Call(models.Model):
     eligibility = models.JSONField(default=list, blank=True)
     tags = models.JSONField(default=list, blank=True)
     state = models.CharField(max_length=16, choices=State.choices, default=State.DRAFT)
+    # Automatic acceptance: a competition on the platform whose results judge the work.
+    competition = models.ForeignKey(
+        "challenges.Competition",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="calls",
+    )
+    # The review panel's scoring form: [{"name", "weight"}], weights positive numbers.
+    review_criteria = models.JSONField(default=list, blank=True)
+    # Scores and reviewer names reach applicants only once the organization publishes them.
+    reviews_published = models.BooleanField(default=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -133,3 +145,76 @@ class Application(models.Model):
         if self.applicant_org_id is not None:
             return self.applicant_org.name  # type: ignore[union-attr]
         return self.applicant_user.username  # type: ignore[union-attr]
+
+
+class Reviewer(models.Model):
+    """A member of a call's review panel, named by the issuing organization (may be an
+    outside expert: no membership is required)."""
+
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="reviewers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="call_reviews"
+    )
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["call", "user"], name="programs_reviewer_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id}:{self.user_id}"
+
+
+class ConflictDeclaration(models.Model):
+    """A reviewer's own declaration of a conflict of interest with one application.
+
+    Automatic conflicts (same organization, recent co-authorship) are computed when read,
+    from the platform's current data, and never stored: they cannot go stale."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="conflict_declarations"
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="programs_conflict_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}:{self.reviewer_id}"
+
+
+class Review(models.Model):
+    """One reviewer's scoring form for one application: a 1–5 score per criterion of the
+    call, a comment, and the weighted total (kept so lists sort without recomputing)."""
+
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    )
+    scores = models.JSONField(default=dict)  # {criterion name: 1..5}
+    comment = models.TextField(blank=True)
+    total = models.FloatField(default=0.0)  # weighted mean, 1..5
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["application", "reviewer"], name="programs_review_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.application_id}:{self.reviewer_id}={self.total}"

@@ -6,13 +6,15 @@ same on every machine. Text goes through the search service's analysis (``search
 .terms``: jieba for Chinese, Snowball for English), so a call about 港口智能调度 meets a
 repository about 港口调度 exactly as search would.
 
-Three rankers each order the documents on their own evidence:
+Four rankers each order the documents on their own evidence:
 
 * ``bm25`` — the call's text against everything a candidate says about itself and the
   repositories that count as its evidence, concatenated;
 * ``tags`` — how many of the call's tags the candidate or its repositories carry;
 * ``evidence`` — the single best-matching repository (BM25 among repositories), lifted
-  by its downloads: one strongly related, used repository says more than many loose words.
+  by its downloads: one strongly related, used repository says more than many loose words;
+* ``competition`` — the candidate's best final rank in the competition the call is linked
+  to, or in a competition about the same words.
 
 Reciprocal-rank fusion (``Σ 1/(k + rank)``, k = 60) combines them without tuning weights
 across incomparable scales. Every result carries its reasons: the shared keywords (highest
@@ -47,6 +49,17 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class Result:
+    """A candidate's final rank in a competition the reader may see. ``linked`` when it is
+    the competition the call names for its acceptance: a rank there is direct proof."""
+
+    competition: str
+    text: str
+    rank: int
+    linked: bool = False
+
+
+@dataclass(frozen=True)
 class Doc:
     """Something to rank: a candidate (org or user) for a call, or a call for a user."""
 
@@ -55,6 +68,7 @@ class Doc:
     text: str
     tags: tuple[str, ...] = ()
     evidence: tuple[Evidence, ...] = ()
+    results: tuple[Result, ...] = ()
 
 
 @dataclass
@@ -162,7 +176,37 @@ def _by_evidence(q: list[str], _tags: set[str], docs: Sequence[Doc]) -> tuple[Sc
     return scores, reasons
 
 
-RANKERS: dict[str, Ranker] = {"bm25": _by_bm25, "tags": _by_tags, "evidence": _by_evidence}
+def _by_competition(q: list[str], _tags: set[str], docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+    """Best final rank per candidate, in the call's linked competition (full weight) or in a
+    competition whose title and overview share words with the call (half weight): placing
+    well on a related benchmark is evidence of solving the problem, an unrelated one is not."""
+    owners = [(i, r) for i, d in enumerate(docs) for r in d.results]
+    index = _BM25([terms(r.text) for _, r in owners])
+    scores: Scores = {i: 0.0 for i in range(len(docs))}
+    reasons: list[list[dict[str, Any]]] = [[] for _ in docs]
+    for j, (i, r) in enumerate(owners):
+        if r.rank < 1 or not (r.linked or index.score(q, j) > 0):
+            continue
+        s = (1.0 if r.linked else 0.5) / r.rank
+        if s > scores[i]:
+            scores[i] = s
+            reasons[i] = [
+                {
+                    "kind": "competition",
+                    "competition": r.competition,
+                    "rank": r.rank,
+                    "linked": r.linked,
+                }
+            ]
+    return scores, reasons
+
+
+RANKERS: dict[str, Ranker] = {
+    "bm25": _by_bm25,
+    "tags": _by_tags,
+    "evidence": _by_evidence,
+    "competition": _by_competition,
+}
 
 
 def rank(
@@ -170,7 +214,7 @@ def rank(
     query_tags: Sequence[str],
     docs: Sequence[Doc],
     *,
-    rankers: Sequence[str] = ("bm25", "tags", "evidence"),
+    rankers: Sequence[str] = ("bm25", "tags", "evidence", "competition"),
     limit: int = 20,
 ) -> list[Ranked]:
     """``docs`` ordered by reciprocal-rank fusion of ``rankers``, with reasons; documents no

@@ -14,6 +14,7 @@ from nbopen.access.policy import (
 )
 from nbopen.core.errors import NotFound
 from nbopen.orgs.models import Membership
+from nbopen.programs import reviews
 from nbopen.programs.models import Application, Call
 from nbopen.programs.services import PUBLIC_STATES
 from nbopen.repos.models import Repository
@@ -39,22 +40,55 @@ def call_get(principal: Principal, call_id: int) -> Call:
     return call
 
 
-def may_read(principal: Principal, application: Application) -> bool:
+def may_read(
+    principal: Principal,
+    application: Application,
+    *,
+    reviewer: bool | None = None,
+    conflicted: set[int] | None = None,
+) -> bool:
+    """Whether ``principal`` may know ``application`` exists; ``reviewer`` and
+    ``conflicted`` may be passed in when reading many applications of one call."""
+    call = application.call
+    if reviewer is None:
+        reviewer = reviews.is_reviewer(principal, call)
+    if conflicted is None:
+        conflicted = reviews.conflicted_ids(principal, call, [application]) if reviewer else set()
     return may_read_application(
         principal,
-        application.call.organization,
+        call.organization,
         applicant_user_id=application.applicant_user_id,
         applicant_org_id=application.applicant_org_id,
+        reviewer=reviewer,
+        conflicted=application.pk in conflicted,
     )
 
 
 def visible_applications(principal: Principal, call: Call) -> list[Application]:
     """The applications to ``call`` that ``principal`` may read (all of them for the
-    issuing organization's admins and operators, their own for applicants)."""
-    rows = call.applications.select_related(
-        "applicant_user", "applicant_org", "call__organization", "decided_by"
-    ).order_by("created_at", "id")
-    return [a for a in rows if may_read(principal, a)]
+    issuing organization's admins and operators, their own for applicants, those without a
+    conflict of interest for reviewers)."""
+    rows = list(
+        call.applications.select_related(
+            "applicant_user", "applicant_org", "call__organization", "decided_by"
+        ).order_by("created_at", "id")
+    )
+    reviewer = reviews.is_reviewer(principal, call)
+    conflicted = reviews.conflicted_ids(principal, call, rows) if reviewer else set()
+    return [a for a in rows if may_read(principal, a, reviewer=reviewer, conflicted=conflicted)]
+
+
+def application_get(principal: Principal, call: Call, application_id: int) -> Application:
+    """One application of ``call``, or NotFound when it does not exist, belongs to another
+    call, or the principal may not read it (a conflicted reviewer included)."""
+    application = (
+        call.applications.select_related("applicant_user", "applicant_org", "call__organization")
+        .filter(pk=application_id)
+        .first()
+    )
+    if application is None or not may_read(principal, application):
+        raise NotFound(gettext_noop("Application not found"))
+    return application
 
 
 def evidence_names(principal: Principal, application: Application) -> list[str]:

@@ -24,6 +24,8 @@ from nbopen.access.policy import (
     may_read_call,
     readable_among,
 )
+from nbopen.challenges.models import Competition
+from nbopen.challenges.services import competition_get
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound, PermissionDenied
 from nbopen.orgs.models import Membership, Organization
@@ -78,7 +80,8 @@ def _strings(name: str, value: Any, limit: int = 50) -> list[str]:
         return []
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
         raise InvalidCall(gettext_noop("%(field)s must be a list of strings"), field=name)
-    return [v.strip() for v in value if v.strip()][:limit]
+    cleaned = (v.replace("\x00", "").strip() for v in value)
+    return [v for v in cleaned if v][:limit]
 
 
 def _milestones(value: Any) -> list[dict[str, Any]]:
@@ -89,13 +92,15 @@ def _milestones(value: Any) -> list[dict[str, Any]]:
     out = []
     for i, m in enumerate(value, 1):
         due = _date(f"milestones[{i}].due", m.get("due"))
-        out.append(
-            {
-                "name": str(m.get("name") or f"M{i}")[:200],
-                "amount": _amount(f"milestones[{i}].amount", m.get("amount", 0)),
-                "due": due.isoformat() if due else None,
-            }
-        )
+        row: dict[str, Any] = {
+            "name": str(m.get("name") or f"M{i}")[:200],
+            "amount": _amount(f"milestones[{i}].amount", m.get("amount", 0)),
+            "due": due.isoformat() if due else None,
+        }
+        if m.get("paid") is True:  # kept as recorded by milestone_pay
+            row["paid"] = True
+            row["paid_at"] = str(m.get("paid_at") or "")[:10]
+        out.append(row)
     return out
 
 
@@ -117,7 +122,7 @@ def clean_details(data: Mapping[str, Any], current: Call | None = None) -> dict[
             merged["milestones"] = budget["milestones"]
         budget = budget.get("total", 0)
     out: dict[str, Any] = {
-        "description": str(merged.get("description") or ""),
+        "description": str(merged.get("description") or "").replace("\x00", ""),
         "budget": _amount("budget", budget or 0),
         "milestones": _milestones(merged.get("milestones")),
         "deliverables": _strings("deliverables", merged.get("deliverables")),
@@ -188,9 +193,28 @@ def _check_order(named: list[tuple[str, dt.date | None]]) -> None:
 
 
 def _title(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
+    if not isinstance(value, str) or not value.replace("\x00", "").strip():
         raise InvalidCall(gettext_noop("A call needs a title"))
-    return value.strip()[:200]
+    return value.replace("\x00", "").strip()[:200]
+
+
+def _competition(actor: Principal, value: Any) -> Competition | None:
+    """The competition a call links for automatic acceptance, by slug; one the actor cannot
+    see is refused as if it did not exist."""
+    if value in (None, ""):
+        return None
+    if not isinstance(value, str):
+        raise InvalidCall(gettext_noop("competition must be the slug of a competition"))
+    try:
+        return competition_get(actor, value.strip())
+    except NotFound:
+        raise InvalidCall(gettext_noop("Competition %(slug)s not found"), slug=value) from None
+
+
+def _split(details: Mapping[str, Any]) -> tuple[dict[str, Any], bool, Any]:
+    rest = dict(details)
+    given = "competition" in rest
+    return rest, given, rest.pop("competition", None)
 
 
 def _require_manager(actor: Principal, org: Organization) -> None:
@@ -224,10 +248,12 @@ def call_create(
 ) -> Call:
     """A new call in ``draft``, owned by ``organization`` (its admins write it)."""
     _require_manager(actor, organization)
+    details, _given, competition = _split(details)
     call = Call.objects.create(
         organization=organization,
         title=_title(title),
         created_by=actor.user,
+        competition=_competition(actor, competition),
         **clean_details(details),
     )
     _log(call, actor, "", S.DRAFT)
@@ -242,6 +268,9 @@ def call_update(*, actor: Principal, call: Call, changes: Mapping[str, Any]) -> 
         raise InvalidTransition(
             gettext_noop("A call in state %(state)s can no longer be edited"), state=call.state
         )
+    changes, given, competition = _split(changes)
+    if given:
+        call.competition = _competition(actor, competition)
     if "title" in changes:
         call.title = _title(changes["title"])
     for field, value in clean_details(changes, current=call).items():
@@ -288,6 +317,37 @@ def call_transition(*, actor: Principal, call: Call, to: str, note: str = "") ->
         call.publish_date = timezone.localdate()
     call.save(update_fields=["state", "publish_date", "updated_at"])
     _log(call, actor, previous, to, note)
+    return call
+
+
+PAYABLE = frozenset({S.CONTRACTED.value, S.IN_PROGRESS.value, S.ACCEPTANCE.value, S.CLOSED.value})
+
+
+@transaction.atomic
+def milestone_pay(*, actor: Principal, call: Call, number: int) -> Call:
+    """Record that milestone ``number`` (1-based) was paid: the money the city report counts
+    as paid. Only after the contract, once per milestone."""
+    call = Call.objects.select_for_update().select_related("organization").get(pk=call.pk)
+    _require_manager(actor, call.organization)
+    if call.state not in PAYABLE:
+        raise InvalidTransition(
+            gettext_noop("Milestones are paid after the contract (state %(state)s)"),
+            state=call.state,
+        )
+    if not 1 <= number <= len(call.milestones):
+        raise NotFound(gettext_noop("Milestone %(n)s not found"), n=number)
+    milestone = call.milestones[number - 1]
+    if milestone.get("paid"):
+        raise AlreadyExists(gettext_noop("Milestone %(n)s is already paid"), n=number)
+    milestone["paid"] = True
+    milestone["paid_at"] = timezone.localdate().isoformat()
+    call.save(update_fields=["milestones", "updated_at"])
+    events.record(
+        "call.payment",
+        actor=actor.user,
+        organization_id=call.organization_id,
+        payload={"call": call.pk, "milestone": number, "amount": milestone.get("amount", 0)},
+    )
     return call
 
 

@@ -23,7 +23,7 @@ from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.core.limits import loads as safe_json
 from nbopen.hubapi.errors import api_error, domain_error
 from nbopen.orgs.services import org_get
-from nbopen.programs import matching, selectors, services
+from nbopen.programs import matching, reviews, selectors, services
 from nbopen.programs.errors import InvalidCall, InvalidTransition
 from nbopen.programs.models import Application, Call
 
@@ -46,6 +46,7 @@ def describe(call: Call, principal: Principal) -> dict[str, Any]:
         "execution_end": _iso(call.execution_end),
         "eligibility": call.eligibility,
         "tags": call.tags,
+        "competition": call.competition.slug if call.competition_id else None,  # type: ignore[union-attr]
         "state": call.state,
         "next_states": services.allowed_next(call.state) if manager else [],
         "timeline": [
@@ -236,11 +237,7 @@ def application_decision(
     """The issuing organization's decision on an application (``{"status", "reasons"}``,
     status shortlisted, accepted or rejected)."""
     call = selectors.call_get(principal, call_id)
-    application = next(
-        (a for a in selectors.visible_applications(principal, call) if a.pk == application_id), None
-    )
-    if application is None:
-        raise NotFound("Application not found")
+    application = selectors.application_get(principal, call, application_id)
     data = _body(request)
     status, reasons = data.get("status"), data.get("reasons", "")
     if not isinstance(status, str) or not isinstance(reasons, str):
@@ -285,3 +282,141 @@ def user_matched_calls(request: HttpRequest, principal: Principal, name: str) ->
         }
 
     return _paged(request, found, render)
+
+
+# --- review panels ------------------------------------------------------------------------
+
+
+def describe_panel(call: Call, principal: Principal) -> dict[str, Any]:
+    """The scoring form is public with the call; who reviews is the organization's business
+    until it publishes the reviews."""
+    manager = may_manage_call(principal, call.organization)
+    out: dict[str, Any] = {
+        "criteria": call.review_criteria,
+        "published": call.reviews_published,
+        "reviewers": None,
+    }
+    if manager or call.reviews_published:
+        out["reviewers"] = [
+            r.user.username
+            for r in call.reviewers.select_related("user").order_by("user__username")
+        ]
+    if manager:
+        apps = list(call.applications.select_related("applicant_user", "applicant_org"))
+        out["conflicts"] = [
+            {
+                "reviewer": r.user.username,
+                "application": a.pk,
+                "reasons": reviews.conflicts_for_reader(principal, found),
+            }
+            for r in call.reviewers.select_related("user").order_by("user__username")
+            for a in apps
+            if (found := reviews.conflicts_of(r.user, a))
+        ]
+    return out
+
+
+def describe_review(review: Any) -> dict[str, Any]:
+    return {
+        "id": review.pk,
+        "application": review.application_id,
+        "reviewer": review.reviewer.username,
+        "scores": review.scores,
+        "total": review.total,
+        "comment": review.comment,
+        "submitted_at": review.updated_at.isoformat(),
+    }
+
+
+@api_view
+def call_panel(request: HttpRequest, principal: Principal, call_id: int) -> HttpResponse:
+    """The call's review panel (GET): scoring form, publication, and for the organization's
+    admins the reviewers and their conflicts; PATCH ``{"criteria": [{"name", "weight"}],
+    "published": bool}`` changes it."""
+    call = selectors.call_get(principal, call_id)
+    if request.method == "PATCH":
+        data = _body(request)
+        unknown = set(data) - {"criteria", "published"}
+        if unknown:
+            raise InvalidCall(f"Unknown fields: {', '.join(sorted(unknown))}")
+        call = reviews.panel_configure(
+            actor=principal,
+            call=call,
+            criteria=data.get("criteria"),
+            published=data.get("published"),
+        )
+    return _json(describe_panel(call, principal))
+
+
+@api_view
+def call_panel_reviewer(
+    request: HttpRequest, principal: Principal, call_id: int, username: str
+) -> HttpResponse:
+    """Name a reviewer (PUT) or remove one (DELETE), as Gitea's collaborators: 204."""
+    call = selectors.call_get(principal, call_id)
+    try:
+        user = user_get(username)
+    except NotFound:
+        return api_error(404, "User not found")
+    if request.method == "PUT":
+        reviews.reviewer_add(actor=principal, call=call, user=user)
+    else:
+        reviews.reviewer_remove(actor=principal, call=call, user=user)
+    return HttpResponse(status=204)
+
+
+@api_view
+def application_detail(
+    request: HttpRequest, principal: Principal, call_id: int, application_id: int
+) -> HttpResponse:
+    """One application; 404 for anyone who may not read it, a conflicted reviewer included."""
+    call = selectors.call_get(principal, call_id)
+    application = selectors.application_get(principal, call, application_id)
+    return _json(describe_application(application, principal))
+
+
+@api_view
+def application_reviews(
+    request: HttpRequest, principal: Principal, call_id: int, application_id: int
+) -> HttpResponse:
+    """Reviews of an application the caller may read (GET: all for the organization's admins,
+    a reviewer's own, everyone's to the applicant only once published), or fill the caller's
+    scoring form (POST ``{"scores": {criterion: 1..5}, "comment"}``, 201; again to revise it)."""
+    call = selectors.call_get(principal, call_id)
+    application = selectors.application_get(principal, call, application_id)
+    if request.method == "POST":
+        data = _body(request)
+        review = reviews.review_submit(
+            actor=principal,
+            application=application,
+            scores=data.get("scores"),
+            comment=data.get("comment", ""),
+        )
+        return _json(describe_review(review), status=201)
+    return _paged(request, reviews.visible_reviews(principal, application), describe_review)
+
+
+@api_view
+def application_conflict(
+    request: HttpRequest, principal: Principal, call_id: int, application_id: int
+) -> HttpResponse:
+    """A reviewer declares a conflict of interest (``{"reason"}``): 204, and the application
+    disappears from their view."""
+    call = selectors.call_get(principal, call_id)
+    application = selectors.application_get(principal, call, application_id)
+    reason = _body(request).get("reason", "")
+    if not isinstance(reason, str):
+        raise InvalidInput("reason must be a string")
+    reviews.conflict_declare(actor=principal, application=application, reason=reason)
+    return HttpResponse(status=204)
+
+
+@api_view
+def milestone_payment(
+    request: HttpRequest, principal: Principal, call_id: int, number: int
+) -> HttpResponse:
+    """Record the payment of milestone ``number`` (1-based) of a contracted call."""
+    call = selectors.call_get(principal, call_id)
+    return _json(
+        describe(services.milestone_pay(actor=principal, call=call, number=number), principal)
+    )
