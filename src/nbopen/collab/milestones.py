@@ -106,7 +106,10 @@ def _clean_description(text: object) -> str:
 
 
 def parse_due(value: object) -> datetime | None:
-    """A due date from an ISO date (the end of that day, UTC) or date-time; empty: none."""
+    """A due date from an ISO date (the end of that day, UTC) or date-time; empty: none.
+
+    Pages show the due *date* in UTC, so the date a maintainer picked is the date every
+    reader sees, whatever their time zone (Gitea's UI shows the date alone too)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
