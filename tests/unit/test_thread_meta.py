@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 
 from nbopen.access.policy import Principal
 from nbopen.accounts.models import User
@@ -289,3 +290,53 @@ def test_gitea_shapes_carry_the_milestone(people: dict[str, User]) -> None:
     data = shapes.issue(fresh, "", 0, [])
     assert data["milestone"]["id"] == m.pk and data["milestone"]["open_issues"] == 1
     assert data["milestone"]["due_on"] == "2027-01-01T23:59:59Z"
+
+
+def test_web_label_picker_offers_org_labels_and_saves_them(
+    people: dict[str, User], client: Client
+) -> None:
+    org = org_create(name="mm-web-org", kind="community", owner=people["owner"])
+    owner = Principal(user=people["owner"])
+    repo = _repo(people["owner"], "web-app", owner="mm-web-org")
+    org_label = labels.org_label_create(actor=owner, org=org, name="组织标签")
+    own = threads.label_create(actor=owner, repo=repo, name="本仓库")
+    due = milestones.milestone_create(actor=owner, repo=repo, title="冲刺一")
+    thread = threads.create_thread(actor=Principal(user=people["reader"]), repo=repo, title="t")
+    page = f"{repo.web_path}/issues/{thread.number}"
+
+    client.force_login(people["reader"])  # a reader sees no picker and cannot post one
+    assert 'id="label-picker"' not in client.get(page).content.decode()
+    client.post(f"{page}/meta", {"labels": [str(own.pk)], "milestone": str(due.pk)})
+    assert not thread.labels.exists()
+
+    client.force_login(people["owner"])
+    html = client.get(page).content.decode()
+    assert 'id="label-picker"' in html and "组织标签" in html and "本仓库" in html
+    answer = client.post(
+        f"{page}/meta", {"labels": [str(org_label.pk), str(own.pk)], "milestone": str(due.pk)}
+    )
+    assert answer.status_code == 302
+    thread.refresh_from_db()
+    assert {x.pk for x in thread.labels.all()} == {org_label.pk, own.pk}
+    assert thread.milestone_id == due.pk
+    listed = client.get(f"{repo.web_path}/issues?milestone={due.pk}").content.decode()
+    assert f'{page}"' in listed and "冲刺一" in listed
+
+    # a reaction toggled by a plain form post, and by fetch (JSON)
+    answer = client.post(f"{page}/react", {"content": "eyes"})
+    assert answer.status_code == 302
+    data = client.post(f"{page}/react", {"content": "eyes"}, HTTP_ACCEPT="application/json")
+    assert data.json() == {"added": False, "reactions": []}
+
+
+def test_webhook_payload_carries_the_milestone(people: dict[str, User]) -> None:
+    from nbopen.webhooks import payloads
+
+    owner = Principal(user=people["owner"])
+    repo = _repo(people["owner"], "hooked")
+    m = milestones.milestone_create(actor=owner, repo=repo, title="m")
+    thread = threads.create_thread(actor=owner, repo=repo, title="t")
+    assert payloads.issue_json(thread)["milestone"] is None
+    milestones.set_milestone(actor=owner, thread=thread, ref=m.pk)
+    data = payloads.issue_json(Thread.objects.get(pk=thread.pk))["milestone"]
+    assert data["id"] == m.pk and data["open_issues"] == 1 and data["due_on"] is None

@@ -74,6 +74,18 @@ def milestone_list(
     return _counted(qs).order_by("-state", "due_on", "id")
 
 
+def milestone_choices(
+    *, actor: Principal, repo: Repository, state: str | None = None
+) -> QuerySet[Milestone]:
+    """``repo``'s milestones for a filter or a picker: no counts, so a list page of a
+    repository with 50,000 threads does not count them to fill a drop-down."""
+    require_repo(actor, repo, Level.READ)
+    qs = Milestone.objects.filter(repository=repo)
+    if state in {Milestone.State.OPEN, Milestone.State.CLOSED}:
+        qs = qs.filter(state=state)
+    return qs.order_by("-state", "due_on", "id")
+
+
 def milestone_get(*, actor: Principal, repo: Repository, ref: int | str) -> Milestone:
     """Milestone ``ref`` (an id, or a title as Gitea also accepts) of ``repo``."""
     require_repo(actor, repo, Level.READ)

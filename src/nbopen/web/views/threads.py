@@ -103,7 +103,7 @@ def thread_list(request: HttpRequest, owner: str, name: str, section: str) -> Ht
     ctx = _base(access, section)
     query = urlencode({"state": state, **{k: v for k, v in filters.items() if v}})
     ctx.update({"threads": found, "state": state, "filters": filters, "query": query})
-    ctx["milestones"] = list(milestones.milestone_list(actor=access.who, repo=access.repo))
+    ctx["milestones"] = list(milestones.milestone_choices(actor=access.who, repo=access.repo))
     return page(request, "web/repo_threads.html", ctx)
 
 
@@ -161,7 +161,7 @@ def thread_page(
             (label, label.pk in chosen) for label in label_rules.available(access.repo)
         ]
         ctx["milestone_choices"] = list(
-            milestones.milestone_list(actor=access.who, repo=access.repo, state="open")
+            milestones.milestone_choices(actor=access.who, repo=access.repo, state="open")
         )
     if thread.is_pull:
         ctx.update(pull_context(request, access, thread, ctx["section_path"]))
