@@ -159,6 +159,20 @@ def test_gitea_client_milestones_org_labels_reactions_templates(
 
     asyncio.run(_flow(live, org, token, friend, friend_token))
 
+    # A bad milestone or label refuses the whole issue: nothing half made.
+    base = f"{live.url}/api/v1/repos/{org}/app"
+    auth = {"Authorization": f"token {token}"}
+    before = request(f"{base}/issues?state=all", headers=auth).headers["X-Total-Count"]
+    for bad in ({"milestone": 2**70}, {"milestone": True}, {"labels": [2**70]}):
+        refused = request(f"{base}/issues", "POST", json_body={"title": "x", **bad}, headers=auth)
+        assert refused.status in {404, 422} and set(refused.json()) == {"message", "url"}, bad
+    after = request(f"{base}/issues?state=all", headers=auth).headers["X-Total-Count"]
+    assert after == before
+    huge = request(f"{base}/milestones/{2**70}", headers=auth)
+    assert huge.status == 404
+    org_huge = request(f"{live.url}/api/v1/orgs/{org}/labels/{2**70}", headers=auth)
+    assert org_huge.status == 404
+
     # A private repository's milestones, reactions and templates are a 404 for outsiders.
     api_create_repo(live, token, "secret", organization=org, private=True, type="code")
     base = f"{live.url}/api/v1/repos/{org}/secret"

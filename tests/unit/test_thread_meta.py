@@ -340,3 +340,20 @@ def test_webhook_payload_carries_the_milestone(people: dict[str, User]) -> None:
     milestones.set_milestone(actor=owner, thread=thread, ref=m.pk)
     data = payloads.issue_json(Thread.objects.get(pk=thread.pk))["milestone"]
     assert data["id"] == m.pk and data["open_issues"] == 1 and data["due_on"] is None
+
+
+def test_ids_beyond_any_row_are_not_found_not_a_database_error(people: dict[str, User]) -> None:
+    owner = Principal(user=people["owner"])
+    repo = _repo(people["owner"], "huge")
+    org = org_create(name="mm-huge-org", kind="community", owner=people["owner"])
+    thread = threads.create_thread(actor=owner, repo=repo, title="t")
+    huge = 2**70
+    with pytest.raises(NotFound):
+        milestones.milestone_get(actor=owner, repo=repo, ref=str(huge))
+    with pytest.raises(NotFound):
+        labels.org_label_get(org, huge)
+    with pytest.raises(InvalidInput):
+        threads.set_labels(actor=owner, thread=thread, ids=[huge])
+    with pytest.raises(NotFound):
+        reactions.react(actor=owner, thread=thread, content="eyes", comment_id=huge)
+    assert list(threads.thread_list(actor=owner, repo=repo, milestone=str(huge))) == []

@@ -33,6 +33,9 @@ def resolve(repo: Repository, *, names: list[str], ids: list[int]) -> list[Label
     """Labels of ``repo`` by name (the repository's own label wins over an org label of the
     same name) and by id; an unknown one is an error naming it."""
     wanted = {n.strip().lower() for n in names if n.strip()}
+    too_large = [str(i) for i in ids if not 0 < i < 2**63]
+    if too_large:
+        raise InvalidInput(gettext_noop("Unknown labels: %(names)s"), names=", ".join(too_large))
     found: dict[int, Label] = {}
     by_name: dict[str, Label] = {}
     for label in available(repo).filter(Q(name_lower__in=wanted) | Q(pk__in=ids)):
@@ -74,7 +77,9 @@ def org_labels(org: Organization) -> QuerySet[Label]:
 
 
 def org_label_get(org: Organization, label_id: int) -> Label:
-    found = Label.objects.filter(organization=org, pk=label_id).first()
+    found = None
+    if 0 < label_id < 2**63:
+        found = Label.objects.filter(organization=org, pk=label_id).first()
     if found is None:
         raise NotFound(gettext_noop("Label not found"))
     return found

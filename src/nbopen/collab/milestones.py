@@ -21,6 +21,7 @@ from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound
 from nbopen.repos.models import Repository
 
 MAX_TITLE = 128
+MAX_ID = 2**63  # a larger number is no row's id (and would overflow PostgreSQL's bigint)
 MAX_DESCRIPTION = 65536
 
 
@@ -92,7 +93,8 @@ def milestone_get(*, actor: Principal, repo: Repository, ref: int | str) -> Mile
     qs = _counted(Milestone.objects.filter(repository=repo))
     found = None
     if isinstance(ref, int) or (isinstance(ref, str) and ref.isdigit()):
-        found = qs.filter(pk=int(ref)).first()
+        number = int(ref)
+        found = qs.filter(pk=number).first() if 0 < number < MAX_ID else None
     if found is None and isinstance(ref, str):
         found = qs.filter(title_lower=ref.strip().lower()).first()
     if found is None:

@@ -52,6 +52,8 @@ def _clean(content: object) -> str:
 def target(thread: Thread, comment_id: int | None) -> Comment | None:
     if comment_id is None:
         return None
+    if not 0 < comment_id < 2**63:
+        raise NotFound(gettext_noop("Comment not found"))
     comment = Comment.objects.filter(thread=thread, pk=comment_id, hidden=False).first()
     if comment is None or comment.opening:
         raise NotFound(gettext_noop("Comment not found"))

@@ -204,7 +204,7 @@ def filter_milestones(qs: QuerySet[Thread], refs: list[str]) -> QuerySet[Thread]
     for ref in (r.strip() for r in refs if r.strip()):
         if ref.lower() == "none":
             where |= Q(milestone__isnull=True)
-        elif ref.isdigit():
+        elif ref.isdigit() and int(ref) < 2**63:
             where |= Q(milestone_id=int(ref)) | Q(milestone__title_lower=ref.lower())
         else:
             where |= Q(milestone__title_lower=ref.lower())

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -136,12 +137,13 @@ def issues(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     principal, repo = repo_for(request, owner, name)
     if request.method == "POST":
         data = body(request)
-        thread = threads.create_thread(
-            actor=principal, repo=repo, title=data.get("title", ""), body=data.get("body") or ""
-        )
-        edits = {k: data[k] for k in ("labels", "assignees", "milestone") if data.get(k)}
-        if edits:
-            _apply_edits(principal, thread, edits)
+        with transaction.atomic():  # a bad label or milestone leaves no half-made issue
+            thread = threads.create_thread(
+                actor=principal, repo=repo, title=data.get("title", ""), body=data.get("body") or ""
+            )
+            edits = {k: data[k] for k in ("labels", "assignees", "milestone") if data.get(k)}
+            if edits:
+                _apply_edits(principal, thread, edits)
         return JsonResponse(_issue_json(thread), status=201)
     state = request.GET.get("state", "open")
     kind = {"issues": Thread.Kind.ISSUE, "pulls": Thread.Kind.PULL}.get(request.GET.get("type", ""))
@@ -171,7 +173,8 @@ def issue(request: HttpRequest, owner: str, name: str, index: str) -> HttpRespon
     principal, repo = repo_for(request, owner, name)
     thread = _thread(principal, repo, index)
     if request.method == "PATCH":
-        _apply_edits(principal, thread, body(request))
+        with transaction.atomic():  # all of the edit or none of it
+            _apply_edits(principal, thread, body(request))
         thread = _thread(principal, repo, index)
         return JsonResponse(_issue_json(thread), status=201)
     return JsonResponse(_issue_json(thread))
