@@ -181,3 +181,27 @@ def test_gitea_client_milestones_org_labels_reactions_templates(
         assert got.status == 404 and set(got.json()) == {"message", "url"}, path
     anonymous = request(f"{base}/milestones")
     assert anonymous.status in {401, 404}
+
+
+def test_milestone_patch_keeps_null_fields_and_empty_due_on_removes_the_date(
+    live: LiveServer,
+) -> None:
+    owner = f"gp{uuid.uuid4().hex[:6]}"
+    token = live.create_user(owner)
+    api_create_repo(live, token, "dates", type="code")
+    base = f"{live.url}/api/v1/repos/{owner}/dates/milestones"
+    auth = {"Authorization": f"token {token}"}
+    made = request(
+        base, "POST", json_body={"title": "季度", "due_on": "2027-01-31"}, headers=auth
+    ).json()
+    assert made["due_on"] == "2027-01-31T23:59:59Z"
+    kept = request(
+        f"{base}/{made['id']}", "PATCH", json_body={"due_on": None, "title": "Q1"}, headers=auth
+    ).json()
+    assert kept["due_on"] == "2027-01-31T23:59:59Z" and kept["title"] == "Q1"
+    gone = request(f"{base}/{made['id']}", "PATCH", json_body={"due_on": ""}, headers=auth)
+    assert gone.status == 200 and gone.json()["due_on"] is None
+    by_title = request(f"{base}/q1", headers=auth)
+    assert by_title.status == 200 and by_title.json()["id"] == made["id"]
+    bad = request(f"{base}/{made['id']}", "PATCH", json_body={"state": "done"}, headers=auth)
+    assert bad.status == 422 and set(bad.json()) == {"message", "url"}

@@ -50,18 +50,21 @@ def milestone_list(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 @csrf_exempt
 @gitea_view
 def milestone(request: HttpRequest, owner: str, name: str, ref: str) -> HttpResponse:
-    """A milestone by id or title (GET), change it (PATCH) or delete it (DELETE): writers."""
+    """A milestone by id or title (GET), change it (PATCH: absent or null fields stay,
+    `due_on: ""` removes the date) or delete it (DELETE): writers."""
     principal, repo = repo_for(request, owner, name)
     if request.method == "DELETE":
         milestones.milestone_delete(actor=principal, repo=repo, ref=ref)
         return HttpResponse(status=204)
     if request.method == "PATCH":
         data = body(request)
+        # As in Gitea, a field that is absent or null stays as it is; our one addition:
+        # `"due_on": ""` removes the due date (Gitea's API has no way to).
         changes = {
-            key: data[key] for key in ("title", "description", "due_on", "state") if key in data
+            key: data[key]
+            for key in ("title", "description", "due_on", "state")
+            if data.get(key) is not None
         }
-        if changes.get("state") is None:
-            changes.pop("state", None)
         made = milestones.milestone_edit(actor=principal, repo=repo, ref=ref, **changes)
         return JsonResponse(shapes.milestone(made))
     return JsonResponse(
