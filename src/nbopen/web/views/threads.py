@@ -92,8 +92,8 @@ def thread_list(request: HttpRequest, owner: str, name: str, section: str) -> Ht
             label=request.GET.get("label") or None,
             milestone=request.GET.get("milestone") or None,
         )
-        .prefetch_related("labels")
-        .select_related("milestone")
+        # the page's milestones in one query for its rows, not a join over skipped rows
+        .prefetch_related("labels", "milestone")
     )
     filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
     qs = listing.refine(
