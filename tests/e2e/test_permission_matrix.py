@@ -149,6 +149,15 @@ CHANNELS: dict[str, tuple[str, int | None]] = {
     "gitea_combined_status": ("gitea", READ),
     "gitea_protections": ("gitea", READ),
     "gitea_protection_create": ("gitea", ADMIN),
+    # milestones, reactions and issue templates: reading needs read, a reaction a signed-in
+    # reader with a credential that may write, creating a milestone write
+    "gitea_milestones": ("gitea", READ),
+    "gitea_milestone_create": ("gitea", WRITE),
+    "gitea_reactions": ("gitea", READ),
+    "gitea_issue_reaction": ("gitea", READ),
+    "gitea_issue_templates": ("gitea", READ),
+    "web_milestones": ("web", READ),
+    "web_milestone_new": ("web", WRITE),
     "web_tree": ("web", READ),
     "web_commits": ("web", READ),
     "web_insights": ("web", READ),
@@ -166,6 +175,7 @@ SIGNED_IN_READ = {
     "hub_discussion_comment",
     "gitea_issue_create",
     "gitea_issue_comment",
+    "gitea_issue_reaction",
 }
 READ_ONLY_CREDENTIALS = {"admin_read_token"}
 LOGIN = "login"  # a 302 to /login?next=…
@@ -336,6 +346,16 @@ def test_expectation_table_is_the_documented_rules() -> None:
     assert expected_status("member_read", "gitea_status_create", "private") == 403
     assert expected_status("member_write", "gitea_protection_create", "public") == 403
     assert expected_status("collab_admin", "gitea_protection_create", "private") == 200
+    assert expected_status("anonymous", "gitea_issue_reaction", "public") == 401
+    assert expected_status("non_member", "gitea_issue_reaction", "public") == 200
+    assert expected_status("non_member", "gitea_issue_reaction", "private") == 404
+    assert expected_status("admin_read_token", "gitea_issue_reaction", "private") == 403
+    assert expected_status("member_read", "gitea_milestone_create", "private") == 403
+    assert expected_status("team_member", "gitea_milestone_create", "private") == 200
+    assert expected_status("non_member", "gitea_milestones", "private") == 404
+    assert expected_status("anonymous", "web_milestone_new", "public") == LOGIN
+    assert expected_status("member_read", "web_milestone_new", "private") == 403
+    assert expected_status("anonymous", "web_milestones", "private") == 404
 
 
 # --- the world: users, org, team, repositories, tokens ---------------------------------
@@ -718,6 +738,8 @@ def _call(
         "web_settings": lambda: _web(world, principal, f"{web}/settings"),
         "web_hooks": lambda: _web(world, principal, f"{web}/settings/hooks"),
         "web_discussion": lambda: _web(world, principal, f"{web}/discussions/1"),
+        "web_milestones": lambda: _web(world, principal, f"{web}/milestones"),
+        "web_milestone_new": lambda: _web(world, principal, f"{web}/milestones/new"),
         **_gitea_calls(world, repo_id, token, cell),
     }
     return calls[channel]()
@@ -751,6 +773,11 @@ def _gitea_calls(
         "gitea_protection_create": lambda: call(
             "/branch_protections", "POST", {"rule_name": f"p-{cell}/*"}
         ),
+        "gitea_milestones": lambda: call("/milestones?state=all"),
+        "gitea_milestone_create": lambda: call("/milestones", "POST", {"title": cell}),
+        "gitea_reactions": lambda: call("/issues/1/reactions"),
+        "gitea_issue_reaction": lambda: call("/issues/1/reactions", "POST", {"content": "eyes"}),
+        "gitea_issue_templates": lambda: call("/issue_templates"),
     }
 
 
@@ -910,6 +937,14 @@ def _check_success_body(
         assert 1 in {i["number"] for i in response.json()}
     elif channel == "gitea_combined_status":
         assert len(response.json()["sha"]) == 40
+    elif channel in {"gitea_milestones", "gitea_reactions", "gitea_issue_templates"}:
+        assert isinstance(response.json(), list)
+    elif channel == "gitea_milestone_create":
+        data = response.json()
+        assert data["state"] == "open" and data["title"].startswith(principal.replace("_", "-"))
+    elif channel == "gitea_issue_reaction":
+        data = response.json()
+        assert data["content"] == "eyes" and data["user"]["login"] == USERNAMES[principal]
     elif channel == "hub_info":
         data = response.json()
         assert data["id"] == repo_id and data["private"] is (visibility == "private")
@@ -979,6 +1014,8 @@ def _check_success_body(
         "web_hooks",
         "web_tree",
         "web_discussion",
+        "web_milestones",
+        "web_milestone_new",
     }:
         assert response.headers["Content-Type"].startswith("text/html")
         assert re.search(rf"<title>[^<]*{re.escape(repo_id)}", response.body.decode()), channel

@@ -102,10 +102,19 @@ class ThreadCounter(models.Model):
 
 
 class Label(models.Model):
-    """A repository's label (name unique per repository, case-insensitively)."""
+    """A repository's label, or an organization's (``organization`` set, ``repository``
+    null): an org-wide label applies to every repository of the organization, as Gitea's.
+    Names are unique per owner (repository or organization), case-insensitively."""
 
     repository = models.ForeignKey(
-        "repos.Repository", on_delete=models.CASCADE, related_name="labels"
+        "repos.Repository", null=True, blank=True, on_delete=models.CASCADE, related_name="labels"
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="labels",
     )
     name = models.CharField(max_length=64)
     name_lower = models.CharField(max_length=64)
@@ -114,11 +123,52 @@ class Label(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["repository", "name_lower"], name="one_label_name")
+            models.UniqueConstraint(fields=["repository", "name_lower"], name="one_label_name"),
+            models.UniqueConstraint(
+                fields=["organization", "name_lower"], name="one_org_label_name"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(repository__isnull=False, organization__isnull=True)
+                | models.Q(repository__isnull=True, organization__isnull=False),
+                name="label_has_one_owner",
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+
+class Milestone(models.Model):
+    """A repository's milestone: a title, a due date and the threads (issues and pull
+    requests) assigned to it. Progress is derived (closed / total threads), never stored,
+    so it cannot drift from the threads' states."""
+
+    class State(models.TextChoices):
+        OPEN = "open"
+        CLOSED = "closed"
+
+    repository = models.ForeignKey(
+        "repos.Repository", on_delete=models.CASCADE, related_name="milestones"
+    )
+    title = models.CharField(max_length=128)
+    title_lower = models.CharField(max_length=128)
+    description = models.TextField(blank=True)
+    due_on = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=8, choices=State.choices, default=State.OPEN)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["repository", "title_lower"], name="one_milestone_title"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class Thread(models.Model):
@@ -157,6 +207,9 @@ class Thread(models.Model):
     locked = models.BooleanField(default=False)
     pinned = models.BooleanField(default=False)
     labels = models.ManyToManyField(Label, blank=True, related_name="threads")
+    milestone = models.ForeignKey(
+        Milestone, null=True, blank=True, on_delete=models.SET_NULL, related_name="threads"
+    )
     assignees = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -235,6 +288,39 @@ class CommentEdit(models.Model):
 
     def __str__(self) -> str:
         return f"edit {self.pk} of {self.comment_id}"
+
+
+class Reaction(models.Model):
+    """A user's reaction (one of Gitea's and GitHub's eight) to a thread (``comment`` null)
+    or to one of its comments; one of each kind per user and target."""
+
+    CONTENTS = ("+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes")
+
+    thread = models.ForeignKey(Thread, on_delete=models.CASCADE, related_name="reactions")
+    comment = models.ForeignKey(
+        Comment, null=True, blank=True, on_delete=models.CASCADE, related_name="reactions"
+    )
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    content = models.CharField(max_length=16)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["thread", "user", "content"],
+                condition=models.Q(comment__isnull=True),
+                name="one_thread_reaction",
+            ),
+            models.UniqueConstraint(
+                fields=["comment", "user", "content"],
+                condition=models.Q(comment__isnull=False),
+                name="one_comment_reaction",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.content} by {self.user_id} on {self.thread_id}/{self.comment_id}"
 
 
 class TimelineEntry(models.Model):

@@ -18,11 +18,12 @@ from collections.abc import Iterable
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from nbopen.access.policy import Level, Principal, repo_level, require_repo
 from nbopen.accounts.models import User
+from nbopen.collab import labels as label_rules
 from nbopen.collab import references
 from nbopen.collab.models import (
     Comment,
@@ -62,10 +63,14 @@ def _require_author_or_writer(actor: Principal, thread: Thread) -> User:
     return user
 
 
-def _require_writer(actor: Principal, repo: Repository) -> User:
+def require_writer(actor: Principal, repo: Repository) -> User:
+    """The signed-in user with write access to ``repo`` (labels, milestones, assignment)."""
     user = participant(actor, repo)
     require_repo(actor, repo, Level.WRITE)
     return user
+
+
+_require_writer = require_writer
 
 
 def _clean_title(title: object) -> str:
@@ -153,7 +158,9 @@ def thread_get(*, actor: Principal, repo: Repository, number: int) -> Thread:
     """The thread ``number`` of ``repo`` as ``actor`` may see it (NotFound otherwise)."""
     require_repo(actor, repo, Level.READ)
     thread = (
-        Thread.objects.select_related("author", "repository", "head_repository", "merged_by")
+        Thread.objects.select_related(
+            "author", "repository", "head_repository", "merged_by", "milestone"
+        )
         .filter(repository=repo, number=number)
         .first()
     )
@@ -170,8 +177,10 @@ def thread_list(
     state: str | None = None,
     author: str | None = None,
     label: str | None = None,
+    milestone: str | None = None,
 ) -> QuerySet[Thread]:
-    """``repo``'s threads, newest first (pinned ones first), filtered."""
+    """``repo``'s threads, newest first (pinned ones first), filtered (``milestone``: an id
+    or a title; ``none``: threads without one)."""
     require_repo(actor, repo, Level.READ)
     qs = Thread.objects.filter(repository=repo).select_related("author")
     if kind in {Thread.Kind.ISSUE, Thread.Kind.PULL}:
@@ -184,7 +193,22 @@ def thread_list(
         qs = qs.filter(author__username__iexact=author)
     if label:
         qs = qs.filter(labels__name_lower=label.lower())
+    if milestone:
+        qs = filter_milestones(qs, [milestone])
     return qs.order_by("-pinned", "-number")
+
+
+def filter_milestones(qs: QuerySet[Thread], refs: list[str]) -> QuerySet[Thread]:
+    """Threads in any of the milestones ``refs`` (ids or titles; ``none``: no milestone)."""
+    where = Q(pk__in=[])
+    for ref in (r.strip() for r in refs if r.strip()):
+        if ref.lower() == "none":
+            where |= Q(milestone__isnull=True)
+        elif ref.isdigit() and int(ref) < 2**63:
+            where |= Q(milestone_id=int(ref)) | Q(milestone__title_lower=ref.lower())
+        else:
+            where |= Q(milestone__title_lower=ref.lower())
+    return qs.filter(where)
 
 
 def opening(thread: Thread) -> Comment:
@@ -342,14 +366,13 @@ def label_create(
 
 
 @transaction.atomic
-def set_labels(*, actor: Principal, thread: Thread, names: Iterable[str]) -> list[Label]:
-    """Replace the thread's labels by ``names`` (labels of its repository)."""
+def set_labels(
+    *, actor: Principal, thread: Thread, names: Iterable[str] = (), ids: Iterable[int] = ()
+) -> list[Label]:
+    """Replace the thread's labels by ``names`` and ``ids`` (labels of its repository or of
+    the organization that owns it)."""
     user = _require_writer(actor, thread.repository)
-    wanted = {n.strip().lower() for n in names if n.strip()}
-    labels = list(Label.objects.filter(repository=thread.repository, name_lower__in=wanted))
-    missing = wanted - {label.name_lower for label in labels}
-    if missing:
-        raise InvalidInput("Unknown labels: " + ", ".join(sorted(missing)))
+    labels = label_rules.resolve(thread.repository, names=list(names), ids=list(ids))
     before = set(thread.labels.values_list("name", flat=True))
     thread.labels.set(labels)
     after = {label.name for label in labels}

@@ -464,6 +464,7 @@ GITEA_REPO = obj(
 GITEA_LABEL = obj({"id": INT, "name": STR, "color": STR, "description": STR, "url": STR})
 GITEA_LABELS = arr(GITEA_LABEL)
 GITEA_LABEL_BODY = obj({"name": STR}, color=STR, description=STR)
+GITEA_LABEL_EDIT_BODY = obj(name=STR, color=STR, description=STR)
 _NULLABLE_USER: Schema = {"anyOf": [GITEA_USER, {"type": "null"}]}
 GITEA_ISSUE = obj(
     {
@@ -483,7 +484,12 @@ GITEA_ISSUE = obj(
 )
 GITEA_ISSUES = arr(GITEA_ISSUE)
 GITEA_ISSUE_BODY = obj(
-    title=STR, body=STR, state={"enum": ["open", "closed"]}, labels=arr({}), assignees=arr(STR)
+    title=STR,
+    body=STR,
+    state={"enum": ["open", "closed"]},
+    labels=arr({}),
+    assignees=arr(STR),
+    milestone={"type": ["integer", "null"]},
 )
 GITEA_COMMENT = obj(
     {"id": INT, "body": STR, "html_url": STR, "created_at": STR, "updated_at": STR},
@@ -536,6 +542,44 @@ GITEA_REVIEW_BODY = obj(
     body=STR,
     commit_id=STR,
     comments=arr(obj(path=STR, body=STR, new_position=INT)),
+)
+
+GITEA_MILESTONE = obj(
+    {
+        "id": INT,
+        "title": STR,
+        "description": STR,
+        "state": {"enum": ["open", "closed"]},
+        "open_issues": INT,
+        "closed_issues": INT,
+        "created_at": STR,
+        "updated_at": STR,
+    },
+    closed_at=NULLABLE_STR,
+    due_on=NULLABLE_STR,
+)
+GITEA_MILESTONES = arr(GITEA_MILESTONE)
+GITEA_MILESTONE_BODY = obj(
+    title=STR, description=STR, due_on=NULLABLE_STR, state={"enum": ["open", "closed"]}
+)
+GITEA_REACTION = obj({"content": STR, "created_at": STR}, user=_NULLABLE_USER)
+GITEA_REACTIONS = arr(GITEA_REACTION)
+GITEA_REACTION_BODY = obj(
+    {"content": {"enum": ["+1", "-1", "laugh", "hooray", "confused", "heart", "rocket", "eyes"]}}
+)
+GITEA_ISSUE_TEMPLATES = arr(
+    obj(
+        {
+            "name": STR,
+            "title": STR,
+            "about": STR,
+            "labels": arr(STR),
+            "assignees": arr(STR),
+            "content": STR,
+            "file_name": STR,
+        },
+        ref=STR,
+    )
 )
 
 

@@ -8,6 +8,7 @@ from nbopen.hubapi.githttp import lfs_api
 from nbopen.hubapi.routes import Param, route
 from nbopen.hubapi.v1 import audit, collaborators, forks, keys, mirrors, teams
 from nbopen.hubapi.v1.gitea import commit_statuses, protections
+from nbopen.hubapi.v1.gitea import meta_api as meta
 from nbopen.hubapi.v1.gitea import threads_api as g
 
 _REPO = r"^(?:datasets/)?[^/]+/[^/]+?(?:\.git)?/info/lfs/"
@@ -248,6 +249,72 @@ urlpatterns = [
         query=_PAGE,
         body=s.GITEA_LABEL_BODY,
         responses={200: s.GITEA_LABELS, 201: s.GITEA_LABEL, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/milestones",
+        meta.milestone_list,
+        methods=("GET", "POST"),
+        tag="gitea",
+        query=(*_PAGE, Param("state", "open (default), closed or all"), Param("name", "title")),
+        body=s.GITEA_MILESTONE_BODY,
+        responses={200: s.GITEA_MILESTONES, 201: s.GITEA_MILESTONE, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/milestones/<str:ref>",
+        meta.milestone,
+        methods=("GET", "PATCH", "DELETE"),
+        tag="gitea",
+        body=s.GITEA_MILESTONE_BODY,
+        responses={200: s.GITEA_MILESTONE, 204: None, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/issues/<str:index>/reactions",
+        meta.issue_reactions,
+        methods=("GET", "POST", "DELETE"),
+        tag="gitea",
+        query=_PAGE,
+        body=s.GITEA_REACTION_BODY,
+        responses={
+            200: {"anyOf": [s.GITEA_REACTIONS, s.GITEA_REACTION]},
+            201: s.GITEA_REACTION,
+            404: s.GITEA_ERROR,
+        },
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/issues/comments/<int:comment_id>/reactions",
+        meta.comment_reactions,
+        methods=("GET", "POST", "DELETE"),
+        tag="gitea",
+        query=_PAGE,
+        body=s.GITEA_REACTION_BODY,
+        responses={
+            200: {"anyOf": [s.GITEA_REACTIONS, s.GITEA_REACTION]},
+            201: s.GITEA_REACTION,
+            404: s.GITEA_ERROR,
+        },
+    ),
+    route(
+        "api/v1/repos/<str:owner>/<str:name>/issue_templates",
+        meta.issue_template_list,
+        tag="gitea",
+        responses={200: s.GITEA_ISSUE_TEMPLATES, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/orgs/<str:org>/labels",
+        meta.org_label_list,
+        methods=("GET", "POST"),
+        tag="gitea",
+        query=_PAGE,
+        body=s.GITEA_LABEL_BODY,
+        responses={200: s.GITEA_LABELS, 201: s.GITEA_LABEL, 404: s.GITEA_ERROR},
+    ),
+    route(
+        "api/v1/orgs/<str:org>/labels/<int:label_id>",
+        meta.org_label,
+        methods=("GET", "PATCH", "DELETE"),
+        tag="gitea",
+        body=s.GITEA_LABEL_EDIT_BODY,
+        responses={200: s.GITEA_LABEL, 204: None, 404: s.GITEA_ERROR},
     ),
     route(
         "api/v1/repos/<str:owner>/<str:name>/pulls",

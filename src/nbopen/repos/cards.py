@@ -145,6 +145,13 @@ def _load(text: str) -> Any:
         loader.dispose()
 
 
+def load_yaml(text: str) -> Any:
+    """YAML from a repository file with the card's caps (aliases, anchors, depth, size):
+    also issue templates' front matter and forms. Raises ``yaml.YAMLError`` or
+    :class:`CardTooLarge`."""
+    return _load(text)
+
+
 def front_matter(text: str) -> str | None:
     """The YAML between the leading ``---`` lines, or None if the README has none."""
     match = _FRONT_MATTER.match(text)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from nbopen.accounts.models import User
+from nbopen.collab import milestones
 from nbopen.collab.models import Comment, Review, Thread
 from nbopen.config.env import CONFIG
 from nbopen.core.models import Event
@@ -68,6 +69,26 @@ def _labels(thread: Thread) -> list[dict[str, Any]]:
     ]
 
 
+def _milestone(thread: Thread) -> dict[str, Any] | None:
+    """Gitea's Milestone of the thread (counts as read now), or None."""
+    found = thread.milestone
+    if found is None:
+        return None
+    done = milestones.progress(found)
+    return {
+        "id": found.pk,
+        "title": found.title,
+        "description": found.description,
+        "state": found.state,
+        "open_issues": done.open,
+        "closed_issues": done.closed,
+        "created_at": _iso(found.created_at),
+        "updated_at": _iso(found.updated_at),
+        "closed_at": _iso(found.closed_at) if found.closed_at else None,
+        "due_on": _iso(found.due_on) if found.due_on else None,
+    }
+
+
 def _state(thread: Thread) -> str:
     return "open" if thread.state == Thread.State.OPEN else "closed"
 
@@ -89,7 +110,7 @@ def issue_json(thread: Thread) -> dict[str, Any]:
         "title": thread.title,
         "body": _opening_body(thread),
         "labels": _labels(thread),
-        "milestone": None,
+        "milestone": _milestone(thread),
         "assignee": assignees[0] if assignees else None,
         "assignees": assignees or None,
         "state": _state(thread),

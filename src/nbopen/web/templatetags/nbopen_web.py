@@ -73,6 +73,12 @@ def repo_link(repo: Any, *parts: str) -> str:
 
 
 @register.filter
+def get_item(mapping: Any, key: Any) -> Any:
+    """``mapping[key]`` or None: a dict keyed by ids (or None) read from a template."""
+    return mapping.get(key) if isinstance(mapping, dict) else None
+
+
+@register.filter
 def is_list(value: Any) -> bool:
     return isinstance(value, list | tuple)
 

@@ -22,7 +22,19 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from nbopen.access.policy import Decision, Level, decide_repo, repo_level
-from nbopen.collab import compare, listing, protection, pulls, reviewing, statuses, threads
+from nbopen.collab import (
+    compare,
+    issue_templates,
+    listing,
+    milestones,
+    protection,
+    pulls,
+    reactions,
+    reviewing,
+    statuses,
+    threads,
+)
+from nbopen.collab import labels as label_rules
 from nbopen.collab.models import Thread
 from nbopen.core.errors import DomainError, InvalidInput, NotFound
 from nbopen.repos.git import read
@@ -42,7 +54,7 @@ STATE_LABELS = {
     "warning": gettext_lazy("Warning"),
 }
 PER_PAGE = 25
-FILTERS = ("q", "author", "label", "assignee", "review")
+FILTERS = ("q", "author", "label", "assignee", "review", "milestone")
 
 
 def _section_kind(access: RepoAccess, section: str) -> str | None:
@@ -70,14 +82,19 @@ def thread_list(request: HttpRequest, owner: str, name: str, section: str) -> Ht
     state = request.GET.get("state", "open")
     if state not in {"open", "closed", "all"}:
         state = "open"
-    qs = threads.thread_list(
-        actor=access.who,
-        repo=access.repo,
-        kind=kind,
-        state=None if state == "all" else state,
-        author=request.GET.get("author") or None,
-        label=request.GET.get("label") or None,
-    ).prefetch_related("labels")
+    qs = (
+        threads.thread_list(
+            actor=access.who,
+            repo=access.repo,
+            kind=kind,
+            state=None if state == "all" else state,
+            author=request.GET.get("author") or None,
+            label=request.GET.get("label") or None,
+            milestone=request.GET.get("milestone") or None,
+        )
+        # the page's milestones in one query for its rows, not a join over skipped rows
+        .prefetch_related("labels", "milestone")
+    )
     filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
     qs = listing.refine(
         qs, assignee=filters["assignee"], review=filters["review"], query=filters["q"]
@@ -86,6 +103,7 @@ def thread_list(request: HttpRequest, owner: str, name: str, section: str) -> Ht
     ctx = _base(access, section)
     query = urlencode({"state": state, **{k: v for k, v in filters.items() if v}})
     ctx.update({"threads": found, "state": state, "filters": filters, "query": query})
+    ctx["milestones"] = list(milestones.milestone_choices(actor=access.who, repo=access.repo))
     return page(request, "web/repo_threads.html", ctx)
 
 
@@ -129,8 +147,22 @@ def thread_page(
             "labels": list(thread.labels.all()),
             "can_moderate": access.can_write
             or (access.who.user is not None and access.who.user.pk == thread.author_id),
+            "reactions": reactions.tallies(thread, access.who.user),
+            "reaction_choices": reactions.EMOJI,
+            "milestone": thread.milestone,
+            "milestone_progress": milestones.progress(thread.milestone)
+            if thread.milestone is not None
+            else None,
         }
     )
+    if access.can_write:
+        chosen = {label.pk for label in ctx["labels"]}
+        ctx["label_choices"] = [
+            (label, label.pk in chosen) for label in label_rules.available(access.repo)
+        ]
+        ctx["milestone_choices"] = list(
+            milestones.milestone_choices(actor=access.who, repo=access.repo, state="open")
+        )
     if thread.is_pull:
         ctx.update(pull_context(request, access, thread, ctx["section_path"]))
         ctx.update(_checks(access, thread, ctx["changes"].head))
@@ -149,6 +181,16 @@ def thread_new(request: HttpRequest, owner: str, name: str, section: str) -> Htt
     for fork in forks:
         ctx["heads"] += [f"{fork.owner.name}:{b.name}" for b in read.list_refs(fork.git_path)[0]]
     ctx["head"] = request.GET.get("head", "")
+    template = None
+    if section != "pulls":
+        ctx["templates"] = issue_templates.usable(actor=access.who, repo=access.repo)
+        chosen = request.POST.get("template") or request.GET.get("template", "")
+        template = next((t for t in ctx["templates"] if t.slug == chosen), None)
+        if ctx["templates"] and not chosen and request.method == "GET":
+            return page(request, "web/repo_thread_chooser.html", ctx)
+        if template is not None and request.method == "GET":
+            ctx.update({"title": template.title, "body": template.content})
+        ctx["template"] = template
     if section == "pulls" and ctx["head"] and request.method == "GET":
         try:
             head_repo, head_branch = _head(access, forks, ctx["head"])
@@ -175,6 +217,8 @@ def thread_new(request: HttpRequest, owner: str, name: str, section: str) -> Htt
                 made = threads.create_thread(
                     actor=access.who, repo=access.repo, title=title, body=body
                 )
+                if template is not None:
+                    issue_templates.apply_defaults(thread=made, template=template)
         except DomainError as exc:
             messages.error(request, explain(exc))
             ctx.update({"title": title, "body": body, "head": head})

@@ -6,8 +6,18 @@ from datetime import datetime
 from typing import Any
 
 from nbopen.accounts.models import User
-from nbopen.collab import statuses
-from nbopen.collab.models import Comment, CommitStatus, Label, ProtectedBranch, Review, Thread
+from nbopen.collab import milestones, statuses
+from nbopen.collab.issue_templates import IssueTemplate
+from nbopen.collab.models import (
+    Comment,
+    CommitStatus,
+    Label,
+    Milestone,
+    ProtectedBranch,
+    Reaction,
+    Review,
+    Thread,
+)
 from nbopen.config.env import CONFIG
 from nbopen.repos.models import Repository
 
@@ -221,6 +231,11 @@ def repository(
 
 
 def label(lab: Label) -> dict[str, Any]:
+    if lab.repository is not None:
+        url = f"{site()}/api/v1/repos/{lab.repository.full_name}/labels/{lab.pk}"
+    else:
+        org = lab.organization.name if lab.organization is not None else ""
+        url = f"{site()}/api/v1/orgs/{org}/labels/{lab.pk}"
     return {
         "id": lab.pk,
         "name": lab.name,
@@ -228,7 +243,41 @@ def label(lab: Label) -> dict[str, Any]:
         "is_archived": False,
         "color": lab.color.lstrip("#"),
         "description": lab.description,
-        "url": f"{site()}/api/v1/repos/{lab.repository.full_name}/labels/{lab.pk}",
+        "url": url,
+    }
+
+
+def milestone(m: Milestone) -> dict[str, Any]:
+    done = milestones.progress(m)
+    return {
+        "id": m.pk,
+        "title": m.title,
+        "description": m.description,
+        "state": m.state,
+        "open_issues": done.open,
+        "closed_issues": done.closed,
+        "created_at": when(m.created_at),
+        "updated_at": when(m.updated_at),
+        "closed_at": when(m.closed_at) if m.closed_at else None,
+        "due_on": when(m.due_on) if m.due_on else None,
+    }
+
+
+def reaction(r: Reaction) -> dict[str, Any]:
+    return {"user": user(r.user), "content": r.content, "created_at": when(r.created_at)}
+
+
+def issue_template(t: IssueTemplate) -> dict[str, Any]:
+    return {
+        "name": t.name,
+        "title": t.title,
+        "about": t.about,
+        "labels": t.labels,
+        "assignees": t.assignees,
+        "ref": t.ref,
+        "content": t.content,
+        "body": None,
+        "file_name": t.file_name,
     }
 
 
@@ -258,7 +307,7 @@ def issue(thread: Thread, body: str, comments: int, labels: list[Label]) -> dict
         "ref": "",
         "assets": [],
         "labels": [label(lab) for lab in labels],
-        "milestone": None,
+        "milestone": milestone(thread.milestone) if thread.milestone is not None else None,
         "assignee": assignees[0] if assignees else None,
         "assignees": assignees or None,
         "state": _state(thread),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -18,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 import nbopen
 from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Level, Principal, repo_level
-from nbopen.collab import pulls, threads
+from nbopen.collab import milestones, pulls, threads
 from nbopen.collab.models import Comment, Label, Review, Thread
 from nbopen.core.errors import InvalidInput, NotFound
 from nbopen.hubapi.v1.gitea import shapes
@@ -84,16 +85,23 @@ def _issue_json(thread: Thread) -> dict[str, Any]:
     return shapes.issue(thread, body, count, list(thread.labels.all()))
 
 
-def _label_names(repo: Repository, values: object) -> list[str]:
-    """Gitea sends label ids (numbers); names are accepted too."""
+def _label_refs(values: object) -> tuple[list[str], list[int]]:
+    """Gitea sends label ids (numbers, the repository's or its organization's); names are
+    accepted too."""
     if not isinstance(values, list):
         raise InvalidInput("labels must be a list")
     ids = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
     names = [v for v in values if isinstance(v, str)]
-    found = list(Label.objects.filter(repository=repo, pk__in=ids).values_list("name", flat=True))
-    if len(found) != len(set(ids)):
-        raise InvalidInput("Unknown label ids")
-    return found + names
+    return names, ids
+
+
+def _milestone_ref(value: object) -> int | str | None:
+    """Gitea's ``milestone``: an id (0 or null: none); a title is accepted too."""
+    if value is None or isinstance(value, str):
+        return value or None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value or None
+    raise InvalidInput("milestone must be a milestone id")
 
 
 def _apply_edits(principal: Principal, thread: Thread, data: dict[str, Any]) -> None:
@@ -107,8 +115,11 @@ def _apply_edits(principal: Principal, thread: Thread, data: dict[str, Any]) -> 
             actor=principal, thread=thread, comment_id=opening.pk, body=data["body"] or ""
         )
     if "labels" in data:
-        threads.set_labels(
-            actor=principal, thread=thread, names=_label_names(thread.repository, data["labels"])
+        names, ids = _label_refs(data["labels"])
+        threads.set_labels(actor=principal, thread=thread, names=names, ids=ids)
+    if "milestone" in data:
+        milestones.set_milestone(
+            actor=principal, thread=thread, ref=_milestone_ref(data["milestone"])
         )
     if "assignees" in data and data["assignees"] is not None:
         threads.set_assignees(actor=principal, thread=thread, usernames=list(data["assignees"]))
@@ -126,13 +137,13 @@ def issues(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     principal, repo = repo_for(request, owner, name)
     if request.method == "POST":
         data = body(request)
-        thread = threads.create_thread(
-            actor=principal, repo=repo, title=data.get("title", ""), body=data.get("body") or ""
-        )
-        if data.get("labels") or data.get("assignees"):
-            _apply_edits(
-                principal, thread, {k: data[k] for k in ("labels", "assignees") if data.get(k)}
+        with transaction.atomic():  # a bad label or milestone leaves no half-made issue
+            thread = threads.create_thread(
+                actor=principal, repo=repo, title=data.get("title", ""), body=data.get("body") or ""
             )
+            edits = {k: data[k] for k in ("labels", "assignees", "milestone") if data.get(k)}
+            if edits:
+                _apply_edits(principal, thread, edits)
         return JsonResponse(_issue_json(thread), status=201)
     state = request.GET.get("state", "open")
     kind = {"issues": Thread.Kind.ISSUE, "pulls": Thread.Kind.PULL}.get(request.GET.get("type", ""))
@@ -145,6 +156,8 @@ def issues(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     )
     for label in [x for x in request.GET.get("labels", "").split(",") if x.strip()]:
         qs = qs.filter(labels__name_lower=label.strip().lower())
+    if request.GET.get("milestones", "").strip():
+        qs = threads.filter_milestones(qs, request.GET["milestones"].split(","))
     query = request.GET.get("q", "").strip()
     if query:
         qs = qs.filter(title__icontains=query)
@@ -160,7 +173,8 @@ def issue(request: HttpRequest, owner: str, name: str, index: str) -> HttpRespon
     principal, repo = repo_for(request, owner, name)
     thread = _thread(principal, repo, index)
     if request.method == "PATCH":
-        _apply_edits(principal, thread, body(request))
+        with transaction.atomic():  # all of the edit or none of it
+            _apply_edits(principal, thread, body(request))
         thread = _thread(principal, repo, index)
         return JsonResponse(_issue_json(thread), status=201)
     return JsonResponse(_issue_json(thread))
@@ -303,6 +317,8 @@ def pull_list(request: HttpRequest, owner: str, name: str) -> HttpResponse:
         kind=Thread.Kind.PULL,
         state=state if state in {"open", "closed"} else None,
     ).select_related("repository", "head_repository", "merged_by")
+    if request.GET.get("milestone", "").strip():
+        qs = threads.filter_milestones(qs, [request.GET["milestone"]])
     return paginate(
         request, qs.order_by("-number"), lambda t: _pull_json(principal, t, detail=False)
     )
