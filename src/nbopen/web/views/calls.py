@@ -295,11 +295,23 @@ def calls_report(request: HttpRequest) -> HttpResponse:
     context = {
         "states": dict(Call.State.choices),
         "taker_labels": labels,
-        # Sections other apps registered (report.register_section): shown as data here,
-        # exported as tables like the rest.
-        "sections": [(k, v) for k, v in data.items() if k not in report.CORE_KEYS],
+        # Sections other apps registered (report.register_section): each a dict of tables
+        # (lists of rows), shown as tables here and exported like the rest.
+        "sections": [
+            (_(k), [(_(t), _section_table(rows)) for t, rows in v.items()])
+            for k, v in data.items()
+            if k not in report.CORE_KEYS
+        ],
     }
     return insights_respond(request, data, "web/calls_report.html", context, "programs-report")
+
+
+def _section_table(rows: Any) -> tuple[list[str], list[list[Any]]]:
+    """Headers (translated column names) and cells of one table of a registered section."""
+    if not isinstance(rows, list) or not rows or not isinstance(rows[0], dict):
+        return [], []
+    keys = list(rows[0])
+    return [_(k) for k in keys], [[row.get(k, "") for k in keys] for row in rows]
 
 
 @require_http_methods(["GET", "POST"])
