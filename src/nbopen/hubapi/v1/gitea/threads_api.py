@@ -18,7 +18,7 @@ from django.views.decorators.csrf import csrf_exempt
 import nbopen
 from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Level, Principal, repo_level
-from nbopen.collab import pulls, threads
+from nbopen.collab import listing, pulls, threads
 from nbopen.collab.models import Comment, Label, Review, Thread
 from nbopen.core.errors import InvalidInput, NotFound
 from nbopen.hubapi.v1.gitea import shapes
@@ -146,8 +146,8 @@ def issues(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     for label in [x for x in request.GET.get("labels", "").split(",") if x.strip()]:
         qs = qs.filter(labels__name_lower=label.strip().lower())
     query = request.GET.get("q", "").strip()
-    if query:
-        qs = qs.filter(title__icontains=query)
+    if query:  # words of titles, bodies and comments, as Gitea's indexer finds them
+        qs = listing.refine(qs, query=query, repository_id=repo.pk)
     qs = qs.order_by("-number").distinct()
     return paginate(request, qs, _issue_json)
 
