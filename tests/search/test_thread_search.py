@@ -166,3 +166,21 @@ def test_gitea_issue_search_api(world: dict[str, Any], client: Client) -> None:
     assert anonymous.json() == [] and anonymous["X-Total-Count"] == "0"
     bad = client.get("/api/v1/repos/issues/search", {"state": "sideways"})
     assert bad.status_code == 422 and "message" in bad.json()
+
+
+def test_search_page_issues_tab(world: dict[str, Any], client: Client) -> None:
+    page = client.get("/search", {"q": "港口调度超时", "tab": "issues"},
+                      HTTP_ACCEPT_LANGUAGE="zh-CN")  # fmt: skip
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert 'data-tab="issues" class="active">议题/讨论' in html
+    assert "thowner/port #1" in html and "/thowner/port/issues/1" in html
+    assert "2 个议题或合并请求" in html
+    assert "内部" not in html and "thowner/secret" not in html  # private: no hit, no count
+    client.force_login(world["reader"])
+    mine = client.get("/search", {"q": "港口调度超时", "tab": "issues"}).content.decode()
+    assert "thowner/secret #1" in mine
+    closed = client.get("/search", {"q": "港口", "tab": "issues", "state": "closed"})
+    assert "thowner/port" not in closed.content.decode()
+    bad = client.get("/search", {"q": "港口", "tab": "issues", "type": "wiki"})
+    assert bad.status_code == 400
