@@ -4,6 +4,8 @@ its conversation, resolving (author or writer only), deleting the merged head br
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from nbopen.access.policy import Principal
@@ -16,20 +18,23 @@ from tests.unit.test_threads import _head, _repo, _user, _write
 pytestmark = pytest.mark.django_db
 
 
-def test_list_filters_assignee_review_state_and_chinese_search() -> None:
+def test_list_filters_assignee_review_state_and_chinese_search(
+    django_capture_on_commit_callbacks: Any,
+) -> None:
     owner, other = _user("lfowner"), _user("lfother")
     repo = _repo(owner, "filters")
     me, them = Principal(user=owner), Principal(user=other)
-    issue = threads.create_thread(actor=me, repo=repo, title="港口调度超时", body="普通描述")
-    threads.create_thread(actor=me, repo=repo, title="文档", body="正文提到超时问题")
-    threads.create_thread(actor=me, repo=repo, title="无关", body="无")
+    with django_capture_on_commit_callbacks(execute=True):  # thread search indexes on commit
+        issue = threads.create_thread(actor=me, repo=repo, title="港口调度超时", body="普通描述")
+        threads.create_thread(actor=me, repo=repo, title="文档", body="正文提到超时问题")
+        threads.create_thread(actor=me, repo=repo, title="无关", body="无")
     threads.set_assignees(actor=me, thread=issue, usernames=["lfother"])
     _write(repo, other, "feature", "b.txt", b"x\n", "feature")
     pull = pulls.open_pull(actor=them, repo=repo, title="修复", head_branch="feature")
     base = threads.thread_list(actor=me, repo=repo)
 
     def numbers(**kw: str) -> set[int]:
-        return {t.number for t in listing.refine(base, **kw)}
+        return {t.number for t in listing.refine(base, repository_id=repo.pk, **kw)}
 
     assert numbers(query="超时") == {1, 2}  # title or description
     assert numbers(assignee="LFOTHER") == {1}

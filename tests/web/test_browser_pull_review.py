@@ -1,6 +1,7 @@
 """The co-development acceptance path in a Chinese browser: fork → branch → pull request from
 the fork → line comment → request changes → a fix pushed to the fork (the pull request follows
-it, the comment becomes outdated) → approve → squash merge → ``修复 #1`` closes the issue."""
+it, the comment becomes outdated) → approve → squash merge → ``修复 #1`` closes the issue →
+the author (who reported the issue and opened the pull request) is notified of both."""
 
 from __future__ import annotations
 
@@ -64,11 +65,11 @@ def test_fork_pull_review_squash_merge_closes_issue(
         owner, contrib = owner_ctx.new_page(), contrib_ctx.new_page()
         log_in(owner, live.url, "prowner", "pw-prowner-Secret9")
         log_in(contrib, live.url, "prcontrib", "pw-prcontrib-Secret9")
-        # the issue the pull request will close
-        owner.goto(f"{base}/issues/new")
-        owner.fill("#thread-title", "启动时崩溃")
-        owner.click("#thread-form button[type=submit]")
-        owner.wait_for_url(f"{base}/issues/1")
+        # the contributor reports the issue the pull request will close
+        contrib.goto(f"{base}/issues/new")
+        contrib.fill("#thread-title", "启动时崩溃")
+        contrib.click("#thread-form button[type=submit]")
+        contrib.wait_for_url(f"{base}/issues/1")
 
         # fork in the browser, push a branch with a change to the fork
         contrib.goto(base)
@@ -131,8 +132,18 @@ def test_fork_pull_review_squash_merge_closes_issue(
         # the referenced issue is closed
         owner.goto(f"{base}/issues/1")
         assert owner.inner_text("#thread-state") == "已关闭"
-        # Notifications ("the author gets a notification") land with the notifications
-        # work of issue 14; that assertion is added there, not faked here.
+
+        # the author (of the pull request and of the issue) gets notifications: the unread
+        # count in the header, and both threads in the inbox with what happened last
+        # (fanned out by the task queue, hence the reloads)
+        _wait_text(contrib, f"{live.url}/notifications", "#notification-list", "已关闭")
+        assert int(contrib.inner_text("#header-notifications #unread-count")) >= 2
+        entries = contrib.locator("#notification-list li")
+        pr_entry = entries.filter(has_text="修正启动崩溃")
+        assert "合并请求 #2" in pr_entry.inner_text() and "已合并" in pr_entry.inner_text()
+        assert "prowner" in pr_entry.inner_text()  # who did it
+        issue_entry = entries.filter(has_text="启动时崩溃")
+        assert "议题 #1" in issue_entry.inner_text() and "已关闭" in issue_entry.inner_text()
     finally:
         owner_ctx.close()
         contrib_ctx.close()

@@ -21,6 +21,9 @@ def register(sub: Any) -> None:
     search.add_parser(
         "reindex-code", help="rebuild code search from every repository's default branch"
     )
+    search.add_parser(
+        "reindex-threads", help="rebuild issue and pull request search from every thread"
+    )
     search.add_parser("update", help="apply events not yet in the index")
     search.add_parser("trending", help="recompute trending scores from the event log")
     q = search.add_parser("query", help="run a query as anonymous; prints JSON")
@@ -57,6 +60,14 @@ def run(args: argparse.Namespace) -> int:
             f" in {seconds:.1f} s",
             file=sys.stderr,
         )
+        return 0
+    if args.verb == "reindex-threads":
+        from nbopen.search import thread_index
+
+        started = time.perf_counter()
+        done = thread_index.reindex_all()
+        seconds = time.perf_counter() - started
+        print(f"indexed {done['threads']} threads in {seconds:.1f} s", file=sys.stderr)
         return 0
     if args.verb == "update":
         n = indexer.index_pending()

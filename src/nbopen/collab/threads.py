@@ -236,6 +236,18 @@ def comment_add(*, actor: Principal, thread: Thread, body: str) -> Comment:
     return comment
 
 
+def _edited(thread: Thread, user: User, **extra: Any) -> None:
+    """Log a change of a thread's text (a rename, an edited or hidden comment) as
+    ``thread.edit``: search re-indexes the thread; not an issue/pull event, so it notifies
+    nobody, sends no webhook and is no activity in analytics."""
+    events.record(
+        "thread.edit",
+        actor=user,
+        repository=thread.repository,
+        payload=event_payload(thread, **extra),
+    )
+
+
 def _comment_of(thread: Thread, comment_id: int) -> Comment:
     comment = Comment.objects.filter(thread=thread, pk=comment_id).first()
     if comment is None:
@@ -257,6 +269,7 @@ def comment_edit(*, actor: Principal, thread: Thread, comment_id: int, body: str
         CommentEdit.objects.create(comment=comment, body=comment.body, editor=user)
         comment.body, comment.edited_by = body, user
         comment.save(update_fields=["body", "edited_by", "updated_at"])
+        _edited(thread, user, comment_id=comment.pk)
     return comment
 
 
@@ -272,6 +285,7 @@ def comment_hide(*, actor: Principal, thread: Thread, comment_id: int) -> Commen
         CommentEdit.objects.create(comment=comment, body=comment.body, editor=user)
         comment.hidden, comment.body, comment.edited_by = True, "", user
         comment.save(update_fields=["hidden", "body", "edited_by", "updated_at"])
+        _edited(thread, user, comment_id=comment.pk)
     return comment
 
 
@@ -283,6 +297,7 @@ def rename(*, actor: Principal, thread: Thread, title: str) -> TimelineEntry | N
         return None
     old, thread.title = thread.title, title
     thread.save(update_fields=["title", "updated_at"])
+    _edited(thread, user)
     return timeline(thread, "title-change", user, **{"from": old, "to": title})
 
 

@@ -7,7 +7,7 @@ from nbopen.hubapi.denials import Channel
 from nbopen.hubapi.githttp import lfs_api
 from nbopen.hubapi.routes import Param, route
 from nbopen.hubapi.v1 import audit, collaborators, forks, keys, mirrors, teams
-from nbopen.hubapi.v1.gitea import commit_statuses, protections
+from nbopen.hubapi.v1.gitea import commit_statuses, issue_search, protections
 from nbopen.hubapi.v1.gitea import meta_api as meta
 from nbopen.hubapi.v1.gitea import threads_api as g
 
@@ -33,7 +33,7 @@ _ISSUE_QUERY = (
     Param("state", "open (default), closed or all"),
     Param("type", "issues or pulls (default: both)"),
     Param("labels", "comma-separated label names"),
-    Param("q", "words in the title"),
+    Param("q", "words in the title, description or comments (Chinese segmented)"),
     Param("created_by", "the author's user name"),
 )
 
@@ -202,6 +202,19 @@ urlpatterns = [
     ),
     route("api/v1/version", g.version, tag="gitea", responses={200: s.GITEA_VERSION}),
     route("api/v1/user", g.me, tag="gitea", responses={200: s.GITEA_USER, 401: s.GITEA_ERROR}),
+    route(
+        "api/v1/repos/issues/search",
+        issue_search.issues_search,
+        summary="Search issues and pull requests of every repository the caller may read",
+        tag="gitea",
+        query=(
+            *_PAGE,
+            Param("q", "words in titles, descriptions and comments (Chinese segmented)"),
+            Param("state", "open (default), closed or all"),
+            Param("type", "issues or pulls (default: both)"),
+        ),
+        responses={200: s.GITEA_ISSUES, 422: s.GITEA_ERROR},
+    ),
     route(
         "api/v1/repos/<str:owner>/<str:name>",
         g.repository,

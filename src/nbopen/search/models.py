@@ -181,3 +181,32 @@ class CodeRepoState(models.Model):
 
     def __str__(self) -> str:
         return f"{self.repository_id}@{self.commit[:12]}"
+
+
+class ThreadDoc(models.Model):
+    """An issue or pull request (with its comments) as thread search holds it.
+
+    The primary key *is* the thread's id, so the full-text structure's row id names the
+    thread and the issue list can ask it for thread ids without a join. ``scope_text`` holds
+    the repository token (``r<id>``) a per-repository search intersects inside the
+    full-text index; ``title_text``/``body_text`` the analysed terms (created by migration
+    0006: FTS5 table ``thread_fts`` on SQLite, a ``tsv`` column with a GIN index on
+    PostgreSQL). Kind and state are not stored either: queries join the live thread, so a
+    closed issue is filtered as closed at once and a deleted one is never shown. As
+    everywhere in search, privacy is never stored: queries join the live repository through
+    the policy.
+    """
+
+    thread_id = models.BigIntegerField(primary_key=True)
+    repository_id = models.BigIntegerField()
+    scope_text = models.CharField(max_length=40)
+    title_text = models.TextField(blank=True)
+    body_text = models.TextField(blank=True)
+    updated_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "search_thread"
+        indexes = [models.Index(fields=["repository_id"], name="search_thread_repo")]
+
+    def __str__(self) -> str:
+        return f"thread {self.thread_id}"

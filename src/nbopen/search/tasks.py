@@ -74,6 +74,38 @@ def on_code_event(event: Event) -> None:
         tasks.defer(sync_code, event.repository_id)
 
 
+# Every change to a thread's title, text, comments or state (``thread.edit``: a rename, an
+# edited or hidden comment, which are not issue/pull events), and a repository's deletion.
+THREAD_PREFIXES = ("issue.", "pull.", "thread.", "repo.delete")
+
+
+def sync_thread(thread_id: int) -> None:
+    """Background job: rewrite one thread's row of thread search."""
+    from nbopen.search import thread_index
+
+    thread_index.sync(thread_id)
+
+
+def drop_threads(repository_id: int) -> None:
+    """Background job: a deleted repository's threads leave thread search."""
+    from nbopen.search import thread_index
+
+    thread_index.remove_repository(repository_id)
+
+
+def on_thread_event(event: Event) -> None:
+    """Re-index the event's thread (its id is in every thread event's payload) after the
+    commit; the job re-reads the thread, so its order relative to other jobs is free."""
+    if event.kind == "repo.delete":
+        if event.repository_id is not None:
+            tasks.defer(drop_threads, event.repository_id)
+        return
+    thread_id = (event.payload or {}).get("issue_id")
+    if isinstance(thread_id, int):
+        tasks.defer(sync_thread, thread_id)
+
+
 def connect() -> None:
     events.listen("search.index", INDEXED_PREFIXES, on_event)
     events.listen("search.code", CODE_PREFIXES, on_code_event)
+    events.listen("search.threads", THREAD_PREFIXES, on_thread_event)

@@ -22,6 +22,7 @@ from nbopen.web.labels import TASK_LABELS
 from nbopen.web.messages import explain
 from nbopen.web.templatetags.nbopen_web import KIND_LABELS, TYPE_LABELS
 from nbopen.web.views.base import page, principal
+from nbopen.web.views.thread_search import issues_href, render_thread_search
 
 PER_PAGE = 20
 FACET_LABELS = {
@@ -168,6 +169,7 @@ def render_search(request: HttpRequest, where: Explore) -> HttpResponse:
             "tab": "repos",
             "repos_href": _href(where, state),
             "code_href": _code_href(state["q"]),
+            "issues_href": issues_href(state["q"]),
             "q": state["q"],
             "type": state["type"],
             "error": error,
@@ -259,6 +261,7 @@ def render_code_search(request: HttpRequest) -> HttpResponse:
             "facet_groups": facet_groups,
             "repos_href": "/search?" + urlencode({"q": q}) if q else "/search",
             "code_href": _code_href(q),
+            "issues_href": issues_href(q),
             "prev_href": _code_href(q, **current, page=str(page_no - 1)) if page_no > 1 else "",
             "next_href": (
                 _code_href(q, **current, page=str(page_no + 1)) if page_no < last_page else ""
@@ -273,6 +276,8 @@ def render_code_search(request: HttpRequest) -> HttpResponse:
 def search_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("tab") == "code":
         return render_code_search(request)
+    if request.GET.get("tab") == "issues":
+        return render_thread_search(request, {"where": SEARCH, "title": SEARCH.title})
     return render_search(request, SEARCH)
 
 

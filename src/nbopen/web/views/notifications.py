@@ -28,6 +28,19 @@ REASONS = {
     "participating": _("You took part"),
     "watching": _("Watching"),
 }
+# What happened last on the thread (the row's ``last_kind``), so "your pull request was
+# merged" reads as such and not only as "You opened it".
+EVENTS = {
+    "open": _("Opened"),
+    "comment": _("New comment"),
+    "close": _("Closed"),
+    "reopen": _("Reopened"),
+    "merge": _("Merged"),
+    "assign": _("Assigned"),
+    "review": _("Reviewed"),
+    "review_comment": _("New review comment"),
+    "review_request": _("Review requested"),
+}
 PAGE = 50
 
 
@@ -55,6 +68,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         {
             "row": r,
             "reason": REASONS.get(r.reason, r.reason),
+            "event": EVENTS.get(r.last_kind.partition(".")[2], ""),
             "url": f"{r.repository.web_path}/{'pulls' if r.thread.is_pull else 'issues'}"
             f"/{r.thread.number}",
         }

@@ -97,7 +97,11 @@ def thread_list(request: HttpRequest, owner: str, name: str, section: str) -> Ht
     )
     filters = {k: request.GET.get(k, "").strip() for k in FILTERS}
     qs = listing.refine(
-        qs, assignee=filters["assignee"], review=filters["review"], query=filters["q"]
+        qs,
+        assignee=filters["assignee"],
+        review=filters["review"],
+        query=filters["q"],
+        repository_id=access.repo.pk,
     )
     found = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     ctx = _base(access, section)

@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 import nbopen
 from nbopen.access.credentials import principal_from_request
 from nbopen.access.policy import Level, Principal, repo_level
-from nbopen.collab import milestones, pulls, threads
+from nbopen.collab import listing, milestones, pulls, threads
 from nbopen.collab.models import Comment, Label, Review, Thread
 from nbopen.core.errors import InvalidInput, NotFound
 from nbopen.hubapi.v1.gitea import shapes
@@ -159,8 +159,8 @@ def issues(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     if request.GET.get("milestones", "").strip():
         qs = threads.filter_milestones(qs, request.GET["milestones"].split(","))
     query = request.GET.get("q", "").strip()
-    if query:
-        qs = qs.filter(title__icontains=query)
+    if query:  # words of titles, bodies and comments, as Gitea's indexer finds them
+        qs = listing.refine(qs, query=query, repository_id=repo.pk)
     qs = qs.order_by("-number").distinct()
     return paginate(request, qs, _issue_json)
 
