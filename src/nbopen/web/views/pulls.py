@@ -22,7 +22,7 @@ from django.utils.html import escape
 from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
-from nbopen.collab import pulls, reviewing, threads
+from nbopen.collab import protection, pulls, reviewing, threads
 from nbopen.collab.models import Review, ReviewComment, Thread
 from nbopen.core.errors import DomainError, NotFound
 from nbopen.repos.git.diff import DiffLine, FileDiff, parse
@@ -186,12 +186,24 @@ def pull_context(
     return ctx
 
 
-def _decisions(thread: Thread) -> list[Review]:
+@dataclass
+class Decision:
+    """A reviewer's latest approval or change request; ``counted`` when the reviewer has
+    write access (a reader's review is shown but does not count toward the rule)."""
+
+    review: Review
+    counted: bool
+
+
+def _decisions(thread: Thread) -> list[Decision]:
     """Each reviewer's latest approval or change request (what the merge box summarises)."""
     latest: dict[int | None, Review] = {}
     for rev in thread.reviews.select_related("author").exclude(state=Review.State.COMMENTED):
         latest[rev.author_id] = rev
-    return list(latest.values())
+    writers = protection.writers_among(
+        thread.repository, [r.author for r in latest.values() if r.author is not None]
+    )
+    return [Decision(rev, rev.author_id in writers) for rev in latest.values()]
 
 
 @require_POST
