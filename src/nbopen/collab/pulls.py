@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -203,6 +204,10 @@ def _base_sha(thread: Thread) -> str | None:
     return gitcommit.branch_head(thread.repository.git_path, thread.base_branch)
 
 
+# Entries keyed by commit ids are never wrong, only unused once a side moves.
+PAIR_CACHE_SECONDS = 7 * 24 * 3600
+
+
 @dataclass(frozen=True)
 class Changes:
     base: str | None
@@ -215,20 +220,48 @@ class Changes:
 
 
 def changes(thread: Thread, *, with_diff: bool = True) -> Changes:
-    """The pull request's commits, diff (from the merge base) and conflicting files."""
+    """The pull request's commits, diff (from the merge base) and conflicting files.
+
+    What git answers for one (base, head) pair never changes: the merge base, the commits
+    and the merge-tree's conflicts are cached by the two commit ids, so a pull request page
+    runs no ``merge-tree`` until the base or the head moves (issue 14: every view ran it)."""
     git = thread.repository.git_path
     base, head = _base_sha(thread), head_of(thread)
     if thread.state == Thread.State.MERGED and thread.merge_commit:
         base = gitcommit.ref_target(git, f"{thread.merge_commit}^1") or base
     if base is None or head is None:
         return Changes(base, head, None, "", False, [], [])
-    mb = gitmerge.merge_base(git, base, head)
+    pair = f"{thread.repository_id}:{base}:{head}"
+    mb, commits = _pair(thread, base, head)
     diff, truncated = gitmerge.diff_text(git, mb or base, head) if with_diff else ("", False)
-    commits = gitmerge.commits_between(git, base, head) if mb else []
     conflicts: list[str] = []
     if thread.state == Thread.State.OPEN and mb != head:
-        conflicts = list(gitmerge.merge_tree(git, base, head).conflicts)
+        conflicts = cache.get(f"pull-conflicts:{pair}")
+        if conflicts is None:
+            conflicts = list(gitmerge.merge_tree(git, base, head).conflicts)
+            cache.set(f"pull-conflicts:{pair}", conflicts, PAIR_CACHE_SECONDS)
     return Changes(base, head, mb, diff, truncated, commits, conflicts)
+
+
+def _pair(thread: Thread, base: str, head: str) -> tuple[str | None, list[read.Commit]]:
+    """(merge base, commits of head not in base), cached by the two commit ids."""
+    key = f"pull-pair:{thread.repository_id}:{base}:{head}"
+    known = cache.get(key)
+    if known is None:
+        git = thread.repository.git_path
+        mb = gitmerge.merge_base(git, base, head)
+        known = (mb, gitmerge.commits_between(git, base, head) if mb else [])
+        cache.set(key, known, PAIR_CACHE_SECONDS)
+    return known[0], list(known[1])
+
+
+def diff_of(thread: Thread, found: Changes) -> tuple[str, bool]:
+    """The diff text of ``found`` (from :func:`changes` called without it): (text, cut)."""
+    if found.base is None or found.head is None:
+        return "", False
+    return gitmerge.diff_text(
+        thread.repository.git_path, found.merge_base or found.base, found.head
+    )
 
 
 def _check_protection(thread: Thread, actor: Principal) -> None:
@@ -280,9 +313,8 @@ def merge_pull(
         raise InvalidInput("The pull request's head is gone")
     if expected_head is not None and head != expected_head:
         raise RefConflict("The pull request's head moved; review it again")
-    git = thread.repository.git_path
     base = _base_sha(thread)
-    commits = gitmerge.commits_between(git, base, head) if base else []
+    commits = _pair(thread, base, head)[1] if base else []  # as the page showed it
     if strategy is Strategy.SQUASH:
         message = squash_message(thread, commits, user)
     else:
