@@ -6,7 +6,8 @@ fork when the head lives there), so diffs, merges and review anchors are compute
 repository and survive a deleted fork. Model and dataset repositories also get the Hub's
 ``refs/pr/N``, where Hub clients commit (``create_commit(create_pr=True)``). The merge itself
 is :func:`nbopen.repos.writes.merges.merge`: the one write service moves the base branch.
-Protected branches refuse a merge in :func:`_check_protection`.
+Protected branches refuse a merge in :func:`merge_pull` (``protection.check_merge`` at the
+head being merged).
 """
 
 from __future__ import annotations
@@ -146,13 +147,32 @@ def sync_head(thread: Thread, actor: User | None = None) -> bool:
     the timeline for each new commit (a force-push loses nothing already recorded)."""
     if thread.state != Thread.State.OPEN or thread.head_repository is None:
         return False
-    old = thread.head_sha
     new = merges.keep_pull_head(
         repo=thread.repository,
         number=thread.number,
         head_repo=thread.head_repository,
         head_ref=thread.head_ref,
     )
+    return _record_head(thread, actor, new)
+
+
+def _follow(thread: Thread, actor: User | None) -> str | None:
+    """:func:`sync_head`, returning the head it followed (:func:`head_of` without asking git
+    again: the merge needs it and every git call is ~2–3 ms of the merge's answer)."""
+    if thread.state != Thread.State.OPEN or thread.head_repository is None:
+        return head_of(thread)
+    new = merges.keep_pull_head(
+        repo=thread.repository,
+        number=thread.number,
+        head_repo=thread.head_repository,
+        head_ref=thread.head_ref,
+    )
+    _record_head(thread, actor, new)
+    return new if new is not None else head_of(thread)
+
+
+def _record_head(thread: Thread, actor: User | None, new: str | None) -> bool:
+    old = thread.head_sha
     if new is None or new == old:
         return False
     # Whoever moves the row's head_sha records the commits: the committing request and the
@@ -264,12 +284,6 @@ def diff_of(thread: Thread, found: Changes) -> tuple[str, bool]:
     )
 
 
-def _check_protection(thread: Thread, actor: Principal) -> None:
-    """Protected base branch: required approvals, status checks at the head, who may merge
-    (:class:`~nbopen.collab.protection.MergeBlocked` lists what is missing)."""
-    protection.check_merge(thread, actor, head_of(thread))
-
-
 def squash_message(thread: Thread, commits: list[read.Commit], merger: User) -> str:
     """``Title (#N)``, the squashed commits' subjects, and a ``Co-authored-by`` line for every
     other author (theirs and any the commits already carried), as GitHub and Gitea write."""
@@ -306,16 +320,16 @@ def merge_pull(
     require_repo(actor, thread.repository, Level.WRITE)
     if not thread.is_pull:
         raise InvalidInput("Only pull requests can be merged")
-    _check_protection(thread, actor)
-    sync_head(thread, user)
-    head = head_of(thread)
+    head = _follow(thread, user)
     if head is None:
         raise InvalidInput("The pull request's head is gone")
+    protection.check_merge(thread, actor, head)  # at the head being merged
     if expected_head is not None and head != expected_head:
         raise RefConflict("The pull request's head moved; review it again")
-    base = _base_sha(thread)
-    commits = _pair(thread, base, head)[1] if base else []  # as the page showed it
-    if strategy is Strategy.SQUASH:
+    commits: list[read.Commit] = []
+    if strategy is Strategy.SQUASH:  # the message names the commits' authors
+        base = _base_sha(thread)
+        commits = _pair(thread, base, head)[1] if base else []
         message = squash_message(thread, commits, user)
     else:
         source = thread.head_ref
@@ -342,7 +356,7 @@ def merge_pull(
             updated_at=now,
         )
 
-    new, _old = merges.merge(
+    new, old = merges.merge(
         repo=thread.repository,
         actor=user,
         base_branch=thread.base_branch,
@@ -351,24 +365,42 @@ def merge_pull(
         message=message,
         still_mergeable=still_mergeable,
         merged=merged,
+        announce=False,
     )
     thread.refresh_from_db()
     with transaction.atomic():
         if comment.strip():
             threads.comment_add(actor=actor, thread=thread, body=comment)
-        events.record(
-            "pull.merge",
-            actor=user,
-            repository=thread.repository,
-            payload=threads.event_payload(thread, merged=True, commits=len(commits)),
-        )
         threads.timeline(thread, "status-change", user, status="merged", oid=new)
         if thread.base_branch == thread.repository.default_branch:
             body = threads.opening(thread).body
             closing.close_named(
                 repo_id=thread.repository_id, actor=user, text=body, source=f"#{thread.number}"
             )
+        # What only the event log's listeners need (the push and the merge as events:
+        # webhooks, notifications, search, scanning, analytics) runs after the answer.
+        tasks.defer(after_merge, thread.pk, user.pk, old, new)
     return new
+
+
+def after_merge(thread_id: int, user_id: int, old: str, new: str) -> None:
+    """Background job after a merge: the base branch's push (``repo.push``) and the
+    ``pull.merge`` event, in that order. Idempotent enough for a retry: a second run records
+    the events again but changes no state."""
+    thread = Thread.objects.select_related("repository").filter(pk=thread_id).first()
+    user = User.objects.filter(pk=user_id).first()
+    if thread is None:
+        return
+    merges.announce_merge(
+        repo_id=thread.repository_id, actor=user, base_branch=thread.base_branch, old=old, new=new
+    )
+    commits = _pair(thread, old, thread.head_sha)[1] if thread.head_sha else []
+    events.record(
+        "pull.merge",
+        actor=user,
+        repository=thread.repository,
+        payload=threads.event_payload(thread, merged=True, commits=len(commits)),
+    )
 
 
 @transaction.atomic
