@@ -94,3 +94,41 @@ def test_split_diff_toggle_and_phone_layout(
         assert page.evaluate("window.scrollX") == 0
     finally:
         phone.close()
+
+
+def test_large_diff_is_shown_in_parts(live: LiveServer, tmp_path: Path) -> None:
+    """A diff of more lines than one page holds is shown in parts with a notice and links;
+    a line link into a later file opens the part that holds it."""
+    token = live.create_user("partsowner")
+    api_create_repo(live, token, "parts", type="code")
+    work = tmp_path / "work"
+    git("init", "-q", "-b", "main", str(work))
+    _commit(work, "a = 1\n", "first")
+    url = live.url.replace("http://", f"http://u:{token}@") + "/partsowner/parts.git"
+    git("push", "-q", url, "main", cwd=work)
+    git("checkout", "-qb", "big", cwd=work)
+    for name in ("a_big.txt", "b_big.txt"):  # 1,900 lines each: more than one part holds
+        (work / name).write_text("".join(f"行 {i}\n" for i in range(1900)), encoding="utf-8")
+    (work / "c_small.txt").write_text("small change\n", encoding="utf-8")
+    git("add", "-A", cwd=work)
+    git("-c", "user.name=t", "-c", "user.email=t@x", "commit", "-qm", "big", cwd=work)
+    git("push", "-q", url, "big", cwd=work)
+    made = request(
+        f"{live.url}/api/v1/repos/partsowner/parts/pulls",
+        "POST",
+        json_body={"head": "big", "base": "main", "title": "大"},
+        token=token,
+    )
+    assert made.status == 201, made.body
+    pull = f"{live.url}/partsowner/parts/pulls/{made.json()['number']}"
+    zh = {"Accept-Language": "zh-CN"}
+    first = request(f"{pull}?tab=files&style=split", headers=zh).body.decode()
+    assert 'id="diff-part"' in first and "第 1–1 个文件，共 3 个" in first
+    assert 'id="file-0"' in first and 'id="file-1"' not in first
+    assert 'href="?tab=files&amp;style=split&amp;start=1" id="diff-part-next"' in first
+    second = request(f"{pull}?tab=files&style=split&start=1", headers=zh).body.decode()
+    assert 'id="file-1"' in second and 'id="file-2"' in second and 'id="file-0"' not in second
+    assert 'id="diff-part-prev"' in second and "small change" in second
+    assert 'id="diff-part-next"' not in second
+    jump = request(f"{pull}?tab=files&path=c_small.txt&line=1", headers=zh).body.decode()
+    assert 'id="file-2"' in jump and 'id="file-0"' not in jump

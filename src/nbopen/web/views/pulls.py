@@ -247,6 +247,35 @@ def pull_context(
     return ctx
 
 
+PAGE_ROWS = 3000
+
+
+def _window(files: list[FileDiff], start: int) -> range:
+    """Files from ``start`` while their diff lines stay within :data:`PAGE_ROWS` (at least
+    one file: a single huge file is already cut by the diff parser)."""
+    start = max(0, min(start, len(files) - 1))
+    rows, end = 0, start
+    while end < len(files) and (end == start or rows + len(files[end].lines) <= PAGE_ROWS):
+        rows += len(files[end].lines)
+        end += 1
+    return range(start, end)
+
+
+def _part(window: range, total: int, style: str) -> dict[str, Any] | None:
+    """The notice of a diff shown in parts: which files, and links to the neighbours."""
+    if len(window) >= total:
+        return None
+    split = "&style=split" if style == "split" else ""
+    prev_start = max(0, window.start - len(window))
+    return {
+        "first": window.start + 1,
+        "last": window.stop,
+        "total": total,
+        "prev": f"?tab=files{split}&start={prev_start}" if window.start > 0 else None,
+        "next": f"?tab=files{split}&start={window.stop}" if window.stop < total else None,
+    }
+
+
 def _files_tab(
     request: HttpRequest,
     access: RepoAccess,
@@ -259,21 +288,27 @@ def _files_tab(
     changes, so without inline conversations or an open line form (whose HTML is per viewer:
     CSRF tokens, who may resolve) the rendered list is cached by the two commit ids, the
     layout, the language and whether line links show: a 500-file pull request is parsed
-    and rendered once, not on every view."""
+    and rendered once, not on every view. A large diff is shown in parts of about
+    :data:`PAGE_ROWS` lines (``?start=K``: from file K; a line form's file is always in the
+    part shown), with a notice and links to the other parts: a page of 40,000 rows
+    is megabytes that a phone should not have to lay out."""
     found: pulls.Changes = ctx["changes"]
     convs: list[Conversation] = ctx["conversations"]
     line = request.GET.get("line", "")
     at_path, at_line = request.GET.get("path", ""), int(line) if line.isdigit() else 0
     link = bool(ctx["can_review"]) and thread.state == Thread.State.OPEN
     current = [conv for conv in convs if not conv.outdated]
+    start_raw = request.GET.get("start", "")
+    start = int(start_raw) if start_raw.isdigit() else 0
     key = None
-    if not current and not (link and at_path and at_line) and found.head and found.base:
+    if not current and not at_path and found.head and found.base:
         key = "pull-files:" + ":".join(
             [
                 str(thread.repository_id),
                 found.merge_base or found.base,
                 found.head,
                 style,
+                str(start),
                 "l" if link else "-",
                 get_language() or "",
             ]
@@ -286,7 +321,11 @@ def _files_tab(
     at: dict[tuple[str, int], list[Conversation]] = {}
     for conv in current:
         at.setdefault((conv.root.path, conv.root.line), []).append(conv)
-    views = [FileView(f, i, _is_lfs(f), _rows(f, at)) for i, f in enumerate(files)]
+    window = _window(files, start)
+    wanted = next((i for i, f in enumerate(files) if f.path == at_path), None) if at_path else None
+    if wanted is not None and wanted not in window:
+        window = _window(files, wanted)
+    views = [FileView(files[i], i, _is_lfs(files[i]), _rows(files[i], at)) for i in window]
     title = escape(gettext("Comment on this line"))
     base = {**ctx, "thread": thread, "access": access, "section_path": section_path}
 
@@ -314,6 +353,7 @@ def _files_tab(
         "additions": sum(f.additions for f in files),
         "deletions": sum(f.deletions for f in files),
         "diff_truncated": truncated,
+        "part": _part(window, len(files), style),
         "files_html": render_to_string(
             "web/partials/pull_files_list.html", {"files": views, "style": style}, request
         ),
