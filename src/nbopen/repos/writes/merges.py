@@ -58,10 +58,9 @@ def keep_pull_head(
     ref = pull_ref(number)
     source = gitcommit.qualify(head_ref)
     if head_repo.pk == repo.pk:
-        sha = gitcommit.ref_target(repo.git_path, f"{source}^{{commit}}")
+        sha, current = gitcommit.resolve_many(repo.git_path, [f"{source}^{{commit}}", ref])
         if sha is None:
             return None
-        current = gitcommit.ref_target(repo.git_path, ref)
         if current != sha:
             try:
                 gitcommit.update_ref(repo.git_path, ref, sha, current)
