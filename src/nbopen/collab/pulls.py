@@ -346,15 +346,18 @@ def merge_pull(
         # Under the base branch's lock, before the next merge may look: the state is the
         # claim (committed at once, outside any transaction of the caller's).
         now = timezone.now()
-        Thread.objects.filter(pk=thread.pk, state=Thread.State.OPEN).update(
-            state=Thread.State.MERGED,
-            merge_commit=sha,
-            merged_at=now,
-            merged_by=user,
-            closed_at=now,
-            head_sha=head,
-            updated_at=now,
-        )
+        fields = {
+            "state": Thread.State.MERGED,
+            "merge_commit": sha,
+            "merged_at": now,
+            "merged_by": user,
+            "closed_at": now,
+            "head_sha": head,
+            "updated_at": now,
+        }
+        Thread.objects.filter(pk=thread.pk, state=Thread.State.OPEN).update(**fields)
+        for name, value in fields.items():  # the caller's object, without a re-read
+            setattr(thread, name, value)
 
     new, old = merges.merge(
         repo=thread.repository,
@@ -367,30 +370,33 @@ def merge_pull(
         merged=merged,
         announce=False,
     )
-    thread.refresh_from_db()
     with transaction.atomic():
         if comment.strip():
             threads.comment_add(actor=actor, thread=thread, body=comment)
         threads.timeline(thread, "status-change", user, status="merged", oid=new)
-        if thread.base_branch == thread.repository.default_branch:
-            body = threads.opening(thread).body
-            closing.close_named(
-                repo_id=thread.repository_id, actor=user, text=body, source=f"#{thread.number}"
-            )
-        # What only the event log's listeners need (the push and the merge as events:
-        # webhooks, notifications, search, scanning, analytics) runs after the answer.
+        # The rest runs after the answer: the issues the body closes, and what the event
+        # log's listeners need (the push and the merge as events: webhooks, notifications,
+        # search, scanning, analytics) — as a git push's effects already do.
         tasks.defer(after_merge, thread.pk, user.pk, old, new)
     return new
 
 
 def after_merge(thread_id: int, user_id: int, old: str, new: str) -> None:
-    """Background job after a merge: the base branch's push (``repo.push``) and the
-    ``pull.merge`` event, in that order. Idempotent enough for a retry: a second run records
-    the events again but changes no state."""
+    """Background job after a merge: the issues the pull request's body closes (``fixes
+    #N``, when it merged into the default branch), the base branch's push (``repo.push``)
+    and the ``pull.merge`` event, in that order. A retry closes nothing twice (closed
+    issues stay closed) and records the events again."""
     thread = Thread.objects.select_related("repository").filter(pk=thread_id).first()
     user = User.objects.filter(pk=user_id).first()
     if thread is None:
         return
+    if thread.base_branch == thread.repository.default_branch:
+        closing.close_named(
+            repo_id=thread.repository_id,
+            actor=user,
+            text=threads.opening(thread).body,
+            source=f"#{thread.number}",
+        )
     merges.announce_merge(
         repo_id=thread.repository_id, actor=user, base_branch=thread.base_branch, old=old, new=new
     )
