@@ -5,8 +5,6 @@ pusher's language and the ref stays where the server put it; a Hub commit to it 
 
 from __future__ import annotations
 
-import os
-import subprocess
 import uuid
 from pathlib import Path
 
@@ -14,19 +12,10 @@ import pytest
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError
 
+from tests.e2e.test_protected_branches import _git
 from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.e2e
-
-
-def _git(*args: str, cwd: Path | None = None, lang: str = "") -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LANG", "LC_"))}
-    if lang:
-        env["LANGUAGE"] = lang
-        env["LC_ALL"] = "C.UTF-8"
-    return subprocess.run(
-        ["git", *args], cwd=cwd, capture_output=True, text=True, check=False, env=env
-    )
 
 
 def _remote_refs(url: str) -> dict[str, str]:
