@@ -24,7 +24,9 @@ the issues with ``bulk_create``: fixtures, not product writes.
 from __future__ import annotations
 
 import argparse
+import cProfile
 import os
+import pstats
 import secrets
 import shutil
 import statistics
@@ -118,6 +120,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--requests", type=int, default=30)
     parser.add_argument("--issues", type=int, default=50_000)
+    parser.add_argument(
+        "--profile", action="store_true", help="print where one merge spends its time (cProfile)"
+    )
     args = parser.parse_args()
     data = Path(tempfile.mkdtemp(prefix="nbopen-bench-collab-"))
     os.environ.update(
@@ -154,10 +159,16 @@ def main() -> None:
         head = git(git_dir, "rev-parse", "refs/heads/big").strip()
 
         ours, theirs = [], []
-        for _ in range(args.repeat):
+        for i in range(args.repeat):
+            profiler = cProfile.Profile() if args.profile and i == 1 else None
             start = time.perf_counter()
+            if profiler is not None:
+                profiler.enable()
             pulls.merge_pull(actor=who, thread=big, strategy=pulls.Strategy.MERGE)
             ours.append(time.perf_counter() - start)
+            if profiler is not None:
+                profiler.disable()
+                pstats.Stats(profiler).sort_stats("cumulative").print_stats(30)
             drain()  # the after-push jobs (scanning, pull sync) run in the background
             git(git_dir, "update-ref", "refs/heads/main", base0)
             Thread.objects.filter(pk=big.pk).update(state="open", merge_commit="")
@@ -173,6 +184,13 @@ def main() -> None:
         )
 
         client = Client()
+        if args.profile:
+            client.get(f"/bench/big/pulls/{mid.number}?tab=files")
+            profiler = cProfile.Profile()
+            profiler.enable()
+            client.get(f"/bench/big/pulls/{mid.number}?tab=files")
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(40)
         med, p95 = time_get(client, f"/bench/big/pulls/{mid.number}?tab=files", args.requests)
         print(f"files changed, 500 files: median {med:.0f} ms, p95 {p95:.0f} ms (goal p95 < 300)")
 

@@ -109,6 +109,15 @@ async def _flow(live: LiveServer, owner: str, token: str, friend: str, friend_to
                 owner, "tool", 2, body=MergePullRequestOption(do="squash")
             )
         assert blocked.value.status == 405 and "ci/build" in (blocked.value.body or "")
+        # The friend only reads the repository: their approval is listed, not counted.
+        assert "0 of 1 required approvals" in (blocked.value.body or "")
+        granted = request(
+            f"{live.url}/api/v1/repos/{owner}/tool/collaborators/{friend}",
+            "PUT",
+            json_body={"permission": "write"},
+            token=token,
+        )
+        assert granted.status == 201, granted.body
         head = pr.head.sha
         status = await repos.repo_create_status(
             owner,

@@ -151,6 +151,12 @@ def test_push_and_clone_over_ssh_like_http(
         env, "push", _ssh_url(ssh_live, "ssh-alice/viassh.git"), "main:refs/convert/x", cwd=work
     )
     assert convert.returncode != 0 and "dataset converter only" in convert.stderr
+    # Pull request heads are the server's: refused over SSH too (no language sent: Chinese).
+    pull = _ssh_git(
+        env, "push", _ssh_url(ssh_live, "ssh-alice/viassh.git"), "main:refs/pull/1/head", cwd=work
+    )
+    assert pull.returncode != 0, pull.stderr
+    assert "remote: refs/pull/1/head 由服务器为合并请求维护" in pull.stderr, pull.stderr
 
     # The Hub API sees the commit, the event log has the push with its actor, search finds it.
     info = request(ssh_live.url + "/api/models/ssh-alice/viassh", token=token).json()

@@ -78,3 +78,61 @@ def test_delete_keeps_shared_bytes_and_rewrites_history(
     assert "kept.bin" in paths and not any(p.startswith("deep") for p in paths)
     fsck = subprocess.run(["git", "fsck", "--strict"], cwd=mine.git_path, capture_output=True)
     assert fsck.returncode == 0, fsck.stderr
+
+
+def test_rewrite_respects_protected_branches(owner: User) -> None:
+    """Rewriting history force-pushes every branch: a protected branch whose rule does not
+    allow force pushes refuses it before anything is unlinked or moved; once the rule allows
+    force pushes (for pushers), the same deletion goes through."""
+    from nbopen.collab import protection
+
+    repo = _repo(owner, "lfs-guarded")
+    gone, _ = objects.publish_bytes(repo_id=repo.pk, data=b"\x00gone" * 100)
+    _commit(repo, owner, commits.AddLfs("gone.bin", gone, 500))
+    tip = _commit(repo, owner, commits.AddBytes("README.md", b"hi\n"))
+    me = Principal(user=owner)
+    protection.save_rule(actor=me, repo=repo, data={"rule_name": "main", "enable_push": True})
+    with pytest.raises(protection.BranchProtected, match="force pushes are not allowed"):
+        lfs_files.permanently_delete(repo=repo, actor=owner, oids=[gone], rewrite_history=True)
+    assert read.resolve(repo.git_path, "main") == tip  # nothing moved
+    assert [f.oid for f in lfs_files.list_lfs_files(repo)] == [gone]  # nothing unlinked
+    assert "gone.bin" in _all_paths(repo)
+
+    # A rule that allows pushes only to a listed user: the owner is not listed.
+    protection.save_rule(
+        actor=me,
+        repo=repo,
+        name="main",
+        data={
+            "enable_force_push": True,
+            "enable_push_whitelist": True,
+            "push_whitelist_usernames": ["someone-else"],
+        },
+    )
+    with pytest.raises(protection.BranchProtected, match="direct pushes are not allowed"):
+        lfs_files.permanently_delete(repo=repo, actor=owner, oids=[gone], rewrite_history=True)
+    assert read.resolve(repo.git_path, "main") == tip
+
+    protection.save_rule(
+        actor=me, repo=repo, name="main", data={"push_whitelist_usernames": ["lfsowner"]}
+    )
+    assert (
+        lfs_files.permanently_delete(repo=repo, actor=owner, oids=[gone], rewrite_history=True) == 1
+    )
+    assert "gone.bin" not in _all_paths(repo)
+    assert read.resolve(repo.git_path, "main") != tip
+
+
+def test_delete_without_rewrite_moves_no_protected_ref(owner: User) -> None:
+    from nbopen.collab import protection
+
+    repo = _repo(owner, "lfs-keep-history")
+    gone, _ = objects.publish_bytes(repo_id=repo.pk, data=b"\x00gone" * 100)
+    tip = _commit(repo, owner, commits.AddLfs("gone.bin", gone, 500))
+    protection.save_rule(actor=Principal(user=owner), repo=repo, data={"rule_name": "ma*"})
+    assert (
+        lfs_files.permanently_delete(repo=repo, actor=owner, oids=[gone], rewrite_history=False)
+        == 1
+    )
+    assert read.resolve(repo.git_path, "main") == tip
+    assert lfs_files.list_lfs_files(repo) == []

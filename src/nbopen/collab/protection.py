@@ -59,6 +59,13 @@ PUSH_REFUSED = gettext_noop(
 )
 FORCE_REFUSED = gettext_noop("Branch %(branch)s is protected: force pushes are not allowed")
 DELETE_REFUSED = gettext_noop("Branch %(branch)s is protected and cannot be deleted")
+# refs/pull/N/head is the server's copy of a pull request's head (pulls.follow_head moves
+# it, below this check): a client writing it would change what reviewers see and merge.
+PULL_REF_REFUSED = gettext_noop(
+    "%(ref)s is kept by the server for pull requests and cannot be pushed to; "
+    "push a branch and open a pull request instead"
+)
+PULL_REFS = "refs/pull/"
 
 
 class BranchProtected(PermissionDenied):
@@ -128,7 +135,10 @@ def check_update(
 ) -> None:
     """Refuse (:class:`BranchProtected`) a ref change the rules forbid: a deletion, a
     force push (``new`` not a descendant of ``old``), a direct push. The write service calls
-    it for every change it makes on a person's behalf; merges pass their own check."""
+    it for every change it makes on a person's behalf; merges pass their own check.
+    ``refs/pull/*`` is refused to everyone: only the server moves a pull request's head."""
+    if ref.startswith(PULL_REFS):
+        raise BranchProtected(PULL_REF_REFUSED, ref=ref)
     branch = ref.removeprefix(HEADS) if ref.startswith(HEADS) else ref
     if branch.startswith("refs/"):
         return
@@ -175,6 +185,15 @@ def hook_env(repo: Repository, user: User | None, language: str | None) -> dict[
     }
 
 
+def pull_refs_env(language: str | None) -> dict[str, str]:
+    """Environment for ``git receive-pack``: the refusal of a push to ``refs/pull/*`` in the
+    pusher's language (the shared pre-receive hook puts the ref where ``@REF@`` is).
+    The hooks are rewritten if an older server wrote them (one small file read per push)."""
+    bare.install_hooks(CONFIG.data_dir / "hooks")
+    with translation.override(language or "zh-hans"):
+        return {"NBOPEN_PULL_REFUSED": gettext(PULL_REF_REFUSED) % {"ref": "@REF@"}}
+
+
 def pusher_language(user: User | None, accept_language: str | None) -> str:
     """The pusher's language: their preference, else the one git sends, else Chinese."""
     if user is not None and user.language:
@@ -191,19 +210,37 @@ def pusher_language(user: User | None, accept_language: str | None) -> str:
 # -- merges -------------------------------------------------------------------------------
 
 
+def writers_among(repo: Repository, users: list[User]) -> set[int]:
+    """The ids of ``users`` with write access to ``repo`` now (owner, organization role,
+    team or collaborator grant). Only their reviews are *official*: anyone who can read a
+    public repository may approve, and counting that would let a stranger (or a second
+    account) satisfy a required-approvals rule (Gitea counts only "official" reviews too)."""
+    return {
+        user.pk
+        for user in users
+        if user.is_active and repo_level(Principal(user=user), repo) >= Level.WRITE
+    }
+
+
 def approvals(thread: Thread, rule: ProtectedBranch, head: str | None) -> tuple[int, bool]:
     """(approvals counted, changes requested): each reviewer's latest approving or
-    rejecting review; with ``dismiss_stale_approvals`` only those at the current head."""
+    rejecting review, from reviewers with write access (:func:`writers_among`); with
+    ``dismiss_stale_approvals`` only approvals at the current head count."""
     latest: dict[int | None, Review] = {}
-    for review in Review.objects.filter(thread=thread).exclude(state=Review.State.COMMENTED):
+    reviews = Review.objects.filter(thread=thread).exclude(state=Review.State.COMMENTED)
+    for review in reviews.select_related("author"):
         latest[review.author_id] = review
+    official = writers_among(
+        thread.repository, [r.author for r in latest.values() if r.author is not None]
+    )
+    counted = [r for r in latest.values() if r.author_id in official]
     count = sum(
         1
-        for r in latest.values()
+        for r in counted
         if r.state == Review.State.APPROVED
         and (not rule.dismiss_stale_approvals or r.commit_sha == head)
     )
-    rejected = any(r.state == Review.State.CHANGES_REQUESTED for r in latest.values())
+    rejected = any(r.state == Review.State.CHANGES_REQUESTED for r in counted)
     return count, rejected
 
 

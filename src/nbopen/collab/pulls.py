@@ -6,7 +6,8 @@ fork when the head lives there), so diffs, merges and review anchors are compute
 repository and survive a deleted fork. Model and dataset repositories also get the Hub's
 ``refs/pr/N``, where Hub clients commit (``create_commit(create_pr=True)``). The merge itself
 is :func:`nbopen.repos.writes.merges.merge`: the one write service moves the base branch.
-Protected branches refuse a merge in :func:`_check_protection`.
+Protected branches refuse a merge in :func:`merge_pull` (``protection.check_merge`` at the
+head being merged).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -145,13 +147,32 @@ def sync_head(thread: Thread, actor: User | None = None) -> bool:
     the timeline for each new commit (a force-push loses nothing already recorded)."""
     if thread.state != Thread.State.OPEN or thread.head_repository is None:
         return False
-    old = thread.head_sha
     new = merges.keep_pull_head(
         repo=thread.repository,
         number=thread.number,
         head_repo=thread.head_repository,
         head_ref=thread.head_ref,
     )
+    return _record_head(thread, actor, new)
+
+
+def _follow(thread: Thread, actor: User | None) -> str | None:
+    """:func:`sync_head`, returning the head it followed (:func:`head_of` without asking git
+    again: the merge needs it and every git call is ~2–3 ms of the merge's answer)."""
+    if thread.state != Thread.State.OPEN or thread.head_repository is None:
+        return head_of(thread)
+    new = merges.keep_pull_head(
+        repo=thread.repository,
+        number=thread.number,
+        head_repo=thread.head_repository,
+        head_ref=thread.head_ref,
+    )
+    _record_head(thread, actor, new)
+    return new if new is not None else head_of(thread)
+
+
+def _record_head(thread: Thread, actor: User | None, new: str | None) -> bool:
+    old = thread.head_sha
     if new is None or new == old:
         return False
     # Whoever moves the row's head_sha records the commits: the committing request and the
@@ -203,6 +224,10 @@ def _base_sha(thread: Thread) -> str | None:
     return gitcommit.branch_head(thread.repository.git_path, thread.base_branch)
 
 
+# Entries keyed by commit ids are never wrong, only unused once a side moves.
+PAIR_CACHE_SECONDS = 7 * 24 * 3600
+
+
 @dataclass(frozen=True)
 class Changes:
     base: str | None
@@ -215,26 +240,48 @@ class Changes:
 
 
 def changes(thread: Thread, *, with_diff: bool = True) -> Changes:
-    """The pull request's commits, diff (from the merge base) and conflicting files."""
+    """The pull request's commits, diff (from the merge base) and conflicting files.
+
+    What git answers for one (base, head) pair never changes: the merge base, the commits
+    and the merge-tree's conflicts are cached by the two commit ids, so a pull request page
+    runs no ``merge-tree`` until the base or the head moves (issue 14: every view ran it)."""
     git = thread.repository.git_path
     base, head = _base_sha(thread), head_of(thread)
     if thread.state == Thread.State.MERGED and thread.merge_commit:
         base = gitcommit.ref_target(git, f"{thread.merge_commit}^1") or base
     if base is None or head is None:
         return Changes(base, head, None, "", False, [], [])
-    mb = gitmerge.merge_base(git, base, head)
+    pair = f"{thread.repository_id}:{base}:{head}"
+    mb, commits = _pair(thread, base, head)
     diff, truncated = gitmerge.diff_text(git, mb or base, head) if with_diff else ("", False)
-    commits = gitmerge.commits_between(git, base, head) if mb else []
     conflicts: list[str] = []
     if thread.state == Thread.State.OPEN and mb != head:
-        conflicts = list(gitmerge.merge_tree(git, base, head).conflicts)
+        conflicts = cache.get(f"pull-conflicts:{pair}")
+        if conflicts is None:
+            conflicts = list(gitmerge.merge_tree(git, base, head).conflicts)
+            cache.set(f"pull-conflicts:{pair}", conflicts, PAIR_CACHE_SECONDS)
     return Changes(base, head, mb, diff, truncated, commits, conflicts)
 
 
-def _check_protection(thread: Thread, actor: Principal) -> None:
-    """Protected base branch: required approvals, status checks at the head, who may merge
-    (:class:`~nbopen.collab.protection.MergeBlocked` lists what is missing)."""
-    protection.check_merge(thread, actor, head_of(thread))
+def _pair(thread: Thread, base: str, head: str) -> tuple[str | None, list[read.Commit]]:
+    """(merge base, commits of head not in base), cached by the two commit ids."""
+    key = f"pull-pair:{thread.repository_id}:{base}:{head}"
+    known = cache.get(key)
+    if known is None:
+        git = thread.repository.git_path
+        mb = gitmerge.merge_base(git, base, head)
+        known = (mb, gitmerge.commits_between(git, base, head) if mb else [])
+        cache.set(key, known, PAIR_CACHE_SECONDS)
+    return known[0], list(known[1])
+
+
+def diff_of(thread: Thread, found: Changes) -> tuple[str, bool]:
+    """The diff text of ``found`` (from :func:`changes` called without it): (text, cut)."""
+    if found.base is None or found.head is None:
+        return "", False
+    return gitmerge.diff_text(
+        thread.repository.git_path, found.merge_base or found.base, found.head
+    )
 
 
 def squash_message(thread: Thread, commits: list[read.Commit], merger: User) -> str:
@@ -273,17 +320,16 @@ def merge_pull(
     require_repo(actor, thread.repository, Level.WRITE)
     if not thread.is_pull:
         raise InvalidInput("Only pull requests can be merged")
-    _check_protection(thread, actor)
-    sync_head(thread, user)
-    head = head_of(thread)
+    head = _follow(thread, user)
     if head is None:
         raise InvalidInput("The pull request's head is gone")
+    protection.check_merge(thread, actor, head)  # at the head being merged
     if expected_head is not None and head != expected_head:
         raise RefConflict("The pull request's head moved; review it again")
-    git = thread.repository.git_path
-    base = _base_sha(thread)
-    commits = gitmerge.commits_between(git, base, head) if base else []
-    if strategy is Strategy.SQUASH:
+    commits: list[read.Commit] = []
+    if strategy is Strategy.SQUASH:  # the message names the commits' authors
+        base = _base_sha(thread)
+        commits = _pair(thread, base, head)[1] if base else []
         message = squash_message(thread, commits, user)
     else:
         source = thread.head_ref
@@ -300,17 +346,20 @@ def merge_pull(
         # Under the base branch's lock, before the next merge may look: the state is the
         # claim (committed at once, outside any transaction of the caller's).
         now = timezone.now()
-        Thread.objects.filter(pk=thread.pk, state=Thread.State.OPEN).update(
-            state=Thread.State.MERGED,
-            merge_commit=sha,
-            merged_at=now,
-            merged_by=user,
-            closed_at=now,
-            head_sha=head,
-            updated_at=now,
-        )
+        fields = {
+            "state": Thread.State.MERGED,
+            "merge_commit": sha,
+            "merged_at": now,
+            "merged_by": user,
+            "closed_at": now,
+            "head_sha": head,
+            "updated_at": now,
+        }
+        Thread.objects.filter(pk=thread.pk, state=Thread.State.OPEN).update(**fields)
+        for name, value in fields.items():  # the caller's object, without a re-read
+            setattr(thread, name, value)
 
-    new, _old = merges.merge(
+    new, old = merges.merge(
         repo=thread.repository,
         actor=user,
         base_branch=thread.base_branch,
@@ -319,24 +368,45 @@ def merge_pull(
         message=message,
         still_mergeable=still_mergeable,
         merged=merged,
+        announce=False,
     )
-    thread.refresh_from_db()
     with transaction.atomic():
         if comment.strip():
             threads.comment_add(actor=actor, thread=thread, body=comment)
-        events.record(
-            "pull.merge",
-            actor=user,
-            repository=thread.repository,
-            payload=threads.event_payload(thread, merged=True, commits=len(commits)),
-        )
         threads.timeline(thread, "status-change", user, status="merged", oid=new)
-        if thread.base_branch == thread.repository.default_branch:
-            body = threads.opening(thread).body
-            closing.close_named(
-                repo_id=thread.repository_id, actor=user, text=body, source=f"#{thread.number}"
-            )
+        # The rest runs after the answer: the issues the body closes, and what the event
+        # log's listeners need (the push and the merge as events: webhooks, notifications,
+        # search, scanning, analytics) — as a git push's effects already do.
+        tasks.defer(after_merge, thread.pk, user.pk, old, new)
     return new
+
+
+def after_merge(thread_id: int, user_id: int, old: str, new: str) -> None:
+    """Background job after a merge: the issues the pull request's body closes (``fixes
+    #N``, when it merged into the default branch), the base branch's push (``repo.push``)
+    and the ``pull.merge`` event, in that order. A retry closes nothing twice (closed
+    issues stay closed) and records the events again."""
+    thread = Thread.objects.select_related("repository").filter(pk=thread_id).first()
+    user = User.objects.filter(pk=user_id).first()
+    if thread is None:
+        return
+    if thread.base_branch == thread.repository.default_branch:
+        closing.close_named(
+            repo_id=thread.repository_id,
+            actor=user,
+            text=threads.opening(thread).body,
+            source=f"#{thread.number}",
+        )
+    merges.announce_merge(
+        repo_id=thread.repository_id, actor=user, base_branch=thread.base_branch, old=old, new=new
+    )
+    commits = _pair(thread, old, thread.head_sha)[1] if thread.head_sha else []
+    events.record(
+        "pull.merge",
+        actor=user,
+        repository=thread.repository,
+        payload=threads.event_payload(thread, merged=True, commits=len(commits)),
+    )
 
 
 @transaction.atomic

@@ -80,6 +80,7 @@ async def receive_pack(
             env["NBOPEN_PULL_MIRROR"] = source
         # Protected branches: the rules resolved for this pusher, refusals in their language.
         language = protection.pusher_language(user, accept_language)
+        env.update(protection.pull_refs_env(language))
         env.update(
             await sync_to_async(protection.hook_env, thread_sensitive=False)(repo, user, language)
         )

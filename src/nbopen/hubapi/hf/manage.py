@@ -164,4 +164,6 @@ def lfs_delete(request: HttpRequest, type_plural: str, owner: str, name: str) ->
         # The objects are unlinked; a push moved a ref during the rewrite: asking again
         # rewrites what is there now.
         return api_error(409, f"A ref moved while history was rewritten, retry: {exc}")
+    except lfs_files.BranchProtected as exc:  # nothing was deleted
+        return api_error(403, str(exc), exc.code)
     return JsonResponse({"deleted": deleted})

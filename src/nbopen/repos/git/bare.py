@@ -25,6 +25,10 @@ fi
 # with secrets), the same lines go to nbopen.scanning.prereceive, which reads the pushed blobs.
 # NBOPEN_PULL_MIRROR (the source URL) refuses every push to a pull mirror, with git's
 # "remote:" lines saying why.
+# refs/pull/ holds the server's copies of pull request heads (moved with update-ref, no
+# hooks): a client push there is refused on every transport. NBOPEN_PULL_REFUSED is the
+# sentence in the pusher's language with @REF@ where the ref goes (replaced once: a ref may
+# hold '@REF@' itself); without it, both languages.
 # When it sets NBOPEN_PROTECTED (the interpreter; the repository has protected branches), they
 # go to nbopen.collab.prereceive, which applies the rules resolved for the pusher.
 PRE_RECEIVE = """#!/bin/sh
@@ -38,6 +42,10 @@ status=0
 while read old new ref; do
   case "$ref" in
     refs/convert/*) echo "$ref is written by the NBopen dataset converter only" >&2; status=1 ;;
+    refs/pull/*)
+      msg=${NBOPEN_PULL_REFUSED:-"@PULL_DEFAULT@"}
+      case "$msg" in *@REF@*) msg="${msg%%@REF@*}$ref${msg#*@REF@}" ;; esac
+      echo "$msg" >&2; status=1 ;;
     refs/heads/HEAD|refs/tags/HEAD) echo "'HEAD' is not a valid branch or tag name" >&2; status=1 ;;
   esac
 done <<EOF
@@ -50,7 +58,12 @@ if [ $status -eq 0 ] && [ -n "$NBOPEN_PROTECTED" ]; then
   printf '%s\\n' "$input" | "$NBOPEN_PROTECTED" -m nbopen.collab.prereceive || status=1
 fi
 exit $status
-"""
+""".replace(
+    "@PULL_DEFAULT@",
+    "@REF@ 由服务器为合并请求维护，不能推送；请推送分支并发起合并请求 / "
+    "it is kept by the server for pull requests and cannot be pushed to; "
+    "push a branch and open a pull request instead",
+)
 
 HOOKS = {"post-receive": POST_RECEIVE, "pre-receive": PRE_RECEIVE}
 

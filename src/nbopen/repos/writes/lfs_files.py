@@ -12,6 +12,13 @@ commit references the deleted files any more (the commits keep their authors, da
 messages; only the trees lose those entries, and signatures are dropped because they no
 longer match). Without it the history keeps pointers whose bytes are gone (downloads of
 those revisions answer "not found"), as on the Hub.
+
+Rewriting a branch is a force push, so protected branches apply (ADR 0027): the new history
+is computed first (objects only, no ref moves), every branch that would change is checked
+like any other write (:func:`nbopen.collab.protection.check_update`), and a refusal comes
+before anything is unlinked or moved. There is no admin override: an admin who really
+wants the protected history rewritten allows force pushes in the rule for that moment, or
+deletes without ``rewrite_history`` (no ref moves; old revisions lose those files' bytes).
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ from pathlib import Path
 from django.db import transaction
 
 from nbopen.accounts.models import User
+from nbopen.collab import protection
 from nbopen.core.storage import get_storage
 from nbopen.repos.git import commit as gitcommit
 from nbopen.repos.git import read
@@ -32,6 +40,7 @@ from nbopen.repos.writes.after_update import RefUpdate, after_update
 
 _POINTER_OID = re.compile(rb"^oid sha256:([0-9a-f]{64})$", re.MULTILINE)
 EMPTY_TREE = "4b825dc642cb6eb9a060e54bf8d69288fbee4904"
+BranchProtected = protection.BranchProtected
 _POINTER_MAX = 1024  # a Git LFS pointer is ~130 bytes; anything larger is content
 
 
@@ -94,10 +103,17 @@ def permanently_delete(
 ) -> int:
     """Unlink ``oids`` from ``repo`` (and free bytes no repository links any more); with
     ``rewrite_history`` drop them from every commit of every branch and tag. Returns how
-    many objects were unlinked. Permission is the caller's (admin on the repository)."""
+    many objects were unlinked. Permission is the caller's (admin on the repository);
+    :class:`~nbopen.collab.protection.BranchProtected`, before anything changes, when the
+    rewrite would force-push a protected branch the rule does not let ``actor`` force."""
     from nbopen.xet.models import XetFileRef
 
     wanted = sorted({oid for oid in oids if re.fullmatch(r"[0-9a-f]{64}", oid)})
+    plan = _plan(repo, set(wanted)) if rewrite_history and wanted else []
+    for update in plan:
+        protection.check_update(
+            repo=repo, actor=actor, ref=update.ref, old=update.old, new=update.new
+        )
     with transaction.atomic():
         unlinked, _ = RepositoryLFSObject.objects.filter(
             repository=repo, lfs_object_id__in=wanted
@@ -111,7 +127,7 @@ def permanently_delete(
         LFSObject.objects.filter(oid__in=orphans).delete()
         transaction.on_commit(lambda: _free(orphans))
     if rewrite_history and wanted:
-        _rewrite(repo, actor, set(wanted))
+        _apply(repo, actor, set(wanted), plan)
     return unlinked
 
 
@@ -195,10 +211,12 @@ class _Rewriter:
         return self._git("hash-object", "-t", "tag", "-w", "--stdin", input_=body).decode().strip()
 
 
-def _rewrite(repo: Repository, actor: User | None, oids: set[str]) -> None:
+def _plan(repo: Repository, oids: set[str]) -> list[RefUpdate]:
+    """The ref moves that drop ``oids`` from every branch and tag: the rewritten commits (and
+    annotated tags) are written as objects, no ref moves yet."""
     git = repo.git_path
     if not git.exists() or read.is_empty(git):
-        return
+        return []
     rewriter = _Rewriter(git, oids)
     branches, tags = read.list_refs(git)
     updates: list[RefUpdate] = []
@@ -214,12 +232,19 @@ def _rewrite(repo: Repository, actor: User | None, oids: set[str]) -> None:
         if target != ref.target:  # an annotated tag: a new tag object on the new commit
             new = rewriter.tag(target, new)
         if new != target:
-            gitcommit.update_ref(git, ref.ref, new, target)
             updates.append(RefUpdate(target, new, ref.ref))
+    return updates
+
+
+def _apply(repo: Repository, actor: User | None, oids: set[str], plan: list[RefUpdate]) -> None:
+    """Move the planned refs by compare-and-swap (a ref moved since: :class:`RefConflict`)
+    and announce them."""
+    for update in plan:
+        gitcommit.update_ref(repo.git_path, update.ref, update.new, update.old)
     after_update(
         repo_id=repo.pk,
         actor=actor,
-        updates=updates,
+        updates=plan,
         kind="repo.lfs.delete",
-        payload={"oids": sorted(oids), "refs": [u.ref for u in updates]},
+        payload={"oids": sorted(oids), "refs": [u.ref for u in plan]},
     )

@@ -58,10 +58,9 @@ def keep_pull_head(
     ref = pull_ref(number)
     source = gitcommit.qualify(head_ref)
     if head_repo.pk == repo.pk:
-        sha = gitcommit.ref_target(repo.git_path, f"{source}^{{commit}}")
+        sha, current = gitcommit.resolve_many(repo.git_path, [f"{source}^{{commit}}", ref])
         if sha is None:
             return None
-        current = gitcommit.ref_target(repo.git_path, ref)
         if current != sha:
             try:
                 gitcommit.update_ref(repo.git_path, ref, sha, current)
@@ -94,6 +93,7 @@ def merge(
     expected_base: str | None = None,
     still_mergeable: Callable[[], None] | None = None,
     merged: Callable[[str], None] | None = None,
+    announce: bool = True,
 ) -> tuple[str, str]:
     """Merge commit ``head_sha`` (already in ``repo``) into ``base_branch``; returns
     (new head of the base, previous head).
@@ -106,6 +106,8 @@ def merge(
     :class:`NotFastForward` for a rebase that cannot fast-forward (git 2.39 cannot replay
     commits without a work tree). ``merge``: a merge commit; ``squash``: one commit with
     the head's tree on top of the base (``message`` should carry ``Co-authored-by`` lines).
+    ``announce=False``: the caller runs :func:`announce` itself (in a background job, so the
+    merge's answer does not wait for the push's listeners: search, webhooks, scanning…).
     """
     git = repo.git_path
     me = author_of(actor)
@@ -135,10 +137,19 @@ def merge(
         gitcommit.update_ref(git, gitcommit.qualify(base_branch), new, base)
         if merged is not None:
             merged(new)
+    if announce:
+        announce_merge(repo_id=repo.pk, actor=actor, base_branch=base_branch, old=base, new=new)
+    return new, base
+
+
+def announce_merge(
+    *, repo_id: int, actor: User | None, base_branch: str, old: str, new: str
+) -> None:
+    """The step after a merge moved ``base_branch`` from ``old`` to ``new``: recorded like a
+    push (``repo.push``: closing keywords, search, webhooks, scanning, card)."""
     after_update(
-        repo_id=repo.pk,
+        repo_id=repo_id,
         actor=actor,
-        updates=[RefUpdate(base, new, gitcommit.qualify(base_branch))],
+        updates=[RefUpdate(old, new, gitcommit.qualify(base_branch))],
         kind=PUSH,
     )
-    return new, base
