@@ -11,7 +11,7 @@ import pytest
 from nbopen.access.policy import Principal
 from nbopen.accounts.models import User
 from nbopen.orgs.services import org_create, org_get
-from nbopen.programs import matching, services
+from nbopen.programs import embeddings, matching, ranking, services
 from tests.search.helpers import make_repo, make_user
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +72,39 @@ def test_a_user_sees_the_calls_that_fit_them() -> None:
     assert [m.call for m in fits] == [w["call"]]
     assert any(r["kind"] == "keywords" and "调度" in r["terms"] for r in fits[0].reasons)
     assert matching.user_matched_calls(Principal.anonymous(), w["bob"]) == []
+
+
+EN_CALL = "Berth allocation and quay crane scheduling for a container terminal"
+
+
+def _english_call() -> tuple[Any, User]:
+    boss = make_user("boss")
+    a = make_user("alice")
+    org_create(name="portco", kind="enterprise", owner=boss)
+    org_create(name="portlab", kind="university", owner=a)
+    make_repo(a, "portlab", "bw-sched", description="集装箱码头泊位分配与岸桥调度优化算法")
+    call = services.call_create(
+        actor=Principal(user=boss),
+        organization=org_get("portco"),
+        title="Terminal scheduling",
+        details={"description": EN_CALL},
+    )
+    return call, boss
+
+
+def test_an_english_call_reaches_a_chinese_only_lab_through_meaning() -> None:
+    call, boss = _english_call()
+    found = matching.call_matches(Principal(user=boss), call)
+    assert [m.name for m in found][:1] == ["portlab"]
+    meaning = [r for r in found[0].reasons if r["kind"] == "meaning"]
+    assert meaning and meaning[0]["repository"] == "portlab/bw-sched"
+    assert meaning[0]["similarity"] >= ranking.MEANING_FLOOR
+
+
+def test_without_the_encoder_matching_falls_back_and_still_answers() -> None:
+    call, boss = _english_call()
+    with embeddings.switched(False):
+        found = matching.call_matches(Principal(user=boss), call)
+    # No shared word and no tag: the fallback finds nothing rather than failing.
+    assert all(r["kind"] != "meaning" for m in found for r in m.reasons)
+    assert "portlab" not in [m.name for m in found]

@@ -53,6 +53,8 @@ def test_the_list_and_details_in_chinese(world: dict[str, Any]) -> None:
     assert "推荐揭榜方" not in detail and "berth-scheduler" not in detail
     admin_view = _as(world["boss"]).get(f"/calls/{world['published'].pk}").content.decode()
     assert "推荐揭榜方" in admin_view and "portlab/berth-scheduler" in admin_view
+    # The embedding ranker's reason, translated: the repository it is closest in meaning to.
+    assert '语义相近: <a href="/portlab/berth-scheduler">' in admin_view
     assert "保密草稿" in _as(world["boss"]).get("/calls").content.decode()
 
 

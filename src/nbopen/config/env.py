@@ -64,6 +64,8 @@ class Config:
     pack_cache_mb: int  # size budget of the upload-pack pack cache; 0: no cache
     pack_cache_max_age: int  # seconds a cached pack is served after it was made
     pack_concurrency: int  # pack-objects at once per repository; 0: unlimited
+    # the open-call matcher's sentence encoder (nbopen[embeddings]); NBOPEN_EMBEDDINGS=off
+    embeddings: bool = True
 
     @property
     def https(self) -> bool:
@@ -196,6 +198,7 @@ def load() -> Config:
         pack_cache_mb=int(os.environ.get("NBOPEN_PACK_CACHE_MB") or 1024),
         pack_cache_max_age=int(os.environ.get("NBOPEN_PACK_CACHE_MAX_AGE") or 300),
         pack_concurrency=int(os.environ.get("NBOPEN_PACK_CONCURRENCY") or 2),
+        embeddings=_flag("NBOPEN_EMBEDDINGS", default=True),
     )
 
 

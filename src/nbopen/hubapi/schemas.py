@@ -710,7 +710,9 @@ APPLICATION_BODY = obj(
 )
 DECISION_BODY = obj({"status": {"enum": ["shortlisted", "accepted", "rejected"]}, "reasons": STR})
 REASON = obj(
-    {"kind": {"enum": ["keywords", "tags", "repository", "competition"]}},
+    {"kind": {"enum": ["keywords", "tags", "repository", "competition", "meaning"]}},
+    similarity=NUM,
+    text=STR,
     competition=STR,
     rank=INT,
     linked=BOOL,

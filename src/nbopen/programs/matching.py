@@ -187,7 +187,8 @@ def call_matches(
 
 def user_matched_calls(principal: Principal, user: User, *, limit: int = 20) -> list[Match]:
     """Open calls that fit ``user`` (their profile and the repositories ``principal`` may
-    read), best first, with the shared keywords and tags as reasons."""
+    read), best first, with the shared keywords and tags, and the closeness in meaning of
+    their profile to the call, as reasons."""
     evidence = _evidence_by_owner(principal)
     me = _user_doc(user, evidence)
     kinds = {"individual"} | set(
@@ -205,6 +206,6 @@ def user_matched_calls(principal: Principal, user: User, *, limit: int = 20) -> 
     tags = [t for e in me.evidence for t in e.tags]
     by_id = {str(c.pk): c for c in calls}
     out = []
-    for r in rank(query, tags, docs, rankers=("bm25", "tags"), limit=limit):
+    for r in rank(query, tags, docs, rankers=("bm25", "tags", "embedding"), limit=limit):
         out.append(Match("call", r.doc.name, r.score, r.reasons, call=by_id[r.doc.name]))
     return out

@@ -6,7 +6,7 @@ same on every machine. Text goes through the search service's analysis (``search
 .terms``: jieba for Chinese, Snowball for English), so a call about 港口智能调度 meets a
 repository about 港口调度 exactly as search would.
 
-Four rankers each order the documents on their own evidence:
+Five rankers each order the documents on their own evidence:
 
 * ``bm25`` — the call's text against everything a candidate says about itself and the
   repositories that count as its evidence, concatenated;
@@ -16,12 +16,16 @@ Four rankers each order the documents on their own evidence:
 * ``competition`` — the candidate's best final rank in the competition the call is linked
   to, or in a competition about the same words.
 
+* ``embedding`` — closeness in meaning: the call and each thing a candidate says (its
+  profile, each repository) as multilingual sentence vectors (:mod:`.embeddings`), the
+  candidate scored by its nearest one. It finds the Chinese-only lab for an English call
+  and the paraphrase that shares no word. When the encoder is not installed or switched
+  off it scores nothing and the other rankers rank alone (the BM25 fallback).
+
 Reciprocal-rank fusion (``Σ 1/(k + rank)``, k = 60) combines them without tuning weights
 across incomparable scales. Every result carries its reasons: the shared keywords (highest
-IDF first), the shared tags and the nearest repository with the words it shares.
-
-No embedding model ships in a wheel installed here, so there is no semantic ranker yet; one
-would be a fourth ranker in :data:`RANKERS` behind the same interface.
+IDF first), the shared tags, the nearest repository with the words it shares, and the
+profile or repository the call is closest in meaning to.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from nbopen.programs import embeddings
 from nbopen.search.analysis import is_cjk, terms
 
 K1, B = 1.2, 0.75
@@ -126,11 +131,22 @@ def _doc_terms(doc: Doc) -> list[str]:
     return terms(" ".join([doc.text, *(f"{e.name} {e.text}" for e in doc.evidence)]))
 
 
+@dataclass(frozen=True)
+class Query:
+    """What the documents are ranked against: the raw text (for the encoder), its analysed
+    terms (for BM25) and its normalised tags."""
+
+    text: str
+    terms: list[str]
+    tags: set[str]
+
+
 Scores = dict[int, float]
-Ranker = Callable[[list[str], set[str], Sequence[Doc]], tuple[Scores, list[list[dict[str, Any]]]]]
+Ranker = Callable[[Query, Sequence[Doc]], tuple[Scores, list[list[dict[str, Any]]]]]
 
 
-def _by_bm25(q: list[str], _tags: set[str], docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+def _by_bm25(query: Query, docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+    q = query.terms
     index = _BM25([_doc_terms(d) for d in docs])
     scores = {i: index.score(q, i) for i in range(len(docs))}
     reasons = [
@@ -140,7 +156,8 @@ def _by_bm25(q: list[str], _tags: set[str], docs: Sequence[Doc]) -> tuple[Scores
     return scores, reasons
 
 
-def _by_tags(_q: list[str], tags: set[str], docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+def _by_tags(query: Query, docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+    tags = query.tags
     scores: Scores = {}
     reasons: list[list[dict[str, Any]]] = []
     for i, doc in enumerate(docs):
@@ -150,7 +167,8 @@ def _by_tags(_q: list[str], tags: set[str], docs: Sequence[Doc]) -> tuple[Scores
     return scores, reasons
 
 
-def _by_evidence(q: list[str], _tags: set[str], docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+def _by_evidence(query: Query, docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+    q = query.terms
     owners = [(i, e) for i, d in enumerate(docs) for e in d.evidence]
     index = _BM25([terms(f"{e.name} {e.text} {' '.join(e.tags)}") for _, e in owners])
     best: dict[int, tuple[float, int]] = {}
@@ -176,10 +194,11 @@ def _by_evidence(q: list[str], _tags: set[str], docs: Sequence[Doc]) -> tuple[Sc
     return scores, reasons
 
 
-def _by_competition(q: list[str], _tags: set[str], docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+def _by_competition(query: Query, docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
     """Best final rank per candidate, in the call's linked competition (full weight) or in a
     competition whose title and overview share words with the call (half weight): placing
     well on a related benchmark is evidence of solving the problem, an unrelated one is not."""
+    q = query.terms
     owners = [(i, r) for i, d in enumerate(docs) for r in d.results]
     index = _BM25([terms(r.text) for _, r in owners])
     scores: Scores = {i: 0.0 for i in range(len(docs))}
@@ -201,12 +220,56 @@ def _by_competition(q: list[str], _tags: set[str], docs: Sequence[Doc]) -> tuple
     return scores, reasons
 
 
+# Below this cosine two texts are about different things. Set from the encoder's published
+# behaviour (DATASETS.md 5.2: unrelated pairs .15-.17, related .47-.67), not from the
+# labelled set: it only keeps unrelated candidates out of the fused list.
+MEANING_FLOOR = 0.3
+EXCERPT = 60
+
+
+def _by_embedding(query: Query, docs: Sequence[Doc]) -> tuple[Scores, list[Any]]:
+    """Nearest in meaning: cosine between the query and each of a candidate's texts (its
+    profile, each repository's name and description), the candidate scored by the best."""
+    model = embeddings.encoder()
+    if model is None or not docs or not query.text.strip():
+        return {}, [[] for _ in docs]
+    units: list[tuple[int, str | None, str]] = []  # (doc, repository or None, text)
+    for i, doc in enumerate(docs):
+        if doc.text.strip():
+            units.append((i, None, doc.text.strip()))
+        for e in doc.evidence:
+            units.append((i, e.name, f"{e.name.rsplit('/', 1)[-1]} {e.text}".strip()))
+    if not units:
+        return {}, [[] for _ in docs]
+    vectors = model.encode([query.text, *(u[2] for u in units)])
+    similarity = vectors[1:] @ vectors[0]
+    best: dict[int, tuple[float, int]] = {}
+    for j, (i, _, _) in enumerate(units):
+        s = float(similarity[j])
+        if s >= MEANING_FLOOR and s > best.get(i, (0.0, -1))[0]:
+            best[i] = (s, j)
+    scores: Scores = {i: best[i][0] if i in best else 0.0 for i in range(len(docs))}
+    reasons: list[list[dict[str, Any]]] = [[] for _ in docs]
+    for i, (s, j) in best.items():
+        _, repository, text = units[j]
+        reason: dict[str, Any] = {"kind": "meaning", "similarity": round(s, 3)}
+        if repository is not None:
+            reason["repository"] = repository
+        else:
+            reason["text"] = text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+        reasons[i] = [reason]
+    return scores, reasons
+
+
 RANKERS: dict[str, Ranker] = {
     "bm25": _by_bm25,
     "tags": _by_tags,
     "evidence": _by_evidence,
     "competition": _by_competition,
+    "embedding": _by_embedding,
 }
+# Everything; ``embedding`` adds nothing (and costs nothing) when no encoder is available.
+DEFAULT_RANKERS = ("bm25", "tags", "evidence", "competition", "embedding")
 
 
 def rank(
@@ -214,17 +277,16 @@ def rank(
     query_tags: Sequence[str],
     docs: Sequence[Doc],
     *,
-    rankers: Sequence[str] = ("bm25", "tags", "evidence", "competition"),
+    rankers: Sequence[str] = DEFAULT_RANKERS,
     limit: int = 20,
 ) -> list[Ranked]:
     """``docs`` ordered by reciprocal-rank fusion of ``rankers``, with reasons; documents no
     ranker finds anything for are left out. Ties break on (kind, name): deterministic."""
-    q = terms(query_text)
-    tags = _norm_tags(query_tags)
+    query = Query(query_text, terms(query_text), _norm_tags(query_tags))
     fused: dict[int, float] = {}
     why: dict[int, list[dict[str, Any]]] = {}
     for name in rankers:
-        scores, reasons = RANKERS[name](q, tags, docs)
+        scores, reasons = RANKERS[name](query, docs)
         order = sorted(
             (i for i, s in scores.items() if s > 0),
             key=lambda i: (-scores[i], docs[i].kind, docs[i].name),
