@@ -1,6 +1,6 @@
 """The event-sized aggregations of the monthly job, on DuckDB (embedded) or Apache Spark.
 
-These four queries are the only ones whose input grows with the number of events *and* that
+These three queries are the only ones whose input grows with the number of events *and* that
 the rest of the job reads over and over; everything after them is entity-sized (repositories,
 developers, organizations) and runs in DuckDB (``compute.py``). They are written once, in the
 SQL both engines accept (``max_by``, ``count(DISTINCT CASE …)``, no ``FILTER``/``GROUP BY
@@ -44,8 +44,24 @@ def _count_if(condition: str) -> str:
     return f"count(CASE WHEN {condition} THEN 1 END)"
 
 
-# Per (repository, actor): plain event counts, the base of most repository/org/city counts.
-PER_ACTOR = f"""
+# Which events count towards OpenRank's collaboration pairs, and with what weight.
+_PAIR_EVENT = (
+    "NOT private AND type IN ('IssuesEvent', 'IssueCommentEvent', 'PullRequestEvent',"
+    " 'PullRequestReviewCommentEvent', 'PushEvent')"
+)
+
+
+def _pair_count(condition: str) -> str:
+    return _count_if(f"NOT private AND ({condition})")
+
+
+# Per (repository, actor), in one scan of the month: the plain event counts (the base of most
+# repository/org/city counts) and OpenRank's collaboration weight over public events. Both
+# used to be separate GROUP BYs over the same key, i.e. two scans of the Parquet; ``per_actor``
+# and ``pairs`` are now cut from this table (``DERIVED``). The pair login is the latest login
+# among the pair's own events, as before: ``max_by`` skips rows whose ordering value is NULL
+# (DuckDB and Spark alike), so events outside the pair's filter cannot choose it.
+REPO_ACTOR = f"""
 SELECT platform, repo_id, actor_id, bool_or(private) AS private,
   {_count_if("type = 'PushEvent'")} AS pushes,
   sum(CASE WHEN type = 'PushEvent' THEN CAST(coalesce(commits, 1) AS BIGINT) END) AS commits,
@@ -54,8 +70,24 @@ SELECT platform, repo_id, actor_id, bool_or(private) AS private,
   {_count_if("type = 'DownloadEvent'")} AS downloads,
   {_count_if("type = 'ReleaseEvent'")} AS releases,
   {_count_if("type <> 'WatchEvent'")} AS events,
-  count(*) AS all_events
-FROM ev WHERE repo_id IS NOT NULL GROUP BY platform, repo_id, actor_id
+  count(*) AS all_events,
+  max_by(CASE WHEN {_PAIR_EVENT} THEN actor_login END,
+         CASE WHEN {_PAIR_EVENT} THEN created_at END) AS pair_login,
+  CAST(round(
+    {f.OR_OPEN_ISSUE} * {_pair_count("type = 'IssuesEvent' AND action = 'opened'")}
+  + {f.OR_ISSUE_COMMENT} * {_pair_count("type = 'IssueCommentEvent'")}
+  + {f.OR_CLOSE_ISSUE} * {_pair_count("type = 'IssuesEvent' AND action = 'closed'")}
+  + {f.OR_REVIEW_COMMENT} * {_pair_count("type = 'PullRequestReviewCommentEvent'")}
+  + {f.OR_OPEN_PULL} * {_pair_count("type = 'PullRequestEvent' AND action = 'opened'")}
+  + {f.OR_PUSH} * {_pair_count("type = 'PushEvent'")}, 3) AS DOUBLE) AS pair_a,
+  {
+    _pair_count(
+        "(type = 'IssuesEvent' AND action IN ('opened', 'closed'))"
+        " OR type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')"
+        " OR (type = 'PullRequestEvent' AND action = 'opened')"
+    )
+} AS pair_valid
+FROM ev GROUP BY platform, repo_id, actor_id
 """  # noqa: S608
 
 # Per (repository, developer): OpenDigger's activity counts (distinct ids). A merged PR is
@@ -98,33 +130,18 @@ FROM (
 GROUP BY platform, repo_id, private, dev_id
 """  # noqa: S608
 
-# Per (repository, actor): OpenRank's collaboration weight over public events. Pairs need
-# a > 0 and at least one issue/PR/comment event; bots by login are left out here, users in
-# too many repositories by the caller (it needs all pairs of a user).
-PAIRS = f"""
-SELECT platform, repo_id, actor_id, login, a FROM (
-  SELECT platform, repo_id, actor_id, max_by(actor_login, created_at) AS login,
-    CAST(round(
-      {f.OR_OPEN_ISSUE} * {_count_if("type = 'IssuesEvent' AND action = 'opened'")}
-    + {f.OR_ISSUE_COMMENT} * {_count_if("type = 'IssueCommentEvent'")}
-    + {f.OR_CLOSE_ISSUE} * {_count_if("type = 'IssuesEvent' AND action = 'closed'")}
-    + {f.OR_REVIEW_COMMENT} * {_count_if("type = 'PullRequestReviewCommentEvent'")}
-    + {f.OR_OPEN_PULL} * {_count_if("type = 'PullRequestEvent' AND action = 'opened'")}
-    + {f.OR_PUSH} * {_count_if("type = 'PushEvent'")}, 3) AS DOUBLE) AS a,
-    {
-    _count_if(
-        "(type = 'IssuesEvent' AND action IN ('opened', 'closed'))"
-        " OR type IN ('IssueCommentEvent', 'PullRequestReviewCommentEvent')"
-        " OR (type = 'PullRequestEvent' AND action = 'opened')"
-    )
-} AS valid
-  FROM ev
-  WHERE NOT private AND actor_id IS NOT NULL AND type IN ('IssuesEvent', 'IssueCommentEvent',
-    'PullRequestEvent', 'PullRequestReviewCommentEvent', 'PushEvent')
-  GROUP BY platform, repo_id, actor_id
-) p
-WHERE a > 0 AND valid > 0 AND login NOT LIKE '%[bot]'
-"""  # noqa: S608
+# Cut from ``repo_actor`` in DuckDB, whichever engine made it. Pairs need a > 0 and at least
+# one issue/PR/comment event; bots by login are left out here, users in too many repositories
+# by the caller (it needs all pairs of a user).
+PER_ACTOR = """
+SELECT platform, repo_id, actor_id, private, pushes, commits, stars, forks, downloads,
+  releases, events, all_events
+FROM repo_actor WHERE repo_id IS NOT NULL
+"""
+PAIRS = """
+SELECT platform, repo_id, actor_id, pair_login AS login, pair_a AS a FROM repo_actor
+WHERE actor_id IS NOT NULL AND pair_a > 0 AND pair_valid > 0 AND pair_login NOT LIKE '%[bot]'
+"""
 
 # Per (repository, PR author): first and last month with a merged PR, over all history.
 CONTRIB = f"""
@@ -135,11 +152,21 @@ GROUP BY platform, repo_id, issue_author_id
 """  # noqa: S608
 
 AGGREGATES: dict[str, str] = {
-    "per_actor": PER_ACTOR,
+    "repo_actor": REPO_ACTOR,
     "dev_repo": DEV_REPO,
-    "pairs": PAIRS,
     "contrib": CONTRIB,
 }
+
+# Entity-sized views cut from the aggregates, always in DuckDB.
+DERIVED: dict[str, str] = {"per_actor": PER_ACTOR, "pairs": PAIRS}
+
+
+def _derive(con: duckdb.DuckDBPyConnection) -> None:
+    """Views, not tables: copying ``repo_actor`` cost more (about 0.4 s CPU at 10 M events)
+    than filtering the in-database table again on each of the few reads."""
+    for name, sql in DERIVED.items():
+        con.execute(f"CREATE VIEW {name} AS {sql}")
+
 
 # Columns of ``ev`` the job reads (``id``, ``org_id``, ``issue_number`` are never used).
 EV_COLUMNS = [
@@ -183,6 +210,7 @@ def duckdb_aggregates(
     con.execute(f"CREATE VIEW hist AS {_read(history_files, '*')}")
     for name, sql in AGGREGATES.items():
         con.execute(f"CREATE TABLE {name} AS {sql}")
+    _derive(con)
 
 
 _session_lock = threading.Lock()
@@ -258,5 +286,6 @@ def spark_aggregates(
             f"CREATE TABLE {name} AS SELECT * FROM "  # noqa: S608
             f"read_parquet({store.parquet_list([out / '*.parquet'])})"
         )
+    _derive(con)
     con.execute(f"CREATE VIEW ev AS {_read(month_files, ', '.join(EV_COLUMNS))}")
     con.execute(f"CREATE VIEW hist AS {_read(history_files, '*')}")
