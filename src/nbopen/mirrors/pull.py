@@ -3,7 +3,8 @@
 A Hub request for ``owner/name`` that names no local repository comes here. An existing
 mirror answers under its original id (the alias); otherwise, for a caller the policy lets
 trigger fetches, the upstreams are asked in order and the first that has the repository
-(public, not gated, admitted by its allow/deny lists) is copied: its files' list and every
+(public, not gated, admitted by its allow/deny lists; a Hugging Face or a ModelScope API,
+:mod:`.hub` and :mod:`.modelscope`) is copied: its files' list and every
 regular file's bytes (checked against their git blob ids), and LFS files as pointers only.
 The copy is one local commit on the default branch built by the write service, so the Hub
 API, the web pages and ``git clone`` read it like any repository; LFS bytes come later, on
@@ -124,7 +125,7 @@ def _mirror_from_upstreams(repo_type: str, source_id: str) -> tuple[Repository |
         log.warning("cannot mirror %s: %s", source_id, exc)
         return None, False
     failed = False
-    for upstream in Upstream.objects.filter(kind=Upstream.Kind.HF):
+    for upstream in Upstream.objects.all():  # Hugging Face and ModelScope APIs alike
         if not upstreams.admits(upstream, source_id):
             continue
         try:
@@ -164,6 +165,11 @@ def _operations(
             raise net.UpstreamError(f"{file.path}: {exc}") from exc
         finally:
             response.release_conn()
+        if file.sha256 is not None:  # ModelScope lists content hashes, not blob ids
+            if hashlib.sha256(data).hexdigest() != file.sha256:
+                raise net.UpstreamError(f"{file.path}: the bytes do not match {file.sha256}")
+            operations.append(commits.AddBlob(file.path, data, git_blob_id(data)))
+            continue
         if git_blob_id(data) != file.blob_oid:
             raise net.UpstreamError(f"{file.path}: the bytes do not match blob {file.blob_oid}")
         operations.append(commits.AddBlob(file.path, data, file.blob_oid))
