@@ -101,6 +101,8 @@ def _like_missing(site: Site, token: str | None) -> None:
     assert listed.status_code == 200 and listed.json() == []
     page = _get(site, f"/{site.repo_id}", token)
     assert page.status_code == 404
+    found = _get(site, "/search?q=secretmodel", token)  # the site search (web)
+    assert found.status_code == 200 and "__secretmodel" not in found.text
 
 
 def test_others_never_trigger_nor_see_a_private_mirror(site: Site) -> None:
