@@ -1,7 +1,10 @@
 """The Hugging Face Hub API of an upstream, as far as a mirror needs it: a repository's
 revision (``/api/{type}s/{id}[/revision/{rev}]``), its files with blob ids and LFS sha256
 (``/tree/{sha}?recursive=true``, following ``Link: rel="next"``), and a file's bytes
-(``/resolve/{sha}/{path}``, redirects checked by :mod:`.net`)."""
+(``/resolve/{sha}/{path}``, redirects checked by :mod:`.net`).
+
+The callers' one entry point for every upstream kind: a ModelScope upstream is answered by
+:mod:`.modelscope` with the same shapes, so creation, refresh and cold fetches do not care."""
 
 from __future__ import annotations
 
