@@ -64,7 +64,37 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         mirror.cli("mirror", "upstream", "add", "priv", upstream.url, "--token", token)
         mirror.cli("mirror", "upstream", "remove", "priv")
         mirror.cli(
-            "mirror", "upstream", "add", "privteam", upstream.url, "--token", token, "--org", "team"
+            "mirror",
+            "upstream",
+            "add",
+            "privteam",
+            upstream.url,
+            "--token",
+            token,
+            "--org",
+            "team",
+            "--deny",
+            f"{owner}/msonly",
+        )
+        # the same kind of upstream through its ModelScope API, for one repository only
+        api.create_repo(f"{owner}/msonly", private=True)
+        api.upload_file(
+            path_or_fileobj=weights[:1000], path_in_repo="w.bin", repo_id=f"{owner}/msonly"
+        )
+        mirror.cli(
+            "mirror",
+            "upstream",
+            "add",
+            "msteam",
+            upstream.url,
+            "--kind",
+            "modelscope",
+            "--token",
+            token,
+            "--org",
+            "team",
+            "--allow",
+            f"{owner}/msonly",
         )
         yield Site(upstream, mirror, repo_id, weights, alice, bob, "team")
     finally:
@@ -126,3 +156,17 @@ def test_a_member_gets_it_mirrored_into_a_private_repository_of_the_org(site: Si
 def test_once_mirrored_others_still_learn_nothing(site: Site) -> None:
     _like_missing(site, site.bob)
     _like_missing(site, None)
+
+
+def test_a_private_modelscope_upstream_repository_goes_to_the_org_too(site: Site) -> None:
+    """The ModelScope API has no private flag: a list only the token gets is private."""
+    repo_id = f"{site.repo_id.split('/')[0]}/msonly"
+    local = f"{site.org}/{repo_id.split('/')[0]}__msonly"
+    for token in (site.bob, None):
+        assert _get(site, f"/{repo_id}/resolve/main/w.bin", token).status_code in {401, 404}
+    answer = _get(site, f"/{repo_id}/resolve/main/w.bin", site.alice)
+    assert answer.status_code == 200 and answer.content == site.weights[:1000]
+    assert _get(site, f"/api/models/{local}", site.alice).json()["private"] is True
+    for token in (site.bob, None):
+        for path in (f"/api/models/{local}", f"/api/models/{repo_id}"):
+            assert _get(site, path, token).status_code in {401, 404}
