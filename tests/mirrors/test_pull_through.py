@@ -283,6 +283,44 @@ def test_git_pull_mirror_follows_its_source_and_refuses_pushes(pair: Pair, tmp_p
     assert "上次同步失败" in page.text
 
 
+def test_git_lfs_clone_of_a_cold_mirror_fetches_through_it(pair: Pair, tmp_path: Path) -> None:
+    """The LFS batch API points a cold object at the file's resolve URL, which fetches it
+    from the upstream once, stores it and streams it to git-lfs (ADR 0022)."""
+    repo_id, weights = _model(pair, "lfsclone", 2 * 1024 * 1024)
+    info = requests.get(
+        f"{pair.mirror.url}/api/models/{repo_id}",
+        headers={"Authorization": f"Bearer {pair.token}"},
+        timeout=60,
+    )
+    assert info.status_code == 200  # the mirror exists now, its LFS bytes not yet
+    assert not _cached(pair, weights)
+    start = pair.proxy.count("GET", f"/{WEIGHTS}")  # every model's weights have this name
+    host = pair.mirror.url.removeprefix("http://")
+    target = tmp_path / "clone"
+    cloned = subprocess.run(
+        ["git", "clone", "-q", f"http://reader:{pair.token}@{host}/{repo_id}", str(target)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+    )
+    assert cloned.returncode == 0, cloned.stderr
+    assert (target / WEIGHTS).read_bytes() == weights  # smudged, not a pointer
+    assert _cached(pair, weights)
+    before = pair.proxy.count("GET", f"/{WEIGHTS}")
+    assert before == start + 1
+    again = subprocess.run(
+        ["git", "clone", "-q", f"{pair.mirror.url}/{repo_id}", str(tmp_path / "again")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "GIT_TERMINAL_PROMPT": "0"},
+    )
+    assert again.returncode == 0, again.stderr  # warm: from storage, anonymously
+    assert (tmp_path / "again" / WEIGHTS).read_bytes() == weights
+    assert pair.proxy.count("GET", f"/{WEIGHTS}") == before
+
+
 @pytest.mark.once
 def test_snapshot_download_then_upstream_down(pair: Pair, tmp_path: Path) -> None:
     repo_id, weights = _model(pair, "tiny", 4 * 1024 * 1024)

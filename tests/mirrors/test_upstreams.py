@@ -14,7 +14,7 @@ from nbopen.accounts.services import user_create
 from nbopen.cli import mirror as mirror_cli
 from nbopen.cli.main import _parser
 from nbopen.config.env import CONFIG
-from nbopen.core.errors import AlreadyExists, InvalidInput
+from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound
 from nbopen.mirrors import secrets, upstreams
 from nbopen.mirrors.models import Upstream
 from nbopen.orgs.models import Membership, Organization
@@ -41,6 +41,7 @@ def test_cli_add_list_remove_never_shows_the_token(capsys: pytest.CaptureFixture
         "has_token": True,
         "allow": [],
         "deny": ["evil"],
+        "organization": None,
     }
     _cli(capsys, "add", "ms", "https://ms.example", "--kind", "modelscope")
     listed = _cli(capsys, "list")
@@ -107,3 +108,16 @@ def test_who_may_trigger_upstream_fetches(monkeypatch: pytest.MonkeyPatch) -> No
             for p in (Principal.anonymous(), Principal(user=alice), Principal(user=bob))
         )
         assert got == answers, rule
+
+
+def test_an_upstream_token_may_be_configured_for_an_organization(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    org_create(name="team", kind=Organization.Kind.COMMUNITY, owner=None)
+    with pytest.raises(InvalidInput):
+        upstreams.upstream_add(name="a", url="https://a.example", organization="team")
+    with pytest.raises(NotFound):
+        upstreams.upstream_add(name="b", url="https://b.example", token="t", organization="nope")
+    added = _cli(capsys, "add", "c", "https://c.example", "--token", "tok-SECRET", "--org", "TEAM")
+    assert isinstance(added, dict) and added["organization"] == "team"
+    assert "tok-SECRET" not in json.dumps(added)

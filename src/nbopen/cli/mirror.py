@@ -27,6 +27,12 @@ def register(sub: Any) -> None:
     add.add_argument("url", help="e.g. https://huggingface.co or https://hf-mirror.com")
     add.add_argument("--kind", default="hf", choices=["hf", "modelscope"])
     add.add_argument("--token", default=None, help="stored encrypted, never shown again")
+    add.add_argument(
+        "--org",
+        default=None,
+        help="the organization the token is for: private upstream repositories are mirrored "
+        "into private repositories only its members read",
+    )
     add.add_argument("--allow", action="append", help="OWNER or OWNER/NAME pattern (repeatable)")
     add.add_argument("--deny", action="append", help="OWNER or OWNER/NAME pattern (repeatable)")
     upstream.add_parser("list", help="list upstreams (tokens are never shown)")
@@ -81,6 +87,7 @@ def run(args: argparse.Namespace) -> int:
             token=args.token,
             allow=args.allow,
             deny=args.deny,
+            organization=args.org,
         )
         print(json.dumps(dataclasses.asdict(view)))
     elif args.verb == "list":

@@ -1,41 +1,24 @@
 """The Hugging Face Hub API of an upstream, as far as a mirror needs it: a repository's
 revision (``/api/{type}s/{id}[/revision/{rev}]``), its files with blob ids and LFS sha256
 (``/tree/{sha}?recursive=true``, following ``Link: rel="next"``), and a file's bytes
-(``/resolve/{sha}/{path}``, redirects checked by :mod:`.net`)."""
+(``/resolve/{sha}/{path}``, redirects checked by :mod:`.net`).
+
+The callers' one entry point for every upstream kind: a ModelScope upstream is answered by
+:mod:`.modelscope` with the same shapes, so creation, refresh and cold fetches do not care."""
 
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urljoin
+from urllib.parse import quote
 
 import urllib3
 
-from nbopen.mirrors import net, upstreams
+from nbopen.mirrors import modelscope, net, upstreams
 from nbopen.mirrors.models import Upstream
+from nbopen.mirrors.remote import RemoteFile, RemoteRepo, get_json
 
-NEXT_LINK = re.compile(r'<([^>]+)>\s*;\s*rel="?next"?')
-MAX_JSON = 64 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class RemoteFile:
-    path: str
-    blob_oid: str  # git blob id upstream (of the pointer, for an LFS file)
-    size: int
-    lfs_oid: str | None = None
-    lfs_size: int | None = None
-
-
-@dataclass(frozen=True)
-class RemoteRepo:
-    id: str
-    sha: str
-    private: bool
-    gated: bool
-    files: list[RemoteFile]
+__all__ = ["RemoteFile", "RemoteRepo", "file_url", "open_file", "repo_at"]
 
 
 def _plural(repo_type: str) -> str:
@@ -44,27 +27,15 @@ def _plural(repo_type: str) -> str:
 
 def _get_json(upstream: Upstream, url: str) -> tuple[Any, str | None] | None:
     """(JSON, next page URL) or None when the upstream does not have it (or hides it)."""
-    response = net.request("GET", url, token=upstreams.token_of(upstream))
-    try:
-        if response.status in {401, 403, 404}:
-            return None
-        if response.status != 200:
-            raise net.UpstreamError(f"{url}: HTTP {response.status}")
-        body = response.read(MAX_JSON + 1)
-        if len(body) > MAX_JSON:
-            raise net.UpstreamError(f"{url}: answer too large")
-        link = NEXT_LINK.search(response.headers.get("link") or "")
-        return json.loads(body), urljoin(url, link.group(1)) if link else None
-    except (ValueError, urllib3.exceptions.HTTPError) as exc:
-        raise net.UpstreamError(f"{url}: {exc}") from exc
-    finally:
-        response.release_conn()
+    return get_json(url, upstreams.token_of(upstream))
 
 
 def repo_at(
     upstream: Upstream, repo_type: str, repo_id: str, revision: str | None = None
 ) -> RemoteRepo | None:
     """The upstream's repository at ``revision`` (its default branch when None), or None."""
+    if upstream.kind == Upstream.Kind.MODELSCOPE:
+        return modelscope.repo_at(upstream, repo_type, repo_id)
     base = f"{upstream.url}/api/{_plural(repo_type)}/{quote(repo_id)}"
     found = _get_json(
         upstream, base + (f"/revision/{quote(revision, safe='')}" if revision else "")
@@ -113,7 +84,10 @@ def open_file(
     upstream: Upstream, repo_type: str, repo_id: str, sha: str, path: str
 ) -> urllib3.BaseHTTPResponse:
     """A streaming response for the file's bytes (status 200 checked); release it when done."""
-    url = file_url(upstream, repo_type, repo_id, sha, path)
+    if upstream.kind == Upstream.Kind.MODELSCOPE:
+        url = modelscope.file_url(upstream, repo_type, repo_id, path)
+    else:
+        url = file_url(upstream, repo_type, repo_id, sha, path)
     response = net.request("GET", url, token=upstreams.token_of(upstream))
     if response.status != 200:
         response.release_conn()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.db import models
 
+from nbopen.orgs.models import Organization
 from nbopen.repos.models import Repository
 
 
@@ -27,6 +28,11 @@ class Upstream(models.Model):
     # fnmatch patterns of ``owner`` or ``owner/name``; an empty allow list admits every id.
     allow = models.JSONField(default=list, blank=True)
     deny = models.JSONField(default=list, blank=True)
+    # The organization that configured the token: a private or gated upstream repository is
+    # mirrored only into a private repository of this organization (none: never mirrored).
+    organization = models.ForeignKey(
+        Organization, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import fnmatch
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -127,10 +127,17 @@ def sync(mirror: MirroredRepository, *, progress: Progress | None = None) -> Syn
 def _wanted_pointers(
     mirror: MirroredRepository, repo: Repository, head: str
 ) -> list[tuple[str, str, int]]:
+    return _pointers(repo, head, lambda path: wanted(mirror, path))
+
+
+def _pointers(
+    repo: Repository, head: str, keep: Callable[[str], bool]
+) -> list[tuple[str, str, int]]:
+    """(path, oid, size) of every LFS pointer at ``head`` whose path ``keep`` admits."""
     entries = [
         e
         for e in read.ls_tree(repo.git_path, head, recursive=True)
-        if e.type == "blob" and (e.size or 0) <= POINTER_MAX and wanted(mirror, e.path)
+        if e.type == "blob" and (e.size or 0) <= POINTER_MAX and keep(e.path)
     ]
     blobs = read.read_small_blobs(repo.git_path, [e.oid for e in entries], max_size=POINTER_MAX)
     found = []
@@ -139,6 +146,29 @@ def _wanted_pointers(
         if pointer is not None:
             oid, size = pointer
             found.append((entry.path, oid, size))
+    return found
+
+
+def cold_files(repo: Repository, oids: Collection[str]) -> dict[str, tuple[str, str]]:
+    """Of ``oids``, those a file of a mirror's head points at: oid → (head commit, path).
+
+    Why: the LFS batch API is asked by oid alone, but a mirror fetches an object by the
+    upstream path of a file that points at it (:mod:`.objects`), and only files of the head,
+    which is the upstream revision the mirror follows. Empty for a repository that is not
+    a mirror with an upstream."""
+    wanted_oids = set(oids)
+    if (
+        not wanted_oids
+        or not MirroredRepository.objects.filter(repository=repo, upstream__isnull=False).exists()
+    ):
+        return {}
+    head = read.resolve(repo.git_path, repo.default_branch)
+    if head is None:
+        return {}
+    found: dict[str, tuple[str, str]] = {}
+    for path, oid, _size in _pointers(repo, head, lambda _path: True):
+        if oid in wanted_oids:
+            found.setdefault(oid, (head, path))
     return found
 
 

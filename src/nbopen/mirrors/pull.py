@@ -3,7 +3,8 @@
 A Hub request for ``owner/name`` that names no local repository comes here. An existing
 mirror answers under its original id (the alias); otherwise, for a caller the policy lets
 trigger fetches, the upstreams are asked in order and the first that has the repository
-(public, not gated, admitted by its allow/deny lists) is copied: its files' list and every
+(public, not gated, admitted by its allow/deny lists; a Hugging Face or a ModelScope API,
+:mod:`.hub` and :mod:`.modelscope`) is copied: its files' list and every
 regular file's bytes (checked against their git blob ids), and LFS files as pointers only.
 The copy is one local commit on the default branch built by the write service, so the Hub
 API, the web pages and ``git clone`` read it like any repository; LFS bytes come later, on
@@ -24,11 +25,12 @@ from datetime import timedelta
 
 from django.utils import timezone
 
-from nbopen.access.policy import Principal, may_fetch_upstream
+from nbopen.access.policy import Level, Principal, may_fetch_upstream, repo_level
 from nbopen.core.errors import DomainError
 from nbopen.core.names import is_well_formed, validate_repo_name
 from nbopen.mirrors import hub, locks, net, upstreams
 from nbopen.mirrors.models import MirroredRepository, Upstream
+from nbopen.orgs.models import Organization
 from nbopen.repos.git import read
 from nbopen.repos.git.bare import GitError
 from nbopen.repos.models import Repository
@@ -59,9 +61,9 @@ def find(principal: Principal, owner: str, name: str, repo_type: str | None) -> 
     source_id = f"{owner}/{name}"
     mirror = _existing(repo_type, source_id)
     if mirror is not None:
-        if _due(mirror) and may_fetch_upstream(principal):
+        if _due(mirror) and may_fetch_upstream(principal) and _may_read(principal, mirror):
             refresh(mirror)
-        return mirror.repository
+        return mirror.repository  # the channel's read rule decides what the caller sees
     if not may_fetch_upstream(principal) or not Upstream.objects.exists():
         return None
     key = _lock_key(repo_type, source_id)
@@ -71,7 +73,7 @@ def find(principal: Principal, owner: str, name: str, repo_type: str | None) -> 
         mirror = _existing(repo_type, source_id)
         if mirror is not None:
             return mirror.repository
-        repo, failed = _mirror_from_upstreams(repo_type, source_id)
+        repo, failed = _mirror_from_upstreams(repo_type, source_id, principal)
     if repo is None and not failed:
         # A typo or a private id must not cost a round of upstream requests each time (an
         # upstream error is not remembered: the next request tries again).
@@ -85,6 +87,19 @@ def alias(owner: str, name: str, repo_type: str | None) -> Repository | None:
     """The mirror made of ``owner/name`` already, if any; no upstream is asked (web pages)."""
     mirror = _existing(repo_type or Repository.Type.MODEL, f"{owner}/{name}")
     return mirror.repository if mirror is not None else None
+
+
+def _may_read(principal: Principal, mirror: MirroredRepository) -> bool:
+    repo = mirror.repository
+    return not repo.private or repo_level(principal, repo) >= Level.READ
+
+
+def _member(principal: Principal | None, org: Organization) -> bool:
+    """Whether ``principal`` may have a private upstream repository mirrored for ``org``
+    (None: an operator's prefetch)."""
+    if principal is None:
+        return True
+    return principal.is_authenticated and org.pk in principal.org_roles()
 
 
 def _existing(repo_type: str, source_id: str) -> MirroredRepository | None:
@@ -112,34 +127,47 @@ def mirror_now(repo_type: str, source_id: str) -> Repository | None:
         mirror = _existing(repo_type, source_id)
         if mirror is not None:
             return mirror.repository
-        repo, _failed = _mirror_from_upstreams(repo_type, source_id)
+        repo, _failed = _mirror_from_upstreams(repo_type, source_id, None)
     return repo
 
 
-def _mirror_from_upstreams(repo_type: str, source_id: str) -> tuple[Repository | None, bool]:
-    """The new mirror (or None) and whether an upstream failed on the way."""
+def _mirror_from_upstreams(
+    repo_type: str, source_id: str, principal: Principal | None
+) -> tuple[Repository | None, bool]:
+    """The new mirror (or None) and whether the answer must not be remembered as a miss (an
+    upstream failed, or a private repository exists that this caller may not have mirrored).
+
+    A private or gated upstream repository is mirrored only for the organization that
+    configured the upstream's token, into a private repository of that organization, and
+    only when a member of it (or an operator) asks: anyone else learns nothing of it."""
     try:
         validate_repo_name(local_name(source_id))
     except DomainError as exc:  # too long for one name once joined
         log.warning("cannot mirror %s: %s", source_id, exc)
         return None, False
     failed = False
-    for upstream in Upstream.objects.filter(kind=Upstream.Kind.HF):
+    for upstream in Upstream.objects.all():  # Hugging Face and ModelScope APIs alike
         if not upstreams.admits(upstream, source_id):
             continue
         try:
             remote = hub.repo_at(upstream, repo_type, source_id)
             if remote is None:
                 continue
+            org = None
             if remote.private or remote.gated:
-                log.info("%s on %s is private or gated: not mirrored", source_id, upstream.name)
-                continue
+                org = upstream.organization
+                if org is None or not upstream.token_encrypted:
+                    log.info("%s on %s is private or gated: not mirrored", source_id, upstream.name)
+                    continue
+                if not _member(principal, org):
+                    failed = True  # a member's request must still find it
+                    continue
             operations = _operations(upstream, repo_type, source_id, remote)
         except (net.UpstreamError, DomainError) as exc:
             log.warning("upstream %s: %s", upstream.name, exc)
             failed = True
             continue
-        return _create(upstream, repo_type, source_id, remote, operations), False
+        return _create(upstream, repo_type, source_id, remote, operations, org), False
     return None, failed
 
 
@@ -164,6 +192,11 @@ def _operations(
             raise net.UpstreamError(f"{file.path}: {exc}") from exc
         finally:
             response.release_conn()
+        if file.sha256 is not None:  # ModelScope lists content hashes, not blob ids
+            if hashlib.sha256(data).hexdigest() != file.sha256:
+                raise net.UpstreamError(f"{file.path}: the bytes do not match {file.sha256}")
+            operations.append(commits.AddBlob(file.path, data, git_blob_id(data)))
+            continue
         if git_blob_id(data) != file.blob_oid:
             raise net.UpstreamError(f"{file.path}: the bytes do not match blob {file.blob_oid}")
         operations.append(commits.AddBlob(file.path, data, file.blob_oid))
@@ -176,13 +209,17 @@ def _create(
     source_id: str,
     remote: hub.RemoteRepo,
     operations: list[commits.Operation],
+    private_for: Organization | None,
 ) -> Repository | None:
+    """The mirror repository: in the upstream's namespace, or (``private_for``) a private
+    repository of the organization whose token reached a private upstream repository."""
     try:
         repo = repo_create_in(
-            namespace=namespace_get(upstream.name),
+            namespace=namespace_get(private_for.name if private_for else upstream.name),
             name=local_name(source_id),
             type=repo_type,
             created_by=None,
+            private=private_for is not None,
             description=f"Mirror of {source_id} ({upstream.url})",
         )
     except DomainError as exc:  # a name too long, or taken in the namespace
@@ -239,6 +276,9 @@ def refresh(mirror: MirroredRepository) -> None:
         remote = hub.repo_at(upstream, mirror.source_type, mirror.source_id)
         if remote is None:
             raise net.UpstreamError("the upstream no longer has this repository")
+        if (remote.private or remote.gated) and not repo.private:
+            # never copy what only the token sees into a repository others read
+            raise net.UpstreamError("the upstream repository is private or gated now")
         if remote.sha != mirror.upstream_revision:
             operations = _operations(upstream, mirror.source_type, mirror.source_id, remote)
             head = read.resolve(repo.git_path, repo.default_branch)

@@ -30,6 +30,7 @@ class UpstreamView:
     has_token: bool
     allow: list[str]
     deny: list[str]
+    organization: str | None  # who private upstream repositories are mirrored for
 
 
 def _view(upstream: Upstream) -> UpstreamView:
@@ -41,6 +42,7 @@ def _view(upstream: Upstream) -> UpstreamView:
         has_token=bool(upstream.token_encrypted),
         allow=list(upstream.allow),
         deny=list(upstream.deny),
+        organization=upstream.organization.name if upstream.organization else None,
     )
 
 
@@ -63,12 +65,22 @@ def upstream_add(
     token: str | None = None,
     allow: list[str] | None = None,
     deny: list[str] | None = None,
+    organization: str | None = None,
 ) -> UpstreamView:
     """Configure an upstream, looked up after those already configured.
 
     Its name becomes an organization without members (the mirror namespace): only site
-    admins manage it, so its repositories are read-only to everyone else.
+    admins manage it, so its repositories are read-only to everyone else. ``organization``
+    (with a token) is the organization the token is configured for: upstream repositories
+    only the token sees are mirrored into private repositories of that organization.
     """
+    org = None
+    if organization:
+        if not token:
+            raise InvalidInput("an organization is only meaningful with a token")
+        org = Organization.objects.filter(name__iexact=organization).first()
+        if org is None:
+            raise NotFound(f"no organization named {organization!r}")
     parts = urlsplit(url)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
         raise InvalidInput(f"{url!r} is not an http(s) URL")
@@ -92,12 +104,13 @@ def upstream_add(
         position=(last.position + 1) if last is not None else 0,
         allow=_patterns(allow),
         deny=_patterns(deny),
+        organization=org,
     )
     return _view(upstream)
 
 
 def upstream_list() -> list[UpstreamView]:
-    return [_view(u) for u in Upstream.objects.all()]
+    return [_view(u) for u in Upstream.objects.select_related("organization")]
 
 
 def upstream_remove(*, name: str) -> None:

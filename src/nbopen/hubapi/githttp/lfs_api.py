@@ -7,6 +7,7 @@ presigned URLs for downloads), so clients that send no credentials on PUT still 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -21,6 +22,7 @@ from nbopen.hubapi.denials import LFS_JSON, Channel, denied, lfs_error, response
 from nbopen.hubapi.githttp.paths import match_lfs_api
 from nbopen.hubapi.hf import multipart
 from nbopen.hubapi.moved import redirect_request
+from nbopen.mirrors import prefetch as mirror_prefetch
 from nbopen.mirrors.lookup import locate
 from nbopen.repos import lfs
 from nbopen.repos.models import Repository
@@ -81,6 +83,21 @@ def _one_per_oid(objects: list[lfs.ObjectSpec]) -> list[lfs.ObjectSpec]:
     return list(first.values())
 
 
+def _mirror_action(request: HttpRequest, repo: Repository, sha: str, path: str) -> dict[str, Any]:
+    """A cold object of a pull-through mirror is downloaded from the file's resolve URL,
+    which fetches it from the upstream while streaming and storing it (ADR 0022), under the
+    client's own credentials (the same origin: a private mirror needs them)."""
+    prefix = "datasets/" if repo.type == Repository.Type.DATASET else ""
+    action: dict[str, Any] = {
+        "href": f"{CONFIG.public_url}/{prefix}{repo.full_name}/resolve/{sha}/{quote(path)}",
+        "expires_in": URL_TTL,
+    }
+    authorization = request.headers.get("Authorization")
+    if authorization:
+        action["header"] = {"Authorization": authorization}
+    return action
+
+
 @csrf_exempt
 def batch(request: HttpRequest) -> HttpResponse:
     try:
@@ -103,6 +120,7 @@ def batch(request: HttpRequest) -> HttpResponse:
     user_id = principal.user.pk if principal.user is not None else None
     linked = lfs.linked_sizes(repo, [o.oid for o in objects])
     storage = get_storage()
+    cold: dict[str, tuple[str, str]] | None = None  # a mirror's objects not fetched yet
     results: list[dict[str, Any]] = []
     for obj in objects:
         entry: dict[str, Any] = {"oid": obj.oid, "size": obj.size, "authenticated": True}
@@ -112,7 +130,13 @@ def batch(request: HttpRequest) -> HttpResponse:
             present = False  # referenced but lost from storage: ask for it again
         if operation == "download":
             if not present:
-                entry["error"] = {"code": 404, "message": "Object does not exist"}
+                if cold is None:
+                    missing = [o.oid for o in objects if linked.get(o.oid) != o.size]
+                    cold = mirror_prefetch.cold_files(repo, missing)
+                if obj.oid in cold:
+                    entry["actions"] = {"download": _mirror_action(request, repo, *cold[obj.oid])}
+                else:
+                    entry["error"] = {"code": 404, "message": "Object does not exist"}
             else:
                 # Xet-backed objects are reconstructed by our own transfer route.
                 direct = storage.download_url(obj.oid, expires=URL_TTL) if in_storage else None
