@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -114,8 +116,23 @@ def summary(times: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=1,
+        help="concurrent clients (each makes --requests requests; the plumbing reference runs "
+        "with as many concurrent workers); latencies are pooled",
+    )
     args = parser.parse_args()
-    n = args.requests
+    n, clients = args.requests, max(1, args.clients)
+
+    def pooled(measure: Callable[[], list[float]]) -> list[float]:
+        if clients == 1:
+            return measure()
+        with ThreadPoolExecutor(clients) as pool:
+            runs = [pool.submit(measure) for _ in range(clients)]
+            return [t for run in runs for t in run.result()]
+
     with tempfile.TemporaryDirectory(prefix="nbopen-bench-") as tmpdir:
         tmp = Path(tmpdir)
         os.environ.setdefault("GIT_AUTHOR_NAME", "Bench")
@@ -152,7 +169,9 @@ def main() -> None:
                 "file view (blob)": "/bench/big/blob/main/pkg03/module_0003.py",
             }
             rows = []
-            static = summary(time_requests(host, port, "/static/web/css/app.css", n))
+            static = summary(
+                pooled(lambda: time_requests(host, port, "/static/web/css/app.css", n))
+            )
             rows.append(("reference: static file, same server", *static))
             git_dir = next((server.data_dir / "git").glob("*/*.git"))
             # Measure what the push computed: wait for the after-update job (commit-graph, then
@@ -164,15 +183,19 @@ def main() -> None:
             ):
                 time.sleep(0.2)
             time.sleep(3)
-            plumbing = summary(time_plumbing(git_dir, n))
+            plumbing = summary(pooled(lambda: time_plumbing(git_dir, n)))
             rows.append(("reference: repo-page git plumbing alone", *plumbing))
-            no_graph = summary(time_plumbing(git_dir, n, commit_graph=False))
+            no_graph = summary(pooled(lambda: time_plumbing(git_dir, n, commit_graph=False)))
             rows.append(("  the same without the commit-graph", *no_graph))
             for label, path in pages.items():
-                rows.append((label, *summary(time_requests(host, port, path, n))))
+                timed = pooled(lambda path=path: time_requests(host, port, path, n))
+                rows.append((label, *summary(timed)))
         finally:
             server.stop()
-    print(f"\n{n} requests each, {FILES} files, {COMMITS} commits (milliseconds)")
+    print(
+        f"\n{n} requests each × {clients} concurrent client(s), {FILES} files, {COMMITS} commits"
+        " (milliseconds)"
+    )
     print("÷git: median ÷ the plumbing's median; p95÷git: p95 ÷ the plumbing's p95 (goal ≤ 0.5)")
     print(f"{'what':44} {'median':>8} {'p95':>8} {'÷static':>8} {'÷git':>6} {'p95÷git':>8}")
     for label, med, p95 in rows:
