@@ -111,3 +111,13 @@ def test_no_answer_crosses_repositories(alice: User) -> None:
         response = anonymous.get(url)
         assert response.status_code == 404, url
         assert b"launch codes" not in response.content and b"secret plans" not in response.content
+
+
+def test_last_commit_walk_is_bounded(alice: User, monkeypatch: pytest.MonkeyPatch) -> None:
+    repo = _repo(alice, "bounded")
+    _commit(repo, alice, "old", **{"d__old.txt": b"1"})
+    tip = _commit(repo, alice, "new", **{"d__new.txt": b"2"})
+    monkeypatch.setattr(git_cache, "MAX_WALK_COMMITS", 1)
+    # A subdirectory: the after-update job warms only the root listing.
+    last = git_cache.last_commits(repo, tip, "d", ["old.txt", "new.txt"])
+    assert set(last) == {"new.txt"} and last["new.txt"].sha == tip

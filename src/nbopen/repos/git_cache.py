@@ -161,6 +161,7 @@ def entry_at(repo: Repository, sha: str, path: str) -> TreeEntry | None:
     return next((entry for entry in siblings if entry.path == path), None)
 
 
+MAX_WALK_COMMITS = 50_000  # the last-commit walk stops here (about a second of git)
 SMALL_BLOB_BYTES = 256 * 1024  # blobs up to this size are kept in the cache
 
 
@@ -227,6 +228,7 @@ def _walk_last_commits(
     if directory:
         args.append(directory)
     owner: dict[str, str] = {}
+    walked = 0
     with subprocess.Popen(
         args, cwd=repo.git_path, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
     ) as proc:
@@ -236,6 +238,9 @@ def _walk_last_commits(
             line = raw.decode("utf-8", "surrogateescape").rstrip("\n")
             if line.startswith("\x1e"):
                 current = line[1:]
+                walked += 1
+                if walked > MAX_WALK_COMMITS:
+                    break  # a first visit must stay short: older entries show no commit
                 continue
             if not line.startswith(prefix) or not current:
                 continue
