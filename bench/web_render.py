@@ -21,6 +21,8 @@ import sys
 import tempfile
 import time
 import urllib.request
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -82,8 +84,12 @@ def time_requests(host: str, port: int, path: str, n: int) -> list[float]:
     return times[2:]
 
 
-def time_plumbing(git_dir: Path, n: int) -> list[float]:
-    """The git calls the repository page makes, run directly (same subprocess cost)."""
+def time_plumbing(git_dir: Path, n: int, *, commit_graph: bool = True) -> list[float]:
+    """The git calls the repository page makes, run directly (same subprocess cost).
+
+    ``commit_graph=False`` ignores the commit-graph NBopen writes after every update, i.e. the
+    plumbing as it ran before NBopen wrote one (the reference of issue 21's first figures)."""
+    config = [] if commit_graph else ["-c", "core.commitGraph=false"]
     times = []
     for _ in range(n):
         start = time.perf_counter()
@@ -96,7 +102,7 @@ def time_plumbing(git_dir: Path, n: int) -> list[float]:
             ["log", "--format=%H%x00%P%x00%an%x00%B", "--max-count=1", "main", "--"],
             ["rev-list", "--count", "main"],
         ):
-            subprocess.run(["git", *args], cwd=git_dir, capture_output=True, check=True)
+            subprocess.run(["git", *config, *args], cwd=git_dir, capture_output=True, check=True)
         times.append(time.perf_counter() - start)
     return times
 
@@ -110,8 +116,23 @@ def summary(times: list[float]) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--requests", type=int, default=50)
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=1,
+        help="concurrent clients (each makes --requests requests; the plumbing reference runs "
+        "with as many concurrent workers); latencies are pooled",
+    )
     args = parser.parse_args()
-    n = args.requests
+    n, clients = args.requests, max(1, args.clients)
+
+    def pooled(measure: Callable[[], list[float]]) -> list[float]:
+        if clients == 1:
+            return measure()
+        with ThreadPoolExecutor(clients) as pool:
+            runs = [pool.submit(measure) for _ in range(clients)]
+            return [t for run in runs for t in run.result()]
+
     with tempfile.TemporaryDirectory(prefix="nbopen-bench-") as tmpdir:
         tmp = Path(tmpdir)
         os.environ.setdefault("GIT_AUTHOR_NAME", "Bench")
@@ -148,19 +169,40 @@ def main() -> None:
                 "file view (blob)": "/bench/big/blob/main/pkg03/module_0003.py",
             }
             rows = []
-            static = summary(time_requests(host, port, "/static/web/css/app.css", n))
+            static = summary(
+                pooled(lambda: time_requests(host, port, "/static/web/css/app.css", n))
+            )
             rows.append(("reference: static file, same server", *static))
             git_dir = next((server.data_dir / "git").glob("*/*.git"))
-            plumbing = summary(time_plumbing(git_dir, n))
+            # Measure what the push computed: wait for the after-update job (commit-graph, then
+            # the page cache at the new tip) rather than timing it.
+            deadline = time.monotonic() + 120
+            while (
+                time.monotonic() < deadline
+                and not (git_dir / "objects/info/commit-graphs/commit-graph-chain").exists()
+            ):
+                time.sleep(0.2)
+            time.sleep(3)
+            plumbing = summary(pooled(lambda: time_plumbing(git_dir, n)))
             rows.append(("reference: repo-page git plumbing alone", *plumbing))
+            no_graph = summary(pooled(lambda: time_plumbing(git_dir, n, commit_graph=False)))
+            rows.append(("  the same without the commit-graph", *no_graph))
             for label, path in pages.items():
-                rows.append((label, *summary(time_requests(host, port, path, n))))
+                timed = pooled(lambda path=path: time_requests(host, port, path, n))
+                rows.append((label, *summary(timed)))
         finally:
             server.stop()
-    print(f"\n{n} requests each, {FILES} files, {COMMITS} commits (milliseconds)")
-    print(f"{'what':44} {'median':>8} {'p95':>8} {'÷static':>8} {'÷git':>6}")
+    print(
+        f"\n{n} requests each × {clients} concurrent client(s), {FILES} files, {COMMITS} commits"
+        " (milliseconds)"
+    )
+    print("÷git: median ÷ the plumbing's median; p95÷git: p95 ÷ the plumbing's p95 (goal ≤ 0.5)")
+    print(f"{'what':44} {'median':>8} {'p95':>8} {'÷static':>8} {'÷git':>6} {'p95÷git':>8}")
     for label, med, p95 in rows:
-        print(f"{label:44} {med:8.1f} {p95:8.1f} {med / static[0]:8.1f} {med / plumbing[0]:6.2f}")
+        print(
+            f"{label:44} {med:8.1f} {p95:8.1f} {med / static[0]:8.1f} {med / plumbing[0]:6.2f}"
+            f" {p95 / plumbing[1]:8.2f}"
+        )
 
 
 if __name__ == "__main__":

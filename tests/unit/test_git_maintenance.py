@@ -55,3 +55,22 @@ def test_over_the_threshold_objects_are_packed_and_history_survives(tmp_path: Pa
     git("clone", "-q", str(bare), str(clone), cwd=tmp_path)
     assert git("rev-parse", "HEAD", cwd=clone).strip() == commit
     assert (clone / "f01999.txt").read_text() == "blob 1999\n"
+
+
+def test_commit_graph_with_bloom_filters_grows_by_layers(tmp_path: Path) -> None:
+    bare, first = _bare_with_loose_objects(tmp_path, 5)
+    assert not maintenance.has_commit_graph(bare)
+    maintenance.write_commit_graph(bare)
+    assert maintenance.has_commit_graph(bare)
+    chain = bare / "objects" / "info" / "commit-graphs" / "commit-graph-chain"
+    assert len(chain.read_text().split()) == 1
+    tree = git("rev-parse", f"{first}^{{tree}}", cwd=bare).strip()
+    second = git("commit-tree", tree, "-p", first, "-m", "again", cwd=bare).strip()
+    git("update-ref", "refs/heads/main", second, cwd=bare)
+    maintenance.write_commit_graph(bare)
+    # The new commit is in the graph (a small layer on top, or merged into one): git verifies.
+    git("commit-graph", "verify", cwd=bare)
+    layers = [chain.parent / f"graph-{h}.graph" for h in chain.read_text().split()]
+    assert layers and all(layer.exists() for layer in layers)
+    # Changed-path Bloom filters: the BIDX/BDAT chunks git reads for ``git log -- path``.
+    assert all(b"BIDX" in layer.read_bytes()[:200] for layer in layers)

@@ -56,3 +56,23 @@ def maintain(
         check=True,
     )
     return count_objects(path) != before
+
+
+def has_commit_graph(path: Path) -> bool:
+    """Whether the repository has a commit-graph (single file or a split chain)."""
+    info = path / "objects" / "info"
+    return (info / "commit-graph").is_file() or (info / "commit-graphs").is_dir()
+
+
+def write_commit_graph(path: Path) -> None:
+    """Add the commits the last update brought to the commit-graph, with changed-path Bloom
+    filters: ``git log -- path`` (the blob page's last commit, the tree's last-commit column)
+    then skips commits that did not touch the path without opening their trees. ``--split``
+    writes only a small new layer for the new commits and merges layers geometrically, so the
+    cost follows the size of the update, not of the repository."""
+    subprocess.run(
+        ["git", "commit-graph", "write", "--reachable", "--split", "--changed-paths"],
+        cwd=path,
+        capture_output=True,
+        check=False,
+    )

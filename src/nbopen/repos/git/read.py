@@ -339,6 +339,17 @@ def commit(repo: Path, sha: str) -> Commit | None:
     return commits[0] if commits and commits[0].sha == sha else None
 
 
+def commits(repo: Path, shas: list[str]) -> dict[str, Commit]:
+    """The named commits (full ids), by id, in one git call; unknown ids are left out."""
+    wanted = [s for s in dict.fromkeys(shas) if is_full_sha(s)]
+    if not wanted:
+        return {}
+    out = _run(
+        repo, "log", "--no-walk=unsorted", f"--format={_LOG_FORMAT}", *wanted, "--", check=False
+    )
+    return {c.sha: c for c in _parse_commits(out)}
+
+
 def count_commits(repo: Path, sha: str) -> int:
     return int(_run(repo, "rev-list", "--count", sha).strip() or 0)
 

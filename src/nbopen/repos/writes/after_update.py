@@ -91,7 +91,9 @@ def after_update(
     if kind == PUSH:
         _audit_pushed_deletions(repo, actor, updates)
     _sync_card_if_moved(repo, updates)
-    tasks.defer(maintain, repo.pk)
+    head = f"refs/heads/{repo.default_branch}"
+    tip = next((u.new for u in updates if u.ref == head and u.new.strip("0")), None)
+    tasks.defer(maintain, repo.pk, tip)
 
 
 def _audit_pushed_deletions(repo: Repository, actor: User | None, updates: list[RefUpdate]) -> None:
@@ -130,9 +132,22 @@ def sync_card(repo: Repository, card: cards.Card) -> None:
         repo.card_data, repo.tags, repo.license = card.data, card.tags, card.license
 
 
-def maintain(repo_id: int) -> None:
+def maintain(repo_id: int, tip: str | None = None) -> None:
     """Background job queued after every ref change: ``git gc --auto`` decides whether packing
-    is due (idempotent). The git adapter takes a path; finding it is this layer's job."""
+    is due (idempotent), the commit-graph gains the new commits, and when the default branch
+    moved to ``tip`` the repository page's reads at ``tip`` are computed into the page cache,
+    so the first visitor after a push does not wait for git. The git adapter takes a path;
+    finding it is this layer's job."""
+    from nbopen.repos import git_cache
+
     repo = Repository.objects.filter(pk=repo_id).first()
-    if repo is not None and repo.git_path.is_dir():
-        maintenance.maintain(repo.git_path)
+    if repo is None or not repo.git_path.is_dir():
+        return
+    maintenance.maintain(repo.git_path)
+    maintenance.write_commit_graph(repo.git_path)
+    if tip is not None:
+        try:
+            git_cache.warm(repo, tip)
+        except Exception:
+            # Warming is an optimisation: the pages compute the same on first read.
+            log.exception("page cache of repository %s not warmed", repo.pk)

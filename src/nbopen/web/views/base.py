@@ -19,8 +19,7 @@ from nbopen.access.policy import (
 )
 from nbopen.config.env import CONFIG
 from nbopen.mirrors.lookup import locate
-from nbopen.repos import moves
-from nbopen.repos.git import read
+from nbopen.repos import git_cache, moves
 from nbopen.repos.git.read import Ref
 from nbopen.repos.models import Repository
 from nbopen.web.denials import GatedPage, LoginRequired, Moved, refuse
@@ -50,7 +49,7 @@ class RepoAccess:
     def refs(self) -> tuple[list[Ref], list[Ref]]:
         """(branches, tags), read once per request: several parts of a page need them."""
         if self._refs is None:
-            self._refs = read.list_refs(self.repo.git_path)
+            self._refs = git_cache.list_refs(self.repo)
         return self._refs
 
     def split(self, rest: str) -> tuple[str, str, str] | None:

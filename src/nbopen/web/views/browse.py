@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import posixpath
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
@@ -14,19 +16,21 @@ from nbopen.access.policy import Decision, Level, decide_repo
 from nbopen.collab import watches
 from nbopen.collab.services import has_liked, like_count
 from nbopen.mirrors.status import mirror_status
-from nbopen.repos import edits, forks
+from nbopen.repos import edits, forks, git_cache
 from nbopen.repos.edits import MAX_EDIT_BYTES
 from nbopen.repos.git import read
-from nbopen.repos.git.read import TreeEntry
+from nbopen.repos.git.read import Commit, TreeEntry
 from nbopen.repos.lfs import is_linked
 from nbopen.repos.models import Repository
 from nbopen.scanning import services as scanning
 from nbopen.web.highlight import highlight
-from nbopen.web.markdown import LinkBase, render_readme
+from nbopen.web.markdown import LinkBase, Readme, render_readme
 from nbopen.web.views.base import RepoAccess, page, repo_access
 
 MAX_VIEW_BYTES = 1024 * 1024  # files above this are offered for download, not rendered
 MAX_README_BYTES = 512 * 1024
+README_CACHE_SECONDS = 7 * 24 * 3600  # a blob's rendering never changes: only the renderer can
+README_RENDERER = "md1"  # bump when the Markdown renderer or sanitiser changes its output
 IMAGE_EXTENSIONS = {".png", ".jpg", ".jpeg", ".gif", ".webp", ".bmp", ".ico", ".svg"}
 LFS_POINTER_PREFIX = b"version https://git-lfs.github.com/spec/v1"
 
@@ -115,22 +119,63 @@ def _readme(access: RepoAccess, rev: str, sha: str, entries: list[TreeEntry]) ->
         }:
             if (entry.size or 0) > MAX_README_BYTES:
                 return None
-            text = read.read_blob(access.repo.git_path, entry.oid).decode("utf-8", "replace")
-            base = f"{access.repo.web_path}"
-            links = LinkBase(
-                blob=f"{base}/blob/{rev}",
-                raw=f"{base}/raw/{rev}",
-                directory=posixpath.dirname(entry.path),
-            )
-            return {"path": entry.path, "doc": render_readme(text, links)}
+            links = _links(access.repo, rev, entry.path)
+            return {"path": entry.path, "doc": rendered_markdown(access.repo, entry.oid, links)}
     return None
+
+
+def _links(repo: Repository, rev: str, path: str) -> LinkBase:
+    base = f"{repo.web_path}"
+    return LinkBase(
+        blob=f"{base}/blob/{rev}", raw=f"{base}/raw/{rev}", directory=posixpath.dirname(path)
+    )
+
+
+def rendered_markdown(
+    repo: Repository, oid: str, links: LinkBase, text: str | None = None
+) -> Readme:
+    """The sanitised rendering of Markdown blob ``oid``, cached per blob and link base.
+
+    The key holds the repository's id (no answer crosses repositories, so a private
+    repository's README is never served for another that holds the same blob), the blob id
+    (content-addressed: new content is a new key) and what the links are rewritten against
+    (the repository's path, the revision, the README's directory).
+    """
+    key = "readme:{}:{}:{}:{}".format(
+        README_RENDERER,
+        repo.pk,
+        oid,
+        hashlib.sha256(repr(links).encode("utf-8", "surrogateescape")).hexdigest()[:32],
+    )
+    doc: Readme | None = cache.get(key)
+    if doc is None:
+        if text is None:
+            text = read.read_blob(repo.git_path, oid).decode("utf-8", "replace")
+        doc = render_readme(text, links)
+        cache.set(key, doc, README_CACHE_SECONDS)
+    return doc
+
+
+def _with_last_commits(
+    repo: Repository, sha: str, path: str, entries: list[TreeEntry]
+) -> list[dict[str, Any]]:
+    """Entries paired with the newest commit that changed each (the tree's last-commit
+    column), from one cached history walk for the directory."""
+    names = [e.path.rsplit("/", 1)[-1] for e in entries]
+    last: dict[str, Commit] = git_cache.last_commits(repo, sha, path, names)
+    return [
+        {"path": e.path, "type": e.type, "size": e.size, "last": last.get(name)}
+        for e, name in zip(entries, names, strict=True)
+    ]
 
 
 def _tree_page(
     request: HttpRequest, access: RepoAccess, rev: str, sha: str, path: str, tab: str
 ) -> HttpResponse:
+    repo = access.repo
+    git_cache.ensure_commit_graph(repo)
     try:
-        entries = _sorted(read.ls_tree(access.repo.git_path, sha, path))
+        entries = _sorted(git_cache.ls_tree(repo, sha, path))
     except FileNotFoundError:
         raise Http404("no such directory") from None
     readme = _readme(access, rev, sha, entries)
@@ -138,12 +183,12 @@ def _tree_page(
     ctx.update(
         {
             "path": path,
-            "entries": entries,
+            "entries": _with_last_commits(repo, sha, path, entries),
             "crumbs": _breadcrumbs(path),
             "parent": posixpath.dirname(path) if path else None,
             "readme": readme,
-            "last_commit": read.commit(access.repo.git_path, sha),
-            "commit_count": read.count_commits(access.repo.git_path, sha) if not path else None,
+            "last_commit": git_cache.commit(repo, sha),
+            "commit_count": git_cache.count_commits(repo, sha) if not path else None,
         }
     )
     if readme is not None and not path:
@@ -189,7 +234,8 @@ def blob(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse
     access = repo_access(request, owner, name, content=True)
     rev, sha, path = _split(access, rest)
     repo = access.repo
-    entry = read.entry_at(repo.git_path, sha, path) if path else None
+    git_cache.ensure_commit_graph(repo)
+    entry = git_cache.entry_at(repo, sha, path) if path else None
     if entry is None:
         raise Http404("no such file")
     if entry.type == "tree":
@@ -198,8 +244,9 @@ def blob(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse
     ext = posixpath.splitext(path)[1].lower()
     size = entry.size or 0
     view: dict[str, Any] = {"kind": "text", "size": size, "lfs": None}
-    head = read.read_blob(repo.git_path, entry.oid, limit=1024) if entry.type == "blob" else b""
-    pointer = parse_pointer(head) if size <= 1024 else None
+    # Only a blob of at most 1 KiB can be an LFS pointer.
+    small = entry.type == "blob" and size <= 1024
+    pointer = parse_pointer(git_cache.blob_bytes(repo, entry.oid, size)) if small else None
     if entry.type != "blob":
         view["kind"] = "submodule"
     elif pointer is not None:
@@ -219,34 +266,40 @@ def blob(request: HttpRequest, owner: str, name: str, rest: str) -> HttpResponse
     elif size > MAX_VIEW_BYTES:
         view["kind"] = "large"
     else:
-        data = read.read_blob(repo.git_path, entry.oid)
+        data = git_cache.blob_bytes(repo, entry.oid, size)
         if b"\0" in data[:8000]:
             view["kind"] = "binary"
         else:
             text = data.decode("utf-8", "replace")
             view["lines"] = text.count("\n") + (0 if text.endswith("\n") else 1)
             if ext in {".md", ".markdown"} and request.GET.get("plain") != "1":
-                base = f"{repo.web_path}"
-                links = LinkBase(
-                    blob=f"{base}/blob/{rev}",
-                    raw=f"{base}/raw/{rev}",
-                    directory=posixpath.dirname(path),
-                )
                 view["kind"] = "markdown"
-                view["doc"] = render_readme(text, links)
+                view["doc"] = rendered_markdown(repo, entry.oid, _links(repo, rev, path), text)
             else:
-                view["html"] = highlight(text, path)
+                view["html"] = _highlighted(repo, entry.oid, path, text)
     ctx.update(
         {
             "path": path,
             "entry": entry,
             "crumbs": _breadcrumbs(path),
             "view": view,
-            "last_commit": next(iter(read.log(repo.git_path, sha, path=path, limit=1)), None),
+            "last_commit": next(iter(git_cache.log(repo, sha, path=path, limit=1)), None),
             "scan": _scan_view(pointer.oid if pointer is not None else entry.oid),
         }
     )
     return page(request, "web/repo_blob.html", ctx)
+
+
+def _highlighted(repo: Repository, oid: str, path: str, text: str) -> str:
+    """Highlighted HTML of blob ``oid`` shown as ``path`` (the lexer follows the name), cached
+    per repository, blob and path like :func:`rendered_markdown`."""
+    digest = hashlib.sha256(path.encode("utf-8", "surrogateescape")).hexdigest()[:32]
+    key = f"hl:{README_RENDERER}:{repo.pk}:{oid}:{digest}"
+    html: str | None = cache.get(key)
+    if html is None:
+        html = highlight(text, path)
+        cache.set(key, html, README_CACHE_SECONDS)
+    return html
 
 
 def _scan_view(key: str) -> dict[str, Any] | None:

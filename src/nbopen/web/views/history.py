@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
 
+from nbopen.repos import git_cache
 from nbopen.repos.git import read
 from nbopen.repos.git.diff import commit_diff
 from nbopen.web.views.base import page, repo_access
@@ -32,7 +33,8 @@ def commits(request: HttpRequest, owner: str, name: str, rest: str = "") -> Http
         raise Http404("no such revision")
     rev, sha, path = split
     number = _page_number(request)
-    rows = read.log(repo.git_path, sha, path=path, skip=(number - 1) * PER_PAGE, limit=PER_PAGE + 1)
+    git_cache.ensure_commit_graph(repo)
+    rows = git_cache.log(repo, sha, path=path, skip=(number - 1) * PER_PAGE, limit=PER_PAGE + 1)
     ctx = repo_context(access, rev=rev, sha=sha, tab="commits")
     ctx.update(
         {
@@ -41,7 +43,7 @@ def commits(request: HttpRequest, owner: str, name: str, rest: str = "") -> Http
             "page": number,
             "has_next": len(rows) > PER_PAGE,
             "has_prev": number > 1,
-            "total": read.count_commits(repo.git_path, sha) if not path else None,
+            "total": git_cache.count_commits(repo, sha) if not path else None,
         }
     )
     return page(request, "web/repo_commits.html", ctx)
@@ -53,7 +55,7 @@ def commit(request: HttpRequest, owner: str, name: str, sha: str) -> HttpRespons
     full = read.resolve(repo.git_path, sha) if 4 <= len(sha) <= 40 else None
     if full is None or not full.startswith(sha.lower()):
         raise Http404("no such commit")
-    info = read.commit(repo.git_path, full)
+    info = git_cache.commit(repo, full)
     if info is None:
         raise Http404("no such commit")
     diff = commit_diff(repo.git_path, full, info.parents[0] if info.parents else None)
@@ -76,6 +78,6 @@ def refs(request: HttpRequest, owner: str, name: str, kind: str) -> HttpResponse
     items = ctx["branches"] if kind == "branches" else ctx["tags"]
     rows = []
     for ref in items[:100]:
-        rows.append({"ref": ref, "commit": read.commit(access.repo.git_path, ref.target)})
+        rows.append({"ref": ref, "commit": git_cache.commit(access.repo, ref.target)})
     ctx.update({"rows": rows, "kind": kind, "more": max(0, len(items) - 100)})
     return page(request, "web/repo_refs.html", ctx)
