@@ -116,3 +116,95 @@ def test_a_bad_coco_ground_truth_is_refused_clearly() -> None:
         services.ground_truth_set(
             actor=Principal(user=host), competition=competition, source=io.BytesIO(many)
         )
+
+
+@pytest.mark.django_db
+def test_the_leaderboard_page_shows_100_teams_a_page_in_rank_order() -> None:
+    from django.test import Client
+
+    from nbopen.challenges.models import Submission, Team, TeamMember
+
+    host, org = _host("lp")
+    competition = _create(host, org, "lp-board", "mae")
+    services.ground_truth_set(
+        actor=Principal(user=host), competition=competition, source=io.BytesIO(b"id,target\n")
+    )
+    services.competition_publish(actor=Principal(user=host), competition=competition)
+    phase = competition.phases.get()
+    for n in range(130):
+        player = user_create(
+            username=f"lp-p{n}", email=f"lp{n}@example.org", password="pw-Secret-99"
+        )
+        team = Team.objects.create(competition=competition, name=f"t{n:03d}", join_code=f"lp{n}")
+        TeamMember.objects.create(competition=competition, team=team, user=player)
+        for worse in (1.0, 0.0):  # the team's best is its second entry
+            Submission.objects.create(
+                competition=competition,
+                phase=phase,
+                team=team,
+                file_oid="x",
+                state=Submission.State.FINISHED,
+                scores={"public": {"mae": n + worse}, "private": {"mae": 1.0}},
+            )
+    client = Client()
+    first = client.get("/competitions/lp-board?tab=leaderboard").content.decode()
+    assert first.count("<tr><td>") == 100
+    assert first.index("<td>t000</td>") < first.index("<td>t099</td>")
+    assert "<td>t100</td>" not in first and 'rel="next"' in first
+    second = client.get("/competitions/lp-board?tab=leaderboard&page=2").content.decode()
+    assert second.count("<tr><td>") == 30
+    assert "<tr><td>101</td><td>t100</td><td>100.0</td><td>2</td>" in second
+    assert 'rel="prev"' in second and 'rel="next"' not in second
+    assert client.get("/competitions/lp-board?tab=leaderboard&page=x").status_code == 200
+    api = client.get("/api/v1/competitions/lp-board/leaderboard").json()["rows"]
+    assert [row["team"] for row in api[:3]] == ["t000", "t001", "t002"]
+    assert len(api) == 130 and api[0]["entries"] == 2 and api[0]["score"] == 0.0
+
+
+@pytest.mark.django_db
+def test_the_cached_ranking_follows_new_scores_rescoring_and_final_choices() -> None:
+    from django.utils import timezone
+
+    from nbopen.challenges import leaderboard
+    from nbopen.challenges.models import Submission
+
+    host, org = _host("rc")
+    competition = _create(host, org, "rc-board", "mae", final_submissions=1)
+    services.ground_truth_set(
+        actor=Principal(user=host), competition=competition, source=io.BytesIO(b"id,target\n")
+    )
+    services.competition_publish(actor=Principal(user=host), competition=competition)
+    phase = competition.phases.get()
+    teams = []
+    for name in ("ann", "bob"):
+        player = user_create(username=f"rc-{name}", email=f"{name}@rc.org", password="pw-Secret-99")
+        teams.append(services.join(actor=Principal(user=player), competition=competition))
+
+    def scored(team: Any, public: float, private: float) -> Submission:
+        return Submission.objects.create(
+            competition=competition,
+            phase=phase,
+            team=team,
+            file_oid="x",
+            state=Submission.State.FINISHED,
+            finished_at=timezone.now(),
+            scores={"public": {"mae": public}, "private": {"mae": private}},
+        )
+
+    def order(split: str) -> list[str]:
+        return [row["team"] for row in leaderboard.ranking(competition, phase, split)]
+
+    first = scored(teams[0], 1.0, 5.0)
+    scored(teams[1], 2.0, 1.0)
+    assert order("public") == [teams[0].name, teams[1].name]
+    assert order("private") == [teams[1].name, teams[0].name]
+    better = scored(teams[1], 0.5, 8.0)  # a new score reorders the public board
+    assert order("public") == [teams[1].name, teams[0].name]
+    assert order("private") == [teams[0].name, teams[1].name]  # bob's default final: 0.5 public
+    Submission.objects.filter(pk=better.pk).update(is_final=False)
+    Submission.objects.filter(team=teams[1]).exclude(pk=better.pk).update(is_final=True)
+    assert order("private") == [teams[1].name, teams[0].name]  # bob chose his 1.0 private
+    Submission.objects.filter(pk=first.pk).update(  # re-scored after a scorer fix
+        scores={"public": {"mae": 0.1}, "private": {"mae": 0.1}}, finished_at=timezone.now()
+    )
+    assert order("public") == [teams[0].name, teams[1].name]
