@@ -72,14 +72,34 @@ def _primary_of(competition: Competition, scores: Iterable[dict[str, Any]]) -> s
     return competition.metric
 
 
-def ranking(competition: Competition, phase: Phase, split: str) -> list[dict[str, Any]]:
-    """Rows ``{rank, team, members, score, submitted_at, entries}``, best first.
+def ranking(
+    competition: Competition, phase: Phase, split: str, window: slice | None = None
+) -> list[dict[str, Any]]:
+    """Rows ``{rank, team, members, score, submitted_at, entries}``, best first (only the
+    ranks in ``window`` when given: a page of the board builds and reads its rows only).
 
     One pass over ``(id, team, final?, score on split, score on public)`` tuples in time order
     — the database extracts the two numbers from the JSON scores — then one query for the
     winners' names and times: a page of 10 000 submissions stays well under the issue's
     100 ms (bench/competitions.py --leaderboard) where building 10 000 model instances did
     not."""
+    return _rows(competition, _ranked(competition, phase, split), window)
+
+
+def ranking_page(
+    competition: Competition, phase: Phase, split: str, page: int, size: int
+) -> tuple[list[dict[str, Any]], int, int]:
+    """(rows of page ``page`` — clamped to the pages there are —, that page, pages)."""
+    ranked = _ranked(competition, phase, split)
+    pages = max(1, -(-len(ranked[1]) // size))
+    page = min(max(page, 1), pages)
+    return _rows(competition, ranked, slice((page - 1) * size, page * size)), page, pages
+
+
+Ranked = tuple[str, list[tuple[float, int, int, int, float]], dict[int, tuple[int, str, Any]]]
+
+
+def _ranked(competition: Competition, phase: Phase, split: str) -> Ranked:
     finished = Submission.objects.filter(phase=phase, state=Submission.State.FINISHED)
     hosts = _host_teams(competition)
     key = _cache_key(competition, phase, split, finished, hosts)
@@ -87,13 +107,19 @@ def ranking(competition: Competition, phase: Phase, split: str) -> list[dict[str
     if cached is None:
         cached = _entries(competition, phase, split, finished, hosts)
         cache.set(key, cached, RANKING_TTL)
-    metric, entries, winners = cached
-    # By competition, not by a list of 2 000 team ids (preparing that list cost more than
-    # the query); teams that are not ranked are simply not looked up.
-    members = _members(competition)
-    linked = _repositories(competition)
+    return cached
+
+
+def _rows(competition: Competition, ranked: Ranked, window: slice | None) -> list[dict[str, Any]]:
+    metric, entries, winners = ranked
+    numbered = list(enumerate(entries, start=1))[window or slice(None)]
+    # A page asks for its teams; the whole board asks by competition (preparing a list of
+    # 2 000 team ids for ``IN`` cost more than the query).
+    shown = [winners[e[1][2]][0] for e in numbered] if window else None
+    members = _members(competition, shown)
+    linked = _repositories(competition, shown)
     rows = []
-    for position, (_key, _order, pk, count, score) in enumerate(entries, start=1):
+    for position, (_key, _order, pk, count, score) in numbered:
         team_id, name, created_at = winners[pk]
         rows.append(
             {
@@ -116,7 +142,7 @@ def _entries(
     split: str,
     finished: QuerySet[Submission],
     hosts: set[int],
-) -> tuple[str, list[tuple[float, int, int, int, float]], dict[int, tuple[int, str, Any]]]:
+) -> Ranked:
     """(metric, entries best first, winner submission → (team, team name, time)): the part of
     the ranking that reads every submission."""
     metric = _primary(competition, finished)
@@ -243,15 +269,20 @@ def default_finals(competition: Competition, phase: Phase, team: Any) -> list[in
     return [s.pk for s in _best_public(competition, finished, _primary(competition, finished))]
 
 
-def _repositories(competition: Competition) -> dict[int, list[dict[str, str]]]:
+def _repositories(
+    competition: Competition, team_ids: list[int] | None = None
+) -> dict[int, list[dict[str, str]]]:
     """The repositories winning teams linked (public ones only: a repository made private
     after linking disappears from the entry)."""
     from nbopen.challenges.models import WinnerRepository
 
     found: dict[int, list[dict[str, str]]] = {}
-    for link in WinnerRepository.objects.filter(
+    links = WinnerRepository.objects.filter(
         team__competition=competition, repository__private=False
-    ).select_related("repository__owner"):
+    ).select_related("repository__owner")
+    if team_ids is not None:
+        links = links.filter(team_id__in=team_ids)
+    for link in links:
         found.setdefault(link.team_id, []).append(
             {"name": link.repository.full_name, "type": link.repository.type}
         )
@@ -326,13 +357,14 @@ def _host_teams(competition: Competition) -> set[int]:
     )
 
 
-def _members(competition: Competition) -> dict[int, list[str]]:
+def _members(competition: Competition, team_ids: list[int] | None = None) -> dict[int, list[str]]:
     from nbopen.challenges.models import TeamMember
 
     found: dict[int, list[str]] = {}
-    for team_id, username in TeamMember.objects.filter(competition=competition).values_list(
-        "team_id", "user__username"
-    ):
+    people = TeamMember.objects.filter(competition=competition)
+    if team_ids is not None:
+        people = people.filter(team_id__in=team_ids)
+    for team_id, username in people.values_list("team_id", "user__username"):
         found.setdefault(team_id, []).append(username)
     return {k: sorted(v) for k, v in found.items()}
 

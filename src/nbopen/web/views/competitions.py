@@ -87,13 +87,12 @@ def _context(request: HttpRequest, competition: Competition, tab: str) -> dict[s
         context["split"] = split if split in shown else None
         if tab == "leaderboard" and context["split"]:
             leaderboard.record_final_ranks(competition, phase)  # once, after a clock end
-            rows = leaderboard.ranking(competition, phase, split)
             # 100 teams a page: rendering 2 000 rows cost more than ranking 10 000 entries.
-            pages = max(1, -(-len(rows) // LEADERBOARD_PAGE))
             number = request.GET.get("page", "1")
-            current = min(max(int(number), 1), pages) if number.isdigit() else 1
-            context["rows"] = rows[(current - 1) * LEADERBOARD_PAGE : current * LEADERBOARD_PAGE]
-            context["board_page"], context["board_pages"] = current, pages
+            rows, current, pages = leaderboard.ranking_page(
+                competition, phase, split, int(number) if number.isdigit() else 1, LEADERBOARD_PAGE
+            )
+            context["rows"], context["board_page"], context["board_pages"] = rows, current, pages
         if tab == "submissions" and team is not None:
             mine = Submission.objects.filter(competition=competition, team=team).select_related(
                 "team", "competition__organization"
