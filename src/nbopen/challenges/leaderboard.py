@@ -11,6 +11,10 @@ or host-only split the entry is chosen from the team's final submissions — the
 selected (``Submission.is_final``, at most ``final_submissions``), or when it selected none the
 ``final_submissions`` best on the public split, the default Kaggle rule — so a team cannot
 pick its private score after seeing it.
+
+Speed (issue 15: page p95 < 100 ms with 10 000 submissions): the database extracts the
+scores from the JSON, the entries are cached under a key that every write changing them
+changes (:func:`_cache_key`), and the page reads only its 100 rows' members.
 """
 
 from __future__ import annotations
