@@ -26,7 +26,8 @@ from django.utils.translation import gettext_noop
 
 from nbopen.access.policy import Level, Principal, org_level, require_repo
 from nbopen.challenges import leaderboard, lease, sandbox, vault
-from nbopen.challenges.metrics import METRICS
+from nbopen.challenges.metrics import MAX_CUTOFF, METRICS
+from nbopen.challenges.metrics import metric as find_metric
 from nbopen.challenges.models import (
     Competition,
     Participant,
@@ -177,7 +178,8 @@ def competition_create(
         raise InvalidInput(gettext_noop("The name %(name)s is reserved"), name=slug)
     if Competition.objects.filter(slug=slug).exists():
         raise AlreadyExists(f"A competition named {slug} exists")
-    if metric not in METRICS and higher_is_better is None:
+    found = _known_metric(metric)
+    if found is None and higher_is_better is None:
         raise InvalidInput(
             f"Unknown metric {metric!r} (built in: {', '.join(METRICS)}); a custom scorer's "
             "metric needs higher_is_better"
@@ -203,10 +205,10 @@ def competition_create(
         organization=organization,
         slug=slug,
         title=title or slug,
-        metric=metric,
-        higher_is_better=METRICS[metric].higher_is_better
-        if higher_is_better is None
-        else higher_is_better,
+        metric=found.name if found is not None else metric,
+        higher_is_better=found.higher_is_better
+        if found is not None and higher_is_better is None
+        else bool(higher_is_better),
         id_column=id_column,
         target_column=target_column,
         public_fraction=public_fraction,
@@ -233,6 +235,21 @@ def competition_create(
         payload={"competition": slug},
     )
     return competition
+
+
+def _known_metric(name: str) -> Any:
+    """The built-in metric called ``name`` (``map@K`` / ``ndcg@K`` for any K the scorer
+    supports, not only the listed cut-offs), None for another name; a ranking metric with a K
+    out of range is refused here rather than read as a custom scorer's metric name."""
+    found = find_metric(name)
+    family, sep, _cutoff = name.partition("@")
+    if found is None and sep and family in ("map", "ndcg"):
+        raise InvalidInput(
+            gettext_noop("%(name)s: K is a whole number from 1 to %(max)s"),
+            name=name[:80],
+            max=MAX_CUTOFF,
+        )
+    return found
 
 
 def _dataset_repos(actor: Principal, datasets: list[str]) -> list[Any]:
@@ -343,7 +360,8 @@ def competition_update(
                 "submissions"
             )
         )
-    if "metric" in scoring and scoring["metric"] not in METRICS and not competition.scorer_oid:
+    known = _known_metric(scoring["metric"]) if "metric" in scoring else None
+    if "metric" in scoring and known is None and not competition.scorer_oid:
         raise InvalidInput(
             gettext_noop("Unknown metric %(metric)s (built in: %(names)s)"),
             metric=scoring["metric"],
@@ -360,8 +378,9 @@ def competition_update(
     )
     for key, value in changes.items():
         setattr(competition, key, value)
-    if "metric" in scoring and scoring["metric"] in METRICS:
-        competition.higher_is_better = METRICS[scoring["metric"]].higher_is_better
+    if known is not None:
+        competition.metric = known.name
+        competition.higher_is_better = known.higher_is_better
     competition.title = competition.title or competition.slug
     competition.save()
     if datasets is not None:
@@ -405,7 +424,11 @@ def ground_truth_set(*, actor: Principal, competition: Competition, source: vaul
         oid, _size = vault.put_stream(source, limit=MAX_GROUND_TRUTH)
     except ValueError as exc:
         raise InvalidInput(f"The ground truth is too large: {exc}") from None
-    rows, names = _ground_truth_splits(oid, competition.split_column)
+    found = find_metric(competition.metric)
+    if found is not None and found.kind == "detection":
+        rows, names = _coco_splits(oid)
+    else:
+        rows, names = _ground_truth_splits(oid, competition.split_column)
     with transaction.atomic():
         Competition.objects.filter(pk=competition.pk).update(
             ground_truth_oid=oid, ground_truth_rows=rows
@@ -448,6 +471,35 @@ def _ground_truth_splits(oid: str, column: str) -> tuple[int, set[str]]:
     if len(names) > 20:
         raise InvalidInput(f"The {column} column names more than 20 splits")
     return rows, names
+
+
+def _coco_splits(oid: str) -> tuple[int, set[str]]:
+    """(images, split names) of a stored COCO ground truth: a detection competition counts
+    images, not lines, and an image's ``split`` field names its split the way the scorer
+    (:func:`.detection.score`) reads it; images without one fall on public/private by
+    ``public_fraction``, the splits every competition has already."""
+    import json
+
+    with vault.vault().open(oid) as raw:
+        try:
+            data = json.loads(raw.read())
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInput(
+                gettext_noop("The ground truth is not COCO JSON: %(error)s"), error=str(exc)[:200]
+            ) from None
+    images = data.get("images") if isinstance(data, dict) else None
+    if not isinstance(images, list) or not all(isinstance(i, dict) and "id" in i for i in images):
+        raise InvalidInput(
+            gettext_noop("A COCO ground truth needs an 'images' list of objects with an 'id'")
+        )
+    names = set()
+    for image in images:
+        given = image.get("split")
+        if isinstance(given, str) and given.strip():
+            names.add(given.strip()[:64])
+    if len(names) > 20:
+        raise InvalidInput("The images name more than 20 splits")
+    return len(images), names
 
 
 def scorer_set(*, actor: Principal, competition: Competition, source: vault.Readable) -> None:
