@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-import asyncssh
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from nbopen.accounts.models import SSHKey, User
+from nbopen.accounts.ssh_lib import asyncssh
 from nbopen.core import events
 from nbopen.core.errors import AlreadyExists, InvalidInput, NotFound
 

@@ -32,12 +32,12 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import ParamSpec, TypeVar
 
-import asyncssh
 from asgiref.sync import sync_to_async
 from django.db import close_old_connections
 
 from nbopen.access.policy import Decision, Level, Principal, decide_repo
 from nbopen.access.ssh import LFS_TOKEN_TTL, key_sign_in, lfs_token, ssh_principal, username_of
+from nbopen.accounts.ssh_lib import asyncssh
 from nbopen.config.env import CONFIG
 from nbopen.hubapi.denials import Channel, denial
 from nbopen.hubapi.githttp.paths import RepoPath, match_ssh
