@@ -179,3 +179,13 @@ def test_clamav_over_loopback_tcp_and_unreachable(clamd_tcp: str, tmp_path: Path
     assert clamav.scan_stream(clamd_tcp, io.BytesIO(EICAR)).virus_names == ["Eicar-Signature"]
     with pytest.raises(clamav.ClamavError):
         clamav.scan_stream(str(tmp_path / "absent.sock"), io.BytesIO(b"x"))
+
+
+def test_the_memory_limit_is_named_whatever_error_it_surfaces_as() -> None:
+    # Seen in CI: under the 16 MiB limit, a module picklescan imports lazily could not map
+    # its shared object, and the answer was an ImportError instead of the memory reason.
+    mapped = ImportError("/usr/lib/_socket.so: failed to map segment from shared object")
+    assert child.out_of_memory(mapped)
+    assert child.out_of_memory(OSError(12, "Cannot allocate memory"))
+    assert not child.out_of_memory(ImportError("No module named 'torch'"))
+    assert not child.out_of_memory(ValueError("failed to map segment"))

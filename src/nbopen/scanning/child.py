@@ -15,6 +15,7 @@ null>}`` or ``{"error": reason}``.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -74,9 +75,26 @@ def _scan_one(item: dict[str, Any]) -> dict[str, Any]:
     try:
         return {"pickle": scanners.scan_pickle(path, item["name"])}
     except MemoryError:
-        return {"error": "reading the file needs more memory than the scanner may use"}
+        return {"error": NO_MEMORY}
     except Exception as exc:
+        if out_of_memory(exc):
+            return {"error": NO_MEMORY}
         return {"error": f"{type(exc).__name__}: {exc}"[:500]}
+
+
+NO_MEMORY = "reading the file needs more memory than the scanner may use"
+
+
+def out_of_memory(exc: BaseException) -> bool:
+    """The address-space limit, met somewhere other than an allocation: a module imported
+    lazily during the scan cannot map its shared object ("failed to map segment"), or a
+    system call answers ENOMEM. Said as memory, not as the odd error it surfaces as."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOMEM:
+        return True
+    text = str(exc).lower()
+    return isinstance(exc, ImportError | OSError) and (
+        "failed to map segment" in text or "cannot allocate memory" in text
+    )
 
 
 def main() -> int:
